@@ -1,0 +1,33 @@
+"""The batched economy engine: numpy state over a world axis, one quarter at a time.
+
+``step(state, plan, params, rng, quarter) -> (state, ledger)`` is the whole interface; see
+docs/ENGINE.md for the equations, their sources and the order of a quarter.
+"""
+
+from game.engine.economy import Economy, compile_economy
+from game.engine.ledger import METRICS, Ledger
+from game.engine.params import EconomyParams
+from game.engine.plan import Plan, PlanArrays, PlanError, resolve
+from game.engine.rng import LIVE, PROJECTION, Rng
+from game.engine.state import IPO_STAGES, OUTCOMES, State, initial_state
+from game.engine.step import step
+
+__all__ = [
+    "IPO_STAGES",
+    "LIVE",
+    "METRICS",
+    "OUTCOMES",
+    "PROJECTION",
+    "Economy",
+    "EconomyParams",
+    "Ledger",
+    "Plan",
+    "PlanArrays",
+    "PlanError",
+    "Rng",
+    "State",
+    "compile_economy",
+    "initial_state",
+    "resolve",
+    "step",
+]

@@ -1,0 +1,84 @@
+"""Demand: the market's adoption curve, logit market shares, and serving capped by capacity.
+
+Industry spending on frontier models M ($B/year) follows a logistic adoption curve:
+    M_{t+1} = M_t · exp(g₀ · (1 − M_t/K) / (1 − M₀/K) + σ ε)
+Labs (and an open-weight outside option that trails the frontier) split it by a logit
+(multinomial discrete choice):
+    u_i = β_c · capability_i / 100 + brand_i − β_p · ln(price_i),   s_i = e^{u_i} / Σ_j e^{u_j}
+so last year's frontier loses value as open weights catch up (the price of a fixed capability
+collapses). The player's demand is  M/4 · s · price  per quarter. Serving it needs
+    hours per $ = h₀ · (N / N₀)^ε / price / η^{t/4}
+H100e-hours (≈ 2 N FLOP per token, but labs serve distilled and sparse models, so cost grows
+with the trained size N only as N^ε; η is the yearly gain in serving efficiency). What capacity cannot
+serve is lost revenue, and investors notice ("GPU-constrained").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from game.engine.economy import Economy
+from game.engine.params import HOURS_PER_QUARTER
+from game.engine.rng import Rng
+from game.engine.state import State
+
+
+@dataclass(slots=True)
+class DemandResult:
+    demand: np.ndarray  # $B the player's customers wanted this quarter
+    served: np.ndarray  # $B booked
+    share: np.ndarray  # the player's logit share
+    hours_needed: np.ndarray  # H100e-hours to serve all demand
+    market_factor: np.ndarray  # M_new / M_old
+
+
+def advance_market(s: State, econ: Economy, rng: Rng, quarter: int) -> np.ndarray:
+    d = econ.params.demand
+    g0 = np.log(d.market_growth_2026) / 4.0
+    logistic = (1.0 - s.market / d.market_ceiling) / (1.0 - d.market_2026 / d.market_ceiling)
+    factor = np.exp(g0 * np.maximum(logistic, 0.0) + d.demand_noise * rng.normal(
+        quarter, "demand.market"))
+    s.market = s.market * factor
+    return factor
+
+
+def open_weight_capability(s: State, econ: Economy) -> np.ndarray:
+    """The outside option trails the frontier: first-order lag of ``open_weight_lag_quarters``."""
+    lag = econ.params.demand.open_weight_lag_quarters
+    frontier = np.maximum(s.capability, s.rival_frontier)
+    return frontier - lag * econ.frontier_slope
+
+
+def shares(s: State, econ: Economy) -> tuple[np.ndarray, np.ndarray]:
+    """(player share, (W, R) rival shares) of spending, by the logit over all offers."""
+    d = econ.params.demand
+    u_p = (d.capability_weight * s.capability / 100.0 + econ.player_brand
+           - d.price_weight * np.log(s.price))
+    u_r = (d.capability_weight * s.rival_capability / 100.0 + econ.rival_brand
+           - d.price_weight * np.log(s.rival_price))
+    u_o = (d.capability_weight * open_weight_capability(s, econ) / 100.0 + d.open_weight_utility
+           - d.price_weight * np.log(d.open_weight_price))
+    top = np.maximum(np.maximum(u_p, u_r.max(axis=1)), u_o)
+    e_p, e_r, e_o = np.exp(u_p - top), np.exp(u_r - top[:, None]), np.exp(u_o - top)
+    total = e_p + e_r.sum(axis=1) + e_o
+    return e_p / total, e_r / total[:, None]
+
+
+def serve(
+    s: State, econ: Economy, quarter: int, inference_h100e: np.ndarray, player_share: np.ndarray
+) -> DemandResult:
+    d = econ.params.demand
+    start = econ.params.scenario.start
+    demand = s.market / 4.0 * player_share * s.price
+    hours_per_dollar = (
+        d.inference_hours_per_dollar
+        * (s.model_params / start.model_parameters) ** d.inference_size_elasticity / s.price
+        / d.inference_efficiency_per_year ** (quarter / 4.0)
+    )
+    hours_needed = demand * 1e9 * hours_per_dollar
+    hours_available = inference_h100e * HOURS_PER_QUARTER
+    servable = hours_available / np.maximum(hours_per_dollar, 1e-300) / 1e9
+    served = np.minimum(demand, servable)
+    return DemandResult(demand, served, player_share, hours_needed, np.ones_like(demand))

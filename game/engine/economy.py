@@ -1,0 +1,153 @@
+"""Parameters compiled into numpy tables once, so a quarter's step does no Python bookkeeping.
+
+Everything here is a deterministic function of the parameters and the quarter: GPU prices and
+availability, the rental price's cost anchor, rivals' cost per FLOP. Tables cover the scenario's
+horizon plus a margin for projections past it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from game.engine import training
+from game.engine.params import EconomyParams
+
+MARGIN_QUARTERS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Economy:
+    params: EconomyParams
+    gpu_names: list[str]
+    h100e: np.ndarray  # (G,) H100-equivalents per GPU
+    watts: np.ndarray  # (G,)
+    lead: np.ndarray  # (G,) calm-market lead quarters
+    gpu_price: np.ndarray  # (Q, G) USD per GPU
+    available: np.ndarray  # (Q, G) bool
+    rental_anchor: np.ndarray  # (Q,) $/H100e-hour
+    rival_cost_per_flop: np.ndarray  # (Q, R) $/FLOP
+    rival_growth: np.ndarray  # (R,) log10 per quarter
+    rival_volatility: np.ndarray  # (R,)
+    rival_algo_growth: float  # log10 per quarter
+    rival_cadence: np.ndarray  # (R,)
+    rival_jitter: np.ndarray  # (R,)
+    rival_stance: np.ndarray  # (R,)
+    rival_cut: np.ndarray  # (R,)
+    rival_reaction: np.ndarray  # (R,)
+    rival_brand: np.ndarray  # (R,)
+    reference_reducible_loss: float
+    life_quarters: int
+    frontier_slope: float  # capability points per quarter of a frontier at the rivals' median pace
+    player_brand: float  # logit utility that makes the player's starting share its real share
+
+    @property
+    def n_quarters(self) -> int:
+        return self.gpu_price.shape[0]
+
+    def row(self, quarter: int) -> int:
+        return min(max(quarter, 0), self.n_quarters - 1)
+
+
+def gpu_price_table(params: EconomyParams, n_quarters: int) -> tuple[np.ndarray, np.ndarray]:
+    """USD per GPU by quarter and generation, and availability.
+
+    A generation sells at its launch price until its successor ships; from then on its price falls
+    by the hardware price-performance trend (Epoch AI: ≈1.4× more FLOP per dollar a year), down to
+    a floor share of launch.
+    """
+    gpus = sorted(params.gpus, key=lambda g: g.available_quarter)
+    order = [params.gpus.index(g) for g in gpus]
+    q = np.arange(n_quarters, dtype=float)[:, None]
+    launch = np.array([g.launch_price for g in params.gpus])[None, :]
+    avail_q = np.array([g.available_quarter for g in params.gpus], dtype=float)[None, :]
+    successor = np.full(len(params.gpus), np.inf)
+    for pos, idx in enumerate(order[:-1]):
+        successor[idx] = gpus[pos + 1].available_quarter
+    years_old = np.maximum(q - successor[None, :], 0.0) / 4.0
+    fall = params.market.price_performance_per_year ** (-years_old)
+    price = launch * np.maximum(fall, params.market.price_floor_fraction)
+    return price, q >= avail_q
+
+
+def compile_economy(params: EconomyParams) -> Economy:
+    """Build (once per parameter set) the tables the step reads."""
+    cached = params._compiled
+    if cached is not None:
+        return cached
+    n_q = params.scenario.horizon_quarters + MARGIN_QUARTERS
+    price, available = gpu_price_table(params, n_q)
+    h100e = np.array([g.h100e for g in params.gpus])
+    per_h100e = np.where(available, price / h100e[None, :], np.inf).min(axis=1)
+    m = params.market
+    anchor = m.rental_anchor_2026 * (
+        m.rental_anchor_gpu_share * per_h100e / per_h100e[0] + (1.0 - m.rental_anchor_gpu_share)
+    )
+    q = np.arange(n_q, dtype=float)[:, None]
+    rivals = params.rivals
+    cost0 = np.array([r.cost_per_flop_2026 for r in rivals])[None, :]
+    fall = np.array([r.cost_per_flop_fall_per_year for r in rivals])[None, :]
+    tp = params.training
+    rival_growth = np.log10([r.compute_growth_per_year for r in rivals]) / 4.0
+    algo_growth = float(np.log10(tp.algo_growth_per_year) / 4.0)
+    ref = np.array([tp.reference_effective_flop])
+    per_quarter = 10 ** (float(np.median(rival_growth)) + algo_growth)
+    slope = float(training.capability(ref * per_quarter, tp)[0] - training.capability(ref, tp)[0])
+    player_brand = _calibrate_brand(params, slope)
+    econ = Economy(
+        params=params,
+        gpu_names=[g.name for g in params.gpus],
+        h100e=h100e,
+        watts=np.array([g.watts for g in params.gpus]),
+        lead=np.array([g.lead_quarters for g in params.gpus], dtype=np.int64),
+        gpu_price=price,
+        available=available,
+        rental_anchor=anchor,
+        rival_cost_per_flop=cost0 * fall ** (-q / 4.0),
+        rival_growth=rival_growth,
+        rival_volatility=np.array([r.compute_volatility for r in rivals]),
+        rival_algo_growth=algo_growth,
+        rival_cadence=np.array([r.release_every_quarters for r in rivals]),
+        rival_jitter=np.array([r.release_jitter for r in rivals]),
+        rival_stance=np.array([r.price for r in rivals]),
+        rival_cut=np.array([r.price_cut_when_behind for r in rivals]),
+        rival_reaction=np.array([r.reaction_to_lead for r in rivals]),
+        rival_brand=np.array([r.brand for r in rivals]),
+        reference_reducible_loss=float(
+            training.reducible_loss(np.array([tp.reference_effective_flop]), tp)[0]
+        ),
+        life_quarters=int(round(params.fleet.server_life_years * 4)),
+        frontier_slope=slope,
+        player_brand=player_brand,
+    )
+    params._compiled = econ
+    return econ
+
+
+def _calibrate_brand(params: EconomyParams, slope: float) -> float:
+    """The player's brand utility such that the logit reproduces its starting market share.
+
+    The scenario states the lab's run-rate and the market's size; the share they imply is a fact,
+    so the brand is whatever utility makes the discrete-choice model agree with it at quarter 0.
+    """
+    d, tp, st = params.demand, params.training, params.scenario.start
+    share = st.runrate / (d.market_2026 * st.price)
+    if not 0.0 < share < 1.0:
+        raise ValueError(
+            f"the scenario's run-rate ${st.runrate:g}B is not a share of the market "
+            f"(${d.market_2026:g}B/year at price {st.price:g}); lower the run-rate or raise the market"
+        )
+    rivals = params.rivals
+    r_cap = training.capability(
+        np.array([r.training_flop_2026 * r.algo_efficiency_2026 for r in rivals]), tp
+    )
+    p_cap = float(training.capability(np.array([st.capability_flop]), tp)[0])
+    u_r = (d.capability_weight * r_cap / 100.0 + np.array([r.brand for r in rivals])
+           - d.price_weight * np.log([r.price for r in rivals]))
+    open_cap = max(p_cap, float(r_cap.max())) - d.open_weight_lag_quarters * slope
+    u_o = (d.capability_weight * open_cap / 100.0 + d.open_weight_utility
+           - d.price_weight * np.log(d.open_weight_price))
+    others = float(np.log(np.exp(u_r).sum() + np.exp(u_o)))
+    u_p = np.log(share / (1.0 - share)) + others
+    return float(u_p - (d.capability_weight * p_cap / 100.0 - d.price_weight * np.log(st.price)))

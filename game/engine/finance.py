@@ -1,0 +1,58 @@
+"""Financing: equity rounds that can fail, vendor financing, and the credit line.
+
+A round of size F at pre-money V succeeds with probability  1 / (1 + e^{−(S − mid)/width})  and
+dilutes existing holders by V / (V + F). Vendor financing (GPUs for equity, as in a GPU maker
+investing in its customer) cannot fail, gives the vendor a discount, and arrives as credit that only
+GPU orders can spend. The credit line is a multiple of run-rate; interest is (base + spread) / 4 a
+quarter on what is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from game.engine.params import FinanceParams
+from game.engine.plan import PlanArrays
+from game.engine.state import State
+
+
+@dataclass(slots=True)
+class Financing:
+    equity: np.ndarray  # cash raised
+    failed: np.ndarray  # bool: a round was attempted and failed
+    dilution: np.ndarray  # ownership change (negative)
+    vendor: np.ndarray  # vendor credit granted
+    drawn: np.ndarray
+    repaid: np.ndarray
+
+
+def round_success_probability(fp: FinanceParams, sentiment: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(sentiment - fp.round_sentiment_mid) / fp.round_sentiment_width))
+
+
+def credit_limit(fp: FinanceParams, revenue_quarter: np.ndarray) -> np.ndarray:
+    return fp.credit_line_runrate * 4.0 * revenue_quarter
+
+
+def raise_and_borrow(s: State, plan: PlanArrays, fp: FinanceParams, u: np.ndarray) -> Financing:
+    pre = np.maximum(s.valuation, 1e-9)
+    cap = fp.max_round_fraction * pre
+    ask = np.minimum(plan.raise_equity, cap)
+    attempted = ask > 0
+    ok = attempted & (u < round_success_probability(fp, s.sentiment))
+    equity = np.where(ok, ask, 0.0)
+    vendor = np.minimum(plan.vendor_equity, cap)
+    vendor_pre = pre * (1.0 - fp.vendor_equity_discount)
+    keep = pre / (pre + equity) * vendor_pre / (vendor_pre + vendor)
+    new_ownership = s.ownership * keep
+    dilution = new_ownership - s.ownership
+    s.ownership = new_ownership
+    s.vendor_credit = s.vendor_credit + vendor
+    headroom = np.maximum(credit_limit(fp, s.revenue) - s.debt, 0.0)
+    drawn = np.minimum(plan.draw_debt, headroom)
+    repaid = np.minimum(np.minimum(plan.repay_debt, s.debt + drawn),
+                        np.maximum(s.cash + equity + drawn, 0.0))
+    s.debt = s.debt + drawn - repaid
+    return Financing(equity, attempted & ~ok, dilution, vendor, drawn, repaid)

@@ -1,0 +1,163 @@
+"""The fleet: owned GPUs, leases, spot capacity, data centers and power.
+
+Functions here work on the step's own copy of the state (never on the caller's) and return the
+quarter's money flows in $B, one array per world.
+
+- Owned GPUs are paid on order, arrive after a lead time and depreciate straight-line over the
+  server life from delivery:  depreciation = Σ_cohorts cost / life_quarters.
+- Power: owned GPUs need  Σ_g n_g · watts_g · PUE  of data-center capacity; without it the excess
+  stands idle (utilisation < 1). Power costs MW · hours · $/MWh.
+- Leases lock a price for their term; breaking one costs a share of the remaining payments.
+- Spot capacity is rented a quarter at a time at the spot price and rationed in a tight market.
+- Data centers cost capex per GW, paid evenly over the build, and power on when finished.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from game.engine.economy import Economy
+from game.engine.params import HOURS_PER_QUARTER
+from game.engine.plan import PlanArrays
+from game.engine.state import DC_SLOTS, State
+
+
+@dataclass(slots=True)
+class FleetFlows:
+    gpu_capex: np.ndarray  # cash paid for GPU orders
+    vendor_used: np.ndarray  # part of the order paid with vendor credit
+    dc_capex: np.ndarray
+    lease_cost: np.ndarray
+    lease_penalty: np.ndarray
+    spot_cost: np.ndarray
+    power_cost: np.ndarray
+    dc_opex: np.ndarray
+    gpu_depreciation: np.ndarray
+    dc_depreciation: np.ndarray
+    capacity: np.ndarray  # H100e usable this quarter
+    spot_granted: np.ndarray
+    delivered_h100e: np.ndarray
+
+
+def order_cost(econ: Economy, quarter: int, orders: np.ndarray) -> np.ndarray:
+    """$B cost of (W, G) GPU orders at this quarter's prices."""
+    return orders @ econ.gpu_price[econ.row(quarter)] / 1e9
+
+
+def procure(
+    s: State,
+    plan: PlanArrays,
+    econ: Economy,
+    quarter: int,
+    rental: np.ndarray,
+    lead: np.ndarray,
+    ration: np.ndarray,
+) -> FleetFlows:
+    p = econ.params
+    W = s.n_worlds
+    rows = np.arange(W)
+
+    # GPU orders: only generations on sale; trimmed to what cash and vendor credit can pay.
+    orders = plan.gpu_orders * econ.available[econ.row(quarter)][None, :]
+    cost = order_cost(econ, quarter, orders)
+    budget = np.maximum(s.cash, 0.0) + s.vendor_credit
+    scale = np.where(cost > budget, budget / np.maximum(cost, 1e-300), 1.0)
+    orders = orders * scale[:, None]
+    cost = cost * scale
+    vendor_used = np.minimum(s.vendor_credit, cost)
+    s.vendor_credit = s.vendor_credit - vendor_used
+    gpu_capex = cost - vendor_used
+    s.gpu_book = s.gpu_book + cost
+    value_per_gpu = econ.gpu_price[econ.row(quarter)] / 1e9
+    # Deliveries due now (lead 0) arrive at once; the rest enter the pipeline.
+    arrive_now = np.where(lead == 0, orders, 0.0)
+    later = orders - arrive_now
+    g_idx = np.arange(orders.shape[1])[None, :]
+    slot = np.maximum(lead - 1, 0)
+    s.pipeline[rows[:, None], slot, g_idx] += later
+
+    # Deliveries: the pipeline's first slot plus immediate arrivals, valued at today's price
+    # for depreciation (a simplification: the cohort's cost basis is its delivery-quarter price).
+    delivered = s.pipeline[:, 0, :] + arrive_now
+    s.pipeline = np.concatenate([s.pipeline[:, 1:, :], np.zeros_like(s.pipeline[:, :1, :])], axis=1)
+    s.owned = s.owned + delivered
+    life = econ.life_quarters
+    new_rate = (delivered @ value_per_gpu) / life
+    s.dep_rate = s.dep_rate + new_rate
+    s.dep_schedule[:, life - 1] += new_rate
+    gpu_dep = np.minimum(s.dep_rate, s.gpu_book)
+    s.gpu_book = s.gpu_book - gpu_dep
+    s.dep_rate = np.maximum(s.dep_rate - s.dep_schedule[:, 0], 0.0)
+    s.dep_schedule = np.concatenate(
+        [s.dep_schedule[:, 1:], np.zeros_like(s.dep_schedule[:, :1])], axis=1
+    )
+
+    # Leases: break first (penalty on the remaining payments), then sign the new one.
+    in_force = s.lease_left > 0
+    leased = (s.lease_qty * in_force).sum(axis=1)
+    shed = np.where(leased > 0, np.minimum(plan.break_lease_h100e / np.maximum(leased, 1e-300),
+                                           1.0), 0.0)
+    remaining = (s.lease_qty * s.lease_price * s.lease_left).sum(axis=1) * HOURS_PER_QUARTER / 1e9
+    penalty = shed * remaining * p.fleet.lease_break_penalty
+    s.lease_qty = s.lease_qty * (1.0 - shed[:, None])
+    new_lease = plan.lease_h100e > 0
+    free = np.argmin(s.lease_left + (s.lease_qty > 0) * 0.5, axis=1)
+    s.lease_qty[rows, free] = np.where(new_lease, plan.lease_h100e, s.lease_qty[rows, free])
+    s.lease_price[rows, free] = np.where(new_lease, rental, s.lease_price[rows, free])
+    s.lease_left[rows, free] = np.where(
+        new_lease, float(min(plan.lease_quarters, p.fleet.max_lease_quarters)),
+        s.lease_left[rows, free],
+    )
+    in_force = s.lease_left > 0
+    leased = (s.lease_qty * in_force).sum(axis=1)
+    lease_cost = (s.lease_qty * s.lease_price * in_force).sum(axis=1) * HOURS_PER_QUARTER / 1e9
+    s.lease_left = np.maximum(s.lease_left - 1.0, 0.0)
+    s.lease_qty = np.where(s.lease_left > 0, s.lease_qty, 0.0)
+
+    # Spot capacity, rationed when tight.
+    spot = plan.spot_h100e * ration
+    spot_cost = spot * rental * p.market.spot_premium * HOURS_PER_QUARTER / 1e9
+
+    # Data centers: start new projects, pay this quarter's instalments, power on finished ones.
+    b = p.fleet.dc_build_quarters
+    capex_total = plan.datacenter_mw * p.fleet.dc_capex_per_gw / 1000.0
+    s.dc_capex_due[:, :b] += (capex_total / b)[:, None]
+    s.dc_pipeline[:, b - 1] += plan.datacenter_mw
+    dc_capex = s.dc_capex_due[:, 0].copy()
+    s.dc_capex_due = np.concatenate([s.dc_capex_due[:, 1:], np.zeros((W, 1))], axis=1)
+    s.dc_mw = s.dc_mw + s.dc_pipeline[:, 0]
+    s.dc_pipeline = np.concatenate([s.dc_pipeline[:, 1:], np.zeros((W, 1))], axis=1)
+    s.dc_book = s.dc_book + dc_capex
+    s.dc_dep_rate = s.dc_dep_rate + dc_capex / (p.fleet.dc_life_years * 4.0)
+    dc_dep = np.minimum(s.dc_dep_rate, s.dc_book)
+    s.dc_book = s.dc_book - dc_dep
+
+    # Power: owned GPUs run only where there are powered megawatts for them.
+    need_mw = s.owned @ econ.watts * p.fleet.pue / 1e6
+    used_mw = np.minimum(need_mw, s.dc_mw)
+    s.utilisation = np.where(need_mw > 0, used_mw / np.maximum(need_mw, 1e-300), 1.0)
+    owned_h100e = s.owned @ econ.h100e * s.utilisation
+    power_cost = used_mw * HOURS_PER_QUARTER * p.fleet.power_price_mwh / 1e9
+    dc_opex = s.dc_mw * p.fleet.dc_opex_per_mw_quarter
+    s.capacity = owned_h100e + leased + spot
+
+    return FleetFlows(
+        gpu_capex=gpu_capex,
+        vendor_used=vendor_used,
+        dc_capex=dc_capex,
+        lease_cost=lease_cost,
+        lease_penalty=penalty,
+        spot_cost=spot_cost,
+        power_cost=power_cost,
+        dc_opex=dc_opex,
+        gpu_depreciation=gpu_dep,
+        dc_depreciation=dc_dep,
+        capacity=s.capacity,
+        spot_granted=spot,
+        delivered_h100e=delivered @ econ.h100e,
+    )
+
+
+assert DC_SLOTS >= 15  # the longest build (fleet.dc_build_quarters ≤ 15) must fit the pipeline

@@ -1,0 +1,48 @@
+"""The GPU market: purchase prices, the rental price cycle, lead times and spot rationing.
+
+Rental price of an H100e-hour (a mean-reverting log process around a cost anchor):
+    log p_t = log anchor_t + premium + push · h_t + x_t + shock_t
+    x_{t+1} = (1 − κ) x_t + σ ε_t,   shock_{t+1} = decay · shock_t (+ event jumps)
+where anchor_t is the break-even rental cost, of which a share falls with hardware
+price-performance (the rest — buildings, power, operations — does not), ``premium`` is the long-run
+excess of demand over supply and h_t the log hype index. Tightness is the part of the log price
+above its normal level, τ = max(0, push · h + x + shock); it lengthens purchase lead times and
+rations spot capacity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from game.engine.economy import Economy
+from game.engine.rng import Rng
+from game.engine.state import DELIVERY_SLOTS, State
+
+
+def rental_price(econ: Economy, quarter: int, state: State) -> tuple[np.ndarray, np.ndarray]:
+    """($/H100e-hour, tightness) this quarter from the state's market variables."""
+    m = econ.params.market
+    excess = m.rental_demand_push * state.hype + state.rental_x + state.price_shock
+    log_p = np.log(econ.rental_anchor[econ.row(quarter)]) + m.rental_demand_premium + excess
+    return np.exp(log_p), np.maximum(excess, 0.0)
+
+
+def advance(state: State, econ: Economy, rng: Rng, quarter: int) -> None:
+    """Move the price deviation and decay shocks (in place, on the new state)."""
+    m = econ.params.market
+    state.rental_x = (1.0 - m.rental_reversion) * state.rental_x + m.rental_volatility * rng.normal(
+        quarter, "market.rental"
+    )
+    state.price_shock = m.shock_decay * state.price_shock
+
+
+def lead_times(econ: Economy, tightness: np.ndarray) -> np.ndarray:
+    """(W, G) delivery lead in quarters: calm lead plus extra quarters when the market is tight."""
+    extra = np.rint(econ.params.market.lead_per_tightness * tightness).astype(np.int64)
+    return np.minimum(econ.lead[None, :] + extra[:, None], DELIVERY_SLOTS)
+
+
+def spot_ration(econ: Economy, tightness: np.ndarray) -> np.ndarray:
+    """Share of a spot request granted."""
+    m = econ.params.market
+    return np.clip(1.0 - m.ration_per_tightness * tightness, m.ration_floor, 1.0)

@@ -1,0 +1,322 @@
+"""Validated parameters of the economy: what the world is like, not what the player decides.
+
+Every number here arrives from content TOML (``content/base/economy.toml``, ``rivals.toml`` and a
+scenario) through ``game.packs``; the engine never reads files. Field docstrings name the unit;
+the TOML comments name the source. docs/ENGINE.md shows where each parameter enters an equation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+HOURS_PER_QUARTER = 8766.0 / 4.0
+SECONDS_PER_QUARTER = HOURS_PER_QUARTER * 3600.0
+H100_FLOPS = 989e12  # dense BF16 FLOP/s of one H100: the unit of "H100-equivalent" (NVIDIA spec)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GpuGeneration(_Model):
+    """One GPU generation sold on the market."""
+
+    name: str = Field(description="Short name shown to the player, e.g. 'B200'.")
+    available_quarter: int = Field(description="First quarter (0 = scenario start) it ships.")
+    tflops: float = Field(gt=0, description="Dense BF16 TFLOP/s per GPU.")
+    watts: float = Field(gt=0, description="Board power in watts.")
+    launch_price: float = Field(gt=0, description="Purchase price per GPU at launch, USD.")
+    lead_quarters: int = Field(ge=0, le=4, description="Delivery lead time in a calm market.")
+
+    @property
+    def h100e(self) -> float:
+        """H100-equivalents per GPU (dense BF16 throughput relative to an H100)."""
+        return self.tflops * 1e12 / H100_FLOPS
+
+
+class MarketParams(_Model):
+    price_performance_per_year: float = Field(
+        gt=1, description="Yearly factor by which a GPU's price falls once its successor ships."
+    )
+    price_floor_fraction: float = Field(
+        gt=0, le=1, description="A generation's price never falls below this share of launch."
+    )
+    rental_anchor_2026: float = Field(gt=0, description="Cost anchor of an H100e-hour, $, at start.")
+    rental_anchor_gpu_share: float = Field(
+        gt=0, lt=1, description="Share of the rental cost anchor that falls with price-performance."
+    )
+    rental_start: float = Field(gt=0, description="Rental price per H100e-hour at start, $.")
+    rental_reversion: float = Field(
+        gt=0, lt=1, description="Share of the log gap to the anchor closed per quarter."
+    )
+    rental_volatility: float = Field(ge=0, description="Std of the quarterly log-price shock.")
+    rental_demand_push: float = Field(
+        ge=0, description="Log-price premium per unit of (hype index - 1)."
+    )
+    rental_demand_premium: float = Field(
+        description="Long-run log premium of the price over its cost anchor (demand > supply)."
+    )
+    shock_decay: float = Field(ge=0, lt=1, description="Share of a price shock left next quarter.")
+    spot_premium: float = Field(ge=1, description="Spot price / contract price.")
+    lead_per_tightness: float = Field(
+        ge=0, description="Extra lead quarters per unit of log(price / anchor) above zero."
+    )
+    ration_per_tightness: float = Field(
+        ge=0, description="Share of a spot request refused per unit of tightness."
+    )
+    ration_floor: float = Field(gt=0, le=1, description="Spot is never rationed below this share.")
+
+
+class FleetParams(_Model):
+    server_life_years: float = Field(gt=0, description="Straight-line depreciation life of GPUs.")
+    pue: float = Field(ge=1, description="Power usage effectiveness of the lab's data centers.")
+    power_price_mwh: float = Field(gt=0, description="Industrial power price, $/MWh.")
+    dc_capex_per_gw: float = Field(gt=0, description="Data-center capex excluding GPUs, $B/GW.")
+    dc_build_quarters: int = Field(ge=1, le=15, description="Quarters from start to power-on.")
+    dc_life_years: float = Field(gt=0, description="Depreciation life of data-center shells.")
+    lease_break_penalty: float = Field(
+        ge=0, le=1, description="Share of the remaining payments due when a lease is broken."
+    )
+    max_lease_quarters: int = Field(ge=1, le=12, description="Longest lease the market offers.")
+    dc_opex_per_mw_quarter: float = Field(
+        ge=0, description="Operations cost of a powered MW per quarter, $B (staff, maintenance)."
+    )
+
+
+class TrainingParams(_Model):
+    chinchilla_E: float = Field(description="Irreducible loss (Epoch replication fit).")
+    chinchilla_A: float
+    chinchilla_B: float
+    chinchilla_alpha: float
+    chinchilla_beta: float
+    tokens_per_parameter: float = Field(gt=0, description="D_opt / N_opt at the optimum.")
+    mfu: float = Field(gt=0, le=1, description="Model FLOPs utilisation of a training run.")
+    mfu_noise: float = Field(ge=0, description="Std of a quarter's relative MFU noise.")
+    algo_growth_per_year: float = Field(
+        gt=1, description="Frontier algorithmic-efficiency gain per year at reference research."
+    )
+    research_reference_share: float = Field(
+        gt=0, lt=1, description="Research share of compute that yields the frontier gain."
+    )
+    research_elasticity: float = Field(
+        ge=0, le=1, description="Exponent of diminishing returns to research compute."
+    )
+    headcount_elasticity: float = Field(ge=0, le=1)
+    headcount_reference: float = Field(gt=0, description="Staff at which research is 'typical'.")
+    algo_spillover: float = Field(
+        ge=0, lt=1, description="Share of the gap to the industry's efficiency closed per quarter."
+    )
+    capability_at_reference: float = Field(description="Capability score of the reference model.")
+    reference_effective_flop: float = Field(gt=0, description="Effective FLOP of that model.")
+    capability_per_decade: float = Field(
+        gt=0, description="Capability points per 10x fall in reducible loss (Elo-like scale)."
+    )
+
+
+class DemandParams(_Model):
+    market_2026: float = Field(gt=0, description="Frontier-model spending at start, $B/year.")
+    market_ceiling: float = Field(gt=0, description="Logistic ceiling of that spending, $B/year.")
+    market_growth_2026: float = Field(gt=1, description="Yearly growth of spending at start.")
+    capability_weight: float = Field(gt=0, description="Logit utility per 100 capability points.")
+    price_weight: float = Field(gt=0, description="Logit utility per unit of log price.")
+    open_weight_lag_quarters: float = Field(
+        ge=0, description="How far open-weight models trail the frontier."
+    )
+    open_weight_price: float = Field(gt=0, description="Open-weight price relative to frontier.")
+    open_weight_utility: float = Field(description="Extra utility of the outside option.")
+    inference_hours_per_dollar: float = Field(
+        gt=0, description="H100e-hours of serving per $ of revenue at start."
+    )
+    inference_size_elasticity: float = Field(
+        ge=0, le=1, description="Serving cost per $ grows as (model parameters)^this."
+    )
+    inference_efficiency_per_year: float = Field(
+        ge=1, description="Yearly fall in serving compute per $ of revenue."
+    )
+    demand_noise: float = Field(ge=0, description="Std of quarterly log demand noise.")
+
+
+
+class FinanceParams(_Model):
+    staff_cost_per_head_year: float = Field(gt=0, description="Fully loaded, $B per head-year.")
+    other_opex_share: float = Field(ge=0, description="Other opex as a share of revenue.")
+    base_rate: float = Field(ge=0, description="Risk-free rate, per year.")
+    credit_spread: float = Field(ge=0, description="Spread over the base rate, per year.")
+    credit_line_runrate: float = Field(ge=0, description="Credit limit per $ of run-rate.")
+    round_sentiment_mid: float = Field(description="Sentiment at which a round is a coin flip.")
+    round_sentiment_width: float = Field(gt=0)
+    max_round_fraction: float = Field(gt=0, description="Largest round as a share of pre-money.")
+    failed_round_hit: float = Field(ge=0, description="Sentiment lost when a round fails.")
+    vendor_equity_discount: float = Field(
+        ge=0, lt=1, description="Discount on the valuation given to a GPU vendor investing."
+    )
+
+
+class ValuationParams(_Model):
+    reversion: float = Field(gt=0, lt=1, description="Share of the gap to target closed a quarter.")
+    neutral: float = Field(ge=0, le=100, description="Target sentiment with neutral fundamentals.")
+    growth_weight: float
+    growth_reference: float = Field(description="Yearly run-rate growth investors call 'normal'.")
+    burn_weight: float
+    burn_reference: float = Field(gt=0, description="Burn multiple investors call 'normal'.")
+    gap_weight: float = Field(description="Target points per 100 capability points of gap.")
+    margin_weight: float
+    hype_weight: float
+    constrained_hit: float = Field(ge=0, description="Points lost per share of demand unserved.")
+    noise: float = Field(ge=0, description="Std of sentiment noise per quarter.")
+    hype_reversion: float = Field(gt=0, lt=1)
+    hype_volatility: float = Field(ge=0)
+    private_multiple: float = Field(gt=0, description="Run-rate multiple at neutral sentiment.")
+    multiple_sentiment_slope: float = Field(description="Log multiple per 50 points of sentiment.")
+    multiple_growth_slope: float = Field(description="Log multiple per unit of log growth.")
+    public_multiple_per_rule_of_x: float = Field(
+        gt=0, description="Public EV/run-rate per 100 points of rule of X."
+    )
+    rule_of_x_growth_weight: float = Field(gt=0, description="Weight of growth vs margin (2–3).")
+    multiple_floor: float = Field(gt=0)
+    multiple_cap: float = Field(gt=0)
+
+
+class IpoParams(_Model):
+    filing_quarters: int = Field(ge=1, description="Quarters between filing and listing.")
+    min_sentiment: float = Field(description="Sentiment below which a listing is postponed.")
+    min_runrate: float = Field(ge=0, description="Smallest run-rate ($B/year) that can list.")
+    listing_noise: float = Field(ge=0, description="Std of the log listing-day pop or drop.")
+    scrutiny: float = Field(ge=1, description="Burn weight multiplier while filed.")
+    withdraw_hit: float = Field(ge=0, description="Sentiment lost when a filing is withdrawn.")
+    primary_fraction: float = Field(
+        ge=0, lt=1, description="Share of the company sold as new shares at listing."
+    )
+
+
+class OutcomeParams(_Model):
+    ousted_sentiment: float = Field(description="Sentiment below which the board loses patience.")
+    ousted_quarters: int = Field(ge=1)
+    irrelevant_gap: float = Field(gt=0, description="Capability points behind the best rival.")
+    irrelevant_quarters: int = Field(ge=1)
+
+
+class ScoreParams(_Model):
+    """Score = ownership × value × weight[outcome], value = IPO valuation or last valuation."""
+
+    ipo: float = 1.0
+    horizon: float = 0.5
+    running: float = 0.5
+    irrelevant: float = 0.1
+    ousted: float = 0.05
+    bankrupt: float = 0.0
+
+
+class RivalParams(_Model):
+    """A rival lab, read from a pack's rivals.toml."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    model_name: str = Field(description="Model family name used in news, e.g. 'Gemini'.")
+    training_flop_2026: float = Field(gt=0, description="Training compute of its latest model.")
+    compute_growth_per_year: float = Field(gt=1, description="Median yearly growth of compute.")
+    compute_volatility: float = Field(ge=0, description="Std of quarterly log10 compute growth.")
+    algo_efficiency_2026: float = Field(gt=0, description="Effective FLOP per FLOP at start.")
+    release_every_quarters: float = Field(gt=0, description="Mean quarters between releases.")
+    release_jitter: float = Field(ge=0, le=1, description="Chance a release slips a quarter.")
+    next_release_quarter: int = Field(ge=0, description="Quarter of its first release in game.")
+    price: float = Field(gt=0, description="Price relative to the market reference.")
+    price_cut_when_behind: float = Field(
+        ge=0, lt=1, description="Price cut per quarter while its share is falling."
+    )
+    reaction_to_lead: float = Field(
+        ge=0, description="Extra log10 compute growth per quarter while the player leads."
+    )
+    brand: float = Field(description="Logit utility of its brand and distribution.")
+    cost_per_flop_fall_per_year: float = Field(
+        gt=1, description="Yearly fall of its training cost per FLOP."
+    )
+    cost_per_flop_2026: float = Field(gt=0, description="$ per training FLOP at start.")
+
+
+class StartState(_Model):
+    """The player's lab at the scenario's first quarter."""
+
+    cash: float = Field(description="$B")
+    debt: float = Field(ge=0, description="$B drawn on the credit line")
+    ownership: float = Field(gt=0, le=1, description="Share held by the founders and employees.")
+    headcount: float = Field(gt=0)
+    owned_gpus: dict[str, float] = Field(description="GPUs owned per generation name.")
+    gpu_book_value: float = Field(ge=0, description="$B book value of the owned fleet.")
+    gpu_remaining_life_quarters: int = Field(ge=1)
+    leased_h100e: float = Field(ge=0)
+    lease_price: float = Field(gt=0, description="Locked $/H100e-hour of the existing leases.")
+    lease_quarters_left: int = Field(ge=0, le=12)
+    dc_mw: float = Field(ge=0, description="Powered data-center MW the lab owns.")
+    dc_book_value: float = Field(ge=0)
+    dc_pipeline_mw: list[float] = Field(
+        default_factory=list, description="MW coming online in the next quarters, in order."
+    )
+    runrate: float = Field(gt=0, description="$B/year at start.")
+    runrate_growth: float = Field(gt=0, description="Run-rate growth over the previous year.")
+    capability_flop: float = Field(gt=0, description="Effective FLOP of its released model.")
+    model_parameters: float = Field(gt=0, description="Parameters of the served model.")
+    algo_efficiency: float = Field(gt=0, description="Effective FLOP per FLOP at start.")
+    run_target_flop: float = Field(ge=0, description="Target compute of a run in progress.")
+    run_progress: float = Field(ge=0, le=1, description="Share of that run already done.")
+    sentiment: float = Field(ge=0, le=100)
+    gross_margin: float = Field(ge=-5, le=1, description="Gross margin of the last quarter.")
+    price: float = Field(gt=0, description="Price relative to the market reference.")
+    vendor_credit: float = Field(ge=0, description="$B of vendor financing usable for GPUs.")
+
+
+class Scenario(_Model):
+    """A scenario as the engine needs it; narrative fields belong to game.packs."""
+
+    id: str
+    title: str
+    start_year: int = Field(ge=2000, le=2100)
+    start_quarter: int = Field(ge=1, le=4)
+    horizon_quarters: int = Field(ge=1, le=40)
+    start: StartState
+    outcome: OutcomeParams
+    score: ScoreParams = ScoreParams()
+
+
+class EconomyParams(_Model):
+    """Everything the engine needs about the world, validated once when a pack loads."""
+
+    gpus: list[GpuGeneration] = Field(min_length=1)
+    market: MarketParams
+    fleet: FleetParams
+    training: TrainingParams
+    demand: DemandParams
+    finance: FinanceParams
+    valuation: ValuationParams
+    ipo: IpoParams
+    rivals: list[RivalParams] = Field(min_length=1)
+    scenario: Scenario
+    _compiled: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EconomyParams:
+        names = [g.name for g in self.gpus]
+        if len(set(names)) != len(names):
+            raise ValueError(f"GPU generation names must be unique, got {names}")
+        ids = [r.id for r in self.rivals]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"rival ids must be unique, got {ids}")
+        unknown = set(self.scenario.start.owned_gpus) - set(names)
+        if unknown:
+            raise ValueError(
+                f"the scenario owns GPUs of unknown generation {sorted(unknown)}; known: {names}"
+            )
+        return self
+
+    def gpu_index(self, name: str) -> int:
+        for i, g in enumerate(self.gpus):
+            if g.name == name:
+                return i
+        raise KeyError(name)
+
+    def calendar(self, quarter: int) -> str:
+        """The calendar label ('2026Q3') of a quarter index counted from the scenario's start."""
+        q0 = self.scenario.start_year * 4 + self.scenario.start_quarter - 1 + quarter
+        return f"{q0 // 4}Q{q0 % 4 + 1}"

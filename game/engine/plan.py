@@ -1,0 +1,203 @@
+"""A quarter's decisions: the `Plan`, and its resolution into per-world arrays.
+
+A plan is checked in two steps. Its own shape (``Plan(...)``: no negative orders, an allocation
+that sums to 100%) is validated by pydantic with messages written for a player. Whether it is
+affordable in a given state (``check_plan``) needs the state and parameters; it returns sentences
+such as "an order of 400,000 B200 costs $14.0B; you have $9.2B cash and a $3.0B credit line".
+
+In a batch, every numeric field is either one number (broadcast to all worlds) or an array with
+one value per world. The engine itself is total: ``step`` trims what a world cannot afford, so
+bots and projections never fail half-way through a batch; the live game checks first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+Number = float | np.ndarray
+
+
+class PlanError(ValueError):
+    """A plan that cannot be carried out, with the reasons as sentences for the player."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+def _vector(value: Any) -> Number:
+    """A finite non-negative number, or a 1-D array of them."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    if isinstance(value, int | float | np.integer | np.floating):
+        v = float(value)
+        if not np.isfinite(v):
+            raise ValueError(f"expected a finite number, got {v}")
+        if v < 0:
+            raise ValueError(f"must be zero or more, got {v:g}")
+        return v
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number or a list of numbers, got {value!r:.60}") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError("expected a number or a flat list with one number per world")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("every value must be a finite number")
+    if np.any(arr < 0):
+        raise ValueError(f"must be zero or more, got {arr.min():g}")
+    return arr
+
+
+Vec = Annotated[Any, BeforeValidator(_vector)]
+IpoAction = Literal["hold", "file", "withdraw"]
+
+
+class Plan(BaseModel):
+    """One quarter's decisions for the player's lab."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
+
+    gpu_orders: dict[str, Vec] = Field(
+        default_factory=dict, description="GPUs to buy, by generation name."
+    )
+    lease_h100e: Vec = Field(0.0, description="New leased capacity, H100-equivalents.")
+    lease_quarters: int = Field(4, ge=1, le=12, description="Length of the new lease.")
+    break_lease_h100e: Vec = Field(0.0, description="Leased capacity to hand back early.")
+    spot_h100e: Vec = Field(0.0, description="Spot capacity to rent this quarter.")
+    datacenter_mw: Vec = Field(0.0, description="Data-center megawatts to start building.")
+    training: Vec = Field(0.35, description="Share of compute for training.")
+    inference: Vec = Field(0.5, description="Share of compute for serving customers.")
+    research: Vec = Field(0.15, description="Share of compute for research.")
+    start_run_flop: Vec = Field(0.0, description="Start a training run of this many FLOP.")
+    cancel_run: bool = Field(False, description="Abandon the run in progress.")
+    price: Vec = Field(1.0, description="Price relative to the market reference.")
+    hire: float = Field(0.0, ge=-1e6, le=1e6, description="Headcount change (negative: layoffs).")
+    raise_equity: Vec = Field(0.0, description="$B of new equity to raise.")
+    vendor_equity: Vec = Field(0.0, description="$B of GPU-vendor financing to take.")
+    draw_debt: Vec = Field(0.0, description="$B to draw on the credit line.")
+    repay_debt: Vec = Field(0.0, description="$B of debt to repay.")
+    ipo: IpoAction = Field("hold", description="File for an IPO, withdraw a filing, or hold.")
+
+    @model_validator(mode="after")
+    def _allocation_sums_to_one(self) -> Plan:
+        total = np.asarray(self.training) + np.asarray(self.inference) + np.asarray(self.research)
+        if np.any(np.abs(total - 1.0) > 1e-6):
+            worst = float(np.max(np.abs(total - 1.0)) + 1.0) if np.ndim(total) else float(total)
+            raise ValueError(
+                f"the compute allocation sums to {worst:.0%}; training + inference + research "
+                "must make 100%"
+            )
+        price = np.asarray(self.price)
+        if np.any(price < 0.1) or np.any(price > 10):
+            raise ValueError("price must be between 0.1× and 10× the market reference")
+        return self
+
+    def explain(self) -> str:
+        """A one-line summary of the decisions that differ from doing nothing."""
+        parts = []
+        for name, units in self.gpu_orders.items():
+            parts.append(f"buy {_fmt(units)} {name}")
+        for label, value in (
+            ("lease", self.lease_h100e),
+            ("spot", self.spot_h100e),
+            ("build MW", self.datacenter_mw),
+            ("raise $B", self.raise_equity),
+            ("draw $B", self.draw_debt),
+        ):
+            if np.any(np.asarray(value) > 0):
+                parts.append(f"{label} {_fmt(value)}")
+        if np.any(np.asarray(self.start_run_flop) > 0):
+            parts.append("start a run")
+        if self.ipo != "hold":
+            parts.append(f"IPO: {self.ipo}")
+        return ", ".join(parts) or "keep course"
+
+
+def _fmt(value: Number) -> str:
+    arr = np.asarray(value)
+    return f"{float(arr):,.0f}" if arr.ndim == 0 else f"[{arr.size} values]"
+
+
+@dataclass(slots=True)
+class PlanArrays:
+    """A plan resolved against a batch: one array per decision, world axis first."""
+
+    gpu_orders: np.ndarray  # (W, G)
+    lease_h100e: np.ndarray
+    lease_quarters: int
+    break_lease_h100e: np.ndarray
+    spot_h100e: np.ndarray
+    datacenter_mw: np.ndarray
+    alloc: np.ndarray  # (W, 3) training, inference, research
+    start_run_flop: np.ndarray
+    cancel_run: bool
+    price: np.ndarray
+    hire: float
+    raise_equity: np.ndarray
+    vendor_equity: np.ndarray
+    draw_debt: np.ndarray
+    repay_debt: np.ndarray
+    ipo: int  # 0 hold, 1 file, 2 withdraw
+
+
+_IPO_CODES = {"hold": 0, "file": 1, "withdraw": 2}
+
+
+def resolve(plan: Plan, gpu_names: list[str], n_worlds: int) -> PlanArrays:
+    """Broadcast a plan to W worlds; raises PlanError for names or lengths that do not fit."""
+    problems: list[str] = []
+
+    def vec(name: str, value: Number) -> np.ndarray:
+        if isinstance(value, np.ndarray):
+            if value.shape[0] != n_worlds:
+                problems.append(
+                    f"{name} has {value.shape[0]} values but the batch has {n_worlds} worlds"
+                )
+                return np.zeros(n_worlds)
+            return value
+        return np.full(n_worlds, value)
+
+    orders = np.zeros((n_worlds, len(gpu_names)))
+    for name, units in plan.gpu_orders.items():
+        if name not in gpu_names:
+            import difflib
+
+            close = difflib.get_close_matches(name, gpu_names, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(
+                f"unknown GPU generation '{name}'{hint}; the market sells {', '.join(gpu_names)}"
+            )
+            continue
+        orders[:, gpu_names.index(name)] = vec(f"gpu_orders['{name}']", units)
+
+    alloc = np.stack(
+        [vec("training", plan.training), vec("inference", plan.inference),
+         vec("research", plan.research)],
+        axis=1,
+    )
+    arrays = PlanArrays(
+        gpu_orders=orders,
+        lease_h100e=vec("lease_h100e", plan.lease_h100e),
+        lease_quarters=plan.lease_quarters,
+        break_lease_h100e=vec("break_lease_h100e", plan.break_lease_h100e),
+        spot_h100e=vec("spot_h100e", plan.spot_h100e),
+        datacenter_mw=vec("datacenter_mw", plan.datacenter_mw),
+        alloc=alloc,
+        start_run_flop=vec("start_run_flop", plan.start_run_flop),
+        cancel_run=plan.cancel_run,
+        price=vec("price", plan.price),
+        hire=plan.hire,
+        raise_equity=vec("raise_equity", plan.raise_equity),
+        vendor_equity=vec("vendor_equity", plan.vendor_equity),
+        draw_debt=vec("draw_debt", plan.draw_debt),
+        repay_debt=vec("repay_debt", plan.repay_debt),
+        ipo=_IPO_CODES[plan.ipo],
+    )
+    if problems:
+        raise PlanError(problems)
+    return arrays

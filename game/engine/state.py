@@ -1,0 +1,286 @@
+"""The state of a batch of worlds: plain numpy arrays, the world axis first.
+
+Shapes: ``(W,)`` per world, ``(W, G)`` per GPU generation, ``(W, R)`` per rival lab, ``(W, K)`` per
+lease slot, ``(W, P, G)`` for GPUs in the delivery pipeline, ``(W, B)`` for data-center projects and
+``(W, S)`` for the depreciation schedule. The live game is simply ``W = 1``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from game.engine import training, valuation
+from game.engine.economy import compile_economy
+from game.engine.params import HOURS_PER_QUARTER, EconomyParams
+
+LEASE_SLOTS = 16
+DELIVERY_SLOTS = 8
+DC_SLOTS = 16
+
+OUTCOMES = ("running", "ipo", "bankrupt", "ousted", "irrelevant", "horizon")
+RUNNING, IPO, BANKRUPT, OUSTED, IRRELEVANT, HORIZON = range(len(OUTCOMES))
+IPO_STAGES = ("none", "filed", "listed")
+
+
+@dataclass(slots=True)
+class State:
+    """Everything that carries from one quarter to the next, for W worlds at once."""
+
+    quarter: int
+    world: np.ndarray  # (W,) uint64 identity of each world, keys its random draws
+    outcome: np.ndarray  # (W,) int8 index into OUTCOMES
+    quarter_ended: np.ndarray  # (W,) int16, -1 while running
+    # finance
+    cash: np.ndarray
+    debt: np.ndarray
+    ownership: np.ndarray
+    headcount: np.ndarray
+    vendor_credit: np.ndarray
+    revenue: np.ndarray  # booked revenue of the last quarter, $B
+    revenue_hist: np.ndarray  # (W, 4) quarterly revenue, oldest first
+    burn: np.ndarray  # net cash used by operations and capex last quarter, $B
+    net_income: np.ndarray
+    gross_margin: np.ndarray
+    gross_margin_prev: np.ndarray
+    # fleet
+    owned: np.ndarray  # (W, G) GPUs in service
+    pipeline: np.ndarray  # (W, P, G) GPUs arriving in p + 1 quarters
+    gpu_book: np.ndarray
+    dep_rate: np.ndarray  # $B of GPU depreciation per quarter
+    dep_schedule: np.ndarray  # (W, S) depreciation that ends after s + 1 more quarters
+    lease_qty: np.ndarray  # (W, K) H100e
+    lease_price: np.ndarray  # (W, K) locked $/H100e-hour
+    lease_left: np.ndarray  # (W, K) quarters left
+    dc_mw: np.ndarray
+    dc_pipeline: np.ndarray  # (W, B) MW powering on in b + 1 quarters
+    dc_capex_due: np.ndarray  # (W, B) $B payable in b quarters (b = 0: this quarter)
+    dc_book: np.ndarray
+    dc_dep_rate: np.ndarray
+    utilisation: np.ndarray  # share of owned GPUs that had power last quarter
+    capacity: np.ndarray  # H100e usable last quarter
+    # market
+    rental_x: np.ndarray  # log deviation of the rental price from anchor and premium
+    price_shock: np.ndarray  # decaying log shock from events
+    hype: np.ndarray  # log of the market-wide hype index
+    rental_price: np.ndarray  # $/H100e-hour, last quarter
+    # training and models
+    run_target: np.ndarray  # FLOP of the run in progress (0 = none)
+    run_done: np.ndarray  # FLOP done
+    run_efficiency: np.ndarray  # algorithmic efficiency frozen at the run's start
+    algo_log_eff: np.ndarray  # log10 effective FLOP per FLOP
+    model_flop: np.ndarray  # effective FLOP of the released model
+    model_params: np.ndarray  # parameters of the released model
+    capability: np.ndarray
+    # rivals
+    rival_log_flop: np.ndarray  # (W, R) log10 FLOP of the run each rival is preparing
+    rival_log_eff: np.ndarray  # (W, R)
+    rival_capability: np.ndarray  # (W, R) of the released model
+    rival_next: np.ndarray  # (W, R) quarters to next release
+    rival_price: np.ndarray  # (W, R)
+    rival_share: np.ndarray  # (W, R)
+    rival_release_flop: np.ndarray  # (W, R) training FLOP of the last release
+    rival_release_cost: np.ndarray  # (W, R) training cost of the last release, $B
+    rival_releases: np.ndarray  # (W, R) count of releases in game
+    # demand
+    market: np.ndarray  # industry spending on frontier models, $B/year
+    share: np.ndarray  # the player's revenue share last quarter
+    price: np.ndarray  # the player's price relative to the market reference
+    unserved: np.ndarray  # share of the player's demand lost to capacity last quarter
+    # valuation and IPO
+    sentiment: np.ndarray
+    valuation: np.ndarray
+    ipo_valuation: np.ndarray
+    ipo_stage: np.ndarray  # (W,) int8 index into IPO_STAGES
+    ipo_filed_quarter: np.ndarray  # (W,) int16
+    low_sentiment_quarters: np.ndarray
+    behind_quarters: np.ndarray
+    flags: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n_worlds(self) -> int:
+        return self.cash.shape[0]
+
+    @property
+    def running(self) -> np.ndarray:
+        return self.outcome == RUNNING
+
+    @property
+    def runrate(self) -> np.ndarray:
+        """Annualised revenue of the last quarter, $B/year."""
+        return 4.0 * self.revenue
+
+    @property
+    def runway(self) -> np.ndarray:
+        """Quarters of cash at last quarter's burn (inf when not burning)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.burn > 1e-12, self.cash / np.maximum(self.burn, 1e-12), np.inf)
+
+    @property
+    def rival_frontier(self) -> np.ndarray:
+        return self.rival_capability.max(axis=1)
+
+    @property
+    def capability_gap(self) -> np.ndarray:
+        return self.capability - self.rival_frontier
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every state array by name (flags as 'flag.NAME')."""
+        out = {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in ("quarter", "flags")
+        }
+        out.update({f"flag.{k}": v for k, v in self.flags.items()})
+        return out
+
+    def copy(self) -> State:
+        kwargs = {
+            f.name: getattr(self, f.name).copy()
+            for f in dataclasses.fields(self)
+            if f.name not in ("quarter", "flags")
+        }
+        return State(quarter=self.quarter, flags={k: v.copy() for k, v in self.flags.items()},
+                     **kwargs)
+
+    def take(self, worlds: np.ndarray | slice) -> State:
+        """The sub-batch of the given world positions."""
+        kwargs = {
+            f.name: getattr(self, f.name)[worlds].copy()
+            for f in dataclasses.fields(self)
+            if f.name not in ("quarter", "flags")
+        }
+        return State(quarter=self.quarter,
+                     flags={k: v[worlds].copy() for k, v in self.flags.items()}, **kwargs)
+
+
+def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | None = None) -> State:
+    """The scenario's starting state, identical in every world (luck starts at quarter 0)."""
+    W, G, R = n_worlds, len(params.gpus), len(params.rivals)
+    s = params.scenario.start
+    fl = params.fleet
+    tp = params.training
+
+    def full(value: float, shape: tuple[int, ...] = ()) -> np.ndarray:
+        return np.full((W, *shape), float(value))
+
+    owned = np.zeros((W, G))
+    for name, count in s.owned_gpus.items():
+        owned[:, params.gpu_index(name)] = count
+
+    life_q = int(round(fl.server_life_years * 4))
+    schedule = np.zeros((W, life_q + 1))
+    initial_dep = s.gpu_book_value / s.gpu_remaining_life_quarters
+    schedule[:, min(s.gpu_remaining_life_quarters, life_q) - 1] = initial_dep
+
+    lease_qty = np.zeros((W, LEASE_SLOTS))
+    lease_price = np.zeros((W, LEASE_SLOTS))
+    lease_left = np.zeros((W, LEASE_SLOTS))
+    if s.leased_h100e > 0 and s.lease_quarters_left > 0:
+        lease_qty[:, 0] = s.leased_h100e
+        lease_price[:, 0] = s.lease_price
+        lease_left[:, 0] = s.lease_quarters_left
+
+    dc_pipeline = np.zeros((W, DC_SLOTS))
+    for i, mw in enumerate(s.dc_pipeline_mw[:DC_SLOTS]):
+        dc_pipeline[:, i] = mw
+
+    revenue = s.runrate / 4.0
+    q_growth = s.runrate_growth**0.25
+    hist = revenue / q_growth ** np.arange(4, 0, -1, dtype=float)
+
+    model_flop = s.capability_flop
+    cap = training.capability(np.array([model_flop]), tp)[0]
+
+    econ = compile_economy(params)
+    m = params.market
+    rental_x0 = float(np.log(m.rental_start / econ.rental_anchor[0]) - m.rental_demand_premium)
+    vp = params.valuation
+    comps = valuation.private_log_multiple(
+        vp, np.array([s.sentiment]), np.array([s.runrate_growth]), np.zeros(1)
+    )
+    multiple = float(np.clip(np.exp(sum(comps.values()))[0], vp.multiple_floor, vp.multiple_cap))
+
+    rivals = params.rivals
+    r_flop = np.array([r.training_flop_2026 for r in rivals])
+    r_eff = np.array([r.algo_efficiency_2026 for r in rivals])
+    r_cap = training.capability(r_flop * r_eff, tp)
+
+    return State(
+        quarter=0,
+        world=np.arange(W, dtype=np.uint64) if worlds is None else np.asarray(worlds, np.uint64),
+        outcome=np.zeros(W, dtype=np.int8),
+        quarter_ended=np.full(W, -1, dtype=np.int16),
+        cash=full(s.cash),
+        debt=full(s.debt),
+        ownership=full(s.ownership),
+        headcount=full(s.headcount),
+        vendor_credit=full(s.vendor_credit),
+        revenue=full(revenue),
+        revenue_hist=np.broadcast_to(hist, (W, 4)).copy(),
+        burn=full(0.0),
+        net_income=full(0.0),
+        gross_margin=full(s.gross_margin),
+        gross_margin_prev=full(s.gross_margin),
+        owned=owned,
+        pipeline=np.zeros((W, DELIVERY_SLOTS, G)),
+        gpu_book=full(s.gpu_book_value),
+        dep_rate=full(initial_dep),
+        dep_schedule=schedule,
+        lease_qty=lease_qty,
+        lease_price=lease_price,
+        lease_left=lease_left,
+        dc_mw=full(s.dc_mw),
+        dc_pipeline=dc_pipeline,
+        dc_capex_due=np.zeros((W, DC_SLOTS)),
+        dc_book=full(s.dc_book_value),
+        dc_dep_rate=full(s.dc_book_value / (fl.dc_life_years * 4)),
+        utilisation=full(1.0),
+        capacity=full(0.0),
+        rental_x=full(rental_x0),
+        price_shock=full(0.0),
+        hype=full(0.0),
+        rental_price=full(params.market.rental_start),
+        run_target=full(s.run_target_flop),
+        run_done=full(s.run_target_flop * s.run_progress),
+        run_efficiency=full(s.algo_efficiency),
+        algo_log_eff=full(np.log10(s.algo_efficiency)),
+        model_flop=full(model_flop),
+        model_params=full(s.model_parameters),
+        capability=full(cap),
+        rival_log_flop=np.broadcast_to(np.log10(r_flop), (W, R)).copy(),
+        rival_log_eff=np.broadcast_to(np.log10(r_eff), (W, R)).copy(),
+        rival_capability=np.broadcast_to(r_cap, (W, R)).copy(),
+        rival_next=np.broadcast_to(
+            np.array([float(r.next_release_quarter) for r in rivals]), (W, R)
+        ).copy(),
+        rival_price=np.broadcast_to(np.array([r.price for r in rivals]), (W, R)).copy(),
+        rival_share=np.zeros((W, R)),
+        rival_release_flop=np.broadcast_to(r_flop, (W, R)).copy(),
+        rival_release_cost=np.broadcast_to(
+            np.array([r.training_flop_2026 * r.cost_per_flop_2026 / 1e9 for r in rivals]), (W, R)
+        ).copy(),
+        rival_releases=np.zeros((W, R)),
+        market=full(params.demand.market_2026),
+        share=full(s.runrate / (params.demand.market_2026 * s.price)),
+        price=full(s.price),
+        unserved=full(0.0),
+        sentiment=full(s.sentiment),
+        valuation=full(s.runrate * multiple),
+        ipo_valuation=full(0.0),
+        ipo_stage=np.zeros(W, dtype=np.int8),
+        ipo_filed_quarter=np.full(W, -1, dtype=np.int16),
+        low_sentiment_quarters=full(0.0),
+        behind_quarters=full(0.0),
+    )
+
+
+__all__ = [
+    "HOURS_PER_QUARTER",
+    "IPO_STAGES",
+    "OUTCOMES",
+    "State",
+    "initial_state",
+]

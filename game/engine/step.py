@@ -1,0 +1,296 @@
+"""One quarter for a batch of worlds: ``step(state, plan, params, rng, quarter) -> (state, ledger)``.
+
+The order within a quarter is fixed (docs/ENGINE.md, "The order of a quarter"):
+ 1. market     rental price, tightness, lead times and spot rationing from last quarter's state
+ 2. financing  equity rounds, vendor financing, debt drawn or repaid
+ 3. fleet      GPU orders and deliveries, depreciation, leases, spot, data centers, power
+ 4. training   allocation, run progress and release, algorithmic efficiency
+ 5. rivals     compute growth, releases
+ 6. demand     adoption, logit shares, serving capped by capacity, revenue; rivals reprice
+ 7. finance    cash flow and P&L (kept apart), automatic credit draw
+ 8. IPO        filing or withdrawal
+ 9. valuation  hype, sentiment, multiples, listing
+10. outcome    bankrupt, ipo, ousted, irrelevant, horizon
+Worlds whose game has ended keep their state; their ledger contributions are zero.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from game.engine import demand, finance, fleet, market, rivals, training, valuation
+from game.engine.economy import Economy, compile_economy
+from game.engine.ledger import Ledger
+from game.engine.params import SECONDS_PER_QUARTER, EconomyParams
+from game.engine.plan import Plan, PlanArrays, resolve
+from game.engine.rng import Rng
+from game.engine.state import (
+    BANKRUPT,
+    HORIZON,
+    IPO,
+    IRRELEVANT,
+    OUSTED,
+    RUNNING,
+    State,
+)
+
+
+def growth_yoy(revenue: np.ndarray, year_ago: np.ndarray) -> np.ndarray:
+    return revenue / np.maximum(year_ago, 1e-9)
+
+
+def _split(total: np.ndarray, parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Share ``total`` among named log-changes in proportion; the rest goes to 'other'."""
+    denom = sum(parts.values())
+    ok = np.abs(denom) > 1e-12
+    out = {k: np.where(ok, total * v / np.where(ok, denom, 1.0), 0.0) for k, v in parts.items()}
+    out["other"] = total - sum(out.values())
+    return out
+
+
+def step(
+    state: State,
+    plan: Plan | PlanArrays,
+    params: EconomyParams | Economy,
+    rng: Rng,
+    quarter: int | None = None,
+) -> tuple[State, Ledger]:
+    """Advance every world by one quarter under the plan; returns the new state and the ledger."""
+    econ = compile_economy(params) if isinstance(params, EconomyParams) else params
+    p = econ.params
+    q = state.quarter if quarter is None else quarter
+    W = state.n_worlds
+    pa = plan if isinstance(plan, PlanArrays) else resolve(plan, econ.gpu_names, W)
+    s = state.copy()
+    ledger = Ledger()
+    alive = state.outcome == RUNNING
+
+    # 1. market
+    rental, tight = market.rental_price(econ, q, state)
+    s.rental_price = rental
+    lead = market.lead_times(econ, tight)
+    ration = market.spot_ration(econ, tight)
+
+    # 2. financing (before procurement, so this quarter's raise can pay this quarter's orders)
+    fin = finance.raise_and_borrow(s, pa, p.finance, rng.uniform(q, "finance.round"))
+    s.headcount = np.maximum(s.headcount + pa.hire, 10.0)
+    s.cash = state.cash + fin.equity + fin.drawn - fin.repaid
+
+    # 3. fleet
+    ff = fleet.procure(s, pa, econ, q, rental, lead, ration)
+
+    # 4. training
+    cap_h = ff.capacity
+    train_h, infer_h = cap_h * pa.alloc[:, 0], cap_h * pa.alloc[:, 1]
+    tp = p.training
+    if pa.cancel_run:
+        s.run_target = np.zeros(W)
+        s.run_done = np.zeros(W)
+    start = (pa.start_run_flop > 0) & (s.run_target <= 0)
+    s.run_target = np.where(start, pa.start_run_flop, s.run_target)
+    s.run_done = np.where(start, 0.0, s.run_done)
+    s.run_efficiency = np.where(start, 10.0**s.algo_log_eff, s.run_efficiency)
+    mfu = tp.mfu * np.exp(tp.mfu_noise * rng.normal(q, "training.mfu") - 0.5 * tp.mfu_noise**2)
+    progress = training.training_flop(train_h, np.minimum(mfu, 0.95), SECONDS_PER_QUARTER)
+    s.run_done = s.run_done + np.where(s.run_target > 0, progress, 0.0)
+    done = (s.run_target > 0) & (s.run_done >= s.run_target)
+    effective = s.run_target * s.run_efficiency
+    better = done & (effective > s.model_flop)
+    s.model_flop = np.where(better, effective, s.model_flop)
+    s.model_params = np.where(better, training.optimal_size(s.run_target, tp)[0], s.model_params)
+    s.run_target = np.where(done, 0.0, s.run_target)
+    s.run_done = np.where(done, 0.0, s.run_done)
+    s.capability = np.where(better, training.capability(s.model_flop, tp), s.capability)
+    ledger.add("capability", "model release", s.capability - state.capability)
+    industry = s.rival_log_eff.max(axis=1)
+    s.algo_log_eff = (
+        s.algo_log_eff
+        + training.algo_growth(pa.alloc[:, 2], s.headcount, tp)
+        + tp.algo_spillover * np.maximum(industry - s.algo_log_eff, 0.0)
+    )
+
+    # 5. rivals
+    old_rival_share = state.rival_share
+    rivals.advance(s, econ, rng, q)
+
+    # 6. demand
+    demand.advance_market(s, econ, rng, q)
+    s.price = pa.price
+    share_p, share_r = demand.shares(s, econ)
+    s.rival_share = share_r
+    rivals.reprice(s, econ, old_rival_share)
+    served = demand.serve(s, econ, q, infer_h, share_p)
+    revenue = served.served
+    s.share = share_p
+    s.unserved = np.where(served.demand > 0, 1.0 - revenue / np.maximum(served.demand, 1e-300),
+                          0.0)
+    floor = 1e-12
+    rev_parts = _split(
+        revenue - state.revenue,
+        {
+            "market growth": np.log(s.market / state.market),
+            "market share": np.log(np.maximum(share_p, floor) / np.maximum(state.share, floor)),
+            "price": np.log(s.price / state.price),
+            "capacity limit": np.log(np.maximum(1.0 - s.unserved, floor)
+                                     / np.maximum(1.0 - state.unserved, floor)),
+        },
+    )
+    for name, values in rev_parts.items():
+        ledger.add("revenue", name, values)
+
+    # 7. finance: cash flow (what moves the bank balance) ...
+    fp = p.finance
+    staff = s.headcount * fp.staff_cost_per_head_year / 4.0
+    other_opex = fp.other_opex_share * revenue
+    interest = s.debt * (fp.base_rate + fp.credit_spread) / 4.0
+    flows = {
+        "revenue": revenue,
+        "leases": -ff.lease_cost,
+        "spot compute": -ff.spot_cost,
+        "power": -ff.power_cost,
+        "data-center operations": -ff.dc_opex,
+        "staff": -staff,
+        "other opex": -other_opex,
+        "GPU purchases": -ff.gpu_capex,
+        "data-center construction": -ff.dc_capex,
+        "lease break penalty": -ff.lease_penalty,
+        "interest": -interest,
+        "equity raised": fin.equity,
+        "debt drawn": fin.drawn,
+        "debt repaid": -fin.repaid,
+    }
+    for name, values in flows.items():
+        ledger.add("cash", name, values)
+    before_auto = state.cash + ledger.total("cash")
+    headroom = np.maximum(finance.credit_limit(fp, revenue) - s.debt, 0.0)
+    auto = np.minimum(np.maximum(-before_auto, 0.0), headroom)
+    ledger.add("cash", "credit line (automatic)", auto)
+    s.debt = s.debt + auto
+    s.cash = state.cash + ledger.total("cash")
+    ledger.add("debt", "drawn", fin.drawn)
+    ledger.add("debt", "repaid", -fin.repaid)
+    ledger.add("debt", "automatic draw", auto)
+    operating_costs = (ff.lease_cost + ff.spot_cost + ff.power_cost + ff.dc_opex + staff
+                       + other_opex + interest + ff.lease_penalty)
+    s.burn = operating_costs + ff.gpu_capex + ff.vendor_used + ff.dc_capex - revenue
+    # ... and profit and loss (what investors read): capex becomes depreciation.
+    compute_cost = (ff.lease_cost + ff.spot_cost + ff.power_cost + ff.dc_opex
+                    + ff.gpu_depreciation + ff.dc_depreciation)
+    cogs = compute_cost * pa.alloc[:, 1]
+    s.gross_margin_prev = state.gross_margin
+    s.gross_margin = np.where(revenue > 0, (revenue - cogs) / np.maximum(revenue, 1e-300), 0.0)
+    s.net_income = revenue - compute_cost - staff - other_opex - interest - ff.lease_penalty
+
+    # 8. IPO filing and withdrawal
+    ip = p.ipo
+    files = (pa.ipo == 1) & (state.ipo_stage == 0)
+    withdraws = (pa.ipo == 2) & (state.ipo_stage == 1)
+    s.ipo_stage = np.where(files, 1, np.where(withdraws, 0, s.ipo_stage)).astype(np.int8)
+    s.ipo_filed_quarter = np.where(files, q, np.where(withdraws, -1, s.ipo_filed_quarter)).astype(
+        np.int16)
+
+    # 9. valuation: hype, sentiment, multiple
+    vp = p.valuation
+    s.hype = (1.0 - vp.hype_reversion) * state.hype + vp.hype_volatility * rng.normal(
+        q, "valuation.hype")
+    year_ago = state.revenue_hist[:, 1]
+    growth = growth_yoy(revenue, year_ago)
+    bm = valuation.burn_multiple(4.0 * s.burn, 4.0 * (revenue - year_ago))
+    s.revenue_hist = np.concatenate([state.revenue_hist[:, 1:], state.revenue[:, None]], axis=1)
+    s.revenue = revenue
+    scrutiny = np.where(s.ipo_stage == 1, ip.scrutiny, 1.0)
+    terms = valuation.target_terms(
+        vp, growth, bm, s.capability_gap, s.gross_margin - state.gross_margin, s.hype, scrutiny
+    )
+    k = vp.reversion
+    for name, values in terms.items():
+        ledger.add("sentiment", name, k * values)
+    ledger.add("sentiment", "reversion to neutral", k * (vp.neutral - state.sentiment))
+    ledger.add("sentiment", "GPU-constrained", -vp.constrained_hit * s.unserved)
+    ledger.add("sentiment", "failed round", -fp.failed_round_hit * fin.failed)
+    ledger.add("sentiment", "IPO withdrawn", -ip.withdraw_hit * withdraws)
+    ledger.add("sentiment", "news flow", vp.noise * rng.normal(q, "valuation.sentiment"))
+    raw = state.sentiment + ledger.total("sentiment")
+    ledger.add("sentiment", "bounds (0-100)", np.clip(raw, 0.0, 100.0) - raw)
+    s.sentiment = state.sentiment + ledger.total("sentiment")
+
+    # Listing: after the filing period, if investors and revenue allow.
+    can_list = (
+        (s.ipo_stage == 1)
+        & (q - s.ipo_filed_quarter >= ip.filing_quarters)
+        & (s.sentiment >= ip.min_sentiment)
+        & (4.0 * revenue >= ip.min_runrate)
+    )
+    fcf_margin = -s.burn / np.maximum(revenue, 1e-9)
+    m_pub = valuation.public_multiple(vp, growth, fcf_margin, s.hype)
+    pop = np.exp(ip.listing_noise * rng.normal(q, "ipo.listing"))
+    comps_new = valuation.private_log_multiple(vp, s.sentiment, growth, s.hype)
+    m_priv = np.clip(np.exp(sum(comps_new.values())), vp.multiple_floor, vp.multiple_cap)
+    was_listed = state.ipo_stage == 2
+    m_new = np.where(was_listed, m_pub, np.where(can_list, m_pub * pop, m_priv))
+    rr_old, rr_new = 4.0 * state.revenue, 4.0 * revenue
+    m_old = state.valuation / np.maximum(rr_old, 1e-9)
+    ledger.add("valuation", "run-rate", (rr_new - rr_old) * m_old)
+    dm = m_new - m_old
+    old_growth = growth_yoy(state.revenue, state.revenue_hist[:, 0])
+    comps_old = valuation.private_log_multiple(vp, state.sentiment, old_growth, state.hype)
+    private = ~was_listed & ~can_list
+    parts = _split(dm * private, {k_: comps_new[k_] - comps_old[k_]
+                                  for k_ in ("sentiment", "growth", "hype")})
+    for name, values in parts.items():
+        label = "multiple limits" if name == "other" else f"{name} (multiple)"
+        ledger.add("valuation", label, rr_new * values)
+    ledger.add("valuation", "public market", rr_new * dm * ~private)
+    s.valuation = state.valuation + ledger.total("valuation")
+    primary = np.where(can_list, ip.primary_fraction, 0.0)
+    proceeds = primary * s.valuation
+    ledger.add("cash", "IPO proceeds", proceeds)
+    s.cash = s.cash + proceeds
+    s.ipo_stage = np.where(can_list, 2, s.ipo_stage).astype(np.int8)
+    s.ipo_valuation = np.where(can_list, s.valuation, s.ipo_valuation)
+    ledger.add("ownership", "equity round", np.where(fin.equity > 0, fin.dilution, 0.0))
+    ledger.add("ownership", "vendor financing", np.where(fin.equity > 0, 0.0, fin.dilution))
+    ipo_dilution = -s.ownership * primary
+    ledger.add("ownership", "IPO shares sold", ipo_dilution)
+    s.ownership = state.ownership + ledger.total("ownership")
+
+    # 10. outcome
+    op = p.scenario.outcome
+    s.low_sentiment_quarters = np.where(s.sentiment < op.ousted_sentiment,
+                                        state.low_sentiment_quarters + 1, 0.0)
+    s.behind_quarters = np.where(s.capability_gap < -op.irrelevant_gap,
+                                 state.behind_quarters + 1, 0.0)
+    outcome = np.select(
+        [
+            s.cash < -1e-9,
+            can_list,
+            s.low_sentiment_quarters >= op.ousted_quarters,
+            s.behind_quarters >= op.irrelevant_quarters,
+            np.full(W, q + 1 >= p.scenario.horizon_quarters),
+        ],
+        [BANKRUPT, IPO, OUSTED, IRRELEVANT, HORIZON],
+        RUNNING,
+    ).astype(np.int8)
+    s.outcome = np.where(alive, outcome, state.outcome).astype(np.int8)
+    s.quarter_ended = np.where(alive & (outcome != RUNNING), q, state.quarter_ended).astype(
+        np.int16)
+    s.quarter = q + 1
+
+    if not alive.all():
+        _freeze(s, state, alive)
+        ledger.mask(alive)
+    return s, ledger
+
+
+def _freeze(new: State, old: State, alive: np.ndarray) -> None:
+    """Worlds that had already ended keep their old state."""
+    for f in dataclasses.fields(new):
+        if f.name in ("quarter", "flags", "outcome", "quarter_ended"):
+            continue
+        a, b = getattr(new, f.name), getattr(old, f.name)
+        mask = alive.reshape((-1,) + (1,) * (a.ndim - 1))
+        setattr(new, f.name, np.where(mask, a, b).astype(a.dtype, copy=False))
+    for key, v in new.flags.items():
+        new.flags[key] = np.where(alive, v, old.flags[key])

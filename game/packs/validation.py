@@ -1,0 +1,80 @@
+"""Turning pydantic's errors into problems a modder can act on.
+
+Messages speak TOML's words (table, key, number, array) rather than Python's, carry the line and
+column where the source shows them, and suggest the closest known key for a misspelt one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from game.packs.errors import Problem
+from game.packs.toml_io import locate
+
+M = TypeVar("M", bound=BaseModel)
+
+_TYPE_WORDS = {
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "string_type": "expected a string",
+    "list_type": "expected an array",
+    "dict_type": "expected a table",
+    "model_type": "expected a table",
+    "bool_type": "expected true or false",
+}
+
+
+def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the (nested) model that owns the last key of ``loc``."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", None)
+        if not fields or part not in fields:
+            return []
+        ann = fields[part].annotation
+        args = getattr(ann, "__args__", ())
+        current = next((a for a in (ann, *args) if isinstance(a, type)
+                        and issubclass(a, BaseModel)), None)
+        if current is None:
+            return []
+    fields = getattr(current, "model_fields", None)
+    return list(fields) if fields else []
+
+
+def _message(model: type[BaseModel], err: dict[str, Any]) -> str:
+    loc = tuple(err["loc"])
+    key = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+    kind = err["type"]
+    if kind == "missing":
+        return f"missing required key '{key}'"
+    if kind == "extra_forbidden":
+        known = _known_keys(model, loc)
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown key '{key}'{hint}"
+    if kind in _TYPE_WORDS:
+        return f"'{key}': {_TYPE_WORDS[kind]}, got {err.get('input')!r:.40}"
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"'{key}': {msg}" if key else msg
+
+
+def validate_file(
+    model: type[M], data: Any, path: Path | str, text: str, problems: list[Problem]
+) -> M | None:
+    """Validate ``data`` as ``model``; on failure append every problem and return None."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            line, col = locate(text, tuple(err["loc"]))
+            problems.append(Problem(path, _message(model, err), line, col))
+        return None

@@ -6,11 +6,13 @@ Labs (and an open-weight outside option that trails the frontier) split it by a 
 (multinomial discrete choice):
     u_i = β_c · capability_i / 100 + brand_i − β_p · ln(price_i),   s_i = e^{u_i} / Σ_j e^{u_j}
 so last year's frontier loses value as open weights catch up (the price of a fixed capability
-collapses). The player's demand is  M/4 · s · price  per quarter. Serving it needs
+collapses). Customers move gradually (contracts, integrations): each quarter a lab's share closes
+a fraction λ of the gap to its logit share,  s_{t+1} = s_t + λ (s*_i − s_t).
+The player's demand is  M/4 · s · price  per quarter. Serving it needs
     hours per $ = h₀ · (N / N₀)^ε / price / η^{t/4}
 H100e-hours (≈ 2 N FLOP per token, but labs serve distilled and sparse models, so cost grows
-with the trained size N only as N^ε; η is the yearly gain in serving efficiency). What capacity cannot
-serve is lost revenue, and investors notice ("GPU-constrained").
+with the trained size N only as N^ε; η is the yearly gain in serving efficiency). What capacity
+cannot serve is lost revenue, and investors notice ("GPU-constrained").
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ class DemandResult:
     served: np.ndarray  # $B booked
     share: np.ndarray  # the player's logit share
     hours_needed: np.ndarray  # H100e-hours to serve all demand
-    market_factor: np.ndarray  # M_new / M_old
 
 
 def advance_market(s: State, econ: Economy, rng: Rng, quarter: int) -> np.ndarray:
@@ -52,7 +53,8 @@ def open_weight_capability(s: State, econ: Economy) -> np.ndarray:
 
 
 def shares(s: State, econ: Economy) -> tuple[np.ndarray, np.ndarray]:
-    """(player share, (W, R) rival shares) of spending, by the logit over all offers."""
+    """(player share, (W, R) rival shares) of spending: the logit over all offers, approached
+    gradually from last quarter's shares."""
     d = econ.params.demand
     u_p = (d.capability_weight * s.capability / 100.0 + econ.player_brand
            - d.price_weight * np.log(s.price))
@@ -63,22 +65,26 @@ def shares(s: State, econ: Economy) -> tuple[np.ndarray, np.ndarray]:
     top = np.maximum(np.maximum(u_p, u_r.max(axis=1)), u_o)
     e_p, e_r, e_o = np.exp(u_p - top), np.exp(u_r - top[:, None]), np.exp(u_o - top)
     total = e_p + e_r.sum(axis=1) + e_o
-    return e_p / total, e_r / total[:, None]
+    lam = d.share_adjustment
+    player = s.share + lam * (e_p / total - s.share)
+    rival = s.rival_share + lam * (e_r / total[:, None] - s.rival_share)
+    return player, rival
+
+
+def hours_per_dollar(s: State, econ: Economy, quarter: int, price: np.ndarray) -> np.ndarray:
+    """H100e-hours of serving per $ of revenue for the lab's current model at this price."""
+    d = econ.params.demand
+    size = s.model_params / econ.params.scenario.start.model_parameters
+    return (d.inference_hours_per_dollar * size**d.inference_size_elasticity / price
+            / d.inference_efficiency_per_year ** (quarter / 4.0))
 
 
 def serve(
     s: State, econ: Economy, quarter: int, inference_h100e: np.ndarray, player_share: np.ndarray
 ) -> DemandResult:
-    d = econ.params.demand
-    start = econ.params.scenario.start
     demand = s.market / 4.0 * player_share * s.price
-    hours_per_dollar = (
-        d.inference_hours_per_dollar
-        * (s.model_params / start.model_parameters) ** d.inference_size_elasticity / s.price
-        / d.inference_efficiency_per_year ** (quarter / 4.0)
-    )
-    hours_needed = demand * 1e9 * hours_per_dollar
-    hours_available = inference_h100e * HOURS_PER_QUARTER
-    servable = hours_available / np.maximum(hours_per_dollar, 1e-300) / 1e9
+    per_dollar = hours_per_dollar(s, econ, quarter, s.price)
+    hours_needed = demand * 1e9 * per_dollar
+    servable = inference_h100e * HOURS_PER_QUARTER / np.maximum(per_dollar, 1e-300) / 1e9
     served = np.minimum(demand, servable)
-    return DemandResult(demand, served, player_share, hours_needed, np.ones_like(demand))
+    return DemandResult(demand, served, player_share, hours_needed)

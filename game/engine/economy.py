@@ -41,6 +41,7 @@ class Economy:
     life_quarters: int
     frontier_slope: float  # capability points per quarter of a frontier at the rivals' median pace
     player_brand: float  # logit utility that makes the player's starting share its real share
+    start_rival_share: np.ndarray  # (R,) rivals' logit shares at quarter 0
 
     @property
     def n_quarters(self) -> int:
@@ -48,6 +49,11 @@ class Economy:
 
     def row(self, quarter: int) -> int:
         return min(max(quarter, 0), self.n_quarters - 1)
+
+    def capability(self, effective_flop: np.ndarray) -> np.ndarray:
+        """training.capability with the reference loss computed once."""
+        return training.capability(effective_flop, self.params.training,
+                                   self.reference_reducible_loss)
 
 
 def gpu_price_table(params: EconomyParams, n_quarters: int) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +100,7 @@ def compile_economy(params: EconomyParams) -> Economy:
     ref = np.array([tp.reference_effective_flop])
     per_quarter = 10 ** (float(np.median(rival_growth)) + algo_growth)
     slope = float(training.capability(ref * per_quarter, tp)[0] - training.capability(ref, tp)[0])
-    player_brand = _calibrate_brand(params, slope)
+    player_brand, start_rival_share = _calibrate_brand(params, slope)
     econ = Economy(
         params=params,
         gpu_names=[g.name for g in params.gpus],
@@ -117,15 +123,16 @@ def compile_economy(params: EconomyParams) -> Economy:
         reference_reducible_loss=float(
             training.reducible_loss(np.array([tp.reference_effective_flop]), tp)[0]
         ),
-        life_quarters=int(round(params.fleet.server_life_years * 4)),
+        life_quarters=round(params.fleet.server_life_years * 4),
         frontier_slope=slope,
         player_brand=player_brand,
+        start_rival_share=start_rival_share,
     )
     params._compiled = econ
     return econ
 
 
-def _calibrate_brand(params: EconomyParams, slope: float) -> float:
+def _calibrate_brand(params: EconomyParams, slope: float) -> tuple[float, np.ndarray]:
     """The player's brand utility such that the logit reproduces its starting market share.
 
     The scenario states the lab's run-rate and the market's size; the share they imply is a fact,
@@ -136,7 +143,8 @@ def _calibrate_brand(params: EconomyParams, slope: float) -> float:
     if not 0.0 < share < 1.0:
         raise ValueError(
             f"the scenario's run-rate ${st.runrate:g}B is not a share of the market "
-            f"(${d.market_2026:g}B/year at price {st.price:g}); lower the run-rate or raise the market"
+            f"(${d.market_2026:g}B/year at price {st.price:g}); lower the run-rate or raise "
+            "the market"
         )
     rivals = params.rivals
     r_cap = training.capability(
@@ -148,6 +156,7 @@ def _calibrate_brand(params: EconomyParams, slope: float) -> float:
     open_cap = max(p_cap, float(r_cap.max())) - d.open_weight_lag_quarters * slope
     u_o = (d.capability_weight * open_cap / 100.0 + d.open_weight_utility
            - d.price_weight * np.log(d.open_weight_price))
-    others = float(np.log(np.exp(u_r).sum() + np.exp(u_o)))
-    u_p = np.log(share / (1.0 - share)) + others
-    return float(u_p - (d.capability_weight * p_cap / 100.0 - d.price_weight * np.log(st.price)))
+    others = float(np.exp(u_r).sum() + np.exp(u_o))
+    u_p = np.log(share / (1.0 - share)) + np.log(others)
+    brand = float(u_p - (d.capability_weight * p_cap / 100.0 - d.price_weight * np.log(st.price)))
+    return brand, np.exp(u_r) * (1.0 - share) / others

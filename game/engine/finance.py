@@ -38,7 +38,7 @@ def credit_limit(fp: FinanceParams, revenue_quarter: np.ndarray) -> np.ndarray:
 
 def raise_and_borrow(s: State, plan: PlanArrays, fp: FinanceParams, u: np.ndarray) -> Financing:
     pre = np.maximum(s.valuation, 1e-9)
-    cap = fp.max_round_fraction * pre
+    cap = np.minimum(fp.max_round_fraction * pre, fp.max_round_size)
     ask = np.minimum(plan.raise_equity, cap)
     attempted = ask > 0
     ok = attempted & (u < round_success_probability(fp, s.sentiment))

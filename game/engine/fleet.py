@@ -41,9 +41,18 @@ class FleetFlows:
     delivered_h100e: np.ndarray
 
 
+def per_world(per_gpu: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ_g per_gpu[w, g] · weights[g] for each world, summed in a fixed order.
+
+    Not ``@``: a BLAS matrix-vector product may treat the last rows of a batch with other
+    instructions, and world k must give identical numbers whatever the batch size.
+    """
+    return (per_gpu * weights).sum(axis=1)
+
+
 def order_cost(econ: Economy, quarter: int, orders: np.ndarray) -> np.ndarray:
     """$B cost of (W, G) GPU orders at this quarter's prices."""
-    return orders @ econ.gpu_price[econ.row(quarter)] / 1e9
+    return per_world(orders, econ.gpu_price[econ.row(quarter)]) / 1e9
 
 
 def procure(
@@ -56,8 +65,7 @@ def procure(
     ration: np.ndarray,
 ) -> FleetFlows:
     p = econ.params
-    W = s.n_worlds
-    rows = np.arange(W)
+    rows = np.arange(s.n_worlds)
 
     # GPU orders: only generations on sale; trimmed to what cash and vendor credit can pay.
     orders = plan.gpu_orders * econ.available[econ.row(quarter)][None, :]
@@ -71,28 +79,27 @@ def procure(
     gpu_capex = cost - vendor_used
     s.gpu_book = s.gpu_book + cost
     value_per_gpu = econ.gpu_price[econ.row(quarter)] / 1e9
-    # Deliveries due now (lead 0) arrive at once; the rest enter the pipeline.
-    arrive_now = np.where(lead == 0, orders, 0.0)
-    later = orders - arrive_now
+    # The pipeline is a ring: slot (q mod P) holds what arrives in quarter q. An order with lead
+    # L arrives in quarter q + L (lead 0: at once).
+    P = s.pipeline.shape[1]
     g_idx = np.arange(orders.shape[1])[None, :]
-    slot = np.maximum(lead - 1, 0)
-    s.pipeline[rows[:, None], slot, g_idx] += later
+    s.pipeline[rows[:, None], (quarter + lead) % P, g_idx] += orders
+    delivered = s.pipeline[:, quarter % P, :].copy()
+    s.pipeline[:, quarter % P, :] = 0.0
 
-    # Deliveries: the pipeline's first slot plus immediate arrivals, valued at today's price
-    # for depreciation (a simplification: the cohort's cost basis is its delivery-quarter price).
-    delivered = s.pipeline[:, 0, :] + arrive_now
-    s.pipeline = np.concatenate([s.pipeline[:, 1:, :], np.zeros_like(s.pipeline[:, :1, :])], axis=1)
+    # Depreciation: each delivered cohort adds cost / life to the quarterly charge, for life
+    # quarters; the ring slot (q mod S) holds the charge that ends after quarter q. A cohort is
+    # valued at the delivery quarter's price (a simplification when prices fall in between).
     s.owned = s.owned + delivered
     life = econ.life_quarters
-    new_rate = (delivered @ value_per_gpu) / life
+    S = s.dep_schedule.shape[1]
+    new_rate = per_world(delivered, value_per_gpu) / life
     s.dep_rate = s.dep_rate + new_rate
-    s.dep_schedule[:, life - 1] += new_rate
+    s.dep_schedule[:, (quarter + life - 1) % S] += new_rate
     gpu_dep = np.minimum(s.dep_rate, s.gpu_book)
     s.gpu_book = s.gpu_book - gpu_dep
-    s.dep_rate = np.maximum(s.dep_rate - s.dep_schedule[:, 0], 0.0)
-    s.dep_schedule = np.concatenate(
-        [s.dep_schedule[:, 1:], np.zeros_like(s.dep_schedule[:, :1])], axis=1
-    )
+    s.dep_rate = np.maximum(s.dep_rate - s.dep_schedule[:, quarter % S], 0.0)
+    s.dep_schedule[:, quarter % S] = 0.0
 
     # Leases: break first (penalty on the remaining payments), then sign the new one.
     in_force = s.lease_left > 0
@@ -121,24 +128,27 @@ def procure(
     spot_cost = spot * rental * p.market.spot_premium * HOURS_PER_QUARTER / 1e9
 
     # Data centers: start new projects, pay this quarter's instalments, power on finished ones.
+    # Rings again: slot (q mod B) holds the MW powering on, and the capex due, in quarter q.
+    # A project started in quarter q pays in quarters q … q+b−1 and powers on in q+b−1.
     b = p.fleet.dc_build_quarters
+    B = s.dc_pipeline.shape[1]
     capex_total = plan.datacenter_mw * p.fleet.dc_capex_per_gw / 1000.0
-    s.dc_capex_due[:, :b] += (capex_total / b)[:, None]
-    s.dc_pipeline[:, b - 1] += plan.datacenter_mw
-    dc_capex = s.dc_capex_due[:, 0].copy()
-    s.dc_capex_due = np.concatenate([s.dc_capex_due[:, 1:], np.zeros((W, 1))], axis=1)
-    s.dc_mw = s.dc_mw + s.dc_pipeline[:, 0]
-    s.dc_pipeline = np.concatenate([s.dc_pipeline[:, 1:], np.zeros((W, 1))], axis=1)
+    s.dc_capex_due[:, (quarter + np.arange(b)) % B] += (capex_total / b)[:, None]
+    s.dc_pipeline[:, (quarter + b - 1) % B] += plan.datacenter_mw
+    dc_capex = s.dc_capex_due[:, quarter % B].copy()
+    s.dc_capex_due[:, quarter % B] = 0.0
+    s.dc_mw = s.dc_mw + s.dc_pipeline[:, quarter % B]
+    s.dc_pipeline[:, quarter % B] = 0.0
     s.dc_book = s.dc_book + dc_capex
     s.dc_dep_rate = s.dc_dep_rate + dc_capex / (p.fleet.dc_life_years * 4.0)
     dc_dep = np.minimum(s.dc_dep_rate, s.dc_book)
     s.dc_book = s.dc_book - dc_dep
 
     # Power: owned GPUs run only where there are powered megawatts for them.
-    need_mw = s.owned @ econ.watts * p.fleet.pue / 1e6
+    need_mw = per_world(s.owned, econ.watts) * p.fleet.pue / 1e6
     used_mw = np.minimum(need_mw, s.dc_mw)
     s.utilisation = np.where(need_mw > 0, used_mw / np.maximum(need_mw, 1e-300), 1.0)
-    owned_h100e = s.owned @ econ.h100e * s.utilisation
+    owned_h100e = per_world(s.owned, econ.h100e) * s.utilisation
     power_cost = used_mw * HOURS_PER_QUARTER * p.fleet.power_price_mwh / 1e9
     dc_opex = s.dc_mw * p.fleet.dc_opex_per_mw_quarter
     s.capacity = owned_h100e + leased + spot
@@ -156,7 +166,7 @@ def procure(
         dc_depreciation=dc_dep,
         capacity=s.capacity,
         spot_granted=spot,
-        delivered_h100e=delivered @ econ.h100e,
+        delivered_h100e=per_world(delivered, econ.h100e),
     )
 
 

@@ -39,7 +39,7 @@ def advance(state: State, econ: Economy, rng: Rng, quarter: int) -> None:
 def lead_times(econ: Economy, tightness: np.ndarray) -> np.ndarray:
     """(W, G) delivery lead in quarters: calm lead plus extra quarters when the market is tight."""
     extra = np.rint(econ.params.market.lead_per_tightness * tightness).astype(np.int64)
-    return np.minimum(econ.lead[None, :] + extra[:, None], DELIVERY_SLOTS)
+    return np.minimum(econ.lead[None, :] + extra[:, None], DELIVERY_SLOTS - 1)
 
 
 def spot_ration(econ: Economy, tightness: np.ndarray) -> np.ndarray:

@@ -43,7 +43,9 @@ class MarketParams(_Model):
     price_floor_fraction: float = Field(
         gt=0, le=1, description="A generation's price never falls below this share of launch."
     )
-    rental_anchor_2026: float = Field(gt=0, description="Cost anchor of an H100e-hour, $, at start.")
+    rental_anchor_2026: float = Field(
+        gt=0, description="Cost anchor of an H100e-hour, $, at start."
+    )
     rental_anchor_gpu_share: float = Field(
         gt=0, lt=1, description="Share of the rental cost anchor that falls with price-performance."
     )
@@ -120,6 +122,9 @@ class DemandParams(_Model):
     market_ceiling: float = Field(gt=0, description="Logistic ceiling of that spending, $B/year.")
     market_growth_2026: float = Field(gt=1, description="Yearly growth of spending at start.")
     capability_weight: float = Field(gt=0, description="Logit utility per 100 capability points.")
+    share_adjustment: float = Field(
+        gt=0, le=1, description="Share of the gap to the logit share closed a quarter."
+    )
     price_weight: float = Field(gt=0, description="Logit utility per unit of log price.")
     open_weight_lag_quarters: float = Field(
         ge=0, description="How far open-weight models trail the frontier."
@@ -148,6 +153,7 @@ class FinanceParams(_Model):
     round_sentiment_mid: float = Field(description="Sentiment at which a round is a coin flip.")
     round_sentiment_width: float = Field(gt=0)
     max_round_fraction: float = Field(gt=0, description="Largest round as a share of pre-money.")
+    max_round_size: float = Field(gt=0, description="Largest round the market can fund, $B.")
     failed_round_hit: float = Field(ge=0, description="Sentiment lost when a round fails.")
     vendor_equity_discount: float = Field(
         ge=0, lt=1, description="Discount on the valuation given to a GPU vendor investing."

@@ -13,7 +13,7 @@ bots and projections never fail half-way through a batch; the live game checks f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -53,8 +53,56 @@ def _vector(value: Any) -> Number:
     return arr
 
 
+def _signed(value: Any) -> Number:
+    """A finite number (either sign) or a 1-D array of them: headcount changes."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number or a list of numbers, got {value!r:.60}") from None
+    if arr.ndim > 1 or arr.size == 0 or not np.all(np.isfinite(arr)):
+        raise ValueError("expected a finite number or a flat list with one number per world")
+    if np.any(np.abs(arr) > 1e6):
+        raise ValueError("a headcount change must be within ±1,000,000")
+    return float(arr) if arr.ndim == 0 else arr
+
+
+IPO_ACTIONS = ("hold", "file", "withdraw")
+
+
+def _ipo(value: Any) -> str | np.ndarray:
+    """'hold' | 'file' | 'withdraw', or one of them per world (strings or codes 0/1/2)."""
+    if isinstance(value, str):
+        if value not in IPO_ACTIONS:
+            raise ValueError(f"ipo must be one of {', '.join(IPO_ACTIONS)}, got '{value}'")
+        return value
+    arr = np.asarray(value)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError("ipo must be 'hold', 'file' or 'withdraw', or one of them per world")
+    if arr.dtype.kind in "US":
+        bad = sorted(set(arr.tolist()) - set(IPO_ACTIONS))
+        if bad:
+            raise ValueError(f"ipo must be one of {', '.join(IPO_ACTIONS)}, got '{bad[0]}'")
+        return np.array([IPO_ACTIONS.index(a) for a in arr.tolist()], dtype=np.int8)
+    if arr.dtype.kind not in "iu" or np.any((arr < 0) | (arr > 2)):
+        raise ValueError("ipo codes per world must be 0 (hold), 1 (file) or 2 (withdraw)")
+    return arr.astype(np.int8)
+
+
+def _flags(value: Any) -> bool | np.ndarray:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    arr = np.asarray(value)
+    if arr.ndim != 1 or arr.dtype != bool:
+        raise ValueError("expected true/false, or one true/false per world")
+    return arr
+
+
 Vec = Annotated[Any, BeforeValidator(_vector)]
-IpoAction = Literal["hold", "file", "withdraw"]
+Signed = Annotated[Any, BeforeValidator(_signed)]
+IpoAction = Annotated[Any, BeforeValidator(_ipo)]
+Flag = Annotated[Any, BeforeValidator(_flags)]
 
 
 class Plan(BaseModel):
@@ -74,9 +122,9 @@ class Plan(BaseModel):
     inference: Vec = Field(0.5, description="Share of compute for serving customers.")
     research: Vec = Field(0.15, description="Share of compute for research.")
     start_run_flop: Vec = Field(0.0, description="Start a training run of this many FLOP.")
-    cancel_run: bool = Field(False, description="Abandon the run in progress.")
+    cancel_run: Flag = Field(False, description="Abandon the run in progress.")
     price: Vec = Field(1.0, description="Price relative to the market reference.")
-    hire: float = Field(0.0, ge=-1e6, le=1e6, description="Headcount change (negative: layoffs).")
+    hire: Signed = Field(0.0, description="Headcount change (negative: layoffs).")
     raise_equity: Vec = Field(0.0, description="$B of new equity to raise.")
     vendor_equity: Vec = Field(0.0, description="$B of GPU-vendor financing to take.")
     draw_debt: Vec = Field(0.0, description="$B to draw on the credit line.")
@@ -113,7 +161,7 @@ class Plan(BaseModel):
                 parts.append(f"{label} {_fmt(value)}")
         if np.any(np.asarray(self.start_run_flop) > 0):
             parts.append("start a run")
-        if self.ipo != "hold":
+        if isinstance(self.ipo, str) and self.ipo != "hold":
             parts.append(f"IPO: {self.ipo}")
         return ", ".join(parts) or "keep course"
 
@@ -135,24 +183,21 @@ class PlanArrays:
     datacenter_mw: np.ndarray
     alloc: np.ndarray  # (W, 3) training, inference, research
     start_run_flop: np.ndarray
-    cancel_run: bool
+    cancel_run: np.ndarray  # bool
     price: np.ndarray
-    hire: float
+    hire: np.ndarray
     raise_equity: np.ndarray
     vendor_equity: np.ndarray
     draw_debt: np.ndarray
     repay_debt: np.ndarray
-    ipo: int  # 0 hold, 1 file, 2 withdraw
-
-
-_IPO_CODES = {"hold": 0, "file": 1, "withdraw": 2}
+    ipo: np.ndarray  # int8: 0 hold, 1 file, 2 withdraw
 
 
 def resolve(plan: Plan, gpu_names: list[str], n_worlds: int) -> PlanArrays:
     """Broadcast a plan to W worlds; raises PlanError for names or lengths that do not fit."""
     problems: list[str] = []
 
-    def vec(name: str, value: Number) -> np.ndarray:
+    def vec(name: str, value: Number | bool) -> np.ndarray:
         if isinstance(value, np.ndarray):
             if value.shape[0] != n_worlds:
                 problems.append(
@@ -189,15 +234,87 @@ def resolve(plan: Plan, gpu_names: list[str], n_worlds: int) -> PlanArrays:
         datacenter_mw=vec("datacenter_mw", plan.datacenter_mw),
         alloc=alloc,
         start_run_flop=vec("start_run_flop", plan.start_run_flop),
-        cancel_run=plan.cancel_run,
+        cancel_run=vec("cancel_run", plan.cancel_run).astype(bool),
         price=vec("price", plan.price),
-        hire=plan.hire,
+        hire=vec("hire", plan.hire),
         raise_equity=vec("raise_equity", plan.raise_equity),
         vendor_equity=vec("vendor_equity", plan.vendor_equity),
         draw_debt=vec("draw_debt", plan.draw_debt),
         repay_debt=vec("repay_debt", plan.repay_debt),
-        ipo=_IPO_CODES[plan.ipo],
+        ipo=(vec("ipo", plan.ipo).astype(np.int8) if isinstance(plan.ipo, np.ndarray)
+             else np.full(n_worlds, IPO_ACTIONS.index(plan.ipo), dtype=np.int8)),
     )
     if problems:
         raise PlanError(problems)
     return arrays
+
+
+def check_plan(plan: Plan, state: Any, econ: Any, world: int = 0) -> list[str]:
+    """What a world cannot do of this plan, as sentences for the player (empty: all is well).
+
+    The live game and the command line call this before a quarter; ``step`` itself trims
+    instead, so a batch never stops half-way.
+    """
+    from game.engine import finance
+    from game.engine.fleet import order_cost
+
+    p = econ.params
+    q = state.quarter
+    k = world
+    arrays = resolve(plan, econ.gpu_names, state.n_worlds)
+    problems: list[str] = []
+    row = econ.row(q)
+    cash = float(state.cash[k])
+    limit = float(finance.credit_limit(p.finance, state.revenue)[k])
+    headroom = max(limit - float(state.debt[k]), 0.0)
+    vendor = float(state.vendor_credit[k])
+
+    for g, name in enumerate(econ.gpu_names):
+        if arrays.gpu_orders[k, g] > 0 and not econ.available[row, g]:
+            first = next(i for i in range(econ.n_quarters) if econ.available[i, g])
+            problems.append(f"{name} is not on sale until {p.calendar(first)}")
+    cost = float(order_cost(econ, q, arrays.gpu_orders * econ.available[row][None, :])[k])
+    cash_after = cash + float(arrays.draw_debt[k]) + float(arrays.raise_equity[k])
+    if cost > cash_after + vendor + 1e-9:
+        units = ", ".join(f"{arrays.gpu_orders[k, g]:,.0f} {n}"
+                          for g, n in enumerate(econ.gpu_names) if arrays.gpu_orders[k, g] > 0)
+        vendor_txt = f", ${vendor:.1f}B of vendor credit" if vendor > 0 else ""
+        problems.append(f"an order of {units} costs ${cost:.1f}B; you have ${cash:.1f}B cash"
+                        f"{vendor_txt} and a ${headroom:.1f}B credit line")
+    first_instalment = (float(arrays.datacenter_mw[k]) * p.fleet.dc_capex_per_gw / 1000.0
+                        / p.fleet.dc_build_quarters)
+    if first_instalment > 0 and cost + first_instalment > cash_after + vendor + 1e-9:
+        problems.append(
+            f"building {arrays.datacenter_mw[k]:,.0f} MW costs ${first_instalment:.1f}B a quarter "
+            f"for {p.fleet.dc_build_quarters} quarters; this quarter's cash does not cover it")
+    if arrays.draw_debt[k] > headroom + 1e-9:
+        problems.append(f"the credit line has ${headroom:.1f}B left (limit ${limit:.1f}B, "
+                        f"drawn ${float(state.debt[k]):.1f}B); you asked for "
+                        f"${float(arrays.draw_debt[k]):.1f}B")
+    if arrays.repay_debt[k] > float(state.debt[k]) + 1e-9:
+        problems.append(f"you owe ${float(state.debt[k]):.1f}B and cannot repay "
+                        f"${float(arrays.repay_debt[k]):.1f}B")
+    cap = min(p.finance.max_round_fraction * float(state.valuation[k]), p.finance.max_round_size)
+    for label, ask in (("a round", arrays.raise_equity[k]), ("vendor financing",
+                                                             arrays.vendor_equity[k])):
+        if ask > cap + 1e-9:
+            problems.append(f"investors will fund at most ${cap:.1f}B of {label} this quarter "
+                            f"({p.finance.max_round_fraction:.0%} of the valuation, "
+                            f"${p.finance.max_round_size:.0f}B at most); you asked ${ask:.1f}B")
+    leased = float((state.lease_qty[k] * (state.lease_left[k] > 0)).sum())
+    if arrays.break_lease_h100e[k] > leased + 1e-9:
+        problems.append(f"you lease {leased:,.0f} H100e and cannot hand back "
+                        f"{arrays.break_lease_h100e[k]:,.0f}")
+    if arrays.lease_quarters > p.fleet.max_lease_quarters:
+        problems.append(f"the longest lease on offer is {p.fleet.max_lease_quarters} quarters")
+    if arrays.start_run_flop[k] > 0 and state.run_target[k] > 0:
+        done = float(state.run_done[k] / state.run_target[k])
+        problems.append(f"a run of {state.run_target[k]:.1e} FLOP is in progress ({done:.0%} done);"
+                        " cancel it before starting another")
+    stage = int(state.ipo_stage[k])
+    if arrays.ipo[k] == 1 and stage != 0:
+        problems.append("the company has already filed for its IPO" if stage == 1
+                        else "the company is already listed")
+    if arrays.ipo[k] == 2 and stage != 1:
+        problems.append("there is no IPO filing to withdraw")
+    return problems

@@ -4,7 +4,8 @@ Each rival r prepares its next model on a stochastic compute trajectory and rele
     log10 C_{r,t+1} = log10 C_{r,t} + log10(g_r)/4 + σ_r ε + reaction_r · [player leads r]
     log10 e_{r,t+1} = log10 e_{r,t} + log10(algo growth)/4
 At a release, its capability becomes capability(C · e) and the next release is due in
-cadence (+1 quarter with probability ``release_jitter``). Its training cost is C × its cost per
+⌊cadence + U⌋ quarters (U uniform, so a cadence of 1.4 means 1 or 2 quarters, 1.4 on average),
+plus one more with probability ``release_jitter``. Its training cost is C × its cost per
 FLOP, which falls by ``cost_per_flop_fall_per_year``. Its price drifts back to its stance and is
 cut while its market share falls.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.engine import training
 from game.engine.economy import Economy
 from game.engine.rng import Rng
 from game.engine.state import State
@@ -24,23 +24,26 @@ def advance(s: State, econ: Economy, rng: Rng, quarter: int) -> np.ndarray:
     R = econ.rival_growth.shape[0]
     z = rng.normal(quarter, "rivals.compute", R)
     leads = s.capability[:, None] > s.rival_capability
-    s.rival_log_flop = (
-        s.rival_log_flop + econ.rival_growth + econ.rival_volatility * z + econ.rival_reaction * leads
-    )
+    s.rival_log_flop = (s.rival_log_flop + econ.rival_growth + econ.rival_volatility * z
+                        + econ.rival_reaction * leads)
     s.rival_log_eff = s.rival_log_eff + econ.rival_algo_growth
     s.rival_next = s.rival_next - 1.0
     release = s.rival_next <= 0.0
+    slip = rng.uniform(quarter, "rivals.release", R) < econ.rival_jitter
+    rounding = rng.uniform(quarter, "rivals.cadence", R)
+    if not release.any():
+        return release
     flop = 10.0**s.rival_log_flop
-    new_cap = training.capability(10.0 ** (s.rival_log_flop + s.rival_log_eff),
-                                  econ.params.training)
+    new_cap = econ.capability(10.0 ** (s.rival_log_flop + s.rival_log_eff))
     s.rival_capability = np.where(release, np.maximum(new_cap, s.rival_capability),
                                   s.rival_capability)
     s.rival_release_flop = np.where(release, flop, s.rival_release_flop)
     cost = flop * econ.rival_cost_per_flop[econ.row(quarter)] / 1e9
     s.rival_release_cost = np.where(release, cost, s.rival_release_cost)
     s.rival_releases = s.rival_releases + release
-    slip = rng.uniform(quarter, "rivals.release", R) < econ.rival_jitter
-    s.rival_next = np.where(release, np.rint(econ.rival_cadence) + slip, s.rival_next)
+    # A fractional cadence rounds up or down at random so its mean is the cadence.
+    cadence = np.floor(econ.rival_cadence + rounding)
+    s.rival_next = np.where(release, np.maximum(cadence, 1.0) + slip, s.rival_next)
     return release
 
 

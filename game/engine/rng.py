@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -48,6 +49,7 @@ def _mix_int(x: int) -> int:
     return x ^ (x >> 31)
 
 
+@lru_cache(maxsize=4096)
 def _text_key(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
@@ -82,11 +84,15 @@ class Rng:
         return Rng(self.seed, self.worlds, space)
 
     def _bits(self, quarter: int, channel: str, n: int) -> np.ndarray:
-        """(W, n) uint64 draws for a quarter and channel."""
+        """(W, n) uint64 draws for a quarter and channel.
+
+        SplitMix64 over a Weyl sequence: draw i of world k is mix(key + (k·n + i + 1)·γ), with
+        key a 64-bit hash of (seed, space, quarter, channel). A channel always draws the same n,
+        so world k's numbers never depend on the batch it is in.
+        """
         key = _mix_int(self._base ^ _mix_int((quarter & _MASK) ^ _text_key(channel)))
-        world_keys = _mix(self.worlds * _GOLDEN + np.uint64(key))
-        counters = np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN
-        return _mix(world_keys[:, None] ^ counters[None, :])
+        index = (self.worlds * np.uint64(n))[:, None] + np.arange(1, n + 1, dtype=np.uint64)
+        return _mix(index * _GOLDEN + np.uint64(key))
 
     def uniform(self, quarter: int, channel: str, n: int = 1) -> np.ndarray:
         """Uniforms in (0, 1), shape (W,) when n == 1 else (W, n)."""
@@ -100,3 +106,59 @@ class Rng:
         u = self.uniform(quarter, channel, 2 * n).reshape(len(self.worlds), 2, n)
         z = np.sqrt(-2.0 * np.log(u[:, 0])) * np.cos(2.0 * np.pi * u[:, 1])
         return z[:, 0] if n == 1 else z
+
+    def prefetch(
+        self, quarter: int, normals: dict[str, int], uniforms: dict[str, int]
+    ) -> Prefetched:
+        """A quarter's draws for many channels computed in one pass.
+
+        Each column is keyed exactly as ``normal``/``uniform`` would key it, so the numbers are
+        identical to drawing channel by channel; only the number of numpy calls changes.
+        """
+        keys, mults, offs = [], [], []
+        layout: list[tuple[str, str, int, int]] = []  # (kind, channel, n, first column)
+        col = 0
+        for kind, spec in (("normal", normals), ("uniform", uniforms)):
+            for channel, n in spec.items():
+                width = 2 * n if kind == "normal" else n
+                key = _mix_int(self._base ^ _mix_int((quarter & _MASK) ^ _text_key(channel)))
+                keys += [key] * width
+                mults += [width] * width
+                offs += list(range(1, width + 1))
+                layout.append((kind, channel, n, col))
+                col += width
+        index = (self.worlds[:, None] * np.array(mults, dtype=np.uint64)[None, :]
+                 + np.array(offs, dtype=np.uint64)[None, :])
+        bits = _mix(index * _GOLDEN + np.array(keys, dtype=np.uint64)[None, :])
+        u = ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0**-53)
+        a_cols = [c + j for kind, _, n, c in layout if kind == "normal" for j in range(n)]
+        b_cols = [c + n + j for kind, _, n, c in layout if kind == "normal" for j in range(n)]
+        z = np.sqrt(-2.0 * np.log(u[:, a_cols])) * np.cos(2.0 * np.pi * u[:, b_cols])
+        out: dict[tuple[str, str], np.ndarray] = {}
+        zcol = 0
+        for kind, channel, n, c in layout:
+            if kind == "normal":
+                block = z[:, zcol:zcol + n]
+                zcol += n
+            else:
+                block = u[:, c:c + n]
+            out[(kind, channel)] = block[:, 0] if n == 1 else block
+        return Prefetched(self, quarter, out)
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """Draws computed ahead for one quarter; serves the same interface as ``Rng``."""
+
+    rng: Rng
+    quarter: int
+    cache: dict[tuple[str, str], np.ndarray]
+
+    def normal(self, quarter: int, channel: str, n: int = 1) -> np.ndarray:
+        hit = self.cache.get(("normal", channel)) if quarter == self.quarter else None
+        return hit if hit is not None else self.rng.normal(quarter, channel, n)
+
+    def uniform(self, quarter: int, channel: str, n: int = 1) -> np.ndarray:
+        hit = self.cache.get(("uniform", channel)) if quarter == self.quarter else None
+        return hit if hit is not None else self.rng.uniform(quarter, channel, n)
+

@@ -1,5 +1,10 @@
 """The state of a batch of worlds: plain numpy arrays, the world axis first.
 
+A state's arrays are never written in place once the state is handed out: ``step`` works on a
+copy in which only the ring and slot arrays (``IN_PLACE``) are fresh copies it may write into, and
+every other field is replaced by a new array. So an old state (a history entry, a fork point)
+stays valid after the game moves on.
+
 Shapes: ``(W,)`` per world, ``(W, G)`` per GPU generation, ``(W, R)`` per rival lab, ``(W, K)`` per
 lease slot, ``(W, P, G)`` for GPUs in the delivery pipeline, ``(W, B)`` for data-center projects and
 ``(W, S)`` for the depreciation schedule. The live game is simply ``W = 1``.
@@ -47,16 +52,16 @@ class State:
     gross_margin_prev: np.ndarray
     # fleet
     owned: np.ndarray  # (W, G) GPUs in service
-    pipeline: np.ndarray  # (W, P, G) GPUs arriving in p + 1 quarters
+    pipeline: np.ndarray  # (W, P, G) ring: slot q mod P holds GPUs arriving in quarter q
     gpu_book: np.ndarray
     dep_rate: np.ndarray  # $B of GPU depreciation per quarter
-    dep_schedule: np.ndarray  # (W, S) depreciation that ends after s + 1 more quarters
+    dep_schedule: np.ndarray  # (W, S) ring: slot q mod S holds the charge ending after quarter q
     lease_qty: np.ndarray  # (W, K) H100e
     lease_price: np.ndarray  # (W, K) locked $/H100e-hour
     lease_left: np.ndarray  # (W, K) quarters left
     dc_mw: np.ndarray
-    dc_pipeline: np.ndarray  # (W, B) MW powering on in b + 1 quarters
-    dc_capex_due: np.ndarray  # (W, B) $B payable in b quarters (b = 0: this quarter)
+    dc_pipeline: np.ndarray  # (W, B) ring: slot q mod B holds MW powering on in quarter q
+    dc_capex_due: np.ndarray  # (W, B) ring: slot q mod B holds $B payable in quarter q
     dc_book: np.ndarray
     dc_dep_rate: np.ndarray
     utilisation: np.ndarray  # share of owned GPUs that had power last quarter
@@ -118,6 +123,11 @@ class State:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(self.burn > 1e-12, self.cash / np.maximum(self.burn, 1e-12), np.inf)
 
+    def due(self, ring: np.ndarray, first: int, count: int) -> np.ndarray:
+        """Sum of a ring buffer's slots for quarters first … first+count−1 (axis 1)."""
+        size = ring.shape[1]
+        return ring[:, (first + np.arange(count)) % size].sum(axis=1)
+
     @property
     def rival_frontier(self) -> np.ndarray:
         return self.rival_capability.max(axis=1)
@@ -128,32 +138,36 @@ class State:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every state array by name (flags as 'flag.NAME')."""
-        out = {
-            f.name: getattr(self, f.name)
-            for f in dataclasses.fields(self)
-            if f.name not in ("quarter", "flags")
-        }
+        out = {name: getattr(self, name) for name in ARRAY_FIELDS}
         out.update({f"flag.{k}": v for k, v in self.flags.items()})
         return out
 
     def copy(self) -> State:
-        kwargs = {
-            f.name: getattr(self, f.name).copy()
-            for f in dataclasses.fields(self)
-            if f.name not in ("quarter", "flags")
-        }
+        kwargs = {name: getattr(self, name).copy() for name in ARRAY_FIELDS}
+        return State(quarter=self.quarter, flags={k: v.copy() for k, v in self.flags.items()},
+                     **kwargs)
+
+    def evolve(self) -> State:
+        """A copy for ``step``: fresh ``IN_PLACE`` arrays and flags, the rest shared."""
+        kwargs = {name: getattr(self, name) for name in ARRAY_FIELDS}
+        for name in IN_PLACE:
+            kwargs[name] = kwargs[name].copy()
         return State(quarter=self.quarter, flags={k: v.copy() for k, v in self.flags.items()},
                      **kwargs)
 
     def take(self, worlds: np.ndarray | slice) -> State:
         """The sub-batch of the given world positions."""
-        kwargs = {
-            f.name: getattr(self, f.name)[worlds].copy()
-            for f in dataclasses.fields(self)
-            if f.name not in ("quarter", "flags")
-        }
+        kwargs = {name: getattr(self, name)[worlds].copy() for name in ARRAY_FIELDS}
         return State(quarter=self.quarter,
                      flags={k: v[worlds].copy() for k, v in self.flags.items()}, **kwargs)
+
+
+ARRAY_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(State) if f.name not in ("quarter", "flags")
+)
+# The arrays step writes into by index (rings and slots); everything else it replaces.
+IN_PLACE = ("pipeline", "dep_schedule", "dc_capex_due", "dc_pipeline", "lease_qty",
+            "lease_price", "lease_left")
 
 
 def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | None = None) -> State:
@@ -170,7 +184,7 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
     for name, count in s.owned_gpus.items():
         owned[:, params.gpu_index(name)] = count
 
-    life_q = int(round(fl.server_life_years * 4))
+    life_q = round(fl.server_life_years * 4)
     schedule = np.zeros((W, life_q + 1))
     initial_dep = s.gpu_book_value / s.gpu_remaining_life_quarters
     schedule[:, min(s.gpu_remaining_life_quarters, life_q) - 1] = initial_dep
@@ -185,7 +199,7 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
 
     dc_pipeline = np.zeros((W, DC_SLOTS))
     for i, mw in enumerate(s.dc_pipeline_mw[:DC_SLOTS]):
-        dc_pipeline[:, i] = mw
+        dc_pipeline[:, i] = mw  # quarter i of the scenario
 
     revenue = s.runrate / 4.0
     q_growth = s.runrate_growth**0.25
@@ -257,7 +271,7 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
             np.array([float(r.next_release_quarter) for r in rivals]), (W, R)
         ).copy(),
         rival_price=np.broadcast_to(np.array([r.price for r in rivals]), (W, R)).copy(),
-        rival_share=np.zeros((W, R)),
+        rival_share=np.broadcast_to(econ.start_rival_share, (W, R)).copy(),
         rival_release_flop=np.broadcast_to(r_flop, (W, R)).copy(),
         rival_release_cost=np.broadcast_to(
             np.array([r.training_flop_2026 * r.cost_per_flop_2026 / 1e9 for r in rivals]), (W, R)

@@ -1,4 +1,6 @@
-"""One quarter for a batch of worlds: ``step(state, plan, params, rng, quarter) -> (state, ledger)``.
+"""One quarter for a batch of worlds: ``step(state, plan, params, rng, quarter)``.
+
+It returns ``(state, ledger)``: the next state and the named contributions to every change.
 
 The order within a quarter is fixed (docs/ENGINE.md, "The order of a quarter"):
  1. market     rental price, tightness, lead times and spot rationing from last quarter's state
@@ -16,8 +18,6 @@ Worlds whose game has ended keep their state; their ledger contributions are zer
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
 from game.engine import demand, finance, fleet, market, rivals, training, valuation
@@ -27,6 +27,7 @@ from game.engine.params import SECONDS_PER_QUARTER, EconomyParams
 from game.engine.plan import Plan, PlanArrays, resolve
 from game.engine.rng import Rng
 from game.engine.state import (
+    ARRAY_FIELDS,
     BANKRUPT,
     HORIZON,
     IPO,
@@ -63,9 +64,16 @@ def step(
     q = state.quarter if quarter is None else quarter
     W = state.n_worlds
     pa = plan if isinstance(plan, PlanArrays) else resolve(plan, econ.gpu_names, W)
-    s = state.copy()
+    s = state.evolve()
     ledger = Ledger()
     alive = state.outcome == RUNNING
+    R = len(p.rivals)
+    rng = rng.prefetch(  # one pass for every channel this quarter draws (same numbers)
+        q,
+        {"market.rental": 1, "training.mfu": 1, "rivals.compute": R, "demand.market": 1,
+         "valuation.hype": 1, "valuation.sentiment": 1, "ipo.listing": 1},
+        {"finance.round": 1, "rivals.release": R, "rivals.cadence": R},
+    )
 
     # 1. market
     rental, tight = market.rental_price(econ, q, state)
@@ -85,9 +93,8 @@ def step(
     cap_h = ff.capacity
     train_h, infer_h = cap_h * pa.alloc[:, 0], cap_h * pa.alloc[:, 1]
     tp = p.training
-    if pa.cancel_run:
-        s.run_target = np.zeros(W)
-        s.run_done = np.zeros(W)
+    s.run_target = np.where(pa.cancel_run, 0.0, s.run_target)
+    s.run_done = np.where(pa.cancel_run, 0.0, s.run_done)
     start = (pa.start_run_flop > 0) & (s.run_target <= 0)
     s.run_target = np.where(start, pa.start_run_flop, s.run_target)
     s.run_done = np.where(start, 0.0, s.run_done)
@@ -102,7 +109,8 @@ def step(
     s.model_params = np.where(better, training.optimal_size(s.run_target, tp)[0], s.model_params)
     s.run_target = np.where(done, 0.0, s.run_target)
     s.run_done = np.where(done, 0.0, s.run_done)
-    s.capability = np.where(better, training.capability(s.model_flop, tp), s.capability)
+    if better.any():
+        s.capability = np.where(better, econ.capability(s.model_flop), s.capability)
     ledger.add("capability", "model release", s.capability - state.capability)
     industry = s.rival_log_eff.max(axis=1)
     s.algo_log_eff = (
@@ -117,7 +125,7 @@ def step(
 
     # 6. demand
     demand.advance_market(s, econ, rng, q)
-    s.price = pa.price
+    s.price = pa.price.copy()
     share_p, share_r = demand.shares(s, econ)
     s.rival_share = share_r
     rivals.reprice(s, econ, old_rival_share)
@@ -179,7 +187,7 @@ def step(
     compute_cost = (ff.lease_cost + ff.spot_cost + ff.power_cost + ff.dc_opex
                     + ff.gpu_depreciation + ff.dc_depreciation)
     cogs = compute_cost * pa.alloc[:, 1]
-    s.gross_margin_prev = state.gross_margin
+    s.gross_margin_prev = state.gross_margin.copy()
     s.gross_margin = np.where(revenue > 0, (revenue - cogs) / np.maximum(revenue, 1e-300), 0.0)
     s.net_income = revenue - compute_cost - staff - other_opex - interest - ff.lease_penalty
 
@@ -286,11 +294,12 @@ def step(
 
 def _freeze(new: State, old: State, alive: np.ndarray) -> None:
     """Worlds that had already ended keep their old state."""
-    for f in dataclasses.fields(new):
-        if f.name in ("quarter", "flags", "outcome", "quarter_ended"):
+    ended = ~alive
+    for name in ARRAY_FIELDS:
+        if name in ("outcome", "quarter_ended"):
             continue
-        a, b = getattr(new, f.name), getattr(old, f.name)
-        mask = alive.reshape((-1,) + (1,) * (a.ndim - 1))
-        setattr(new, f.name, np.where(mask, a, b).astype(a.dtype, copy=False))
+        a, b = getattr(new, name), getattr(old, name)
+        if a is not b:  # a replaced array is new and ours to write; a shared one is unchanged
+            np.copyto(a, b, where=ended.reshape((-1,) + (1,) * (a.ndim - 1)))
     for key, v in new.flags.items():
-        new.flags[key] = np.where(alive, v, old.flags[key])
+        np.copyto(v, old.flags[key], where=ended)

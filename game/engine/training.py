@@ -36,9 +36,15 @@ def reducible_loss(effective_flop: np.ndarray, tp: TrainingParams) -> np.ndarray
     return loss(n, d, tp) - tp.chinchilla_E
 
 
-def capability(effective_flop: np.ndarray, tp: TrainingParams) -> np.ndarray:
-    """Capability score of a model with the given effective training compute."""
-    ref = reducible_loss(np.array([tp.reference_effective_flop]), tp)[0]
+def capability(
+    effective_flop: np.ndarray, tp: TrainingParams, ref: float | None = None
+) -> np.ndarray:
+    """Capability score of a model with the given effective training compute.
+
+    ``ref`` is the reference model's reducible loss, if already known.
+    """
+    if ref is None:
+        ref = float(reducible_loss(np.array([tp.reference_effective_flop]), tp)[0])
     return tp.capability_at_reference + tp.capability_per_decade * np.log10(
         ref / reducible_loss(effective_flop, tp)
     )

@@ -1,0 +1,119 @@
+"""The ``frontier-lab`` command line.
+
+Exit codes: 0 success; 1 a user-facing error (bad content, invalid plan); 2 usage. Nothing a user
+can type produces a traceback. Heavy modules are imported inside the commands that need them, so
+``frontier-lab --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from game import __version__
+
+MAX_WORLDS = 1_000_000
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as is, exit code 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit 2) that point at --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _int_in(lo: int, hi: int, what: str) -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a whole number, got '{text}'") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be between {lo:,} and {hi:,}, got {value:,}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from game.bots.strategies import STRATEGIES  # light: no numpy work at import
+
+    parser = _Parser(
+        prog="frontier-lab",
+        description="Frontier Lab: run a frontier AI lab's compute budget before its IPO.",
+    )
+    parser.add_argument("--version", action="version", version=f"frontier-lab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sim = sub.add_parser(
+        "simulate",
+        help="play a scripted strategy over one or many worlds",
+        description="Play a scripted strategy (or a fixed plan) through a scenario, headless.",
+    )
+    sim.add_argument("--scenario", default=None, help="scenario id (default: ipo-window)")
+    sim.add_argument("--strategy", default="balanced", choices=sorted(STRATEGIES),
+                     help="which bot plays (default: balanced)")
+    sim.add_argument("--plan", type=Path, default=None, metavar="PLAN.toml",
+                     help="play this fixed plan every quarter instead of a strategy")
+    sim.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=7)
+    sim.add_argument("--worlds", type=_int_in(1, MAX_WORLDS, "--worlds"), default=1)
+    sim.add_argument("--quarters", type=_int_in(1, 40, "--quarters"), default=None,
+                     help="quarters to play (default: the scenario's horizon)")
+    sim.add_argument("--format", choices=("table", "json"), default="table")
+
+    bench = sub.add_parser(
+        "bench",
+        help="measure engine throughput",
+        description="Measure the engine at batch W and at batch 1 in the same run.",
+    )
+    bench.add_argument("--worlds", type=_int_in(1, MAX_WORLDS, "--worlds"), default=10_000)
+    bench.add_argument("--quarters", type=_int_in(1, 40, "--quarters"), default=20)
+    bench.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=7)
+    bench.add_argument("--format", choices=("table", "json"), default="table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    from game.packs.errors import ContentError
+
+    try:
+        if args.command == "simulate":
+            from game.commands.simulate import run_simulate
+
+            return run_simulate(args)
+        if args.command == "bench":
+            from game.commands.bench import run_bench
+
+            return run_bench(args)
+    except ContentError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except UserError as exc:
+        print(f"frontier-lab {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"frontier-lab {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    parser.error(f"unknown command '{args.command}'")
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    json.dump(payload, sys.stdout, separators=(",", ":"), allow_nan=False)
+    sys.stdout.write("\n")

@@ -1,0 +1,29 @@
+"""Shared fixtures and the hypothesis profile of the test suite."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from game.engine import EconomyParams
+from game.packs import load_economy
+
+# "ci": no per-example deadline (the first example pays for numpy warm-up) and few enough
+# examples that the property tests stay within a minute on 2 cores. "dev" digs deeper locally:
+# HYPOTHESIS_PROFILE=dev .venv/bin/python -m pytest tests
+settings.register_profile(
+    "ci",
+    deadline=None,
+    max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("dev", deadline=None, max_examples=300)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session")
+def params() -> EconomyParams:
+    """The default scenario ("ipo-window") of the base pack, loaded once per session."""
+    return load_economy()

@@ -174,7 +174,7 @@ STRATEGIES: dict[str, Strategy] = {
             Stance(training=0.38, research=0.12, own_share=1.0, lease_quarters=2, spot_share=1.0,
                    headroom=1.1, lookahead=6, run_quarters=3.0, price=1.0, price_when_short=0.3,
                    hire_per_quarter=50, raise_runway=8, raise_fraction=0.1, vendor_fraction=0.02,
-                   file_runrate=60, file_sentiment=55, build_power=True),
+                   file_runrate=50, file_sentiment=50, build_power=True),
         ),
         Strategy(
             "cloud",

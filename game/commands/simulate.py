@@ -58,9 +58,10 @@ def load_plan(path: Path, econ: Economy) -> FixedPlan:
 def money(x: float) -> str:
     if not np.isfinite(x):
         return "—"
+    sign = "−" if x < 0 else ""
     if abs(x) >= 1000:
-        return f"${x / 1000:,.2f}T"
-    return f"${x:,.1f}B"
+        return f"{sign}${abs(x) / 1000:,.2f}T"
+    return f"{sign}${abs(x):,.1f}B"
 
 
 @dataclass

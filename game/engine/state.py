@@ -45,7 +45,7 @@ class State:
     headcount: np.ndarray
     vendor_credit: np.ndarray
     revenue: np.ndarray  # booked revenue of the last quarter, $B
-    revenue_hist: np.ndarray  # (W, 4) quarterly revenue, oldest first
+    revenue_hist: np.ndarray  # (W, 8) the last 8 quarters' revenue, oldest first (last = revenue)
     burn: np.ndarray  # net cash used by operations and capex last quarter, $B
     net_income: np.ndarray
     gross_margin: np.ndarray
@@ -203,7 +203,7 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
 
     revenue = s.runrate / 4.0
     q_growth = s.runrate_growth**0.25
-    hist = revenue / q_growth ** np.arange(4, 0, -1, dtype=float)
+    hist = revenue / q_growth ** np.arange(7, -1, -1, dtype=float)
 
     model_flop = s.capability_flop
     cap = training.capability(np.array([model_flop]), tp)[0]
@@ -233,7 +233,7 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
         headcount=full(s.headcount),
         vendor_credit=full(s.vendor_credit),
         revenue=full(revenue),
-        revenue_hist=np.broadcast_to(hist, (W, 4)).copy(),
+        revenue_hist=np.broadcast_to(hist, (W, 8)).copy(),
         burn=full(0.0),
         net_income=full(0.0),
         gross_margin=full(s.gross_margin),

@@ -38,8 +38,9 @@ from game.engine.state import (
 )
 
 
-def growth_yoy(revenue: np.ndarray, year_ago: np.ndarray) -> np.ndarray:
-    return revenue / np.maximum(year_ago, 1e-9)
+def ttm_growth(revenue_hist: np.ndarray) -> np.ndarray:
+    """Trailing-twelve-month revenue over the twelve months before: the growth investors quote."""
+    return revenue_hist[:, 4:].sum(axis=1) / np.maximum(revenue_hist[:, :4].sum(axis=1), 1e-9)
 
 
 def _split(total: np.ndarray, parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -203,10 +204,10 @@ def step(
     vp = p.valuation
     s.hype = (1.0 - vp.hype_reversion) * state.hype + vp.hype_volatility * rng.normal(
         q, "valuation.hype")
-    year_ago = state.revenue_hist[:, 1]
-    growth = growth_yoy(revenue, year_ago)
+    s.revenue_hist = np.concatenate([state.revenue_hist[:, 1:], revenue[:, None]], axis=1)
+    growth = ttm_growth(s.revenue_hist)
+    year_ago = s.revenue_hist[:, 3]
     bm = valuation.burn_multiple(4.0 * s.burn, 4.0 * (revenue - year_ago))
-    s.revenue_hist = np.concatenate([state.revenue_hist[:, 1:], state.revenue[:, None]], axis=1)
     s.revenue = revenue
     scrutiny = np.where(s.ipo_stage == 1, ip.scrutiny, 1.0)
     terms = valuation.target_terms(
@@ -242,7 +243,7 @@ def step(
     m_old = state.valuation / np.maximum(rr_old, 1e-9)
     ledger.add("valuation", "run-rate", (rr_new - rr_old) * m_old)
     dm = m_new - m_old
-    old_growth = growth_yoy(state.revenue, state.revenue_hist[:, 0])
+    old_growth = ttm_growth(state.revenue_hist)
     comps_old = valuation.private_log_multiple(vp, state.sentiment, old_growth, state.hype)
     private = ~was_listed & ~can_list
     parts = _split(dm * private, {k_: comps_new[k_] - comps_old[k_]

@@ -88,7 +88,7 @@ def decide(st: Stance, s: State, econ: Economy) -> Plan:
     owned_h = per_world(s.owned, econ.h100e)
     in_pipeline = s.pipeline.sum(axis=1)
     arriving = per_world(in_pipeline, econ.h100e)
-    leased = (s.lease_qty * (s.lease_left >= 1)).sum(axis=1)
+    leased = s.lease_qty.sum(axis=1)
     P = s.pipeline.shape[1]
     have_now = owned_h * s.utilisation + per_world(s.pipeline[:, q % P, :], econ.h100e) + leased
     gap_now = np.maximum(need_now - have_now, 0.0)

@@ -101,27 +101,31 @@ def procure(
     s.dep_rate = np.maximum(s.dep_rate - s.dep_schedule[:, quarter % S], 0.0)
     s.dep_schedule[:, quarter % S] = 0.0
 
-    # Leases: break first (penalty on the remaining payments), then sign the new one.
-    in_force = s.lease_left > 0
-    leased = (s.lease_qty * in_force).sum(axis=1)
-    shed = np.where(leased > 0, np.minimum(plan.break_lease_h100e / np.maximum(leased, 1e-300),
-                                           1.0), 0.0)
-    remaining = (s.lease_qty * s.lease_price * s.lease_left).sum(axis=1) * HOURS_PER_QUARTER / 1e9
+    # Leases live in a ring keyed by their last quarter in force: slot (q mod K) holds what is
+    # leased until quarter q. Contracts ending together merge at their quantity-weighted price,
+    # which keeps every payment exact. Break first (a penalty on the remaining payments), then
+    # sign the new lease, pay the quarter, and let the slot ending now expire.
+    K = s.lease_qty.shape[1]
+    leased = s.lease_qty.sum(axis=1)
+    shed = np.minimum(plan.break_lease_h100e / np.maximum(leased, 1e-300), 1.0)
+    remaining = per_world(s.lease_qty * s.lease_price, s.lease_quarters_left()) * (
+        HOURS_PER_QUARTER / 1e9)
     penalty = shed * remaining * p.fleet.lease_break_penalty
-    s.lease_qty = s.lease_qty * (1.0 - shed[:, None])
-    new_lease = plan.lease_h100e > 0
-    free = np.argmin(s.lease_left + (s.lease_qty > 0) * 0.5, axis=1)
-    s.lease_qty[rows, free] = np.where(new_lease, plan.lease_h100e, s.lease_qty[rows, free])
-    s.lease_price[rows, free] = np.where(new_lease, rental, s.lease_price[rows, free])
-    s.lease_left[rows, free] = np.where(
-        new_lease, float(min(plan.lease_quarters, p.fleet.max_lease_quarters)),
-        s.lease_left[rows, free],
-    )
-    in_force = s.lease_left > 0
-    leased = (s.lease_qty * in_force).sum(axis=1)
-    lease_cost = (s.lease_qty * s.lease_price * in_force).sum(axis=1) * HOURS_PER_QUARTER / 1e9
-    s.lease_left = np.maximum(s.lease_left - 1.0, 0.0)
-    s.lease_qty = np.where(s.lease_left > 0, s.lease_qty, 0.0)
+    if plan.break_lease_h100e.any():
+        s.lease_qty *= (1.0 - shed)[:, None]
+    if plan.lease_h100e.any():
+        end = (quarter + min(plan.lease_quarters, p.fleet.max_lease_quarters) - 1) % K
+        old_qty = s.lease_qty[:, end]
+        total = old_qty + plan.lease_h100e
+        s.lease_price[:, end] = np.where(
+            total > 0,
+            (old_qty * s.lease_price[:, end] + plan.lease_h100e * rental) / np.maximum(total,
+                                                                                      1e-300),
+            s.lease_price[:, end])
+        s.lease_qty[:, end] = total
+    leased = s.lease_qty.sum(axis=1)
+    lease_cost = (s.lease_qty * s.lease_price).sum(axis=1) * HOURS_PER_QUARTER / 1e9
+    s.lease_qty[:, quarter % K] = 0.0
 
     # Spot capacity, rationed when tight.
     spot = plan.spot_h100e * ration

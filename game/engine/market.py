@@ -45,4 +45,4 @@ def lead_times(econ: Economy, tightness: np.ndarray) -> np.ndarray:
 def spot_ration(econ: Economy, tightness: np.ndarray) -> np.ndarray:
     """Share of a spot request granted."""
     m = econ.params.market
-    return np.clip(1.0 - m.ration_per_tightness * tightness, m.ration_floor, 1.0)
+    return np.minimum(np.maximum(1.0 - m.ration_per_tightness * tightness, m.ration_floor), 1.0)

@@ -301,7 +301,7 @@ def check_plan(plan: Plan, state: Any, econ: Any, world: int = 0) -> list[str]:
             problems.append(f"investors will fund at most ${cap:.1f}B of {label} this quarter "
                             f"({p.finance.max_round_fraction:.0%} of the valuation, "
                             f"${p.finance.max_round_size:.0f}B at most); you asked ${ask:.1f}B")
-    leased = float((state.lease_qty[k] * (state.lease_left[k] > 0)).sum())
+    leased = float(state.lease_qty[k].sum())
     if arrays.break_lease_h100e[k] > leased + 1e-9:
         problems.append(f"you lease {leased:,.0f} H100e and cannot hand back "
                         f"{arrays.break_lease_h100e[k]:,.0f}")

@@ -21,7 +21,7 @@ from game.engine import training, valuation
 from game.engine.economy import compile_economy
 from game.engine.params import HOURS_PER_QUARTER, EconomyParams
 
-LEASE_SLOTS = 16
+LEASE_SLOTS = 13  # one more than the longest lease (fleet.max_lease_quarters ≤ 12)
 DELIVERY_SLOTS = 8
 DC_SLOTS = 16
 
@@ -56,9 +56,8 @@ class State:
     gpu_book: np.ndarray
     dep_rate: np.ndarray  # $B of GPU depreciation per quarter
     dep_schedule: np.ndarray  # (W, S) ring: slot q mod S holds the charge ending after quarter q
-    lease_qty: np.ndarray  # (W, K) H100e
-    lease_price: np.ndarray  # (W, K) locked $/H100e-hour
-    lease_left: np.ndarray  # (W, K) quarters left
+    lease_qty: np.ndarray  # (W, K) ring: slot q mod K holds H100e leased until quarter q
+    lease_price: np.ndarray  # (W, K) their locked $/H100e-hour (quantity-weighted)
     dc_mw: np.ndarray
     dc_pipeline: np.ndarray  # (W, B) ring: slot q mod B holds MW powering on in quarter q
     dc_capex_due: np.ndarray  # (W, B) ring: slot q mod B holds $B payable in quarter q
@@ -128,6 +127,11 @@ class State:
         size = ring.shape[1]
         return ring[:, (first + np.arange(count)) % size].sum(axis=1)
 
+    def lease_quarters_left(self) -> np.ndarray:
+        """(K,) quarters each lease slot stays in force, counting the current quarter."""
+        K = self.lease_qty.shape[1]
+        return (np.arange(K) - self.quarter) % K + 1.0
+
     @property
     def rival_frontier(self) -> np.ndarray:
         return self.rival_capability.max(axis=1)
@@ -167,7 +171,7 @@ ARRAY_FIELDS: tuple[str, ...] = tuple(
 )
 # The arrays step writes into by index (rings and slots); everything else it replaces.
 IN_PLACE = ("pipeline", "dep_schedule", "dc_capex_due", "dc_pipeline", "lease_qty",
-            "lease_price", "lease_left")
+            "lease_price")
 
 
 def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | None = None) -> State:
@@ -191,11 +195,10 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
 
     lease_qty = np.zeros((W, LEASE_SLOTS))
     lease_price = np.zeros((W, LEASE_SLOTS))
-    lease_left = np.zeros((W, LEASE_SLOTS))
     if s.leased_h100e > 0 and s.lease_quarters_left > 0:
-        lease_qty[:, 0] = s.leased_h100e
-        lease_price[:, 0] = s.lease_price
-        lease_left[:, 0] = s.lease_quarters_left
+        last = (s.lease_quarters_left - 1) % LEASE_SLOTS  # in force in quarters 0 … left−1
+        lease_qty[:, last] = s.leased_h100e
+        lease_price[:, last] = s.lease_price
 
     dc_pipeline = np.zeros((W, DC_SLOTS))
     for i, mw in enumerate(s.dc_pipeline_mw[:DC_SLOTS]):
@@ -245,7 +248,6 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
         dep_schedule=schedule,
         lease_qty=lease_qty,
         lease_price=lease_price,
-        lease_left=lease_left,
         dc_mw=full(s.dc_mw),
         dc_pipeline=dc_pipeline,
         dc_capex_due=np.zeros((W, DC_SLOTS)),

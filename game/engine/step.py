@@ -222,8 +222,9 @@ def step(
     ledger.add("sentiment", "IPO withdrawn", -ip.withdraw_hit * withdraws)
     ledger.add("sentiment", "news flow", vp.noise * rng.normal(q, "valuation.sentiment"))
     raw = state.sentiment + ledger.total("sentiment")
-    ledger.add("sentiment", "bounds (0-100)", np.clip(raw, 0.0, 100.0) - raw)
-    s.sentiment = state.sentiment + ledger.total("sentiment")
+    bounded = np.minimum(np.maximum(raw, 0.0), 100.0)
+    ledger.add("sentiment", "bounds (0-100)", bounded - raw)
+    s.sentiment = bounded
 
     # Listing: after the filing period, if investors and revenue allow.
     can_list = (
@@ -236,7 +237,8 @@ def step(
     m_pub = valuation.public_multiple(vp, growth, fcf_margin, s.hype)
     pop = np.exp(ip.listing_noise * rng.normal(q, "ipo.listing"))
     comps_new = valuation.private_log_multiple(vp, s.sentiment, growth, s.hype)
-    m_priv = np.clip(np.exp(sum(comps_new.values())), vp.multiple_floor, vp.multiple_cap)
+    m_priv = np.minimum(np.maximum(np.exp(sum(comps_new.values())), vp.multiple_floor),
+                        vp.multiple_cap)
     was_listed = state.ipo_stage == 2
     m_new = np.where(was_listed, m_pub, np.where(can_list, m_pub * pop, m_priv))
     rr_old, rr_new = 4.0 * state.revenue, 4.0 * revenue
@@ -271,17 +273,13 @@ def step(
                                         state.low_sentiment_quarters + 1, 0.0)
     s.behind_quarters = np.where(s.capability_gap < -op.irrelevant_gap,
                                  state.behind_quarters + 1, 0.0)
-    outcome = np.select(
-        [
-            s.cash < -1e-9,
-            can_list,
-            s.low_sentiment_quarters >= op.ousted_quarters,
-            s.behind_quarters >= op.irrelevant_quarters,
-            np.full(W, q + 1 >= p.scenario.horizon_quarters),
-        ],
-        [BANKRUPT, IPO, OUSTED, IRRELEVANT, HORIZON],
-        RUNNING,
-    ).astype(np.int8)
+    # Checked in reverse priority, so the first rule that holds wins: bankrupt, ipo, ousted,
+    # irrelevant, horizon.
+    outcome = np.full(W, HORIZON if q + 1 >= p.scenario.horizon_quarters else RUNNING, np.int8)
+    outcome = np.where(s.behind_quarters >= op.irrelevant_quarters, IRRELEVANT, outcome)
+    outcome = np.where(s.low_sentiment_quarters >= op.ousted_quarters, OUSTED, outcome)
+    outcome = np.where(can_list, IPO, outcome)
+    outcome = np.where(s.cash < -1e-9, BANKRUPT, outcome).astype(np.int8)
     s.outcome = np.where(alive, outcome, state.outcome).astype(np.int8)
     s.quarter_ended = np.where(alive & (outcome != RUNNING), q, state.quarter_ended).astype(
         np.int16)

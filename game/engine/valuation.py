@@ -23,7 +23,7 @@ def burn_multiple(burn_year: np.ndarray, new_arr: np.ndarray) -> np.ndarray:
     """Net burn over net new annual run-rate, bounded to [0, 50] (50: burning with no growth)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         bm = np.where(new_arr > 1e-9, burn_year / np.maximum(new_arr, 1e-9), 50.0)
-    return np.where(burn_year <= 0.0, 0.0, np.clip(bm, 0.0, 50.0))
+    return np.where(burn_year <= 0.0, 0.0, np.minimum(np.maximum(bm, 0.0), 50.0))
 
 
 def target_terms(
@@ -52,7 +52,7 @@ def private_log_multiple(
 ) -> dict[str, np.ndarray]:
     """Components of ln(private multiple), before the floor and cap."""
     return {
-        "base": np.full_like(sentiment, np.log(vp.private_multiple)),
+        "base": np.log(vp.private_multiple),
         "sentiment": vp.multiple_sentiment_slope * (sentiment - 50.0) / 50.0,
         "growth": vp.multiple_growth_slope * np.log(np.maximum(growth, 1e-6)
                                                     / vp.growth_reference),
@@ -65,4 +65,4 @@ def public_multiple(
 ) -> np.ndarray:
     rule_of_x = vp.rule_of_x_growth_weight * (growth - 1.0) * 100.0 + fcf_margin * 100.0
     m = vp.public_multiple_per_rule_of_x * np.maximum(rule_of_x, 10.0) / 100.0 * np.exp(hype)
-    return np.clip(m, vp.multiple_floor, vp.multiple_cap)
+    return np.minimum(np.maximum(m, vp.multiple_floor), vp.multiple_cap)

@@ -1,11 +1,15 @@
 """The GPU market: purchase prices, the rental price cycle, lead times and spot rationing.
 
 Rental price of an H100e-hour (a mean-reverting log process around a cost anchor):
-    log p_t = log anchor_t + premium + push · h_t + x_t + shock_t
+    e_t = premium + push · h_t + x_t + shock_t
+    log p_t = log anchor_t + max(e_t, 0) + d · min(e_t, 0)
     x_{t+1} = (1 − κ) x_t + σ ε_t,   shock_{t+1} = decay · shock_t (+ event jumps)
 where anchor_t is the break-even rental cost, of which a share falls with hardware
 price-performance (the rest — buildings, power, operations — does not), ``premium`` is the long-run
-excess of demand over supply and h_t the log hype index. Tightness is the part of the log price
+excess of demand over supply and h_t the log hype index. Supply answers asymmetrically: below
+break-even, providers idle capacity and pause builds, so only a share d of a fall below the anchor
+reaches the price (the 2025 trough held at $1.70 against a $1.65 break-even), while spikes last
+because new supply takes quarters to arrive. Tightness is the part of the log price
 above its normal level, τ = max(0, push · h + x + shock); it lengthens purchase lead times and
 rations spot capacity.
 """
@@ -22,9 +26,11 @@ from game.engine.state import DELIVERY_SLOTS, State
 def rental_price(econ: Economy, quarter: int, state: State) -> tuple[np.ndarray, np.ndarray]:
     """($/H100e-hour, tightness) this quarter from the state's market variables."""
     m = econ.params.market
-    excess = m.rental_demand_push * state.hype + state.rental_x + state.price_shock
-    log_p = np.log(econ.rental_anchor[econ.row(quarter)]) + m.rental_demand_premium + excess
-    return np.exp(log_p), np.maximum(excess, 0.0)
+    excess = m.rental_demand_premium + m.rental_demand_push * state.hype + state.rental_x + (
+        state.price_shock)
+    passed = np.maximum(excess, 0.0) + m.rental_below_cost_pass_through * np.minimum(excess, 0.0)
+    tightness = np.maximum(excess - m.rental_demand_premium, 0.0)
+    return econ.rental_anchor[econ.row(quarter)] * np.exp(passed), tightness
 
 
 def advance(state: State, econ: Economy, rng: Rng, quarter: int) -> None:

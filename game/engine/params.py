@@ -60,6 +60,9 @@ class MarketParams(_Model):
     rental_demand_premium: float = Field(
         description="Long-run log premium of the price over its cost anchor (demand > supply)."
     )
+    rental_below_cost_pass_through: float = Field(
+        ge=0, le=1, description="Share of a fall below the cost anchor that reaches the price."
+    )
     shock_decay: float = Field(ge=0, lt=1, description="Share of a price shock left next quarter.")
     spot_premium: float = Field(ge=1, description="Spot price / contract price.")
     lead_per_tightness: float = Field(

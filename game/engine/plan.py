@@ -134,11 +134,13 @@ class Plan(BaseModel):
     @model_validator(mode="after")
     def _allocation_sums_to_one(self) -> Plan:
         total = np.asarray(self.training) + np.asarray(self.inference) + np.asarray(self.research)
-        if np.any(np.abs(total - 1.0) > 1e-6):
-            worst = float(np.max(np.abs(total - 1.0)) + 1.0) if np.ndim(total) else float(total)
+        off = np.abs(total - 1.0)
+        if np.any(off > 1e-6):
+            worst = float(np.ravel(total)[np.argmax(np.ravel(off))])
+            where = f" in world {int(np.argmax(off))}" if np.ndim(total) else ""
             raise ValueError(
-                f"the compute allocation sums to {worst:.0%}; training + inference + research "
-                "must make 100%"
+                f"the compute allocation sums to {worst:.0%}{where}; training + inference + "
+                "research must make 100%"
             )
         price = np.asarray(self.price)
         if np.any(price < 0.1) or np.any(price > 10):

@@ -213,7 +213,11 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
 
     econ = compile_economy(params)
     m = params.market
-    rental_x0 = float(np.log(m.rental_start / econ.rental_anchor[0]) - m.rental_demand_premium)
+    # The deviation x₀ at which the price formula (game.engine.market) gives the starting price.
+    gap0 = float(np.log(m.rental_start / econ.rental_anchor[0]))
+    if gap0 < 0:
+        gap0 /= max(m.rental_below_cost_pass_through, 1e-9)
+    rental_x0 = gap0 - m.rental_demand_premium
     vp = params.valuation
     comps = valuation.private_log_multiple(
         vp, np.array([s.sentiment]), np.array([s.runrate_growth]), np.zeros(1)

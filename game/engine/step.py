@@ -81,6 +81,7 @@ def step(
     s.rental_price = rental
     lead = market.lead_times(econ, tight)
     ration = market.spot_ration(econ, tight)
+    market.advance(s, econ, rng, q)  # where next quarter's price starts from
 
     # 2. financing (before procurement, so this quarter's raise can pay this quarter's orders)
     fin = finance.raise_and_borrow(s, pa, p.finance, rng.uniform(q, "finance.round"))

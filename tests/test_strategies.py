@@ -1,0 +1,40 @@
+"""The five scripted strategies: distinct philosophies, none of which wins or loses everywhere."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from game.bots import STRATEGIES, play
+from game.engine.state import IPO, OUTCOMES
+
+WORLDS = 2000
+
+
+@pytest.fixture(scope="module")
+def runs(params):
+    return {name: play(params, strategy, seed=7, n_worlds=WORLDS)
+            for name, strategy in STRATEGIES.items()}
+
+
+def test_there_are_five_named_philosophies() -> None:
+    """Builder, cloud, frugal, balanced and researcher, each described in a sentence."""
+    assert set(STRATEGIES) == {"builder", "cloud", "frugal", "balanced", "researcher"}
+    assert all(len(s.description) > 20 for s in STRATEGIES.values())
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_no_strategy_wins_or_loses_every_world(runs, name: str) -> None:
+    """In the default scenario each strategy lists in some worlds and fails to in others."""
+    outcome = runs[name].state.outcome
+    mix = {OUTCOMES[i]: int(n) for i, n in enumerate(np.bincount(outcome, minlength=6)) if n}
+    ipo = float(np.mean(outcome == IPO))
+    assert 0.0 < ipo < 1.0, f"{name}: {mix}"
+
+
+def test_strategies_play_differently(runs, params) -> None:
+    """Their fleets differ: the builder owns the most compute, the cloud bot owns nothing new."""
+    owned = {name: float(np.median(r.state.owned.sum(axis=1))) for name, r in runs.items()}
+    start = float(sum(params.scenario.start.owned_gpus.values()))
+    assert owned["builder"] == max(owned.values())
+    assert owned["cloud"] <= start

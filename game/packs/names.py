@@ -1,0 +1,125 @@
+"""The state names a pack may read: in triggers, conditions, modifiers, effects and {placeholders}.
+
+Each name is a number per world. Rival names exist for every rival loaded (``rival.gemini.*``);
+flags exist once some loaded effect sets them (``flag.nvidia_deal_cut``). docs/MODDING.md lists
+them from this table, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from game.engine import Economy, State
+from game.engine.fleet import per_world
+from game.engine.step import ttm_growth
+
+Reader = Callable[[State, Economy], np.ndarray | float]
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+    unit: str  # how {placeholders} format it: "$B", "%", "x", "int", "" (plain)
+    description: str
+    read: Reader
+
+
+STATE_NAMES: dict[str, Name] = {n.name: n for n in [
+    Name("quarter", "int", "Quarters since the scenario began (0 = the first).",
+         lambda s, e: float(s.quarter)),
+    Name("year", "int", "Calendar year of the current quarter.",
+         lambda s, e: float(e.params.scenario.start_year
+                            + (e.params.scenario.start_quarter - 1 + s.quarter) // 4)),
+    Name("cash", "$B", "Cash in the bank, $B.", lambda s, e: s.cash),
+    Name("debt", "$B", "Debt drawn on the credit line, $B.", lambda s, e: s.debt),
+    Name("burn", "$B", "Net cash used last quarter by operations and capex, $B (negative: "
+         "cash generated).", lambda s, e: s.burn),
+    Name("runway", "int", "Quarters of cash at last quarter's burn (999 when not burning).",
+         lambda s, e: np.minimum(s.runway, 999.0)),
+    Name("revenue", "$B", "Revenue booked last quarter, $B.", lambda s, e: s.revenue),
+    Name("runrate", "$B", "Annualised revenue (4 × last quarter), $B/year.",
+         lambda s, e: s.runrate),
+    Name("growth", "x", "Trailing-twelve-month revenue over the twelve months before.",
+         lambda s, e: ttm_growth(s.revenue_hist)),
+    Name("sentiment", "", "Investor sentiment, 0-100.", lambda s, e: s.sentiment),
+    Name("valuation", "$B", "Valuation, $B (market value once listed).",
+         lambda s, e: s.valuation),
+    Name("hype", "", "Log of the market-wide AI hype index (0 neutral, +0.2 frothy).",
+         lambda s, e: s.hype),
+    Name("capability", "int", "Capability score of the lab's released model.",
+         lambda s, e: s.capability),
+    Name("gap", "int", "The lab's capability minus the best rival's (negative: behind).",
+         lambda s, e: s.capability_gap),
+    Name("share", "%", "The lab's share of spending on frontier models.",
+         lambda s, e: s.share),
+    Name("price", "x", "The lab's price relative to the market reference.",
+         lambda s, e: s.price),
+    Name("rental_price", "$", "Market rental price of an H100-equivalent hour, $.",
+         lambda s, e: s.rental_price),
+    Name("capacity", "int", "H100-equivalents usable last quarter.", lambda s, e: s.capacity),
+    Name("utilisation", "%", "Share of owned GPUs that had power last quarter.",
+         lambda s, e: s.utilisation),
+    Name("unserved", "%", "Share of demand lost to missing capacity last quarter.",
+         lambda s, e: s.unserved),
+    Name("headcount", "int", "Staff.", lambda s, e: s.headcount),
+    Name("ownership", "%", "Share of the company held by founders and employees.",
+         lambda s, e: s.ownership),
+    Name("ipo_stage", "int", "0 not filed, 1 filed, 2 listed.",
+         lambda s, e: s.ipo_stage.astype(float)),
+    Name("gross_margin", "%", "Gross margin of last quarter.", lambda s, e: s.gross_margin),
+    Name("market", "$B", "Industry spending on frontier models, $B/year.",
+         lambda s, e: s.market),
+    Name("dc_mw", "int", "Powered data-center megawatts the lab owns.", lambda s, e: s.dc_mw),
+    Name("owned_h100e", "int", "H100-equivalents the lab owns.",
+         lambda s, e: per_world(s.owned, e.h100e)),
+    Name("leased_h100e", "int", "H100-equivalents on lease.",
+         lambda s, e: s.lease_qty.sum(axis=1)),
+    Name("run_active", "int", "1 while a training run is in progress, else 0.",
+         lambda s, e: (s.run_target > 0).astype(float)),
+    Name("run_progress", "%", "Share of the run in progress that is done (0 with no run).",
+         lambda s, e: np.where(s.run_target > 0, s.run_done / np.maximum(s.run_target, 1.0),
+                               0.0)),
+    Name("vendor_credit", "$B", "GPU-vendor financing not yet spent, $B.",
+         lambda s, e: s.vendor_credit),
+]}
+
+RIVAL_FIELDS: dict[str, tuple[str, str]] = {
+    "capability": ("int", "capability score of its released model"),
+    "price": ("x", "price relative to the market reference"),
+    "share": ("%", "share of spending on frontier models"),
+    "lead": ("int", "its capability minus the lab's (positive: ahead of you)"),
+}
+
+
+def rival_reader(index: int, field: str) -> Reader:
+    if field == "capability":
+        return lambda s, e: s.rival_capability[:, index]
+    if field == "price":
+        return lambda s, e: s.rival_price[:, index]
+    if field == "share":
+        return lambda s, e: s.rival_share[:, index]
+    if field == "lead":
+        return lambda s, e: s.rival_capability[:, index] - s.capability
+    raise KeyError(field)
+
+
+def flag_reader(flag: str) -> Reader:
+    return lambda s, e: (s.flags[flag].astype(float) if flag in s.flags
+                         else np.zeros(s.n_worlds))
+
+
+def all_names(rival_ids: list[str], flags: set[str]) -> dict[str, Name]:
+    """Every readable name for this set of rivals and flags."""
+    names = dict(STATE_NAMES)
+    for i, rid in enumerate(rival_ids):
+        for field, (unit, text) in RIVAL_FIELDS.items():
+            full = f"rival.{rid}.{field}"
+            names[full] = Name(full, unit, f"{rid}: {text}.", rival_reader(i, field))
+    for flag in sorted(flags):
+        full = f"flag.{flag}"
+        names[full] = Name(full, "int", f"1 while flag '{flag}' is set, else 0.",
+                           flag_reader(flag))
+    return names

@@ -1,0 +1,248 @@
+"""The shape of a content pack: pack.toml, events, choices, effects and glossary entries.
+
+Every model forbids unknown keys, so a misspelt key is an error with a suggestion rather than a
+silently ignored line. Expressions are strings here; ``game.packs.expressions`` compiles them
+when the pack loads and reports unknown names against the file they came from.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ID = r"^[a-z][a-z0-9_]*$"
+EVENT_ID = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+Expr = Annotated[str, Field(min_length=1, max_length=500)]
+MAX_EFFECT_MAGNITUDE = 1e6  # no effect constant may exceed this: 1e308 is a typo, not a design
+
+CATEGORIES = ("supply", "partners", "investors", "markets", "rivals", "operations", "demand",
+              "regulation", "safety")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PackManifest(_Model):
+    """pack.toml: who the pack is and how it loads relative to others."""
+
+    id: str = Field(pattern=ID, description="Unique pack id; its events are named ID.something.")
+    name: str = Field(min_length=1, description="Name shown in `packs list`.")
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$", description="Semantic version, e.g. 1.2.0.")
+    game_version: str = Field(
+        default=">=0.1", description="Game versions it works with, e.g. '>=0.1,<1.0'."
+    )
+    depends: list[str] = Field(
+        default_factory=list, description="Packs that must load first, e.g. 'base>=0.1'."
+    )
+    load_after: list[str] = Field(
+        default_factory=list, description="Packs to load first if present (optional order)."
+    )
+    conflicts: list[str] = Field(default_factory=list, description="Packs it cannot load with.")
+    description: str = ""
+    authors: list[str] = Field(default_factory=list)
+
+
+# --- effects: a closed, discriminated union --------------------------------------------------
+
+NumberTarget = Literal[
+    "cash", "debt", "sentiment", "hype", "headcount", "market", "share", "run_progress",
+    "algo_efficiency", "vendor_credit", "dc_mw", "gpu_pipeline", "leased_h100e",
+]
+ModifiableParameter = Literal[
+    "power_price", "market_growth", "mfu", "staff_cost", "inference_cost", "dc_capex",
+    "round_success",
+]
+
+
+class AddEffect(_Model):
+    """Add a number (an expression) to a state variable."""
+
+    type: Literal["add"]
+    target: NumberTarget
+    value: Expr
+
+
+class MultiplyEffect(_Model):
+    """Multiply a state variable by a factor (an expression)."""
+
+    type: Literal["multiply"]
+    target: NumberTarget
+    factor: Expr
+
+
+class SetEffect(_Model):
+    """Set a state variable to a value (an expression)."""
+
+    type: Literal["set"]
+    target: NumberTarget
+    value: Expr
+
+
+class GpuPriceShockEffect(_Model):
+    """Jolt the GPU rental price: log change `size` (0.3 ≈ +35%), decaying quarter by quarter."""
+
+    type: Literal["gpu_price_shock"]
+    size: Expr
+
+
+class RivalBoostEffect(_Model):
+    """Multiply the compute of the model a rival is preparing (2.0 doubles it)."""
+
+    type: Literal["rival_boost"]
+    rival: str = Field(pattern=ID)
+    factor: Expr
+
+
+class RivalDelayEffect(_Model):
+    """Push a rival's next release back by a number of quarters."""
+
+    type: Literal["rival_delay"]
+    rival: str = Field(pattern=ID)
+    quarters: int = Field(ge=1, le=8)
+
+
+class RivalPriceEffect(_Model):
+    """Multiply a rival's price (0.7 is a 30% price cut)."""
+
+    type: Literal["rival_price"]
+    rival: str = Field(pattern=ID)
+    factor: Expr
+
+
+class ModifierEffect(_Model):
+    """Multiply an economy parameter by `factor` for the next `quarters` quarters."""
+
+    type: Literal["modifier"]
+    parameter: ModifiableParameter
+    factor: Expr
+    quarters: int = Field(ge=1, le=12)
+
+
+class ScheduleEffect(_Model):
+    """Make another event happen after `delay` quarters (a follow-up)."""
+
+    type: Literal["schedule"]
+    event: str = Field(pattern=EVENT_ID)
+    delay: int = Field(ge=1, le=12)
+
+
+class OfferEffect(_Model):
+    """Put a deal (an event whose choices accept or decline it) in front of the lab next quarter."""
+
+    type: Literal["offer"]
+    event: str = Field(pattern=EVENT_ID)
+
+
+class FlagEffect(_Model):
+    """Set (value = true) or clear (value = false) a named flag that expressions can read."""
+
+    type: Literal["flag"]
+    flag: str = Field(pattern=ID)
+    value: bool = True
+
+
+Effect = Annotated[
+    AddEffect | MultiplyEffect | SetEffect | GpuPriceShockEffect | RivalBoostEffect
+    | RivalDelayEffect | RivalPriceEffect | ModifierEffect | ScheduleEffect | OfferEffect
+    | FlagEffect,
+    Field(discriminator="type"),
+]
+EFFECT_TYPES = (AddEffect, MultiplyEffect, SetEffect, GpuPriceShockEffect, RivalBoostEffect,
+                RivalDelayEffect, RivalPriceEffect, ModifierEffect, ScheduleEffect, OfferEffect,
+                FlagEffect)
+
+
+class FollowUp(_Model):
+    event: str = Field(pattern=EVENT_ID, description="The event that follows.")
+    delay: int = Field(ge=1, le=12, description="Quarters until it happens.")
+
+
+class Modifier(_Model):
+    """Multiply an event's chance by `factor` while `condition` holds."""
+
+    factor: float = Field(ge=0, le=100)
+    condition: Expr
+
+
+class Choice(_Model):
+    label: str = Field(min_length=1, max_length=80, description="What the button says.")
+    condition: Expr | None = Field(None, description="Shown only when this holds.")
+    effects: list[Effect] = Field(default_factory=list)
+    note: str = Field("", description="The teaching note: what this choice trades off.")
+    ai_weight: Expr = Field("1", description="How likely a bot is to choose it (relative).")
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Choice:
+        if not self.effects and not self.follow_ups and not self.note:
+            raise ValueError(
+                f"choice '{self.label}' has no effects, no follow-ups and no note; give it an "
+                "effect, or a note saying why doing nothing is a real option"
+            )
+        return self
+
+
+class Event(_Model):
+    """Something that happens to the lab, with choices that trade off real things."""
+
+    id: str = Field(pattern=EVENT_ID, description="PACK.name, unique across all packs.")
+    title: str = Field(min_length=1, max_length=80)
+    text: str = Field(min_length=1, description="What happened; {placeholders} show state.")
+    category: Literal["supply", "partners", "investors", "markets", "rivals", "operations",
+                      "demand", "regulation", "safety"]
+    concept: str | None = Field(None, pattern=ID, description="Glossary id it teaches.")
+    trigger: Expr = Field("true", description="Can happen only while this holds.")
+    weight: float | None = Field(None, gt=0, le=1000, description="Chance in the director's draw.")
+    mtth_quarters: float | None = Field(
+        None, gt=0, le=1000, description="Mean quarters to happen while the trigger holds."
+    )
+    modifiers: list[Modifier] = Field(default_factory=list)
+    cooldown: int = Field(4, ge=0, le=100, description="Quarters before it can happen again.")
+    once: bool = Field(False, description="At most once per game.")
+    earliest: int = Field(0, ge=0, le=100, description="First quarter it can happen.")
+    latest: int | None = Field(None, ge=0, le=100, description="Last quarter it can happen.")
+    major: bool = Field(False, description="A big shock: the director spaces these out.")
+    scripted: bool = Field(
+        False, description="Happens only when scheduled (follow-ups, offers, scenario scripts)."
+    )
+    effects: list[Effect] = Field(default_factory=list, description="Applied when it happens.")
+    choices: list[Choice] = Field(default_factory=list, max_length=4)
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    replaces: str | None = Field(None, pattern=EVENT_ID, description="Event id this one replaces.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Event:
+        if self.weight is not None and self.mtth_quarters is not None:
+            raise ValueError("give either 'weight' or 'mtth_quarters', not both")
+        if not self.scripted and self.weight is None and self.mtth_quarters is None:
+            raise ValueError(
+                "give 'weight' (drawn by the director) or 'mtth_quarters' (its own clock), or "
+                "set scripted = true for an event that only happens when scheduled"
+            )
+        if self.latest is not None and self.latest < self.earliest:
+            raise ValueError(f"'latest' ({self.latest}) is before 'earliest' ({self.earliest})")
+        if not self.text.strip():
+            raise ValueError("'text' is empty")
+        if len(self.choices) == 1:
+            raise ValueError("one choice is no choice: give 2-4 choices, or none and 'effects'")
+        return self
+
+
+class EventFile(_Model):
+    event: list[Event] = Field(min_length=1)
+
+
+class Concept(_Model):
+    """A glossary entry: the idea an event teaches."""
+
+    id: str = Field(pattern=ID)
+    term: str = Field(min_length=1, max_length=60)
+    definition: str = Field(min_length=1, description="One or two sentences.")
+    why_it_matters: str = Field(min_length=1, description="Why it matters in this game.")
+    see_also: list[str] = Field(default_factory=list)
+
+
+class GlossaryFile(_Model):
+    concept: list[Concept] = Field(min_length=1)

@@ -5,6 +5,8 @@ Industry spending on frontier models M ($B/year) follows a logistic adoption cur
 Labs (and an open-weight outside option that trails the frontier) split it by a logit
 (multinomial discrete choice):
     u_i = β_c · capability_i / 100 + brand_i − β_p · ln(price_i),   s_i = e^{u_i} / Σ_j e^{u_j}
+Brands are calibrated so that every lab's starting share is its real one (run-rate over market);
+the open-weight option's capability is the frontier's minus ``lag`` quarters of its pace.
 so last year's frontier loses value as open weights catch up (the price of a fixed capability
 collapses). Customers move gradually (contracts, integrations): each quarter a lab's share closes
 a fraction λ of the gap to its logit share,  s_{t+1} = s_t + λ (s*_i − s_t).
@@ -46,7 +48,7 @@ def advance_market(s: State, econ: Economy, rng: Rng, quarter: int) -> np.ndarra
 
 
 def open_weight_capability(s: State, econ: Economy) -> np.ndarray:
-    """The outside option trails the frontier: first-order lag of ``open_weight_lag_quarters``."""
+    """The outside option trails the frontier by ``open_weight_lag_quarters`` of its pace."""
     lag = econ.params.demand.open_weight_lag_quarters
     frontier = np.maximum(s.capability, s.rival_frontier)
     return frontier - lag * econ.frontier_slope

@@ -36,11 +36,11 @@ class Economy:
     rival_stance: np.ndarray  # (R,)
     rival_cut: np.ndarray  # (R,)
     rival_reaction: np.ndarray  # (R,)
-    rival_brand: np.ndarray  # (R,)
+    rival_brand: np.ndarray  # (R,) logit utility calibrated to each rival's starting share
     reference_reducible_loss: float
     life_quarters: int
     frontier_slope: float  # capability points per quarter of a frontier at the rivals' median pace
-    player_brand: float  # logit utility that makes the player's starting share its real share
+    player_brand: float  # the same for the player's lab
     start_rival_share: np.ndarray  # (R,) rivals' logit shares at quarter 0
 
     @property
@@ -100,7 +100,7 @@ def compile_economy(params: EconomyParams) -> Economy:
     ref = np.array([tp.reference_effective_flop])
     per_quarter = 10 ** (float(np.median(rival_growth)) + algo_growth)
     slope = float(training.capability(ref * per_quarter, tp)[0] - training.capability(ref, tp)[0])
-    player_brand, start_rival_share = _calibrate_brand(params, slope)
+    player_brand, rival_brand, start_rival_share = _calibrate_brands(params, slope)
     econ = Economy(
         params=params,
         gpu_names=[g.name for g in params.gpus],
@@ -119,7 +119,7 @@ def compile_economy(params: EconomyParams) -> Economy:
         rival_stance=np.array([r.price for r in rivals]),
         rival_cut=np.array([r.price_cut_when_behind for r in rivals]),
         rival_reaction=np.array([r.reaction_to_lead for r in rivals]),
-        rival_brand=np.array([r.brand for r in rivals]),
+        rival_brand=rival_brand,
         reference_reducible_loss=float(
             training.reducible_loss(np.array([tp.reference_effective_flop]), tp)[0]
         ),
@@ -132,31 +132,32 @@ def compile_economy(params: EconomyParams) -> Economy:
     return econ
 
 
-def _calibrate_brand(params: EconomyParams, slope: float) -> tuple[float, np.ndarray]:
-    """The player's brand utility such that the logit reproduces its starting market share.
+def _calibrate_brands(params: EconomyParams, slope: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """(player brand, rival brands, rival shares): the logit utilities of brand and distribution
+    that make every lab's starting share its real one.
 
-    The scenario states the lab's run-rate and the market's size; the share they imply is a fact,
-    so the brand is whatever utility makes the discrete-choice model agree with it at quarter 0.
+    Shares of usage follow from run-rates: s_i = run-rate_i / (market × price_i). The open-weight
+    outside option keeps its stated utility; each lab's brand is whatever makes
+    s_i / s_open = e^{u_i − u_open} hold at quarter 0. What is left is the open-weight share.
     """
     d, tp, st = params.demand, params.training, params.scenario.start
-    share = st.runrate / (d.market_2026 * st.price)
-    if not 0.0 < share < 1.0:
-        raise ValueError(
-            f"the scenario's run-rate ${st.runrate:g}B is not a share of the market "
-            f"(${d.market_2026:g}B/year at price {st.price:g}); lower the run-rate or raise "
-            "the market"
-        )
     rivals = params.rivals
-    r_cap = training.capability(
-        np.array([r.training_flop_2026 * r.algo_efficiency_2026 for r in rivals]), tp
-    )
-    p_cap = float(training.capability(np.array([st.capability_flop]), tp)[0])
-    u_r = (d.capability_weight * r_cap / 100.0 + np.array([r.brand for r in rivals])
-           - d.price_weight * np.log([r.price for r in rivals]))
-    open_cap = max(p_cap, float(r_cap.max())) - d.open_weight_lag_quarters * slope
-    u_o = (d.capability_weight * open_cap / 100.0 + d.open_weight_utility
-           - d.price_weight * np.log(d.open_weight_price))
-    others = float(np.exp(u_r).sum() + np.exp(u_o))
-    u_p = np.log(share / (1.0 - share)) + np.log(others)
-    brand = float(u_p - (d.capability_weight * p_cap / 100.0 - d.price_weight * np.log(st.price)))
-    return brand, np.exp(u_r) * (1.0 - share) / others
+    prices = np.array([st.price] + [r.price for r in rivals])
+    runrates = np.array([st.runrate] + [r.runrate_2026 for r in rivals])
+    shares = runrates / (d.market_2026 * prices)
+    open_share = 1.0 - shares.sum()
+    if open_share <= 0.01:
+        raise ValueError(
+            f"the labs' run-rates (${runrates.sum():g}B/year at their prices) leave no room for "
+            f"open-weight models in a ${d.market_2026:g}B/year market; raise demand.market_2026 "
+            "or lower a run-rate"
+        )
+    caps = training.capability(
+        np.array([st.capability_flop] + [r.training_flop_2026 * r.algo_efficiency_2026
+                                         for r in rivals]), tp)
+    open_cap = float(caps.max()) - d.open_weight_lag_quarters * slope
+    u_open = (d.capability_weight * open_cap / 100.0 + d.open_weight_utility
+              - d.price_weight * np.log(d.open_weight_price))
+    utility = np.log(shares / open_share) + u_open
+    brands = utility - (d.capability_weight * caps / 100.0 - d.price_weight * np.log(prices))
+    return float(brands[0]), brands[1:], shares[1:]

@@ -1,5 +1,8 @@
 """Scores: what a finished (or unfinished) game is worth, as the scenario defines it.
 
+The outcome rules themselves (bankrupt, ipo, ousted, irrelevant, horizon) are applied in stage 10
+of ``game.engine.step``; this module values the result.
+
     score = ownership × value × weight[outcome]
 where value is the listing valuation for an IPO and the last valuation otherwise ($B), and the
 weights come from the scenario's [score] table (an IPO counts fully; bankruptcy for nothing).

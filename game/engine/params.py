@@ -55,7 +55,7 @@ class MarketParams(_Model):
     )
     rental_volatility: float = Field(ge=0, description="Std of the quarterly log-price shock.")
     rental_demand_push: float = Field(
-        ge=0, description="Log-price premium per unit of (hype index - 1)."
+        ge=0, description="Log-price premium per unit of log hype."
     )
     rental_demand_premium: float = Field(
         description="Long-run log premium of the price over its cost anchor (demand > supply)."
@@ -66,7 +66,7 @@ class MarketParams(_Model):
     shock_decay: float = Field(ge=0, lt=1, description="Share of a price shock left next quarter.")
     spot_premium: float = Field(ge=1, description="Spot price / contract price.")
     lead_per_tightness: float = Field(
-        ge=0, description="Extra lead quarters per unit of log(price / anchor) above zero."
+        ge=0, description="Extra lead quarters per unit of tightness (log price above normal)."
     )
     ration_per_tightness: float = Field(
         ge=0, description="Share of a spot request refused per unit of tightness."
@@ -230,7 +230,9 @@ class RivalParams(_Model):
     algo_efficiency_2026: float = Field(gt=0, description="Effective FLOP per FLOP at start.")
     release_every_quarters: float = Field(gt=0, description="Mean quarters between releases.")
     release_jitter: float = Field(ge=0, le=1, description="Chance a release slips a quarter.")
-    next_release_quarter: int = Field(ge=0, description="Quarter of its first release in game.")
+    next_release_quarter: int = Field(
+        ge=1, description="Quarters until its first release (1: in the first quarter)."
+    )
     price: float = Field(gt=0, description="Price relative to the market reference.")
     price_cut_when_behind: float = Field(
         ge=0, lt=1, description="Price cut per quarter while its share is falling."
@@ -238,7 +240,9 @@ class RivalParams(_Model):
     reaction_to_lead: float = Field(
         ge=0, description="Extra log10 compute growth per quarter while the player leads."
     )
-    brand: float = Field(description="Logit utility of its brand and distribution.")
+    runrate_2026: float = Field(
+        gt=0, description="Annualised revenue at start, $B/year; calibrates its brand."
+    )
     cost_per_flop_fall_per_year: float = Field(
         gt=1, description="Yearly fall of its training cost per FLOP."
     )

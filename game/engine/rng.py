@@ -59,8 +59,8 @@ class Rng:
     """Keyed random numbers for a batch of worlds.
 
     ``worlds`` holds each world's index (its identity, not its position), so a batch may be any
-    subset of a larger run. ``seed`` may be any non-negative integer; only its low 64 bits and a
-    hash of the rest enter the key.
+    subset of a larger run. ``seed`` may be any non-negative integer: one that fits in 64 bits
+    enters the key as it is, a larger one through a 64-bit hash of its decimal digits.
     """
 
     seed: int

@@ -2,13 +2,16 @@
 
 Sentiment reverts towards a target set by fundamentals:
     S_{t+1} = S_t + κ (T − S_t) + shocks,
-    T = neutral + w_g tanh(ln(growth / g_ref)) − w_b·scrutiny·tanh(ln(burn multiple / b_ref))
+    T = neutral + w_g tanh(ln(growth / g_ref))
+        − w_b·scrutiny·tanh(ln((burn multiple + 0.1) / (b_ref + 0.1)))
         + w_c tanh(gap / 100) + w_m tanh(10 Δ gross margin) + w_h h
+(the 0.1 keeps a lab that burns nothing finite; the multiple is bounded to [0, 50])
 where h is the log hype index. Each term, times κ, is a line of the sentiment ledger.
 
 Private valuation = run-rate × m_priv,
-    ln m_priv = ln m₀ + slope_s (S − 50)/50 + slope_g ln(growth / g_ref) + h   (clipped).
-Listed valuation = run-rate × m_pub, m_pub = per_x · (X / 100) · e^h with the "rule of X"
+    ln m_priv = ln m₀ + slope_s (S − 50)/50 + slope_g ln(growth / g_ref) + h   (clipped),
+where 50 is the middle of the sentiment scale (not the neutral target).
+Listed valuation = run-rate × m_pub, m_pub = per_x · (max(X, 10) / 100) · e^h with the "rule of X"
     X = w_x · growth% + free-cash-flow margin%   (Bessemer: growth weighs 2–3× margin).
 """
 

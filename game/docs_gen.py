@@ -1,0 +1,290 @@
+"""Generate docs/ENGINE.md's parameter tables from the base pack's TOML, comments included.
+
+The tables are built from the *text* of ``content/base/economy.toml`` and ``rivals.toml`` because
+the source of each number lives in a comment, which a TOML parser throws away. For every
+``key = value`` line the generator records:
+
+- the value as written;
+- the source: the comment after the value plus any indented comment-only lines right below it
+  (continuations). A key without a comment of its own takes the comment block standing directly
+  above it; further uncommented keys in the same run refer back to that key ("as ``key`` above");
+- the confidence: the H / M / L token (or a pair such as ``M/L``) that ends the source, or failing
+  that, the last such token in it.
+
+One Markdown table is written per TOML table (``[market]``, ``[fleet]`` ...), in file order; an
+array of tables (``[[gpu]]``, ``[[rival]]``) becomes one table whose rows name their entry. New
+parameters and tables appear without any change here.
+
+``python -m game.docs_gen`` rewrites the part of docs/ENGINE.md between the two markers;
+``python -m game.docs_gen --check`` only reports whether it is up to date (exit code 1 if not).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from game.paths import base_pack_dir
+
+BEGIN = "<!-- BEGIN GENERATED PARAMETERS -->"
+END = "<!-- END GENERATED PARAMETERS -->"
+SOURCES = ("economy.toml", "rivals.toml")
+DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "ENGINE.md"
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*(\]\]?)\s*(#.*)?$")
+_PART = r"""(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')"""
+_KEY = re.compile(rf"^\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=(.*)$")
+_TOKEN = r"[HML](?:/[HML])*"
+_END_TOKEN = re.compile(rf"(?:^|\s)({_TOKEN})\s*$")
+_ANY_TOKEN = re.compile(rf"(?<![\w/])({_TOKEN})(?![\w/])")
+_LABEL_KEYS = ("id", "name")
+_TITLES = {"gpu": "GPU generations", "rival": "rival labs"}
+
+
+@dataclass(slots=True)
+class Param:
+    key: str
+    value: str
+    source: str = ""
+    confidence: str = ""
+    entry: str = ""  # the entry's name or id, for arrays of tables
+
+
+@dataclass(slots=True)
+class Table:
+    name: str
+    file: str
+    array: bool
+    params: list[Param] = field(default_factory=list)
+
+
+def _split_comment(text: str) -> tuple[str, str | None]:
+    """(value text, comment text or None) of the rest of a line, minding quoted strings."""
+    quote: str | None = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote is None:
+            if ch == "#":
+                return text[:i].rstrip(), text[i + 1 :].strip()
+            if ch in "\"'":
+                quote = ch
+        elif ch == "\\" and quote == '"':
+            i += 1
+        elif ch == quote:
+            quote = None
+        i += 1
+    return text.rstrip(), None
+
+
+def _open_brackets(value: str) -> int:
+    """How many [ or { a value leaves open (strings excluded): a multi-line array continues."""
+    depth, quote, i = 0, None, 0
+    while i < len(value):
+        ch = value[i]
+        if quote is None:
+            if ch in "\"'":
+                quote = ch
+            elif ch in "[{":
+                depth += 1
+            elif ch in "]}":
+                depth -= 1
+        elif ch == "\\" and quote == '"':
+            i += 1
+        elif ch == quote:
+            quote = None
+        i += 1
+    return depth
+
+
+def confidence(source: str) -> tuple[str, str]:
+    """(source, confidence) of a comment: a final H/M/L token is moved out of the source; a
+    token elsewhere (``(design, L)``, ``design L; shocks ...``) is reported and left in place."""
+    found = _END_TOKEN.search(source)
+    if found:
+        return source[: found.start()].rstrip(" ,;"), found.group(1)
+    tokens = _ANY_TOKEN.findall(source)
+    return source, tokens[-1] if tokens else ""
+
+
+def _value_lines(first: str, lines: list[str], i: int) -> tuple[str, str | None, int]:
+    """A key's value and comment, following multi-line arrays and strings; returns the index of
+    the next unread line."""
+    value, comment = _split_comment(first)
+    for quotes in ('"""', "'''"):
+        if value.strip().startswith(quotes) and value.count(quotes) == 1:
+            while i < len(lines):
+                value, i = f"{value} {lines[i].strip()}", i + 1
+                if quotes in lines[i - 1]:
+                    return value.strip(), None, i
+    while _open_brackets(value) > 0 and i < len(lines):
+        more, more_comment = _split_comment(lines[i])
+        value, i = f"{value} {more.strip()}", i + 1
+        comment = comment or more_comment
+    return value.strip(), comment, i
+
+
+def read_tables(path: Path) -> list[Table]:
+    """The tables of a TOML file, each parameter with its value, source and confidence."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tables: list[Table] = []
+    current: Table | None = None
+    entry_start = 0  # index in current.params where the current [[array]] entry begins
+    block: list[str] = []  # column-0 comment lines waiting for the key below them
+    last: Param | None = None  # the key whose comment an indented comment line continues
+    shared: Param | None = None  # the key that took a comment block, for the keys after it
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.strip()
+        i += 1
+        if not stripped:
+            block, last, shared = [], None, None
+            continue
+        if stripped.startswith("#"):
+            text = stripped.lstrip("#").strip()
+            if line[0].isspace() and last is not None:
+                last.source = f"{last.source} {text}".strip()
+            else:
+                block.append(text)
+                last, shared = None, None
+            continue
+        header = _HEADER.match(line)
+        if header:
+            name = header.group(2).strip().strip("\"'")
+            array = header.group(1) == "[["
+            block, last, shared = [], None, None
+            if current is None or not (array and current.array and current.name == name):
+                current = Table(name, path.name, array)
+                tables.append(current)
+            entry_start = len(current.params)
+            continue
+        key_match = _KEY.match(line)
+        if key_match is None or current is None:
+            block, last, shared = [], None, None
+            continue
+        value, comment, i = _value_lines(key_match.group(2), lines, i)
+        param = Param(key_match.group(1).strip(), value)
+        if comment:
+            param.source, last, shared = comment, param, None
+        elif block:
+            param.source, last, shared = " ".join(block), None, param
+        elif shared is not None:
+            param.source, last = f"as `{shared.key}` above", None
+        else:
+            last = None
+        block = []
+        current.params.append(param)
+        if current.array:
+            label = current.params[entry_start].entry
+            if not label and param.key in _LABEL_KEYS:
+                label = param.value.strip("\"'")
+                for earlier in current.params[entry_start:]:
+                    earlier.entry = label
+            param.entry = label
+    for table in tables:
+        for param in table.params:
+            if not param.source.startswith("as `"):
+                param.source, param.confidence = confidence(param.source)
+        _inherit(table)
+    return tables
+
+
+def _inherit(table: Table) -> None:
+    """Keys that share a comment block share its confidence (known once the block is parsed)."""
+    by_key = {(p.entry, p.key): p for p in table.params}
+    for param in table.params:
+        if param.source.startswith("as `"):
+            origin = by_key.get((param.entry, param.source.split("`")[1]))
+            if origin is not None:
+                param.confidence = origin.confidence
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell (no pipes, no accidental math or HTML)."""
+    return text.replace("|", "\\|").replace("$", "\\$").replace("<", "&lt;")
+
+
+def _code(value: str) -> str:
+    return "`" + value.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def render_table(table: Table) -> str:
+    if table.array:
+        title = f"### `[[{table.name}]]` {_TITLES.get(table.name, 'entries')} ({table.file})"
+    else:
+        title = f"### `[{table.name}]` ({table.file})"
+    rows = [title, "", "| parameter | value | source | confidence |", "|---|---|---|---|"]
+    for p in table.params:
+        name = f"{_cell(p.entry)} · `{p.key}`" if p.entry else f"`{p.key}`"
+        source = _cell(p.source) if p.source else "—"
+        rows.append(f"| {name} | {_code(p.value)} | {source} | {p.confidence or '—'} |")
+    return "\n".join(rows)
+
+
+def parameter_tables(pack_dir: Path | None = None) -> str:
+    """Markdown tables of every parameter in the pack's economy.toml and rivals.toml."""
+    folder = pack_dir or base_pack_dir()
+    parts = [
+        "_Generated by `python -m game.docs_gen` from "
+        + " and ".join(f"`content/base/{name}`" for name in SOURCES)
+        + "; edit the TOML, not these tables. Confidence: H = paper, filing or company statement;"
+        " M = reputable press or analyst; L = aggregator, estimate or design choice._"
+    ]
+    for name in SOURCES:
+        parts.extend(render_table(t) for t in read_tables(folder / name))
+    return "\n\n".join(parts) + "\n"
+
+
+def _locate(doc_text: str) -> tuple[int, int]:
+    start = doc_text.find(BEGIN)
+    end = doc_text.find(END)
+    if start < 0 or end < 0 or end < start:
+        raise ValueError(f"the document needs the markers {BEGIN} and {END}, in that order")
+    return start + len(BEGIN), end
+
+
+def generated_section(doc_text: str) -> str:
+    """The text between the markers, as it stands in the document."""
+    start, end = _locate(doc_text)
+    return doc_text[start:end]
+
+
+def render(doc_text: str, tables: str | None = None) -> str:
+    """The document with everything between the markers replaced by the generated tables."""
+    start, end = _locate(doc_text)
+    body = parameter_tables() if tables is None else tables
+    return f"{doc_text[:start]}\n\n{body.strip()}\n\n{doc_text[end:]}"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    check = "--check" in args
+    if any(a != "--check" for a in args):
+        print("usage: python -m game.docs_gen [--check]", file=sys.stderr)
+        return 2
+    try:
+        old = DOC_PATH.read_text(encoding="utf-8")
+        new = render(old)
+    except (OSError, ValueError) as exc:
+        print(f"{DOC_PATH}: {exc}", file=sys.stderr)
+        return 1
+    tables = sum(len(read_tables(base_pack_dir() / n)) for n in SOURCES)
+    params = sum(len(t.params) for n in SOURCES for t in read_tables(base_pack_dir() / n))
+    where = f"{DOC_PATH.parent.name}/{DOC_PATH.name}"
+    if new == old:
+        print(f"{where}: parameter tables up to date ({tables} tables, {params} parameters)")
+        return 0
+    if check:
+        print(f"{where}: parameter tables out of date; run `python -m game.docs_gen`")
+        return 1
+    DOC_PATH.write_text(new, encoding="utf-8")
+    print(f"{where}: rewrote the parameter tables ({tables} tables, {params} parameters)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

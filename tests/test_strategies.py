@@ -38,3 +38,12 @@ def test_strategies_play_differently(runs, params) -> None:
     start = float(sum(params.scenario.start.owned_gpus.values()))
     assert owned["builder"] == max(owned.values())
     assert owned["cloud"] <= start
+
+
+def test_parallel_play_is_bit_identical_to_serial(params) -> None:
+    """Splitting a batch across processes changes nothing: draws are keyed by world identity."""
+    serial = play(params, STRATEGIES["researcher"], seed=5, n_worlds=600, workers=1)
+    parallel = play(params, STRATEGIES["researcher"], seed=5, n_worlds=600, workers=2)
+    for name, arr in serial.state.arrays().items():
+        np.testing.assert_array_equal(parallel.state.arrays()[name], arr, err_msg=name)
+    assert parallel.quarters_played == serial.quarters_played

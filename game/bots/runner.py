@@ -1,7 +1,14 @@
-"""Playing a policy over a batch of worlds: the loop that simulate, bench and balance share."""
+"""Playing a policy over a batch of worlds: the loop that simulate, bench and balance share.
+
+Large batches with no per-quarter observer are split into contiguous chunks of worlds played in
+forked worker processes, one per core. Every random draw is keyed by the world's identity, so
+the combined result is bit-identical to playing the whole batch in one process.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,9 +17,10 @@ import numpy as np
 from game.bots.strategies import Policy
 from game.engine import Economy, EconomyParams, Ledger, Rng, State, compile_economy, step
 from game.engine.outcome import score
-from game.engine.state import initial_state
+from game.engine.state import ARRAY_FIELDS, initial_state
 
 Observer = Callable[[int, State, Ledger], None]
+PARALLEL_MIN_WORLDS = 4096
 
 
 @dataclass(slots=True)
@@ -21,11 +29,18 @@ class Run:
     policy: str
     seed: int
     quarters: int
+    quarters_played: int  # quarters actually stepped (a batch stops once every game has ended)
     state: State
 
     @property
     def scores(self) -> np.ndarray:
         return score(self.state, self.params.scenario.score)
+
+
+def default_workers(n_worlds: int) -> int:
+    if n_worlds < PARALLEL_MIN_WORLDS or not hasattr(os, "fork"):
+        return 1
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 def play(
@@ -35,16 +50,49 @@ def play(
     n_worlds: int,
     quarters: int | None = None,
     observe: Observer | None = None,
+    workers: int | None = None,
 ) -> Run:
     """Play ``policy`` in ``n_worlds`` worlds for ``quarters`` (the scenario's horizon if None)."""
-    econ: Economy = compile_economy(params)
     horizon = params.scenario.horizon_quarters if quarters is None else quarters
-    state = initial_state(params, n_worlds)
-    rng = Rng.for_batch(seed, n_worlds)
+    workers = default_workers(n_worlds) if workers is None else workers
+    if observe is not None or workers <= 1:
+        state, played = _play_worlds(params, policy, seed, np.arange(n_worlds), horizon, observe)
+        return Run(params, policy.name, seed, horizon, played, state)
+    chunks = np.array_split(np.arange(n_worlds), workers)
+    compile_economy(params)  # once, before forking, so every worker inherits the tables
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        parts = pool.starmap(_play_worlds,
+                             [(params, policy, seed, chunk, horizon, None) for chunk in chunks])
+    state = concat([p[0] for p in parts])
+    return Run(params, policy.name, seed, horizon, max(p[1] for p in parts), state)
+
+
+def _play_worlds(
+    params: EconomyParams,
+    policy: Policy,
+    seed: int,
+    worlds: np.ndarray,
+    horizon: int,
+    observe: Observer | None,
+) -> tuple[State, int]:
+    econ: Economy = compile_economy(params)
+    state = initial_state(params, len(worlds), worlds)
+    rng = Rng(seed, worlds)
+    played = 0
     for q in range(horizon):
         if not state.running.any():
             break
         state, ledger = step(state, policy.plan(state, econ), econ, rng, q)
+        played += 1
         if observe is not None:
             observe(q, state, ledger)
-    return Run(params, policy.name, seed, horizon, state)
+    return state, played
+
+
+def concat(states: list[State]) -> State:
+    """One state of all the given batches' worlds, in order."""
+    first = states[0]
+    arrays = {name: np.concatenate([getattr(s, name) for s in states]) for name in ARRAY_FIELDS}
+    flags = {k: np.concatenate([s.flags[k] for s in states]) for k in first.flags}
+    return State(quarter=max(s.quarter for s in states), flags=flags, **arrays)

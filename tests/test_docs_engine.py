@@ -144,3 +144,18 @@ def test_render_replaces_only_the_marked_section() -> None:
     assert docs_gen.render(new, tables="| new |\n") == new
     with pytest.raises(ValueError, match="markers"):
         docs_gen.render("no markers here", tables="")
+
+
+def test_every_plan_field_is_documented() -> None:
+    """The Plans section of ENGINE.md names every field of Plan (and the example file plays)."""
+    from game.engine.plan import Plan
+
+    text = DOC.read_text()
+    section = text[text.index("## Plans"):text.index("## The order of a quarter")]
+    missing = [name for name in Plan.model_fields if f"`{name}`" not in section]
+    assert not missing, f"docs/ENGINE.md's Plans section does not describe {missing}"
+    example = section[section.index("```toml") + 7:section.index("```", section.index("```toml")
+                                                                  + 7)]
+    import tomllib
+
+    Plan.model_validate(tomllib.loads(example))

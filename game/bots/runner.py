@@ -94,5 +94,5 @@ def concat(states: list[State]) -> State:
     """One state of all the given batches' worlds, in order."""
     first = states[0]
     arrays = {name: np.concatenate([getattr(s, name) for s in states]) for name in ARRAY_FIELDS}
-    flags = {k: np.concatenate([s.flags[k] for s in states]) for k in first.flags}
-    return State(quarter=max(s.quarter for s in states), flags=flags, **arrays)
+    extra = {k: np.concatenate([s.extra[k] for s in states]) for k in first.extra}
+    return State(quarter=max(s.quarter for s in states), extra=extra, **arrays)

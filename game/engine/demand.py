@@ -41,8 +41,8 @@ def advance_market(s: State, econ: Economy, rng: Rng, quarter: int) -> np.ndarra
     d = econ.params.demand
     g0 = np.log(d.market_growth_2026) / 4.0
     logistic = (1.0 - s.market / d.market_ceiling) / (1.0 - d.market_2026 / d.market_ceiling)
-    factor = np.exp(g0 * np.maximum(logistic, 0.0) + d.demand_noise * rng.normal(
-        quarter, "demand.market"))
+    growth = g0 * s.modifier("market_growth") * np.maximum(logistic, 0.0)
+    factor = np.exp(growth + d.demand_noise * rng.normal(quarter, "demand.market"))
     s.market = s.market * factor
     return factor
 
@@ -78,7 +78,7 @@ def hours_per_dollar(s: State, econ: Economy, quarter: int, price: np.ndarray) -
     d = econ.params.demand
     size = s.model_params / econ.params.scenario.start.model_parameters
     return (d.inference_hours_per_dollar * size**d.inference_size_elasticity / price
-            / d.inference_efficiency_per_year ** (quarter / 4.0))
+            / d.inference_efficiency_per_year ** (quarter / 4.0) * s.modifier("inference_cost"))
 
 
 def serve(

@@ -41,7 +41,7 @@ def raise_and_borrow(s: State, plan: PlanArrays, fp: FinanceParams, u: np.ndarra
     cap = np.minimum(fp.max_round_fraction * pre, fp.max_round_size)
     ask = np.minimum(plan.raise_equity, cap)
     attempted = ask > 0
-    ok = attempted & (u < round_success_probability(fp, s.sentiment))
+    ok = attempted & (u < round_success_probability(fp, s.sentiment) * s.modifier("round_success"))
     equity = np.where(ok, ask, 0.0)
     vendor = np.minimum(plan.vendor_equity, cap)
     vendor_pre = pre * (1.0 - fp.vendor_equity_discount)

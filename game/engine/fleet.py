@@ -136,7 +136,7 @@ def procure(
     # A project started in quarter q pays in quarters q … q+b−1 and powers on in q+b−1.
     b = p.fleet.dc_build_quarters
     B = s.dc_pipeline.shape[1]
-    capex_total = plan.datacenter_mw * p.fleet.dc_capex_per_gw / 1000.0
+    capex_total = plan.datacenter_mw * p.fleet.dc_capex_per_gw / 1000.0 * s.modifier("dc_capex")
     s.dc_capex_due[:, (quarter + np.arange(b)) % B] += (capex_total / b)[:, None]
     s.dc_pipeline[:, (quarter + b - 1) % B] += plan.datacenter_mw
     dc_capex = s.dc_capex_due[:, quarter % B].copy()
@@ -153,7 +153,8 @@ def procure(
     used_mw = np.minimum(need_mw, s.dc_mw)
     s.utilisation = np.where(need_mw > 0, used_mw / np.maximum(need_mw, 1e-300), 1.0)
     owned_h100e = per_world(s.owned, econ.h100e) * s.utilisation
-    power_cost = used_mw * HOURS_PER_QUARTER * p.fleet.power_price_mwh / 1e9
+    power_cost = (used_mw * HOURS_PER_QUARTER * p.fleet.power_price_mwh / 1e9
+                  * s.modifier("power_price"))
     dc_opex = s.dc_mw * p.fleet.dc_opex_per_mw_quarter
     s.capacity = owned_h100e + leased + spot
 

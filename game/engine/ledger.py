@@ -31,6 +31,16 @@ class Ledger:
         book = self.entries[metric]
         return sum(book.values()) if book else 0.0
 
+    def prepend(self, earlier: Ledger) -> None:
+        """Put another ledger's contributions first (adding to any of the same name)."""
+        for metric, book in self.entries.items():
+            if not earlier.entries[metric]:
+                continue
+            merged = dict(earlier.entries[metric])
+            for name, values in book.items():
+                merged[name] = merged[name] + values if name in merged else values
+            self.entries[metric] = merged
+
     def mask(self, alive: np.ndarray) -> None:
         """Zero every contribution in worlds that had already ended."""
         for book in self.entries.values():

@@ -101,7 +101,11 @@ class State:
     ipo_filed_quarter: np.ndarray  # (W,) int16
     low_sentiment_quarters: np.ndarray
     behind_quarters: np.ndarray
-    flags: dict[str, np.ndarray] = field(default_factory=dict)
+    mod_factor: np.ndarray  # (W, M) temporary multipliers on MODIFIABLE parameters
+    mod_left: np.ndarray  # (W, M) quarters each multiplier still applies
+    # Per-world arrays owned by the layers above the engine, world axis first: "flag.NAME"
+    # (bool), and the event director's bookkeeping ("events.*").
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_worlds(self) -> int:
@@ -141,34 +145,41 @@ class State:
         return self.capability - self.rival_frontier
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """Every state array by name (flags as 'flag.NAME')."""
+        """Every state array by name, the extra arrays under their own keys."""
         out = {name: getattr(self, name) for name in ARRAY_FIELDS}
-        out.update({f"flag.{k}": v for k, v in self.flags.items()})
+        out.update(self.extra)
         return out
 
     def copy(self) -> State:
         kwargs = {name: getattr(self, name).copy() for name in ARRAY_FIELDS}
-        return State(quarter=self.quarter, flags={k: v.copy() for k, v in self.flags.items()},
+        return State(quarter=self.quarter, extra={k: v.copy() for k, v in self.extra.items()},
                      **kwargs)
 
     def evolve(self) -> State:
-        """A copy for ``step``: fresh ``IN_PLACE`` arrays and flags, the rest shared."""
+        """A copy for ``step``: fresh ``IN_PLACE`` and extra arrays, the rest shared."""
         kwargs = {name: getattr(self, name) for name in ARRAY_FIELDS}
         for name in IN_PLACE:
             kwargs[name] = kwargs[name].copy()
-        return State(quarter=self.quarter, flags={k: v.copy() for k, v in self.flags.items()},
+        return State(quarter=self.quarter, extra={k: v.copy() for k, v in self.extra.items()},
                      **kwargs)
+
+    def modifier(self, name: str) -> np.ndarray:
+        """(W,) the temporary multiplier on a MODIFIABLE parameter (1 when none applies)."""
+        return self.mod_factor[:, MODIFIABLE.index(name)]
 
     def take(self, worlds: np.ndarray | slice) -> State:
         """The sub-batch of the given world positions."""
         kwargs = {name: getattr(self, name)[worlds].copy() for name in ARRAY_FIELDS}
         return State(quarter=self.quarter,
-                     flags={k: v[worlds].copy() for k, v in self.flags.items()}, **kwargs)
+                     extra={k: v[worlds].copy() for k, v in self.extra.items()}, **kwargs)
 
 
 ARRAY_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(State) if f.name not in ("quarter", "flags")
+    f.name for f in dataclasses.fields(State) if f.name not in ("quarter", "extra")
 )
+# Parameters that events may multiply for a few quarters (the "modifier" effect).
+MODIFIABLE = ("power_price", "market_growth", "mfu", "staff_cost", "inference_cost", "dc_capex",
+              "round_success")
 # The arrays step writes into by index (rings and slots); everything else it replaces.
 IN_PLACE = ("pipeline", "dep_schedule", "dc_capex_due", "dc_pipeline", "lease_qty",
             "lease_price")
@@ -294,6 +305,8 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
         ipo_filed_quarter=np.full(W, -1, dtype=np.int16),
         low_sentiment_quarters=full(0.0),
         behind_quarters=full(0.0),
+        mod_factor=np.ones((W, len(MODIFIABLE))),
+        mod_left=np.zeros((W, len(MODIFIABLE))),
     )
 
 

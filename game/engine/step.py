@@ -3,6 +3,7 @@
 It returns ``(state, ledger)``: the next state and the named contributions to every change.
 
 The order within a quarter is fixed (docs/ENGINE.md, "The order of a quarter"):
+ 0. hook       what happens to the lab before its plan plays out (the pack layer's events)
  1. market     rental price, tightness, lead times and spot rationing from last quarter's state
  2. financing  equity rounds, vendor financing, debt drawn or repaid
  3. fleet      GPU orders and deliveries, depreciation, leases, spot, data centers, power
@@ -17,6 +18,8 @@ Worlds whose game has ended keep their state; their ledger contributions are zer
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import numpy as np
 
@@ -52,12 +55,25 @@ def _split(total: np.ndarray, parts: dict[str, np.ndarray]) -> dict[str, np.ndar
     return out
 
 
+class QuarterHook(Protocol):
+    """What happens to the worlds at the start of a quarter, before the plan plays out.
+
+    It returns a new state (never writing into the one it is given), leaves worlds whose game
+    has ended alone, and records every change of a ledger metric in ``ledger`` so that the
+    quarter's contributions still sum to its changes exactly.
+    """
+
+    def __call__(self, state: State, econ: Economy, rng: Rng, quarter: int,
+                 ledger: Ledger) -> State: ...
+
+
 def step(
     state: State,
     plan: Plan | PlanArrays,
     params: EconomyParams | Economy,
     rng: Rng,
     quarter: int | None = None,
+    hook: QuarterHook | None = None,
 ) -> tuple[State, Ledger]:
     """Advance every world by one quarter under the plan; returns the new state and the ledger."""
     econ = compile_economy(params) if isinstance(params, EconomyParams) else params
@@ -65,9 +81,13 @@ def step(
     q = state.quarter if quarter is None else quarter
     W = state.n_worlds
     pa = plan if isinstance(plan, PlanArrays) else resolve(plan, econ.gpu_names, W)
+    given = state
+    alive = given.outcome == RUNNING
+    before = Ledger()
+    if hook is not None:
+        state = hook(given, econ, rng, q, before)
     s = state.evolve()
     ledger = Ledger()
-    alive = state.outcome == RUNNING
     R = len(p.rivals)
     rng = rng.prefetch(  # one pass for every channel this quarter draws (same numbers)
         q,
@@ -101,7 +121,8 @@ def step(
     s.run_target = np.where(start, pa.start_run_flop, s.run_target)
     s.run_done = np.where(start, 0.0, s.run_done)
     s.run_efficiency = np.where(start, 10.0**s.algo_log_eff, s.run_efficiency)
-    mfu = tp.mfu * np.exp(tp.mfu_noise * rng.normal(q, "training.mfu") - 0.5 * tp.mfu_noise**2)
+    mfu = tp.mfu * s.modifier("mfu") * np.exp(tp.mfu_noise * rng.normal(q, "training.mfu")
+                                                 - 0.5 * tp.mfu_noise**2)
     progress = training.training_flop(train_h, np.minimum(mfu, 0.95), SECONDS_PER_QUARTER)
     s.run_done = s.run_done + np.where(s.run_target > 0, progress, 0.0)
     done = (s.run_target > 0) & (s.run_done >= s.run_target)
@@ -152,7 +173,7 @@ def step(
 
     # 7. finance: cash flow (what moves the bank balance) ...
     fp = p.finance
-    staff = s.headcount * fp.staff_cost_per_head_year / 4.0
+    staff = s.headcount * fp.staff_cost_per_head_year / 4.0 * s.modifier("staff_cost")
     other_opex = fp.other_opex_share * revenue
     interest = s.debt * (fp.base_rate + fp.credit_spread) / 4.0
     flows = {
@@ -285,9 +306,13 @@ def step(
     s.quarter_ended = np.where(alive & (outcome != RUNNING), q, state.quarter_ended).astype(
         np.int16)
     s.quarter = q + 1
+    # Temporary parameter modifiers run out.
+    s.mod_left = np.maximum(s.mod_left - 1.0, 0.0)
+    s.mod_factor = np.where(s.mod_left > 0, s.mod_factor, 1.0)
 
+    ledger.prepend(before)
     if not alive.all():
-        _freeze(s, state, alive)
+        _freeze(s, given, alive)
         ledger.mask(alive)
     return s, ledger
 
@@ -301,5 +326,9 @@ def _freeze(new: State, old: State, alive: np.ndarray) -> None:
         a, b = getattr(new, name), getattr(old, name)
         if a is not b:  # a replaced array is new and ours to write; a shared one is unchanged
             np.copyto(a, b, where=ended.reshape((-1,) + (1,) * (a.ndim - 1)))
-    for key, v in new.flags.items():
-        np.copyto(v, old.flags[key], where=ended)
+    for key, v in new.extra.items():
+        mask = ended.reshape((-1,) + (1,) * (v.ndim - 1))
+        if key in old.extra:
+            np.copyto(v, old.extra[key], where=mask)
+        else:  # created this quarter: ended worlds never had it
+            np.copyto(v, np.zeros_like(v), where=mask)

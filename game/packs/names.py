@@ -107,7 +107,8 @@ def rival_reader(index: int, field: str) -> Reader:
 
 
 def flag_reader(flag: str) -> Reader:
-    return lambda s, e: (s.flags[flag].astype(float) if flag in s.flags
+    key = f"flag.{flag}"
+    return lambda s, e: (s.extra[key].astype(float) if key in s.extra
                          else np.zeros(s.n_worlds))
 
 

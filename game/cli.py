@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--quarters", type=_int_in(1, 40, "--quarters"), default=None,
                      help="quarters to play (default: the scenario's horizon)")
     sim.add_argument("--format", choices=("table", "json"), default="table")
+    sim.add_argument("--events", action=argparse.BooleanOptionalAction, default=True,
+                     help="let the packs' events happen (default: yes)")
 
     bench = sub.add_parser(
         "bench",

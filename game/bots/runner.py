@@ -18,6 +18,7 @@ from game.bots.strategies import Policy
 from game.engine import Economy, EconomyParams, Ledger, Rng, State, compile_economy, step
 from game.engine.outcome import score
 from game.engine.state import ARRAY_FIELDS, initial_state
+from game.engine.step import QuarterHook
 
 Observer = Callable[[int, State, Ledger], None]
 PARALLEL_MIN_WORLDS = 4096
@@ -51,21 +52,40 @@ def play(
     quarters: int | None = None,
     observe: Observer | None = None,
     workers: int | None = None,
+    events: QuarterHook | None = None,
 ) -> Run:
-    """Play ``policy`` in ``n_worlds`` worlds for ``quarters`` (the scenario's horizon if None)."""
+    """Play ``policy`` in ``n_worlds`` worlds for ``quarters`` (the scenario's horizon if None).
+
+    ``events`` is the quarter hook that makes events happen (a pack ``Director``); without it the
+    economy runs undisturbed.
+    """
     horizon = params.scenario.horizon_quarters if quarters is None else quarters
     workers = default_workers(n_worlds) if workers is None else workers
     if observe is not None or workers <= 1:
-        state, played = _play_worlds(params, policy, seed, np.arange(n_worlds), horizon, observe)
+        state, played = _play_worlds(params, policy, seed, np.arange(n_worlds), horizon, observe,
+                                     events)
         return Run(params, policy.name, seed, horizon, played, state)
     chunks = np.array_split(np.arange(n_worlds), workers)
     compile_economy(params)  # once, before forking, so every worker inherits the tables
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(workers) as pool:
-        parts = pool.starmap(_play_worlds,
-                             [(params, policy, seed, chunk, horizon, None) for chunk in chunks])
+    # Policies and directors hold compiled closures that cannot be pickled: the forked workers
+    # inherit them from this module instead of receiving them as arguments.
+    _FORKED[:] = [params, policy, events]
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(workers) as pool:
+            parts = pool.starmap(_play_forked, [(seed, chunk, horizon) for chunk in chunks])
+    finally:
+        _FORKED.clear()
     state = concat([p[0] for p in parts])
     return Run(params, policy.name, seed, horizon, max(p[1] for p in parts), state)
+
+
+_FORKED: list = []
+
+
+def _play_forked(seed: int, worlds: np.ndarray, horizon: int) -> tuple[State, int]:
+    params, policy, events = _FORKED
+    return _play_worlds(params, policy, seed, worlds, horizon, None, events)
 
 
 def _play_worlds(
@@ -75,6 +95,7 @@ def _play_worlds(
     worlds: np.ndarray,
     horizon: int,
     observe: Observer | None,
+    events: QuarterHook | None = None,
 ) -> tuple[State, int]:
     econ: Economy = compile_economy(params)
     state = initial_state(params, len(worlds), worlds)
@@ -83,7 +104,7 @@ def _play_worlds(
     for q in range(horizon):
         if not state.running.any():
             break
-        state, ledger = step(state, policy.plan(state, econ), econ, rng, q)
+        state, ledger = step(state, policy.plan(state, econ), econ, rng, q, events)
         played += 1
         if observe is not None:
             observe(q, state, ledger)

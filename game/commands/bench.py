@@ -18,12 +18,14 @@ import numpy as np
 from game.bots import STRATEGIES
 from game.cli import emit_json
 from game.engine import Rng, compile_economy, initial_state, step
-from game.packs import load_economy
+from game.packs import DEFAULT_SCENARIO, load_content
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    params = load_economy()
+    content = load_content()
+    params = content.params(DEFAULT_SCENARIO)
     econ = compile_economy(params)
+    director = content.director(content.scenarios[DEFAULT_SCENARIO].pacing, chooser=None)
     policy = STRATEGIES["balanced"]
     W, Q = args.worlds, args.quarters
     horizon = params.scenario.horizon_quarters
@@ -39,7 +41,8 @@ def run_bench(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     while remaining > 0:
         n = min(remaining, horizon)
-        run = play(params, policy, args.seed + game_index, W, n, workers=workers)
+        run = play(params, policy, args.seed + game_index, W, n, workers=workers,
+                   events=director)
         stepped += W * run.quarters_played
         remaining -= n
         game_index += 1
@@ -58,7 +61,7 @@ def run_bench(args: argparse.Namespace) -> int:
                 break
             plan = policy.plan(s1, econ)
             t = time.perf_counter()
-            s1, _ = step(s1, plan, econ, rng1, q)
+            s1, _ = step(s1, plan, econ, rng1, q, director)
             samples.append(time.perf_counter() - t)
     batch1 = float(np.median(samples))
     wqps = stepped / seconds
@@ -77,7 +80,8 @@ def run_bench(args: argparse.Namespace) -> int:
         emit_json(result)
         return 0
     out = sys.stdout
-    out.write(f"Engine benchmark: {W:,} worlds × {Q} quarters (balanced bot, default scenario)\n")
+    out.write(f"Engine benchmark: {W:,} worlds × {Q} quarters (balanced bot, default scenario, "
+              f"{len(director.events)} events)\n")
     out.write(f"  batch {W:,}: {seconds:.3f} s, {wqps:,.0f} world-quarters/s on {workers} "
               f"process{'es' if workers > 1 else ''} (bot decisions included)\n")
     out.write(f"  batch 1:  {batch1 * 1000:.3f} ms per quarter (median of {len(samples)} steps)\n")

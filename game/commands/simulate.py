@@ -19,7 +19,7 @@ from game.cli import UserError, emit_json
 from game.engine import Economy, Ledger, Plan, State, compile_economy
 from game.engine.plan import PlanError, check_plan
 from game.engine.state import IPO_STAGES, OUTCOMES, initial_state
-from game.packs import DEFAULT_SCENARIO, load_economy
+from game.packs import DEFAULT_SCENARIO, load_content
 from game.packs.errors import ContentError, Problem
 from game.packs.toml_io import read_toml
 from game.packs.validation import validate_file
@@ -98,7 +98,9 @@ def _notes(old: State, new: State, ledger: Ledger, econ: Economy, k: int) -> str
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    params = load_economy(args.scenario or DEFAULT_SCENARIO)
+    content = load_content()
+    scenario = args.scenario or DEFAULT_SCENARIO
+    params = content.params(scenario)
     econ = compile_economy(params)
     policy: Policy
     policy = load_plan(args.plan, econ) if args.plan is not None else STRATEGIES[args.strategy]
@@ -124,12 +126,27 @@ def run_simulate(args: argparse.Namespace) -> int:
             runway=pick(np.minimum(state.runway, 999.0)), sentiment=pick(state.sentiment),
             valuation=pick(state.valuation), capability=pick(state.capability),
             rivals=[pick(state.rival_capability[:, r]) for r in range(len(params.rivals))],
-            notes=_notes(previous[0], state, ledger, econ, 0) if W == 1 else
-            f"{int(state.running.sum()):,} of {W:,} running",
+            notes="; ".join(filter(None, [_notes(previous[0], state, ledger, econ, 0),
+                                          *[f"event: {t}" for t in fired_now]]))
+            if W == 1 else f"{int(state.running.sum()):,} of {W:,} running",
         ))
+        fired_now.clear()
         previous[0] = state
 
-    run = play(params, policy, args.seed, W, quarters, observe)
+    director = None
+    if args.events:
+        director = content.director(content.scenarios[scenario].pacing, chooser=policy)
+        if W == 1 and args.format == "table":
+            def on_fire(i: int, mask: np.ndarray, choice: np.ndarray) -> None:
+                if mask[0]:
+                    ev = director.events[i]
+                    took = (f" → {ev.choices[int(choice[0])].choice.label}"
+                            if choice[0] >= 0 else "")
+                    fired_now.append(f"{ev.event.title}{took}")
+
+            director.on_fire = on_fire
+    fired_now: list[str] = []
+    run = play(params, policy, args.seed, W, quarters, observe, events=director)
     if show_progress:
         print("\r" + " " * 50 + "\r", end="", file=sys.stderr)
     if args.format == "json":

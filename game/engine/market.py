@@ -20,7 +20,7 @@ import numpy as np
 
 from game.engine.economy import Economy
 from game.engine.rng import Rng
-from game.engine.state import DELIVERY_SLOTS, State
+from game.engine.state import MAX_LEAD, State
 
 
 def rental_price(econ: Economy, quarter: int, state: State) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +45,7 @@ def advance(state: State, econ: Economy, rng: Rng, quarter: int) -> None:
 def lead_times(econ: Economy, tightness: np.ndarray) -> np.ndarray:
     """(W, G) delivery lead in quarters: calm lead plus extra quarters when the market is tight."""
     extra = np.rint(econ.params.market.lead_per_tightness * tightness).astype(np.int64)
-    return np.minimum(econ.lead[None, :] + extra[:, None], DELIVERY_SLOTS - 1)
+    return np.minimum(econ.lead[None, :] + extra[:, None], MAX_LEAD)
 
 
 def spot_ration(econ: Economy, tightness: np.ndarray) -> np.ndarray:

@@ -90,7 +90,7 @@ class Rng:
         key a 64-bit hash of (seed, space, quarter, channel). A channel always draws the same n,
         so world k's numbers never depend on the batch it is in.
         """
-        key = _mix_int(self._base ^ _mix_int((quarter & _MASK) ^ _text_key(channel)))
+        key = self._key(quarter, channel)
         index = (self.worlds * np.uint64(n))[:, None] + np.arange(1, n + 1, dtype=np.uint64)
         return _mix(index * _GOLDEN + np.uint64(key))
 
@@ -115,35 +115,71 @@ class Rng:
         Each column is keyed exactly as ``normal``/``uniform`` would key it, so the numbers are
         identical to drawing channel by channel; only the number of numpy calls changes.
         """
-        keys, mults, offs = [], [], []
-        layout: list[tuple[str, str, int, int]] = []  # (kind, channel, n, first column)
-        col = 0
-        for kind, spec in (("normal", normals), ("uniform", uniforms)):
-            for channel, n in spec.items():
-                width = 2 * n if kind == "normal" else n
-                key = _mix_int(self._base ^ _mix_int((quarter & _MASK) ^ _text_key(channel)))
-                keys += [key] * width
-                mults += [width] * width
-                offs += list(range(1, width + 1))
-                layout.append((kind, channel, n, col))
-                col += width
-        index = (self.worlds[:, None] * np.array(mults, dtype=np.uint64)[None, :]
-                 + np.array(offs, dtype=np.uint64)[None, :])
-        bits = _mix(index * _GOLDEN + np.array(keys, dtype=np.uint64)[None, :])
+        layout = _layout(tuple(normals.items()), tuple(uniforms.items()))
+        keys = np.repeat(np.array([self._key(quarter, ch) for ch in layout.channels],
+                                  dtype=np.uint64), layout.widths)
+        index = self.worlds[:, None] * layout.mults[None, :] + layout.offs[None, :]
+        bits = _mix(index * _GOLDEN + keys[None, :])
         u = ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0**-53)
-        a_cols = [c + j for kind, _, n, c in layout if kind == "normal" for j in range(n)]
-        b_cols = [c + n + j for kind, _, n, c in layout if kind == "normal" for j in range(n)]
-        z = np.sqrt(-2.0 * np.log(u[:, a_cols])) * np.cos(2.0 * np.pi * u[:, b_cols])
+        z = np.sqrt(-2.0 * np.log(u[:, layout.a_cols])) * np.cos(2.0 * np.pi * u[:, layout.b_cols])
         out: dict[tuple[str, str], np.ndarray] = {}
-        zcol = 0
-        for kind, channel, n, c in layout:
-            if kind == "normal":
-                block = z[:, zcol:zcol + n]
-                zcol += n
-            else:
-                block = u[:, c:c + n]
+        for kind, channel, n, start in layout.slices:
+            block = (z if kind == "normal" else u)[:, start:start + n]
             out[(kind, channel)] = block[:, 0] if n == 1 else block
         return Prefetched(self, quarter, out)
+
+    def uniform_block(self, quarter: int, channels: tuple[str, ...]) -> np.ndarray:
+        """(W, len(channels)): one uniform per channel, as ``uniform(quarter, channel)`` gives."""
+        # The keys of _key, computed for all channels at once (same wrapping arithmetic).
+        keys = _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ _text_keys(channels)))
+        bits = _mix((self.worlds + np.uint64(1))[:, None] * _GOLDEN + keys[None, :])
+        return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0**-53)
+
+    def _key(self, quarter: int, channel: str) -> int:
+        return _mix_int(self._base ^ _mix_int((quarter & _MASK) ^ _text_key(channel)))
+
+
+@lru_cache(maxsize=64)
+def _text_keys(channels: tuple[str, ...]) -> np.ndarray:
+    return np.array([_text_key(ch) for ch in channels], dtype=np.uint64)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each channel's draws sit in a prefetched block (computed once per channel set)."""
+
+    channels: tuple[str, ...]
+    widths: np.ndarray  # uniforms each channel takes (2n for n normals)
+    mults: np.ndarray  # per column: the channel's width (world k's index is k·width + offset)
+    offs: np.ndarray  # per column: 1 … width
+    a_cols: np.ndarray  # the normals' first uniforms (Box–Muller)
+    b_cols: np.ndarray  # and their second
+    slices: tuple[tuple[str, str, int, int], ...]  # (kind, channel, n, first column in z or u)
+
+
+@lru_cache(maxsize=256)
+def _layout(normals: tuple[tuple[str, int], ...],
+            uniforms: tuple[tuple[str, int], ...]) -> _Layout:
+    channels, widths, mults, offs, a_cols, b_cols, slices = [], [], [], [], [], [], []
+    col = zcol = 0
+    for kind, spec in (("normal", normals), ("uniform", uniforms)):
+        for channel, n in spec:
+            width = 2 * n if kind == "normal" else n
+            channels.append(channel)
+            widths.append(width)
+            mults += [width] * width
+            offs += range(1, width + 1)
+            if kind == "normal":
+                a_cols += range(col, col + n)
+                b_cols += range(col + n, col + 2 * n)
+                slices.append((kind, channel, n, zcol))
+                zcol += n
+            else:
+                slices.append((kind, channel, n, col))
+            col += width
+    return _Layout(tuple(channels), np.array(widths), np.array(mults, dtype=np.uint64),
+                   np.array(offs, dtype=np.uint64), np.array(a_cols, dtype=np.int64),
+                   np.array(b_cols, dtype=np.int64), tuple(slices))
 
 
 @dataclass(frozen=True)

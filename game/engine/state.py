@@ -22,7 +22,10 @@ from game.engine.economy import compile_economy
 from game.engine.params import HOURS_PER_QUARTER, EconomyParams
 
 LEASE_SLOTS = 13  # one more than the longest lease (fleet.max_lease_quarters ≤ 12)
-DELIVERY_SLOTS = 8
+DELIVERY_SLOTS = 10
+# The longest delivery lead: the ring also has room for an event to delay a delivery by two
+# more quarters without wrapping around.
+MAX_LEAD = DELIVERY_SLOTS - 3
 DC_SLOTS = 16
 
 OUTCOMES = ("running", "ipo", "bankrupt", "ousted", "irrelevant", "horizon")
@@ -157,11 +160,13 @@ class State:
 
     def evolve(self) -> State:
         """A copy for ``step``: fresh ``IN_PLACE`` and extra arrays, the rest shared."""
-        kwargs = {name: getattr(self, name) for name in ARRAY_FIELDS}
+        new = object.__new__(State)
+        for name in _SLOTS:
+            object.__setattr__(new, name, getattr(self, name))
         for name in IN_PLACE:
-            kwargs[name] = kwargs[name].copy()
-        return State(quarter=self.quarter, extra={k: v.copy() for k, v in self.extra.items()},
-                     **kwargs)
+            object.__setattr__(new, name, getattr(self, name).copy())
+        new.extra = {k: v.copy() for k, v in self.extra.items()}
+        return new
 
     def modifier(self, name: str) -> np.ndarray:
         """(W,) the temporary multiplier on a MODIFIABLE parameter (1 when none applies)."""
@@ -180,6 +185,7 @@ ARRAY_FIELDS: tuple[str, ...] = tuple(
 # Parameters that events may multiply for a few quarters (the "modifier" effect).
 MODIFIABLE = ("power_price", "market_growth", "mfu", "staff_cost", "inference_cost", "dc_capex",
               "round_success")
+_SLOTS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(State))
 # The arrays step writes into by index (rings and slots); everything else it replaces.
 IN_PLACE = ("pipeline", "dep_schedule", "dc_capex_due", "dc_pipeline", "lease_qty",
             "lease_price")

@@ -50,7 +50,8 @@ def _split(total: np.ndarray, parts: dict[str, np.ndarray]) -> dict[str, np.ndar
     """Share ``total`` among named log-changes in proportion; the rest goes to 'other'."""
     denom = sum(parts.values())
     ok = np.abs(denom) > 1e-12
-    out = {k: np.where(ok, total * v / np.where(ok, denom, 1.0), 0.0) for k, v in parts.items()}
+    scale = np.where(ok, total / np.where(ok, denom, 1.0), 0.0)
+    out = {k: scale * v for k, v in parts.items()}
     out["other"] = total - sum(out.values())
     return out
 

@@ -24,8 +24,7 @@ from game.engine.params import ValuationParams
 
 def burn_multiple(burn_year: np.ndarray, new_arr: np.ndarray) -> np.ndarray:
     """Net burn over net new annual run-rate, bounded to [0, 50] (50: burning with no growth)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        bm = np.where(new_arr > 1e-9, burn_year / np.maximum(new_arr, 1e-9), 50.0)
+    bm = np.where(new_arr > 1e-9, burn_year / np.maximum(new_arr, 1e-9), 50.0)
     return np.where(burn_year <= 0.0, 0.0, np.minimum(np.maximum(bm, 0.0), 50.0))
 
 

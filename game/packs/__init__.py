@@ -1,13 +1,15 @@
 """Content packs: TOML read, validated and explained like a compiler would."""
 
-from game.packs.economy import DEFAULT_SCENARIO, load_economy, load_scenario_file, scenario_ids
+from game.packs.economy import DEFAULT_SCENARIO, load_economy
 from game.packs.errors import ContentError, Problem
+from game.packs.loader import Content, check, load_content
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "Content",
     "ContentError",
     "Problem",
+    "check",
+    "load_content",
     "load_economy",
-    "load_scenario_file",
-    "scenario_ids",
 ]

@@ -1,15 +1,15 @@
-"""Loading a pack's economy.toml, rivals.toml and a scenario into the engine's parameters.
+"""The file models of economy.toml, rivals.toml and scenarios, and the engine's parameters.
 
-This is the first piece of the pack loader: the base pack alone, no overrides yet. Every problem
-in every file is collected before anything is raised.
+``game.packs.loader`` reads and merges these across packs; ``load_economy`` is the shortcut to a
+scenario's parameters.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from game.engine.params import (
     DemandParams,
@@ -27,10 +27,6 @@ from game.engine.params import (
     TrainingParams,
     ValuationParams,
 )
-from game.packs.errors import ContentError, Problem
-from game.packs.toml_io import read_toml
-from game.packs.validation import validate_file
-from game.paths import base_pack_dir
 
 DEFAULT_SCENARIO = "ipo-window"
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -67,6 +63,9 @@ class ScenarioFile(_File):
     start_state: StartState
     outcome: OutcomeParams
     score: ScoreParams = ScoreParams()
+    pacing: Literal["calm", "standard", "volatile"] = Field(
+        "standard", description="The event director's preset for this scenario."
+    )
 
     @field_validator("start")
     @classmethod
@@ -90,67 +89,8 @@ class ScenarioFile(_File):
         )
 
 
-def scenario_ids(pack_dir: Path | None = None) -> list[str]:
-    folder = (pack_dir or base_pack_dir()) / "scenarios"
-    return sorted(p.stem for p in folder.glob("*.toml"))
+def load_economy(scenario: str = DEFAULT_SCENARIO) -> EconomyParams:
+    """The engine's parameters for a scenario of the installed packs."""
+    from game.packs.loader import load_content
 
-
-def load_scenario_file(scenario: str, pack_dir: Path | None = None) -> ScenarioFile:
-    pack = pack_dir or base_pack_dir()
-    path = pack / "scenarios" / f"{scenario}.toml"
-    if not path.is_file():
-        import difflib
-
-        known = scenario_ids(pack)
-        close = difflib.get_close_matches(scenario, known, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ContentError([Problem(
-            pack / "scenarios", f"no scenario '{scenario}'{hint}; known: {', '.join(known)}"
-        )])
-    problems: list[Problem] = []
-    data, text = read_toml(path)
-    parsed = validate_file(ScenarioFile, data, path, text, problems)
-    if parsed is None:
-        raise ContentError(problems)
-    return parsed
-
-
-def load_economy(scenario: str = DEFAULT_SCENARIO, pack_dir: Path | None = None) -> EconomyParams:
-    """The engine's parameters for a scenario of a pack (the base pack by default)."""
-    pack = pack_dir or base_pack_dir()
-    problems: list[Problem] = []
-    parsed: dict[str, BaseModel | None] = {}
-    for key, name, model in (("economy", "economy.toml", EconomyFile),
-                             ("rivals", "rivals.toml", RivalsFile)):
-        path = pack / name
-        try:
-            data, text = read_toml(path)
-        except ContentError as exc:
-            problems.extend(exc.problems)
-            continue
-        parsed[key] = validate_file(model, data, path, text, problems)
-    try:
-        scen = load_scenario_file(scenario, pack)
-    except ContentError as exc:
-        problems.extend(exc.problems)
-        scen = None
-    if problems:
-        raise ContentError(problems)
-    econ = parsed["economy"]
-    rivals = parsed["rivals"]
-    assert isinstance(econ, EconomyFile) and isinstance(rivals, RivalsFile) and scen is not None
-    try:
-        params = EconomyParams(
-            gpus=econ.gpu, market=econ.market, fleet=econ.fleet, training=econ.training,
-            demand=econ.demand, finance=econ.finance, valuation=econ.valuation, ipo=econ.ipo,
-            rivals=rivals.rival, scenario=scen.to_engine(),
-        )
-        from game.engine.economy import compile_economy
-
-        compile_economy(params)
-    except (ValidationError, ValueError) as exc:
-        msgs = ([e["msg"].removeprefix("Value error, ") for e in exc.errors()]
-                if isinstance(exc, ValidationError) else [str(exc)])
-        raise ContentError([Problem(pack / "scenarios" / f"{scenario}.toml", m)
-                            for m in msgs]) from None
-    return params
+    return load_content().params(scenario)

@@ -47,35 +47,42 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
 
 
 _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^(\s*)([A-Za-z0-9_\-]+)\s*=")
 
 
 def locate(text: str, loc: tuple[str | int, ...]) -> tuple[int | None, int | None]:
-    """(line, column) of a key path such as ('market', 'pue') or ('gpu', 2, 'watts')."""
-    if not loc:
-        return None, None
-    lines = text.splitlines()
-    table: list[str] = []
-    counts: dict[str, int] = {}
-    keys = [str(k) for k in loc if not isinstance(k, int)]
-    index = next((k for k in loc if isinstance(k, int)), None)
-    want_table = keys[:-1]
-    want_key = keys[-1]
-    for i, raw in enumerate(lines, start=1):
-        m = _HEADER.match(raw)
-        if m:
-            table = [part.strip().strip("\"'") for part in m.group(1).split(".")]
-            name = ".".join(table)
-            counts[name] = counts.get(name, -1) + 1 if raw.strip().startswith("[[") else 0
-            if table == keys and (index is None or counts[name] == index):
-                return i, raw.index("[") + 1
+    """(line, column) of the deepest part of a key path that the source shows.
+
+    ``loc`` is a path as pydantic reports it, e.g. ('market', 'pue') or
+    ('event', 3, 'choices', 1, 'effects', 0, 'value'): tables and arrays of tables (with their
+    indices) are followed through the headers; what lies inside an inline table or array is
+    reported at the line of its key.
+    """
+    loc = tuple(loc)
+    best: tuple[int | None, int | None, int] = (None, None, 0)
+    path: tuple[str | int, ...] = ()
+    counters: dict[tuple[str | int, ...], int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(raw)
+        if header:
+            parts = [p.strip().strip("\"'") for p in header.group(1).split(".")]
+            is_array = raw.lstrip().startswith("[[")
+            resolved: list[str | int] = []
+            for j, part in enumerate(parts):
+                resolved.append(part)
+                key = tuple(resolved)
+                if j == len(parts) - 1 and is_array:
+                    counters[key] = counters.get(key, -1) + 1
+                    resolved.append(counters[key])
+                elif j < len(parts) - 1 and key in counters:
+                    resolved.append(counters[key])
+            path = tuple(resolved)
+            if len(path) > best[2] and loc[:len(path)] == path:
+                best = (number, raw.index("[") + 1, len(path))
             continue
-        key_m = re.match(r"^(\s*)([A-Za-z0-9_\-]+)\s*=", raw)
-        if not key_m:
-            continue
-        name = ".".join(table)
-        in_table = table == want_table and (index is None or counts.get(name, 0) == index)
-        if in_table and key_m.group(2) == want_key:
-            return i, len(key_m.group(1)) + 1
-    if len(keys) > 1:
-        return locate(text, tuple(loc[:-1]))
-    return None, None
+        key_m = _KEY.match(raw)
+        if key_m:
+            keypath = (*path, key_m.group(2))
+            if len(keypath) > best[2] and loc[:len(keypath)] == keypath:
+                best = (number, len(key_m.group(1)) + 1, len(keypath))
+    return best[0], best[1]

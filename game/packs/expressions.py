@@ -1,0 +1,312 @@
+"""The safe expression language of packs, compiled to numpy over the world axis.
+
+    trigger = "quarter >= 2 and (cash < 10 or rival.gemini.lead > 30) and not flag.deal_cut"
+
+An expression is numbers, documented state names (dotted names are names, not attribute
+access), comparisons, ``and``/``or``/``not``, ``+ - * /`` and the functions min, max, abs,
+clip(x, lo, hi) and log10. It is parsed once with Python's ``ast`` and checked node by node
+against a whitelist; anything else — attribute access, calls outside the list, subscripts,
+strings, lambdas, powers — is an error naming the column. Length and nesting are bounded, so a
+hostile expression is refused in bounded time. Division by zero gives 0, and log10 of a
+non-positive number is log10 of 1e-300: an expression always yields finite numbers.
+
+The compiled closures work on numpy arrays over worlds and on plain floats alike: a batch hands
+them arrays, the live game (one world) hands them floats and gets Python's speed. The operations
+are the same either way.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+import operator
+import re
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_LENGTH = 500
+MAX_DEPTH = 32
+MAX_CONSTANT = 1e15
+FUNCTIONS = {"min": (2, 8), "max": (2, 8), "abs": (1, 1), "clip": (3, 3), "log10": (1, 1)}
+CONSTANTS = {"true": 1.0, "false": 0.0, "True": 1.0, "False": 0.0}
+# A letter that may stand in an identifier: dotted names keep their length (and columns) when
+# their dots become this before parsing.
+_DOT = "ǀ"
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+Value = np.ndarray | float
+Env = Callable[[str], Value]  # name -> value, for one batch of worlds
+Fn = Callable[[Env], Value]
+
+
+class ExprError(ValueError):
+    """An expression that cannot be compiled; ``col`` is 1-based within the expression."""
+
+    def __init__(self, message: str, col: int | None = None) -> None:
+        self.message = message
+        self.col = col
+        super().__init__(message if col is None else f"column {col}: {message}")
+
+
+@dataclass(frozen=True)
+class Compiled:
+    source: str
+    names: frozenset[str]
+    fn: Fn
+
+    def __call__(self, env: Env) -> Value:
+        return self.fn(env)
+
+
+def compile_expr(
+    source: str, known: Collection[str], max_constant: float = MAX_CONSTANT
+) -> Compiled:
+    """Compile ``source``; raises ExprError naming what is wrong and where."""
+    if len(source) > MAX_LENGTH:
+        raise ExprError(f"expression is {len(source):,} characters long; the limit is "
+                        f"{MAX_LENGTH}")
+    if not source.strip():
+        raise ExprError("expression is empty")
+    mangled = _DOTTED.sub(lambda m: m.group(0).replace(".", _DOT), source)
+    try:
+        tree = ast.parse(mangled.strip(), mode="eval")
+    except SyntaxError as exc:
+        col = (exc.offset or 1) + (len(mangled) - len(mangled.lstrip()))
+        raise ExprError(f"syntax error: {exc.msg}", col) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExprError("expression is nested too deeply") from None
+    names: set[str] = set()
+    offset = len(mangled) - len(mangled.lstrip())
+    fn = _Compiler(set(known), names, offset, max_constant).visit(tree.body, 1)
+    return Compiled(source, frozenset(names), fn)
+
+
+class _Compiler:
+    def __init__(self, known: set[str], names: set[str], offset: int, max_constant: float):
+        self.known = known
+        self.names = names
+        self.offset = offset
+        self.max_constant = max_constant
+
+    def fail(self, node: ast.AST, message: str) -> ExprError:
+        col = getattr(node, "col_offset", None)
+        return ExprError(message, None if col is None else col + 1 + self.offset)
+
+    def visit(self, node: ast.AST, depth: int) -> Fn:
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"expression is nested more than {MAX_DEPTH} deep")
+        d = depth + 1
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.BoolOp):
+            parts = [self.visit(v, d) for v in node.values]
+            combine = _and if isinstance(node.op, ast.And) else _or
+            return lambda env: _fold(combine, [_truth(p(env)) for p in parts])
+        if isinstance(node, ast.UnaryOp):
+            inner = self.visit(node.operand, d)
+            if isinstance(node.op, ast.Not):
+                return lambda env: _not(inner(env))
+            if isinstance(node.op, ast.USub):
+                return lambda env: -_num(inner(env))
+            if isinstance(node.op, ast.UAdd):
+                return inner
+            raise self.fail(node, "only 'not', '-' and '+' may stand before a value")
+        if isinstance(node, ast.BinOp):
+            return self.binop(node, d)
+        if isinstance(node, ast.Compare):
+            return self.compare(node, d)
+        if isinstance(node, ast.Call):
+            return self.call(node, d)
+        if isinstance(node, ast.Attribute):
+            raise self.fail(node, "attribute access is not allowed; state names such as "
+                                  "rival.gemini.capability are written as one name")
+        if isinstance(node, ast.IfExp):
+            raise self.fail(node, "'if ... else' is not allowed; multiply by a comparison "
+                                  "instead, e.g. 1 + (cash > 20) * 2")
+        raise self.fail(node, f"{_describe(node)} is not allowed in an expression")
+
+    def constant(self, node: ast.Constant) -> Fn:
+        value = node.value
+        if isinstance(value, bool):
+            v = float(value)
+            return lambda env: v
+        if not isinstance(value, int | float) or isinstance(value, complex):
+            raise self.fail(node, f"{type(value).__name__} values are not allowed; use numbers")
+        v = float(value)
+        if not np.isfinite(v) or abs(v) > self.max_constant:
+            raise self.fail(node, f"the number {value!r:.20} is too large (at most "
+                                  f"{self.max_constant:g} here)")
+        return lambda env: v
+
+    def name(self, node: ast.Name) -> Fn:
+        raw = node.id.replace(_DOT, ".")
+        if raw in CONSTANTS:
+            v = CONSTANTS[raw]
+            return lambda env: v
+        if raw not in self.known:
+            close = difflib.get_close_matches(raw, sorted(self.known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            kind = "flag" if raw.startswith("flag.") else "state name"
+            extra = " that no loaded effect sets" if kind == "flag" else ""
+            raise self.fail(node, f"unknown {kind} '{raw}'{extra}{hint}")
+        self.names.add(raw)
+        return lambda env: env(raw)
+
+    def binop(self, node: ast.BinOp, d: int) -> Fn:
+        left, right = self.visit(node.left, d), self.visit(node.right, d)
+        op = node.op
+        if isinstance(op, ast.Add):
+            return lambda env: _num(left(env)) + _num(right(env))
+        if isinstance(op, ast.Sub):
+            return lambda env: _num(left(env)) - _num(right(env))
+        if isinstance(op, ast.Mult):
+            return lambda env: _num(left(env)) * _num(right(env))
+        if isinstance(op, ast.Div):
+            return lambda env: _divide(_num(left(env)), _num(right(env)))
+        symbol = {ast.Pow: "**", ast.Mod: "%", ast.FloorDiv: "//"}.get(type(op), "this operator")
+        raise self.fail(node, f"'{symbol}' is not allowed; use + - * / and the functions "
+                              f"{', '.join(FUNCTIONS)}")
+
+    def compare(self, node: ast.Compare, d: int) -> Fn:
+        ops = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
+               ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
+        terms = [self.visit(node.left, d)] + [self.visit(c, d) for c in node.comparators]
+        fns = []
+        for op in node.ops:
+            if type(op) not in ops:
+                raise self.fail(node, "only < <= > >= == != compare values")
+            fns.append(ops[type(op)])
+
+        def run(env: Env) -> Value:
+            values = [_num(t(env)) for t in terms]
+            result = [f(values[i], values[i + 1]) for i, f in enumerate(fns)]
+            return _num(_fold(_and, result) if len(result) > 1 else result[0])
+
+        return run
+
+    def call(self, node: ast.Call, d: int) -> Fn:
+        if not isinstance(node.func, ast.Name) or node.keywords:
+            raise self.fail(node, f"only the functions {', '.join(FUNCTIONS)} may be called")
+        name = node.func.id.replace(_DOT, ".")
+        if name not in FUNCTIONS:
+            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise self.fail(node, f"unknown function '{name}'{hint}; the functions are "
+                                  f"{', '.join(FUNCTIONS)}")
+        lo, hi = FUNCTIONS[name]
+        if not lo <= len(node.args) <= hi:
+            want = str(lo) if lo == hi else f"{lo} to {hi}"
+            raise self.fail(node, f"{name}() takes {want} arguments, got {len(node.args)}")
+        args = [self.visit(a, d) for a in node.args]
+        if name == "min":
+            return lambda env: _fold(_min, [_num(a(env)) for a in args])
+        if name == "max":
+            return lambda env: _fold(_max, [_num(a(env)) for a in args])
+        if name == "abs":
+            return lambda env: abs(_num(args[0](env)))
+        if name == "clip":
+            return lambda env: _min(_max(_num(args[0](env)), _num(args[1](env))),
+                                    _num(args[2](env)))
+        return lambda env: _log10(_num(args[0](env)))
+
+
+# Each helper takes floats or arrays: plain Python for floats, numpy for arrays.
+
+def _num(v: Value | bool) -> Value:
+    if isinstance(v, np.ndarray):
+        return v.astype(float) if v.dtype == bool else v
+    return float(v)
+
+
+def _truth(v: Value) -> Value | bool:
+    return v != 0.0
+
+
+def _and(a: Value | bool, b: Value | bool) -> Value | bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.logical_and(a, b)
+    return bool(a) and bool(b)
+
+
+def _or(a: Value | bool, b: Value | bool) -> Value | bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.logical_or(a, b)
+    return bool(a) or bool(b)
+
+
+def _not(v: Value) -> Value:
+    return np.logical_not(v != 0.0).astype(float) if isinstance(v, np.ndarray) else float(
+        v == 0.0)
+
+
+def _min(a: Value, b: Value) -> Value:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.minimum(a, b)
+    return min(a, b)
+
+
+def _max(a: Value, b: Value) -> Value:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.maximum(a, b)
+    return max(a, b)
+
+
+def _log10(v: Value) -> Value:
+    if isinstance(v, np.ndarray):
+        return np.log10(np.maximum(v, 1e-300))
+    return math.log10(max(v, 1e-300))
+
+
+def _fold(f: Callable[[Value, Value], Value], values: list[Value]) -> Value:
+    out = values[0]
+    for v in values[1:]:
+        out = f(out, v)
+    return _num(out) if f in (_and, _or) else out
+
+
+def _divide(a: Value, b: Value) -> Value:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        zero = np.equal(b, 0.0)
+        return np.where(zero, 0.0, np.divide(a, np.where(zero, 1.0, b)))
+    return a / b if b != 0.0 else 0.0
+
+
+def _describe(node: ast.AST) -> str:
+    return {
+        ast.Subscript: "indexing with [...]", ast.Lambda: "a lambda", ast.List: "a list",
+        ast.Tuple: "a tuple", ast.Dict: "a table", ast.Set: "a set", ast.JoinedStr: "a string",
+        ast.NamedExpr: "':='", ast.Starred: "'*'", ast.ListComp: "a comprehension",
+        ast.GeneratorExp: "a generator", ast.Await: "'await'",
+    }.get(type(node), type(node).__name__)
+
+
+def evaluate(compiled: Compiled, env: Env, n_worlds: int) -> np.ndarray:
+    """The expression's value in every world, as a finite float array of shape (W,)."""
+    value = compiled(env)
+    if isinstance(value, np.ndarray):
+        if value.dtype != np.float64:
+            value = value.astype(np.float64)
+        if value.shape != (n_worlds,):
+            value = np.broadcast_to(value, (n_worlds,))
+    else:
+        value = np.full(n_worlds, float(value))
+    if not np.isfinite(value).all():
+        value = np.nan_to_num(value, nan=0.0, posinf=1e300, neginf=-1e300)
+    return value
+
+
+def holds(compiled: Compiled, env: Env) -> np.ndarray | bool:
+    """Whether a condition holds: a bool array over worlds, or a plain bool for one world."""
+    value = compiled(env)
+    if isinstance(value, np.ndarray):
+        return value != 0.0
+    return value != 0.0 and value == value  # NaN never holds
+
+
+def env_from(values: Mapping[str, Value]) -> Env:
+    return values.__getitem__

@@ -1,0 +1,586 @@
+"""Finding, ordering, loading and cross-checking content packs.
+
+Load order is explicit: ``depends`` and ``load_after`` give a topological order whose ties are
+broken by pack id (never by folder or file name). A later pack changes an earlier one's content by
+id — ``replaces = "base.gemini_launch"`` for an event, a partial ``economy.toml`` for parameters —
+and two packs changing the same thing with no order between them is a reported conflict. Every
+problem in every file is collected before anything is raised.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import heapq
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from game import __version__
+from game.engine.params import EconomyParams, RivalParams
+from game.packs import effects as fx
+from game.packs.director import PRESETS, Chooser, CompiledChoice, CompiledEvent, Director
+from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile
+from game.packs.errors import ContentError, Problem
+from game.packs.expressions import Compiled, ExprError, compile_expr
+from game.packs.names import Name, all_names
+from game.packs.schema import (
+    MAX_EFFECT_MAGNITUDE,
+    Concept,
+    Event,
+    EventFile,
+    FlagEffect,
+    GlossaryFile,
+    OfferEffect,
+    PackManifest,
+    RivalBoostEffect,
+    RivalDelayEffect,
+    RivalPriceEffect,
+    ScheduleEffect,
+)
+from game.packs.toml_io import locate, read_toml
+from game.packs.validation import validate_file
+from game.paths import content_dir
+
+BASE = "base"
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_REQUIREMENT = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(.*)$")
+_COMPARATOR = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(\d+(?:\.\d+){0,2})\s*$")
+
+
+@dataclass(frozen=True)
+class Pack:
+    manifest: PackManifest
+    path: Path
+    content_hash: str
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    text: str
+    loc: tuple[str | int, ...]
+
+    def problem(self, message: str, *more: str | int) -> Problem:
+        line, col = locate(self.text, (*self.loc, *more))
+        return Problem(self.path, message, line, col)
+
+
+@dataclass
+class Content:
+    """Everything the loaded packs define, in load order, checked and compiled."""
+
+    packs: list[Pack]
+    events: list[CompiledEvent]
+    glossary: dict[str, Concept]
+    economy: EconomyFile
+    rivals: list[RivalParams]
+    scenarios: dict[str, ScenarioFile]
+    names: dict[str, Name]
+    event_sources: dict[str, Path] = field(default_factory=dict)
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def rival_index(self) -> dict[str, int]:
+        return {r.id: i for i, r in enumerate(self.rivals)}
+
+    def params(self, scenario: str) -> EconomyParams:
+        if scenario not in self.scenarios:
+            close = difflib.get_close_matches(scenario, list(self.scenarios), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ContentError([Problem("scenarios", f"no scenario '{scenario}'{hint}; known: "
+                                                     f"{', '.join(sorted(self.scenarios))}")])
+        e = self.economy
+        try:
+            params = EconomyParams(
+                gpus=e.gpu, market=e.market, fleet=e.fleet, training=e.training, demand=e.demand,
+                finance=e.finance, valuation=e.valuation, ipo=e.ipo, rivals=self.rivals,
+                scenario=self.scenarios[scenario].to_engine())
+            from game.engine.economy import compile_economy
+
+            compile_economy(params)
+        except (ValidationError, ValueError) as exc:
+            msgs = ([err["msg"].removeprefix("Value error, ") for err in exc.errors()]
+                    if isinstance(exc, ValidationError) else [str(exc)])
+            raise ContentError([Problem(f"scenario '{scenario}'", m) for m in msgs]) from None
+        return params
+
+    def director(self, preset: str = "standard", chooser: Chooser | None = None) -> Director:
+        return Director(self.events, self.names, self.rival_index, PRESETS[preset], chooser)
+
+    def fingerprint(self) -> dict[str, str]:
+        """pack id -> "version sha256", what a save records about its content."""
+        return {p.id: f"{p.manifest.version} {p.content_hash}" for p in self.packs}
+
+
+# --- discovery and order ---------------------------------------------------------------------
+
+
+def discover(extra: Sequence[Path] = (), shipped: bool = True) -> tuple[list[Path], list[Problem]]:
+    """Pack folders: the shipped content/ plus each extra path (a pack, or a folder of packs)."""
+    roots: list[Path] = [content_dir()] if shipped else []
+    found: list[Path] = []
+    problems: list[Problem] = []
+    for root in roots:
+        found += sorted(p.parent for p in root.glob("*/pack.toml"))
+    for path in extra:
+        if (path / "pack.toml").is_file():
+            found.append(path)
+        elif path.is_dir() and any(path.glob("*/pack.toml")):
+            found += sorted(p.parent for p in path.glob("*/pack.toml"))
+        elif path.is_file() and path.name == "pack.toml":
+            found.append(path.parent)
+        else:
+            problems.append(Problem(path, "no pack here: a pack is a folder with a pack.toml"))
+    unique: list[Path] = []
+    for p in found:
+        if p.resolve() not in {u.resolve() for u in unique}:
+            unique.append(p)
+    return unique, problems
+
+
+def _version(text: str) -> tuple[int, ...]:
+    parts = [int(x) for x in text.split(".")]
+    return tuple(parts + [0] * (3 - len(parts)))
+
+
+def satisfies(version: str, spec: str) -> bool | None:
+    """Whether a version meets a range such as '>=0.1,<1.0' (None: the range is malformed)."""
+    v = _version(version)
+    for clause in filter(None, (c.strip() for c in spec.split(","))):
+        m = _COMPARATOR.match(clause)
+        if not m:
+            return None
+        op, bound = m.group(1), _version(m.group(2))
+        ok = {">=": v >= bound, "<=": v <= bound, "==": v == bound, "!=": v != bound,
+              ">": v > bound, "<": v < bound}[op]
+        if not ok:
+            return False
+    return True
+
+
+def _requirement(text: str) -> tuple[str, str] | None:
+    m = _REQUIREMENT.match(text)
+    return (m.group(1), m.group(2).strip()) if m else None
+
+
+def _hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.toml")):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _order(
+    packs: dict[str, Pack], problems: list[Problem]
+) -> tuple[list[Pack], set[tuple[str, str]]]:
+    """Topological order (ties by id) and the set of (earlier, later) pairs it implies."""
+    edges: dict[str, set[str]] = {pid: set() for pid in packs}
+    for pid, pack in packs.items():
+        for req in pack.manifest.depends + pack.manifest.load_after:
+            parsed = _requirement(req)
+            if parsed and parsed[0] in packs and parsed[0] != pid:
+                edges[parsed[0]].add(pid)
+    indegree = {pid: 0 for pid in packs}
+    for targets in edges.values():
+        for t in targets:
+            indegree[t] += 1
+    ready = [pid for pid, n in indegree.items() if n == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        pid = heapq.heappop(ready)
+        order.append(pid)
+        for t in sorted(edges[pid]):
+            indegree[t] -= 1
+            if indegree[t] == 0:
+                heapq.heappush(ready, t)
+    if len(order) < len(packs):
+        stuck = sorted(set(packs) - set(order))
+        cycle = _find_cycle(edges, stuck)
+        problems.append(Problem(packs[cycle[0]].path / "pack.toml",
+                                f"dependency cycle: {' → '.join(cycle)}; remove one of these "
+                                "depends/load_after entries"))
+        order += stuck
+    before: set[tuple[str, str]] = set()
+    for pid in packs:  # reachability: a -> b when a must load before b
+        stack, seen = list(edges[pid]), set()
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            before.add((pid, n))
+            stack += edges[n]
+    return [packs[pid] for pid in order], before
+
+
+def _find_cycle(edges: dict[str, set[str]], stuck: list[str]) -> list[str]:
+    start = stuck[0]
+    path, node = [start], start
+    while True:
+        nxt = sorted(t for t in edges[node] if t in stuck)
+        if not nxt:
+            return path
+        node = nxt[0]
+        if node in path:
+            return [*path[path.index(node):], node]
+        path.append(node)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def load_content(extra: Sequence[Path] = (), shipped: bool = True) -> Content:
+    """Load and check every pack; raises ContentError listing every problem found."""
+    content, problems = _load(extra, shipped)
+    if problems or content is None:
+        raise ContentError(sorted(problems, key=_sort_key))
+    return content
+
+
+def check(extra: Sequence[Path] = (), shipped: bool = True) -> list[Problem]:
+    """Every problem in the packs, without raising (for `packs validate`)."""
+    return sorted(_load(extra, shipped)[1], key=_sort_key)
+
+
+def _sort_key(p: Problem) -> tuple[str, int, int]:
+    return (str(p.path), p.line or 0, p.col or 0)
+
+
+def _load(extra: Sequence[Path], shipped: bool) -> tuple[Content | None, list[Problem]]:
+    folders, problems = discover(extra, shipped)
+    packs: dict[str, Pack] = {}
+    for folder in folders:
+        manifest_path = folder / "pack.toml"
+        try:
+            data, text = read_toml(manifest_path)
+        except ContentError as exc:
+            problems += exc.problems
+            continue
+        manifest = validate_file(PackManifest, data, manifest_path, text, problems)
+        if manifest is None:
+            continue
+        if manifest.id in packs:
+            problems.append(Problem(manifest_path, f"pack id '{manifest.id}' is also used by "
+                                                   f"{packs[manifest.id].path}"))
+            continue
+        packs[manifest.id] = Pack(manifest, folder, _hash(folder))
+    _check_requirements(packs, problems)
+    ordered, before = _order(packs, problems)
+    state = _Loading(problems, before)
+    for pack in ordered:
+        state.load_pack(pack)
+    content = state.finish(ordered)
+    return content, problems
+
+
+def _check_requirements(packs: dict[str, Pack], problems: list[Problem]) -> None:
+    for pack in packs.values():
+        path = pack.path / "pack.toml"
+        m = pack.manifest
+        ok = satisfies(__version__, m.game_version)
+        if ok is None:
+            problems.append(Problem(path, f"game_version '{m.game_version}' is not a version "
+                                          "range such as '>=0.1,<1.0'"))
+        elif not ok:
+            problems.append(Problem(path, f"needs game version {m.game_version}; this is "
+                                          f"{__version__}"))
+        for req in m.depends:
+            parsed = _requirement(req)
+            if parsed is None:
+                problems.append(Problem(path, f"depends entry '{req}' is not 'pack' or "
+                                              "'pack>=1.0'"))
+                continue
+            name, spec = parsed
+            if name not in packs:
+                close = difflib.get_close_matches(name, list(packs), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(Problem(path, f"depends on pack '{name}', which is not "
+                                              f"installed{hint}"))
+                continue
+            if spec:
+                met = satisfies(packs[name].manifest.version, spec)
+                if met is None:
+                    problems.append(Problem(path, f"depends entry '{req}': '{spec}' is not a "
+                                                  "version range"))
+                elif not met:
+                    problems.append(Problem(path, f"depends on {name}{spec}, but {name} is "
+                                                  f"version {packs[name].manifest.version}"))
+        for other in m.conflicts:
+            parsed = _requirement(other)
+            if parsed and parsed[0] in packs:
+                problems.append(Problem(path, f"conflicts with pack '{parsed[0]}', which is "
+                                              "also installed; remove one of them"))
+
+
+class _Loading:
+    """The mutable work of loading packs in order."""
+
+    def __init__(self, problems: list[Problem], before: set[tuple[str, str]]):
+        self.problems = problems
+        self.before = before
+        self.glossary: dict[str, tuple[Concept, Source]] = {}
+        self.events: dict[str, tuple[Event, Source, str]] = {}  # id -> (event, where, pack)
+        self.replaced: dict[str, tuple[str, str]] = {}  # old id -> (new id, pack)
+        self.economy: dict[str, Any] = {}
+        self.economy_origin: dict[tuple[str, ...], tuple[str, Source]] = {}
+        self.rivals: dict[str, tuple[RivalParams, str]] = {}
+        self.scenarios: dict[str, tuple[ScenarioFile, Source]] = {}
+        self.conflicts: list[str] = []
+
+    def ordered(self, a: str, b: str) -> bool:
+        return (a, b) in self.before or (b, a) in self.before or a == b
+
+    def read(self, path: Path, model: type[BaseModel]) -> tuple[Any, str] | None:
+        try:
+            data, text = read_toml(path)
+        except ContentError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        parsed = validate_file(model, data, path, text, self.problems)
+        return (parsed, text) if parsed is not None else None
+
+    def load_pack(self, pack: Pack) -> None:
+        folder = pack.path
+        if (folder / "glossary.toml").is_file():
+            got = self.read(folder / "glossary.toml", GlossaryFile)
+            if got:
+                for i, c in enumerate(got[0].concept):
+                    src = Source(folder / "glossary.toml", got[1], ("concept", i))
+                    if c.id in self.glossary:
+                        other = self.glossary[c.id][1]
+                        self.problems.append(src.problem(
+                            f"duplicate concept id '{c.id}' (also in {other.path})", "id"))
+                    self.glossary[c.id] = (c, src)
+        for path in sorted((folder / "events").glob("*.toml")):
+            got = self.read(path, EventFile)
+            if got:
+                for i, ev in enumerate(got[0].event):
+                    self.add_event(ev, Source(path, got[1], ("event", i)), pack)
+        if (folder / "economy.toml").is_file():
+            self.load_economy(folder / "economy.toml", pack)
+        if (folder / "rivals.toml").is_file():
+            got = self.read(folder / "rivals.toml", RivalsFile)
+            if got:
+                for i, r in enumerate(got[0].rival):
+                    src = Source(folder / "rivals.toml", got[1], ("rival", i))
+                    if r.id in self.rivals:
+                        self.problems.append(src.problem(
+                            f"rival '{r.id}' is already defined by pack "
+                            f"'{self.rivals[r.id][1]}'; give a new id", "id"))
+                        continue
+                    self.rivals[r.id] = (r, pack.id)
+        for path in sorted((folder / "scenarios").glob("*.toml")):
+            got = self.read(path, ScenarioFile)
+            if got:
+                scen = got[0]
+                src = Source(path, got[1], ())
+                if scen.id in self.scenarios:
+                    self.problems.append(src.problem(
+                        f"duplicate scenario id '{scen.id}' (also in "
+                        f"{self.scenarios[scen.id][1].path})", "id"))
+                self.scenarios[scen.id] = (scen, src)
+
+    def add_event(self, ev: Event, src: Source, pack: Pack) -> None:
+        namespace = ev.id.split(".")[0]
+        if namespace != pack.id:
+            self.problems.append(src.problem(
+                f"event id '{ev.id}' must start with its pack's id: '{pack.id}.'", "id"))
+        if ev.id in self.events:
+            other = self.events[ev.id][1]
+            line, _ = locate(other.text, (*other.loc, "id"))
+            self.problems.append(src.problem(
+                f"duplicate event id '{ev.id}' (also at {other.path}:{line})", "id"))
+            return
+        if ev.replaces is not None:
+            target = ev.replaces
+            if target not in self.events:
+                close = difflib.get_close_matches(target, list(self.events), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.problems.append(src.problem(
+                    f"event '{ev.id}' replaces unknown event '{target}'{hint}", "replaces"))
+            else:
+                if target in self.replaced and not self.ordered(self.replaced[target][1], pack.id):
+                    self.conflicts.append(
+                        f"packs '{self.replaced[target][1]}' and '{pack.id}' both replace "
+                        f"'{target}'")
+                    self.problems.append(src.problem(
+                        f"conflict: pack '{self.replaced[target][1]}' also replaces '{target}' "
+                        "and neither pack loads after the other; add load_after to one of them",
+                        "replaces"))
+                self.replaced[target] = (ev.id, pack.id)
+                del self.events[target]
+        self.events[ev.id] = (ev, src, pack.id)
+
+    def load_economy(self, path: Path, pack: Pack) -> None:
+        try:
+            data, text = read_toml(path)
+        except ContentError as exc:
+            self.problems.extend(exc.problems)
+            return
+        src = Source(path, text, ())
+        if not self.economy:
+            parsed = validate_file(EconomyFile, data, path, text, self.problems)
+            if parsed is not None:
+                self.economy = data
+                self.economy_origin[()] = (pack.id, src)
+            return
+        # A later pack's economy.toml patches the parameters: tables of known keys only.
+        self.patch(self.economy, data, (), pack, src)
+
+    def patch(self, base: dict[str, Any], patch: dict[str, Any], at: tuple[str, ...],
+              pack: Pack, src: Source) -> None:
+        for key, value in patch.items():
+            where = (*at, key)
+            if key not in base:
+                close = difflib.get_close_matches(key, list(base), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.problems.append(src.problem(
+                    f"unknown key '{'.'.join(where)}'{hint}", *where))
+                continue
+            if isinstance(value, dict) and isinstance(base[key], dict):
+                self.patch(base[key], value, where, pack, src)
+                continue
+            if isinstance(base[key], list) or isinstance(value, list):
+                self.problems.append(src.problem(
+                    f"'{'.'.join(where)}' is a list; patch its entries by adding a pack's own "
+                    "rivals.toml or events instead", *where))
+                continue
+            previous = self.economy_origin.get(where)
+            if previous and previous[0] != BASE and not self.ordered(previous[0], pack.id):
+                self.conflicts.append(f"packs '{previous[0]}' and '{pack.id}' both set "
+                                      f"[{'.'.join(where[:-1])}] {where[-1]}")
+                self.problems.append(src.problem(
+                    f"conflict: pack '{previous[0]}' also sets '{'.'.join(where)}' and neither "
+                    "pack loads after the other; add load_after to one of them", *where))
+            base[key] = value
+            self.economy_origin[where] = (pack.id, src)
+
+    def finish(self, ordered: list[Pack]) -> Content | None:
+        if not self.economy:
+            self.problems.append(Problem(content_dir(), "no pack defines the economy "
+                                                        "(economy.toml of the base pack)"))
+            return None
+        try:
+            economy = EconomyFile.model_validate(self.economy)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
+                origin = self.economy_origin.get(loc, self.economy_origin[()])[1]
+                self.problems.append(origin.problem(
+                    f"'{'.'.join(loc)}': {err['msg'].removeprefix('Value error, ')}", *loc))
+            return None
+        rivals = [r for r, _ in self.rivals.values()]
+        flags = {e.flag for ev, _, _ in self.events.values() for e in _all_effects(ev)
+                 if isinstance(e, FlagEffect)}
+        names = all_names([r.id for r in rivals], flags)
+        redirect = {old: new for old, (new, _) in self.replaced.items()}
+        compiled = [self.compile_event(ev, src, names, redirect, {r.id for r in rivals})
+                    for ev, src, _ in self.events.values()]
+        return Content(
+            packs=ordered,
+            events=[c for c in compiled if c is not None],
+            glossary={k: c for k, (c, _) in self.glossary.items()},
+            economy=economy,
+            rivals=rivals,
+            scenarios={k: s for k, (s, _) in self.scenarios.items()},
+            names=names,
+            event_sources={eid: src.path for eid, (_, src, _) in self.events.items()},
+            conflicts=self.conflicts,
+        )
+
+    def compile_event(self, ev: Event, src: Source, names: dict[str, Name],
+                      redirect: dict[str, str], rivals: set[str]) -> CompiledEvent | None:
+        before = len(self.problems)
+        label = f"event '{ev.id}'"
+
+        def expr(text: str, *where: str | int, limit: float | None = None) -> Compiled:
+            try:
+                return compile_expr(text, names, limit or 1e15)
+            except ExprError as exc:
+                col_hint = f" (column {exc.col} of the expression)" if exc.col else ""
+                self.problems.append(src.problem(f"{label}: {exc.message}{col_hint}", *where))
+                return compile_expr("0", ())
+
+        def target(event_id: str, *where: str | int) -> str:
+            event_id = redirect.get(event_id, event_id)
+            if event_id not in self.events:
+                close = difflib.get_close_matches(event_id, list(self.events), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.problems.append(src.problem(f"{label}: unknown event id "
+                                                 f"'{event_id}'{hint}", *where))
+            return event_id
+
+        def effects(items: Iterable[Any], *where: str | int) -> list[fx.CompiledEffect]:
+            out = []
+            for k, e in enumerate(items):
+                at = (*where, "effects", k)
+                value = getattr(e, "value", None) or getattr(e, "factor", None) or getattr(
+                    e, "size", None)
+                if isinstance(value, bool):  # FlagEffect.value is a flag, not an expression
+                    value = None
+                if isinstance(e, RivalBoostEffect | RivalDelayEffect | RivalPriceEffect) and (
+                        e.rival not in rivals):
+                    close = difflib.get_close_matches(e.rival, sorted(rivals), n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    self.problems.append(src.problem(f"{label}: effect on unknown rival "
+                                                     f"'{e.rival}'{hint}", *at))
+                if getattr(e, "type", "") in ("add", "set") and e.target in fx.MULTIPLY_ONLY:
+                    self.problems.append(src.problem(
+                        f"{label}: '{e.target}' can only be multiplied (type = \"multiply\")",
+                        *at))
+                if isinstance(e, ScheduleEffect | OfferEffect):
+                    target(e.event, *at)
+                compiled = expr(value, *at, limit=MAX_EFFECT_MAGNITUDE) if isinstance(
+                    value, str) else None
+                out.append(fx.CompiledEffect(e, compiled))
+            return out
+
+        trigger = expr(ev.trigger, "trigger")
+        modifiers = [(m.factor, expr(m.condition, "modifiers", i))
+                     for i, m in enumerate(ev.modifiers)]
+        event_effects = effects(ev.effects)
+        choices = []
+        for i, c in enumerate(ev.choices):
+            where = ("choices", i)
+            choices.append(CompiledChoice(
+                choice=c,
+                condition=expr(c.condition, *where, "condition") if c.condition else None,
+                ai_weight=expr(c.ai_weight, *where, "ai_weight"),
+                effects=effects(c.effects, *where),
+                follow_ups=[(target(f.event, *where, "follow_ups", j), f.delay)
+                            for j, f in enumerate(c.follow_ups)],
+            ))
+        follow_ups = [(target(f.event, "follow_ups", j), f.delay)
+                      for j, f in enumerate(ev.follow_ups)]
+        if ev.concept is not None and ev.concept not in self.glossary:
+            close = difflib.get_close_matches(ev.concept, list(self.glossary), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.problems.append(src.problem(f"{label}: unknown glossary concept "
+                                             f"'{ev.concept}'{hint}", "concept"))
+        for field_name, text in (("text", ev.text), ("title", ev.title)):
+            for m in _PLACEHOLDER.finditer(text):
+                name = m.group(1).split(":")[0].strip()
+                if name not in names:
+                    close = difflib.get_close_matches(name, list(names), n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    self.problems.append(src.problem(
+                        f"{label}: unknown placeholder '{{{name}}}' in its {field_name}{hint}",
+                        field_name))
+        if len(self.problems) > before:
+            return None
+        return CompiledEvent(ev, trigger, modifiers, event_effects, choices, follow_ups)
+
+
+def _all_effects(ev: Event) -> list[Any]:
+    return list(ev.effects) + [e for c in ev.choices for e in c.effects]

@@ -79,6 +79,15 @@ class Rng:
     def for_batch(cls, seed: int, n_worlds: int, space: str = LIVE) -> Rng:
         return cls(seed, np.arange(n_worlds, dtype=np.uint64), space)
 
+    def subset(self, positions: np.ndarray) -> Rng:
+        """The same generator for some of the batch's worlds (by position)."""
+        sub = object.__new__(Rng)
+        object.__setattr__(sub, "seed", self.seed)
+        object.__setattr__(sub, "worlds", self.worlds[positions])
+        object.__setattr__(sub, "space", self.space)
+        object.__setattr__(sub, "_base", self._base)
+        return sub
+
     def in_space(self, space: str) -> Rng:
         """The same worlds and seed in another key space (projections use their own)."""
         return Rng(self.seed, self.worlds, space)

@@ -52,9 +52,10 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {p.name: p for p in (
-    Preset("calm", 0.6, 0.25, 1, 4, "Few surprises, far apart: learn the economy first."),
-    Preset("standard", 1.0, 0.45, 2, 3, "A lab's normal life: a shock or two a year."),
-    Preset("volatile", 1.5, 0.7, 3, 2, "Markets, rivals and suppliers keep moving the ground."),
+    Preset("calm", 0.6, 0.2, 1, 4, "Few surprises, far apart: learn the economy first."),
+    Preset("standard", 1.0, 0.35, 1, 3, "A lab's normal life: about an event a quarter, a "
+                                        "major shock a year."),
+    Preset("volatile", 1.5, 0.6, 2, 2, "Markets, rivals and suppliers keep moving the ground."),
 )}
 
 
@@ -82,10 +83,14 @@ class CompiledEvent:
 
 
 class Chooser(Protocol):
-    """A bot that makes its own event choices: (W,) choice index, or None to use ai_weight."""
+    """A bot that makes its own event choices.
 
-    def choose(self, event: Event, available: np.ndarray, state: State,
-               econ: Economy) -> np.ndarray | None: ...
+    ``available`` is (k, C): which choices are open in the k worlds (positions ``worlds``) where
+    the event happened. Return k choice indices, or None to choose by ai_weight.
+    """
+
+    def choose(self, event: Event, available: np.ndarray, state: State, econ: Economy,
+               worlds: np.ndarray) -> np.ndarray | None: ...
 
 
 @dataclass
@@ -98,6 +103,7 @@ class Director:
     preset: Preset = PRESETS["standard"]
     chooser: Chooser | None = None
     index: dict[str, int] = field(init=False)
+    # Called for each event that happened: (event index, world positions, choices taken).
     on_fire: Callable[[int, np.ndarray, np.ndarray], None] | None = None
 
     def __post_init__(self) -> None:
@@ -133,8 +139,7 @@ class Director:
         self._memory(s)
         fired = self.roll(s, econ, rng, quarter)
         if fired.any():
-            choice = self.choose(s, econ, rng, quarter, fired)
-            self.apply(s, econ, quarter, fired, choice, ledger)
+            self.apply(s, econ, quarter, fired, self.choose(s, econ, rng, quarter, fired), ledger)
         return s
 
     def roll(self, s: State, econ: Economy, rng: Rng, q: int) -> np.ndarray:
@@ -187,80 +192,85 @@ class Director:
 
     def _pace(self, rolled: np.ndarray, u: np.ndarray, p: np.ndarray) -> np.ndarray:
         """At most max_per_quarter rolled events per world, at most one major."""
-        if not rolled.any():
-            return rolled
-        # Rank by how unlikely the roll was (u / p small: it would have happened anyway).
-        score = np.where(rolled, u / np.maximum(p, 1e-12), np.inf)
-        score = np.where(rolled & (p == 0), 0.5, score)  # pool picks rank in the middle
-        major_score = np.where(self._major[None, :], score, np.inf)
-        best_major = major_score.min(axis=1, keepdims=True)
-        rolled &= ~self._major[None, :] | (major_score <= best_major)
         k = self.preset.max_per_quarter
-        if rolled.shape[1] > k:
-            score = np.where(rolled, score, np.inf)
-            kth = np.partition(score, k - 1, axis=1)[:, k - 1:k]
-            rolled &= score <= kth
+        busy = np.flatnonzero((rolled.sum(axis=1) > k)
+                              | ((rolled & self._major[None, :]).sum(axis=1) > 1))
+        if not len(busy):
+            return rolled
+        sub, su, sp = rolled[busy], u[busy], p[busy]
+        # Rank by how unlikely the roll was (u / p small: it would have happened anyway).
+        score = np.where(sub, su / np.maximum(sp, 1e-12), np.inf)
+        score = np.where(sub & (sp == 0), 0.5, score)  # pool picks rank in the middle
+        rolled = rolled.copy()
+        if k == 1:  # the common case: the single best roll of each busy world
+            best = np.argmin(score, axis=1)
+            sub = np.zeros_like(sub)
+            sub[np.arange(len(busy)), best] = True
+            rolled[busy] = sub
+            return rolled
+        major_score = np.where(self._major[None, :], score, np.inf)
+        sub &= ~self._major[None, :] | (major_score <= major_score.min(axis=1, keepdims=True))
+        if sub.shape[1] > k:
+            score = np.where(sub, score, np.inf)
+            sub &= score <= np.partition(score, k - 1, axis=1)[:, k - 1:k]
+        rolled[busy] = sub
         return rolled
 
     def choose(self, s: State, econ: Economy, rng: Rng, q: int,
-               fired: np.ndarray) -> np.ndarray:
-        """(W, E) index of the choice taken where an event happened (−1: none)."""
-        W = s.n_worlds
-        choice = np.full(fired.shape, -1, dtype=np.int8)
-        env = fx.env_for(s, econ, self.names, cache=True)
-        for i in np.flatnonzero(fired.any(axis=0)):
+               fired: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """For each event that happened: (world positions, choice taken there; −1: none)."""
+        full = fx.env_for(s, econ, self.names, cache=True)
+        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        by_event = np.ascontiguousarray(fired.T)
+        for i in np.flatnonzero(by_event.any(axis=1)):
             ce = self.events[i]
+            idx = np.flatnonzero(by_event[i])
+            n = len(idx)
             if not ce.choices:
+                out[i] = (idx, np.full(n, -1))
                 continue
+            env = fx.subset(full, idx)
             available = np.stack([
-                np.broadcast_to(holds(c.condition, env), (W,)) if c.condition
-                else np.ones(W, dtype=bool) for c in ce.choices], axis=1)
+                np.broadcast_to(holds(c.condition, env), (n,)) if c.condition
+                else np.ones(n, dtype=bool) for c in ce.choices], axis=1)
             own = getattr(self.chooser, "choose", None)
-            picked = own(ce.event, available, s, econ) if own is not None else None
+            picked = own(ce.event, available, s, econ, idx) if own is not None else None
             if picked is None:
-                weights = np.stack([np.maximum(evaluate(c.ai_weight, env, W), 0.0)
+                weights = np.stack([np.maximum(evaluate(c.ai_weight, env, n), 0.0)
                                     for c in ce.choices], axis=1) * available
                 total = weights.sum(axis=1)
                 # No weight anywhere: take the first available choice.
                 weights = np.where(total[:, None] > 0, weights, available.astype(float))
                 total = np.maximum(weights.sum(axis=1), 1e-300)
-                u = rng.uniform(q, f"events.{ce.id}.choice") * total
+                u = rng.subset(idx).uniform(q, f"events.{ce.id}.choice") * total
                 picked = np.minimum((np.cumsum(weights, axis=1) <= u[:, None]).sum(axis=1),
                                     len(ce.choices) - 1)
                 picked = np.where(available.any(axis=1), picked, -1)
-            choice[:, i] = np.where(fired[:, i], picked, -1)
-        return choice
+            out[i] = (idx, np.asarray(picked))
+        return out
 
-    def apply(self, s: State, econ: Economy, q: int, fired: np.ndarray, choice: np.ndarray,
-              ledger: Ledger) -> None:
+    def apply(self, s: State, econ: Economy, q: int, fired: np.ndarray,
+              picks: dict[int, tuple[np.ndarray, np.ndarray]], ledger: Ledger) -> None:
         """Apply what happened: effects, choices, follow-ups and the bookkeeping."""
-        due = s.extra["events.due"].copy()
-
-        def schedule(event_id: str, mask: np.ndarray, delay: int) -> None:
-            j = self.index[event_id]
-            pending = due[:, j] > q
-            due[:, j] = np.where(mask, np.where(pending, np.minimum(due[:, j], q + delay),
-                                                q + delay), due[:, j])
-
-        for i in np.flatnonzero(fired.any(axis=0)):
+        work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q)
+        for i, (idx, picked) in picks.items():
             ce = self.events[i]
-            mask = fired[:, i]
             label = ce.event.title
             for e in ce.effects:
-                fx.apply(e, mask, s, econ, self.names, ledger, label, schedule, self.rival_index)
+                fx.apply(e, idx, work, label)
             for event_id, delay in ce.follow_ups:
-                schedule(event_id, mask, delay)
+                work.schedule(event_id, idx, delay)
             for c, cc in enumerate(ce.choices):
-                took = mask & (choice[:, i] == c)
-                if not took.any():
+                took = idx[picked == c]
+                if not len(took):
                     continue
                 for e in cc.effects:
-                    fx.apply(e, took, s, econ, self.names, ledger, label, schedule,
-                             self.rival_index)
+                    fx.apply(e, took, work, label)
                 for event_id, delay in cc.follow_ups:
-                    schedule(event_id, took, delay)
+                    work.schedule(event_id, took, delay)
             if self.on_fire is not None:
-                self.on_fire(i, mask, choice[:, i])
+                self.on_fire(i, idx, picked)
+        due = work.due
         s.extra["events.due"] = np.where(fired & (due == q), -1, due).astype(np.int16)
         s.extra["events.last"] = np.where(fired, q, s.extra["events.last"]).astype(np.int16)
         s.extra["events.count"] = (s.extra["events.count"] + fired).astype(np.int16)

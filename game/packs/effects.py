@@ -1,8 +1,9 @@
 """Applying effects to a batch of worlds: each effect under a mask of the worlds it happens in.
 
-Effects write into a state that the director made for the purpose (never the caller's) by
-replacing arrays, and record every change of a ledger metric (cash, sentiment, debt) under the
-event's title, so the quarter's ledger still sums exactly.
+Effects apply sparsely: only in the worlds (by position) where an event happened, writing into
+copies the director owns (``Work.own``), never into the state it was given. Every change of a
+ledger metric (cash, sentiment, debt) is recorded under the event's title, so the quarter's
+ledger still sums exactly.
 
 Semantics per target (docs/MODDING.md has the table):
 - cash, debt, vendor_credit ($B), sentiment (points, kept within 0–100), hype (log index),
@@ -42,8 +43,10 @@ from game.packs.schema import (
 
 MULTIPLY_ONLY = ("gpu_pipeline", "leased_h100e")
 DELAY_QUARTERS = 2
-
-Schedule = Callable[[str, np.ndarray, int], None]  # (event id, mask, quarters from now)
+LEDGER_TARGETS = ("cash", "debt", "sentiment")
+BOUNDS = {"sentiment": (0.0, 100.0), "debt": (0.0, 1e6), "cash": (-1e6, 1e6),
+          "hype": (-3.0, 3.0), "headcount": (10.0, 1e7), "market": (1e-3, 1e6),
+          "share": (1e-6, 0.95), "vendor_credit": (0.0, 1e6), "dc_mw": (0.0, 1e6)}
 
 
 @dataclass(frozen=True)
@@ -75,57 +78,86 @@ def env_for(s: State, econ: Economy, names: dict[str, Name],
     return get
 
 
-def apply(
-    ce: CompiledEffect,
-    mask: np.ndarray,
-    s: State,
-    econ: Economy,
-    names: dict[str, Name],
-    ledger: Ledger,
-    label: str,
-    schedule: Schedule,
-    rival_index: dict[str, int],
-) -> None:
-    """Apply one effect in the worlds where ``mask`` holds (in place on ``s``'s fields)."""
+def subset(env: Callable[[str], object], idx: np.ndarray) -> Callable[[str], object]:
+    """The same names, read only in the worlds at positions ``idx``."""
+
+    def get(name: str) -> object:
+        value = env(name)
+        return value[idx] if isinstance(value, np.ndarray) else value
+
+    return get
+
+
+class Work:
+    """What applying one quarter's events needs: the state being changed, its ledger, and
+    copies made on first write so the state the director was given stays untouched."""
+
+    def __init__(self, s: State, econ: Economy, names: dict[str, Name], ledger: Ledger,
+                 rival_index: dict[str, int], event_index: dict[str, int], quarter: int):
+        self.s, self.econ, self.names, self.ledger = s, econ, names, ledger
+        self.rival_index, self.event_index, self.quarter = rival_index, event_index, quarter
+        self.owned: set[str] = set()
+        self.due = s.extra["events.due"].copy()
+        self.deltas: dict[tuple[str, str], np.ndarray] = {}
+
+    def own(self, field: str) -> np.ndarray:
+        """The state's array for ``field``, copied the first time it is written this quarter."""
+        if field not in self.owned:
+            setattr(self.s, field, getattr(self.s, field).copy())
+            self.owned.add(field)
+        return getattr(self.s, field)
+
+    def env(self, idx: np.ndarray) -> Callable[[str], object]:
+        return subset(env_for(self.s, self.econ, self.names), idx)
+
+    def record(self, metric: str, label: str, idx: np.ndarray, delta: np.ndarray) -> None:
+        full = np.zeros(self.s.n_worlds)
+        full[idx] = delta
+        self.ledger.add(metric, label, full)
+
+    def schedule(self, event_id: str, idx: np.ndarray, delay: int) -> None:
+        j = self.event_index[event_id]
+        q = self.quarter
+        current = self.due[idx, j]
+        self.due[idx, j] = np.where(current > q, np.minimum(current, q + delay), q + delay)
+
+
+def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str) -> None:
+    """Apply one effect in the worlds at positions ``idx``."""
     e = ce.effect
-    W = s.n_worlds
-    x = evaluate(ce.value, env_for(s, econ, names), W) if ce.value is not None else None
+    s = work.s
+    n = len(idx)
+    x = evaluate(ce.value, work.env(idx), n) if ce.value is not None else None
     if isinstance(e, AddEffect | MultiplyEffect | SetEffect):
         assert x is not None
-        _number(e, x, mask, s, econ, ledger, label)
+        _number(e, x, idx, work, label)
     elif isinstance(e, GpuPriceShockEffect):
-        s.price_shock = s.price_shock + np.where(mask, np.clip(x, -3.0, 3.0), 0.0)
-    elif isinstance(e, RivalBoostEffect | RivalDelayEffect | RivalPriceEffect):
-        r = rival_index[e.rival]
-        if isinstance(e, RivalBoostEffect):
-            s.rival_log_flop = _column(s.rival_log_flop, r, mask,
-                                       lambda v: v + np.log10(np.clip(x, 1e-3, 1e3)))
-        elif isinstance(e, RivalDelayEffect):
-            s.rival_next = _column(s.rival_next, r, mask, lambda v: v + e.quarters)
-        else:
-            s.rival_price = _column(s.rival_price, r, mask,
-                                    lambda v: np.maximum(v * np.clip(x, 0.05, 20.0), 0.2))
+        work.own("price_shock")[idx] += np.clip(x, -3.0, 3.0)
+    elif isinstance(e, RivalBoostEffect):
+        work.own("rival_log_flop")[idx, work.rival_index[e.rival]] += np.log10(
+            np.clip(x, 1e-3, 1e3))
+    elif isinstance(e, RivalDelayEffect):
+        work.own("rival_next")[idx, work.rival_index[e.rival]] += e.quarters
+    elif isinstance(e, RivalPriceEffect):
+        prices = work.own("rival_price")
+        r = work.rival_index[e.rival]
+        prices[idx, r] = np.maximum(prices[idx, r] * np.clip(x, 0.05, 20.0), 0.2)
     elif isinstance(e, ModifierEffect):
         i = MODIFIABLE.index(e.parameter)
-        s.mod_factor = _column(s.mod_factor, i, mask, lambda v: v * np.clip(x, 0.0, 100.0))
-        s.mod_left = _column(s.mod_left, i, mask, lambda v: np.maximum(v, float(e.quarters)))
+        work.own("mod_factor")[idx, i] *= np.clip(x, 0.0, 100.0)
+        left = work.own("mod_left")
+        left[idx, i] = np.maximum(left[idx, i], float(e.quarters))
     elif isinstance(e, ScheduleEffect):
-        schedule(e.event, mask, e.delay)
+        work.schedule(e.event, idx, e.delay)
     elif isinstance(e, OfferEffect):
-        schedule(e.event, mask, 1)
+        work.schedule(e.event, idx, 1)
     elif isinstance(e, FlagEffect):
         key = f"flag.{e.flag}"
-        old = s.extra.get(key, np.zeros(W, dtype=bool))
-        s.extra[key] = np.where(mask, e.value, old)
+        if key not in s.extra:
+            s.extra[key] = np.zeros(s.n_worlds, dtype=bool)
+        s.extra[key][idx] = e.value
     else:  # pragma: no cover - the union is closed; a new member must be handled above
         raise TypeError(f"unhandled effect {type(e).__name__}")
-
-
-def _column(arr: np.ndarray, col: int, mask: np.ndarray,
-            f: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    out = arr.copy()
-    out[:, col] = np.where(mask, f(arr[:, col]), arr[:, col])
-    return out
 
 
 def _op(e: AddEffect | MultiplyEffect | SetEffect, old: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -136,41 +168,35 @@ def _op(e: AddEffect | MultiplyEffect | SetEffect, old: np.ndarray, x: np.ndarra
     return np.broadcast_to(x, old.shape).astype(float)
 
 
-def _number(e: AddEffect | MultiplyEffect | SetEffect, x: np.ndarray, mask: np.ndarray, s: State,
-            econ: Economy, ledger: Ledger, label: str) -> None:
-    t = e.target
-    if t in ("cash", "debt", "sentiment"):
-        old = getattr(s, t)
-        new = _op(e, old, x)
-        new = np.clip(new, 0.0, 100.0) if t == "sentiment" else new
-        new = np.maximum(new, 0.0) if t == "debt" else new
-        delta = np.where(mask, new - old, 0.0)
-        setattr(s, t, old + delta)
-        ledger.add(t, label, delta)
-        return
-    simple = {"hype": (-3.0, 3.0), "headcount": (10.0, 1e7), "market": (1e-3, 1e6),
-              "share": (1e-6, 0.95), "vendor_credit": (0.0, 1e6), "dc_mw": (0.0, 1e6)}
-    if t in simple:
-        lo, hi = simple[t]
-        old = getattr(s, t)
-        setattr(s, t, np.where(mask, np.clip(_op(e, old, x), lo, hi), old))
+def _number(e: AddEffect | MultiplyEffect | SetEffect, x: np.ndarray, idx: np.ndarray,
+            work: Work, label: str) -> None:
+    s, t = work.s, e.target
+    if t in BOUNDS:
+        arr = work.own(t)
+        lo, hi = BOUNDS[t]
+        old = arr[idx]
+        new = np.clip(_op(e, old, x), lo, hi)
+        arr[idx] = new
+        if t in LEDGER_TARGETS:
+            work.record(t, label, idx, new - old)
     elif t == "run_progress":
-        active = s.run_target > 0
-        progress = np.where(active, s.run_done / np.maximum(s.run_target, 1.0), 0.0)
+        target = s.run_target[idx]
+        active = target > 0
+        progress = np.where(active, s.run_done[idx] / np.maximum(target, 1.0), 0.0)
         new = np.clip(_op(e, progress, x), 0.0, 1.0)
-        s.run_done = np.where(mask & active, new * s.run_target, s.run_done)
+        done = work.own("run_done")
+        done[idx] = np.where(active, new * target, done[idx])
     elif t == "algo_efficiency":
-        old = 10.0**s.algo_log_eff
-        new = np.maximum(_op(e, old, x), 1e-6)
-        s.algo_log_eff = np.where(mask, np.log10(new), s.algo_log_eff)
+        eff = work.own("algo_log_eff")
+        eff[idx] = np.log10(np.maximum(_op(e, 10.0 ** eff[idx], x), 1e-6))
     elif t == "gpu_pipeline":
-        keep = np.where(mask, np.clip(x, 0.0, 1.0), 1.0)
-        moved = s.pipeline * (1.0 - keep)[:, None, None]
+        keep = np.clip(x, 0.0, 1.0)
+        part = s.pipeline[idx]  # the pipeline is the director's own copy (State.evolve)
+        moved = part * (1.0 - keep)[:, None, None]
         # Rolling the ring by two slots makes each delayed GPU land two quarters later; the ring
         # has room for the longest lead plus this delay (engine.state.MAX_LEAD).
-        s.pipeline = s.pipeline - moved + np.roll(moved, DELAY_QUARTERS, axis=1)
+        s.pipeline[idx] = part - moved + np.roll(moved, DELAY_QUARTERS, axis=1)
     elif t == "leased_h100e":
-        f = np.where(mask, np.clip(x, 0.0, 10.0), 1.0)
-        s.lease_qty = s.lease_qty * f[:, None]
+        s.lease_qty[idx] *= np.clip(x, 0.0, 10.0)[:, None]
     else:  # pragma: no cover
         raise TypeError(f"unhandled target {t}")

@@ -82,6 +82,30 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quarters", type=_int_in(1, 40, "--quarters"), default=20)
     bench.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=7)
     bench.add_argument("--format", choices=("table", "json"), default="table")
+    packs = sub.add_parser(
+        "packs", help="validate, list, create and measure content packs",
+        description="Content packs: TOML events, rivals, scenarios, glossary and economy.")
+    psub = packs.add_subparsers(dest="packs_command", metavar="ACTION", required=True,
+                                parser_class=_Parser)
+    pv = psub.add_parser("validate", help="check packs like a compiler: every problem, with "
+                                          "file:line:col")
+    pv.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                    help="extra packs (or folders of packs) besides the shipped content")
+    pl = psub.add_parser("list", help="installed packs in load order, and conflicts")
+    pl.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    pn = psub.add_parser("new", help="create a pack whose sample event validates and fires")
+    pn.add_argument("name", help="the pack's id (letters, digits, _)")
+    pn.add_argument("--dir", default=".", help="where to create it (default: here)")
+    ps = psub.add_parser("schema", help="JSON Schema of pack files (for editors)")
+    ps.add_argument("--kind", default="events",
+                    choices=("pack", "events", "glossary", "scenario", "economy", "rivals",
+                             "all"))
+    ps.add_argument("--out", default=None, help="a file, or a folder for --kind all")
+    pst = psub.add_parser("stats", help="how often each event fires in simulated worlds")
+    pst.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    pst.add_argument("--worlds", type=_int_in(1, MAX_WORLDS, "--worlds"), default=2000)
+    pst.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=7)
+    pst.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
 
@@ -102,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from game.commands.bench import run_bench
 
             return run_bench(args)
+        if args.command == "packs":
+            from game.commands.packs import run_packs
+
+            return run_packs(args)
     except ContentError as exc:
         print(str(exc), file=sys.stderr)
         return 1

@@ -1,0 +1,206 @@
+"""``frontier-lab packs``: validate, list, scaffold, describe and measure content packs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from game.cli import UserError, emit_json
+from game.packs import check, load_content
+from game.packs.errors import ContentError
+
+
+def run_packs(args: argparse.Namespace) -> int:
+    return {"validate": validate, "list": list_packs, "new": new, "schema": schema,
+            "stats": stats}[args.packs_command](args)
+
+
+def validate(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    problems = check(args.paths)
+    elapsed = time.perf_counter() - start
+    if problems:
+        for p in problems:
+            print(p)
+        files = len({str(p.path) for p in problems})
+        print(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
+              f"file{'s' * (files != 1)}", file=sys.stderr)
+        return 1
+    content = load_content(args.paths)
+    print(f"ok: {len(content.packs)} pack{'s' * (len(content.packs) != 1)} "
+          f"({', '.join(p.id for p in content.packs)}), {len(content.events)} events, "
+          f"{len(content.glossary)} concepts, {len(content.scenarios)} scenarios, "
+          f"{len(content.rivals)} rivals — checked in {elapsed * 1000:.0f} ms")
+    return 0
+
+
+def list_packs(args: argparse.Namespace) -> int:
+    content = load_content(args.paths)
+    per_pack: dict[str, int] = {}
+    for ev in content.events:
+        pack = ev.id.split(".")[0]
+        per_pack[pack] = per_pack.get(pack, 0) + 1
+    print(f"{'#':>2}  {'pack':<16}{'version':<10}{'events':>7}  name — folder")
+    for i, p in enumerate(content.packs, start=1):
+        print(f"{i:>2}  {p.id:<16}{p.manifest.version:<10}{per_pack.get(p.id, 0):>7}  "
+              f"{p.manifest.name} — {p.path}")
+    print("\nLoad order: dependencies and load_after first, ties by pack id.")
+    if content.conflicts:
+        print("Conflicts:")
+        for c in content.conflicts:
+            print(f"  {c}")
+    else:
+        print("No conflicts.")
+    return 0
+
+
+SAMPLE_EVENT = '''#:schema {schema}
+# A first event. Validate with `frontier-lab packs validate {folder}`, and see how often it fires
+# with `frontier-lab packs stats {folder}`.
+
+[[event]]
+id = "{id}.first_customer"
+title = "A hospital network wants your model"
+text = """A hospital network offers a year-long contract if you can guarantee capacity. You have
+{{cash}} in the bank and serve {{share}} of the market."""
+category = "demand"
+concept = "{id}_capacity_promise"
+trigger = "quarter >= 1"
+mtth_quarters = 6
+once = true
+
+[[event.choices]]
+label = "Sign, and reserve capacity for them"
+effects = [
+  {{ type = "add", target = "cash", value = "0.4" }},
+  {{ type = "multiply", target = "share", factor = "1.02" }},
+]
+note = "Guaranteed capacity is revenue you can count on, and compute you cannot sell elsewhere."
+ai_weight = "1 + (unserved < 0.05) * 2"
+
+[[event.choices]]
+label = "Decline: capacity is too tight"
+effects = [{{ type = "add", target = "sentiment", value = "-1" }}]
+note = "Turning revenue away keeps your service reliable, but investors notice."
+ai_weight = "1 + (unserved > 0.1) * 2"
+'''
+
+SAMPLE_GLOSSARY = '''#:schema {schema}
+[[concept]]
+id = "{id}_capacity_promise"
+term = "Capacity promise"
+definition = "A contract in which the lab guarantees compute for one customer."
+why_it_matters = "Guaranteed revenue pleases investors, but it ties up GPUs you might need."
+'''
+
+SAMPLE_MANIFEST = '''#:schema {schema}
+id = "{id}"
+name = "{name}"
+version = "0.1.0"
+game_version = ">=0.1,<1.0"
+depends = ["base>=0.1"]
+load_after = []
+conflicts = []
+description = "A new Frontier Lab pack."
+authors = []
+'''
+
+
+def new(args: argparse.Namespace) -> int:
+    name: str = args.name
+    pack_id = name.lower().replace("-", "_").replace(" ", "_")
+    if not pack_id.isidentifier() or not pack_id[0].isalpha() or not pack_id.isascii():
+        raise UserError(f"'{name}' cannot be a pack id: use letters, digits and _ , starting "
+                        "with a letter")
+    folder = Path(args.dir) / pack_id
+    if folder.exists():
+        raise UserError(f"{folder} already exists; choose another name or --dir")
+    schemas = Path(__file__).resolve().parents[2] / "schemas"
+    (folder / "events").mkdir(parents=True)
+    fill = {"id": pack_id, "name": name, "folder": folder}
+    (folder / "pack.toml").write_text(SAMPLE_MANIFEST.format(
+        schema=(schemas / "pack.schema.json").as_uri(), **fill))
+    (folder / "events" / "first.toml").write_text(SAMPLE_EVENT.format(
+        schema=(schemas / "events.schema.json").as_uri(), **fill))
+    (folder / "glossary.toml").write_text(SAMPLE_GLOSSARY.format(
+        schema=(schemas / "glossary.schema.json").as_uri(), **fill))
+    print(f"created {folder}: pack.toml, events/first.toml, glossary.toml")
+    print(f"next: frontier-lab packs validate {folder}")
+    return 0
+
+
+def schema(args: argparse.Namespace) -> int:
+    from game.packs.schema_export import KINDS, schema_for
+
+    kinds = list(KINDS) if args.kind == "all" else [args.kind]
+    if args.out is None:
+        if len(kinds) > 1:
+            raise UserError("--kind all needs --out DIR")
+        print(json.dumps(schema_for(kinds[0]), indent=2))
+        return 0
+    out = Path(args.out)
+    if len(kinds) > 1 or out.is_dir():
+        out.mkdir(parents=True, exist_ok=True)
+        for kind in kinds:
+            (out / f"{kind}.schema.json").write_text(json.dumps(schema_for(kind), indent=2) + "\n")
+        print(f"wrote {', '.join(f'{k}.schema.json' for k in kinds)} to {out}")
+    else:
+        out.write_text(json.dumps(schema_for(kinds[0]), indent=2) + "\n")
+        print(f"wrote {out}")
+    return 0
+
+
+def stats(args: argparse.Namespace) -> int:
+    from game.bots import STRATEGIES, play
+
+    content = load_content(args.paths)
+    W = args.worlds
+    events = content.events
+    E = len(events)
+    fired_any = np.zeros(E)
+    mean_fires = np.zeros(E)
+    every_quarter = np.zeros(E, dtype=bool)
+    rows: list[dict[str, Any]] = []
+    show = sys.stderr.isatty()
+    for scenario_id, scen in sorted(content.scenarios.items()):
+        params = content.params(scenario_id)
+        if show:
+            print(f"  simulating {scenario_id}: {W:,} worlds…", file=sys.stderr, flush=True)
+        director = content.director(scen.pacing)
+        run = play(params, STRATEGIES["balanced"], args.seed, W, events=director)
+        counts = run.state.extra.get("events.count", np.zeros((W, E), dtype=np.int16))
+        quarters = np.maximum(np.where(run.state.quarter_ended >= 0,
+                                       run.state.quarter_ended + 1, run.quarters_played), 1)
+        share = (counts > 0).mean(axis=0)
+        fired_any = np.maximum(fired_any, share)
+        mean_fires += counts.mean(axis=0) / len(content.scenarios)
+        every_quarter |= (counts >= quarters[:, None]).all(axis=0)
+        rows.append({"scenario": scenario_id, "worlds": W,
+                     "events": {ev.id: round(float(share[i]), 4) for i, ev in enumerate(events)}})
+    never = [ev.id for i, ev in enumerate(events) if fired_any[i] == 0]
+    always = [ev.id for i, ev in enumerate(events) if every_quarter[i]]
+    nearly = [ev.id for i, ev in enumerate(events) if fired_any[i] >= 0.95]
+    if args.format == "json":
+        emit_json({"worlds": W, "scenarios": rows, "never_fire": never,
+                   "fire_every_quarter": always, "fire_in_nearly_every_world": nearly})
+        return 1 if never or always else 0
+    print(f"{'event':<44}{'worlds where it fires':>22}{'per world':>11}")
+    order = np.argsort(-fired_any)
+    for i in order:
+        flag = "  never fires" if fired_any[i] == 0 else (
+            "  in nearly every world" if fired_any[i] >= 0.95 else "")
+        print(f"{events[i].id:<44}{fired_any[i]:>21.1%}{mean_fires[i]:>11.2f}{flag}")
+    print(f"\n{E} events over {len(content.scenarios)} scenarios × {W:,} worlds (share: the "
+          "scenario where it fires most). ", end="")
+    print(f"Never fire: {len(never)}. Fire in nearly every world: {len(nearly)}. "
+          f"Fire every quarter of every world: {len(always)}.")
+    return 1 if never or always else 0
+
+
+__all__ = ["ContentError", "run_packs"]

@@ -137,8 +137,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.events:
         director = content.director(content.scenarios[scenario].pacing, chooser=policy)
         if W == 1 and args.format == "table":
-            def on_fire(i: int, mask: np.ndarray, choice: np.ndarray) -> None:
-                if mask[0]:
+            def on_fire(i: int, worlds: np.ndarray, choice: np.ndarray) -> None:
+                if len(worlds):  # one world: position 0
                     ev = director.events[i]
                     took = (f" → {ev.choices[int(choice[0])].choice.label}"
                             if choice[0] >= 0 else "")

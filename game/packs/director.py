@@ -138,20 +138,35 @@ class Director:
         s = state.evolve()
         self._memory(s)
         fired = self.roll(s, econ, rng, quarter)
-        if fired.any():
-            self.apply(s, econ, quarter, fired, self.choose(s, econ, rng, quarter, fired), ledger)
+        if fired:
+            self.apply(s, econ, quarter, self.choose(s, econ, rng, quarter, fired), ledger)
         return s
 
-    def roll(self, s: State, econ: Economy, rng: Rng, q: int) -> np.ndarray:
-        """(W, E) bool: the events that happen in each world this quarter."""
-        W, E = s.n_worlds, len(self.events)
+    DENSE_MAX_WORLDS = 64
+
+    def roll(self, s: State, econ: Economy, rng: Rng, q: int) -> dict[int, np.ndarray]:
+        """The events that happen this quarter: event index -> positions of the worlds.
+
+        Small batches (the live game) evaluate all events at once over a worlds × events
+        matrix; large ones go event by event so each world-vector stays in cache. Both apply the
+        same rules to the same draws, and a test checks they pick the same events.
+        """
         self._memory(s)
+        roll = self._roll_dense if s.n_worlds <= self.DENSE_MAX_WORLDS else self._roll_sparse
+        hits, scheduled = roll(s, econ, rng, q)
+        fired = self._pace(hits)
+        for i, idx in scheduled.items():
+            fired[i] = np.union1d(fired[i], idx) if i in fired else idx
+        return fired
+
+    def _roll_dense(self, s: State, econ: Economy, rng: Rng, q: int) -> tuple[
+            list[tuple[int, np.ndarray, np.ndarray]], dict[int, np.ndarray]]:
+        W, E = s.n_worlds, len(self.events)
         running = s.outcome == RUNNING
         last, due = s.extra["events.last"], s.extra["events.due"]
         block = rng.uniform_block(q, self._channels)
         u, u_pool, u_pick = block[:, :E], block[:, E], block[:, E + 1]
         env = fx.env_for(s, econ, self.names, cache=True)
-        # Everything but the triggers, for all events at once.
         is_due = (due == q) & running[:, None]
         rollable = (~self._scripted & (q >= self._earliest) & (q <= self._latest))[None, :]
         spaced = ((q - s.extra["events.last_major"]) >= self.preset.major_spacing)[:, None]
@@ -164,7 +179,7 @@ class Director:
             values = [holds(self.events[i].trigger, env) for i in candidates]
             trigger[:, candidates] = (np.array(values, dtype=bool)[None, :] if W == 1
                                       else np.stack(np.broadcast_arrays(*values), axis=1))
-        scheduled = is_due & trigger
+        scheduled_m = is_due & trigger
         ok = ok_all & trigger
         factor = np.ones((W, E))
         for i in candidates:
@@ -176,55 +191,112 @@ class Director:
                 factor[:, i] = f
         p = ok * np.minimum(self._mtth[None, :] * factor * self.preset.frequency, 1.0)
         pool_w = ok * (self._pool[None, :] * factor)
-        rolled = u < p
-        # The pool: one weighted event with probability pool_rate, chosen by weight.
+        w_idx, e_idx = np.nonzero(u < p)
+        hits = [(int(i), w_idx[e_idx == i], u[w_idx[e_idx == i], i] / p[w_idx[e_idx == i], i])
+                for i in np.unique(e_idx)]
         total = pool_w.sum(axis=1)
-        draw_pool = (u_pool < self.preset.pool_rate) & (total > 0)
-        if draw_pool.any():
-            cum = np.cumsum(pool_w, axis=1)
-            target = u_pick * total
-            pick = np.minimum((cum <= target[:, None]).sum(axis=1), E - 1)
-            picked = np.zeros((W, E), dtype=bool)
-            picked[np.arange(W), pick] = True
-            rolled |= picked & draw_pool[:, None]
-        rolled = self._pace(rolled, u, p)
-        return rolled | scheduled
+        chosen = np.flatnonzero((u_pool < self.preset.pool_rate) & (total > 0))
+        if len(chosen):
+            target = u_pick[chosen] * total[chosen]
+            pick = np.minimum((np.cumsum(pool_w[chosen], axis=1) <= target[:, None]).sum(axis=1),
+                              E - 1)
+            for i in np.unique(pick):
+                idx = chosen[pick == i]
+                hits.append((int(i), idx, np.full(len(idx), 0.5)))
+        scheduled = {int(i): np.flatnonzero(scheduled_m[:, i])
+                     for i in np.flatnonzero(scheduled_m.any(axis=0))}
+        return hits, scheduled
 
-    def _pace(self, rolled: np.ndarray, u: np.ndarray, p: np.ndarray) -> np.ndarray:
-        """At most max_per_quarter rolled events per world, at most one major."""
-        k = self.preset.max_per_quarter
-        busy = np.flatnonzero((rolled.sum(axis=1) > k)
-                              | ((rolled & self._major[None, :]).sum(axis=1) > 1))
-        if not len(busy):
-            return rolled
-        sub, su, sp = rolled[busy], u[busy], p[busy]
-        # Rank by how unlikely the roll was (u / p small: it would have happened anyway).
-        score = np.where(sub, su / np.maximum(sp, 1e-12), np.inf)
-        score = np.where(sub & (sp == 0), 0.5, score)  # pool picks rank in the middle
-        rolled = rolled.copy()
-        if k == 1:  # the common case: the single best roll of each busy world
-            best = np.argmin(score, axis=1)
-            sub = np.zeros_like(sub)
-            sub[np.arange(len(busy)), best] = True
-            rolled[busy] = sub
-            return rolled
-        major_score = np.where(self._major[None, :], score, np.inf)
-        sub &= ~self._major[None, :] | (major_score <= major_score.min(axis=1, keepdims=True))
-        if sub.shape[1] > k:
-            score = np.where(sub, score, np.inf)
-            sub &= score <= np.partition(score, k - 1, axis=1)[:, k - 1:k]
-        rolled[busy] = sub
-        return rolled
+    def _roll_sparse(self, s: State, econ: Economy, rng: Rng, q: int) -> tuple[
+            list[tuple[int, np.ndarray, np.ndarray]], dict[int, np.ndarray]]:
+        running = s.outcome == RUNNING
+        # Event-major copies: each event's row of worlds is then contiguous in memory.
+        last, due, count = (np.ascontiguousarray(s.extra[k].T)
+                            for k in ("events.last", "events.due", "events.count"))
+        window = ~self._scripted & (q >= self._earliest) & (q <= self._latest)
+        candidates = np.flatnonzero(window | (due == q).any(axis=1))
+        spaced = (q - s.extra["events.last_major"]) >= self.preset.major_spacing
+        env = fx.env_for(s, econ, self.names, cache=True)
+        scheduled: dict[int, np.ndarray] = {}
+        hits: list[tuple[int, np.ndarray, np.ndarray]] = []  # (event, worlds, score)
+        pool: list[tuple[int, np.ndarray]] = []
+        for i in candidates:
+            ce = self.events[i]
+            ev = ce.event
+            now = holds(ce.trigger, env)
+            due_now = np.flatnonzero((due[i] == q) & running & now)
+            if len(due_now):
+                scheduled[int(i)] = due_now
+            if not window[i]:
+                continue
+            ok = running & ((q - last[i]) >= ev.cooldown) & now
+            if ev.once:
+                ok &= count[i] == 0
+            if ev.major:
+                ok &= spaced
+            if not ok.any():
+                continue
+            factor: np.ndarray | float = 1.0
+            for m, cond in ce.modifiers:
+                factor = factor * np.where(holds(cond, env), m, 1.0)
+            if ev.mtth_quarters:
+                p = np.minimum(self._mtth[i] * factor * self.preset.frequency, 1.0)
+                u = rng.uniform(q, f"events.{ev.id}")
+                idx = np.flatnonzero(ok & (u < p))
+                if len(idx):
+                    score = u[idx] / (p[idx] if np.ndim(p) else p)
+                    hits.append((int(i), idx, score))
+            else:
+                pool.append((int(i), np.where(ok, self._pool[i] * factor, 0.0)))
+        if pool:
+            weights = np.stack([w for _, w in pool], axis=1)
+            total = weights.sum(axis=1)
+            chosen = np.flatnonzero((rng.uniform(q, "events.pool") < self.preset.pool_rate)
+                                    & (total > 0))
+            if len(chosen):
+                target = rng.uniform(q, "events.pool_pick")[chosen] * total[chosen]
+                pick = np.minimum((np.cumsum(weights[chosen], axis=1) <= target[:, None])
+                                  .sum(axis=1), len(pool) - 1)
+                for k, (i, _) in enumerate(pool):
+                    idx = chosen[pick == k]
+                    if len(idx):  # pool picks rank in the middle of rolls
+                        hits.append((i, idx, np.full(len(idx), 0.5)))
+        return hits, scheduled
+
+    def _pace(self, hits: list[tuple[int, np.ndarray, np.ndarray]]) -> dict[int, np.ndarray]:
+        """At most max_per_quarter rolled events per world, at most one major: the rolls least
+        likely to have happened anyway (smallest u / p) go first."""
+        if not hits:
+            return {}
+        worlds = np.concatenate([idx for _, idx, _ in hits])
+        events = np.concatenate([np.full(len(idx), i) for i, idx, _ in hits])
+        scores = np.concatenate([sc for _, _, sc in hits])
+        order = np.lexsort((scores, worlds))
+        worlds, events = worlds[order], events[order]
+        keep = np.ones(len(worlds), dtype=bool)
+        major = self._major[events]
+        if major.any():  # only the first major of each world
+            m = np.flatnonzero(major)
+            first = np.ones(len(m), dtype=bool)
+            first[1:] = worlds[m][1:] != worlds[m][:-1]
+            keep[m[~first]] = False
+        worlds, events = worlds[keep], events[keep]
+        starts = np.flatnonzero(np.r_[True, worlds[1:] != worlds[:-1]])
+        rank = np.arange(len(worlds)) - np.repeat(starts, np.diff(np.r_[starts, len(worlds)]))
+        keep = rank < self.preset.max_per_quarter
+        worlds, events = worlds[keep], events[keep]
+        fired: dict[int, np.ndarray] = {}
+        for i in np.unique(events):
+            fired[int(i)] = np.sort(worlds[events == i])
+        return fired
 
     def choose(self, s: State, econ: Economy, rng: Rng, q: int,
-               fired: np.ndarray) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+               fired: dict[int, np.ndarray]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """For each event that happened: (world positions, choice taken there; −1: none)."""
         full = fx.env_for(s, econ, self.names, cache=True)
         out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        by_event = np.ascontiguousarray(fired.T)
-        for i in np.flatnonzero(by_event.any(axis=1)):
+        for i, idx in fired.items():
             ce = self.events[i]
-            idx = np.flatnonzero(by_event[i])
             n = len(idx)
             if not ce.choices:
                 out[i] = (idx, np.full(n, -1))
@@ -249,7 +321,7 @@ class Director:
             out[i] = (idx, np.asarray(picked))
         return out
 
-    def apply(self, s: State, econ: Economy, q: int, fired: np.ndarray,
+    def apply(self, s: State, econ: Economy, q: int,
               picks: dict[int, tuple[np.ndarray, np.ndarray]], ledger: Ledger) -> None:
         """Apply what happened: effects, choices, follow-ups and the bookkeeping."""
         work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q)
@@ -270,10 +342,14 @@ class Director:
                     work.schedule(event_id, took, delay)
             if self.on_fire is not None:
                 self.on_fire(i, idx, picked)
-        due = work.due
-        s.extra["events.due"] = np.where(fired & (due == q), -1, due).astype(np.int16)
-        s.extra["events.last"] = np.where(fired, q, s.extra["events.last"]).astype(np.int16)
-        s.extra["events.count"] = (s.extra["events.count"] + fired).astype(np.int16)
-        major = (fired & self._major[None, :]).any(axis=1)
-        s.extra["events.last_major"] = np.where(major, q, s.extra["events.last_major"]).astype(
-            np.int16)
+        work.flush()
+        # The bookkeeping arrays are this state's own copies (State.evolve copies extra).
+        last, count, last_major = (s.extra["events.last"], s.extra["events.count"],
+                                   s.extra["events.last_major"])
+        for i, (idx, _) in picks.items():
+            work.due[idx, i] = np.where(work.due[idx, i] == q, -1, work.due[idx, i])
+            last[idx, i] = q
+            count[idx, i] += 1
+            if self._major[i]:
+                last_major[idx] = q
+        s.extra["events.due"] = work.due

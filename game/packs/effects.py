@@ -111,9 +111,16 @@ class Work:
         return subset(env_for(self.s, self.econ, self.names), idx)
 
     def record(self, metric: str, label: str, idx: np.ndarray, delta: np.ndarray) -> None:
-        full = np.zeros(self.s.n_worlds)
-        full[idx] = delta
-        self.ledger.add(metric, label, full)
+        full = self.deltas.get((metric, label))
+        if full is None:
+            full = self.deltas[(metric, label)] = np.zeros(self.s.n_worlds)
+        full[idx] += delta
+
+    def flush(self) -> None:
+        """Put the recorded changes into the ledger, one line per metric and event."""
+        for (metric, label), full in self.deltas.items():
+            self.ledger.add(metric, label, full)
+        self.deltas.clear()
 
     def schedule(self, event_id: str, idx: np.ndarray, delay: int) -> None:
         j = self.event_index[event_id]

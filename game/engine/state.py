@@ -241,6 +241,14 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
     )
     multiple = float(np.clip(np.exp(sum(comps.values()))[0], vp.multiple_floor, vp.multiple_cap))
 
+    # What the fleet delivers at the start: owned GPUs that have power, plus leases.
+    h100e = np.array([g.h100e for g in params.gpus])
+    watts = np.array([g.watts for g in params.gpus])
+    need_mw = float((owned[0] * watts).sum()) * fl.pue / 1e6
+    start_util = min(1.0, s.dc_mw / need_mw) if need_mw > 0 else 1.0
+    start_capacity = float((owned[0] * h100e).sum()) * start_util + (
+        s.leased_h100e if s.lease_quarters_left > 0 else 0.0)
+
     rivals = params.rivals
     r_flop = np.array([r.training_flop_2026 for r in rivals])
     r_eff = np.array([r.algo_efficiency_2026 for r in rivals])
@@ -274,8 +282,8 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
         dc_capex_due=np.zeros((W, DC_SLOTS)),
         dc_book=full(s.dc_book_value),
         dc_dep_rate=full(s.dc_book_value / (fl.dc_life_years * 4)),
-        utilisation=full(1.0),
-        capacity=full(0.0),
+        utilisation=full(start_util),
+        capacity=full(start_capacity),
         rental_x=full(rental_x0),
         price_shock=full(0.0),
         hype=full(0.0),

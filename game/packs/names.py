@@ -7,6 +7,7 @@ them from this table, and a test keeps the two in step.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -124,3 +125,38 @@ def all_names(rival_ids: list[str], flags: set[str]) -> dict[str, Name]:
         names[full] = Name(full, "int", f"1 while flag '{flag}' is set, else 0.",
                            flag_reader(flag))
     return names
+
+
+def format_value(unit: str, value: float) -> str:
+    """A number as a player reads it: '$37.2B', '41%', '2.4×', '1,536'."""
+    if unit == "$B":
+        sign = "−" if value < 0 else ""
+        v = abs(value)
+        return f"{sign}${v / 1000:,.2f}T" if v >= 1000 else f"{sign}${v:,.1f}B"
+    if unit == "$":
+        return f"${value:,.2f}"
+    if unit == "%":
+        return f"{value:.0%}"
+    if unit == "x":
+        return f"{value:.2f}×"
+    if unit == "int":
+        return f"{value:,.0f}"
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}:]+)(?::([^{}]*))?\}")
+
+
+def render_text(text: str, state: State, econ: Economy, names: dict[str, Name],
+                world: int = 0) -> str:
+    """Event text with each {name} replaced by its value in one world, formatted by unit."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1).strip()
+        if name not in names:
+            return match.group(0)
+        raw = names[name].read(state, econ)
+        v = float(raw[world]) if isinstance(raw, np.ndarray) else float(raw)
+        return format_value(names[name].unit, v)
+
+    return _PLACEHOLDER.sub(value, text)

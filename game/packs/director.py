@@ -120,6 +120,17 @@ class Director:
                                  for ce in self.events])
         self._channels = (*(f"events.{ce.id}" for ce in self.events), "events.pool",
                           "events.pool_pick")
+        # Events whose choices are all unconditional with constant weights: their cumulative
+        # odds, so choosing is one draw (the same pick the weighted draw below would make).
+        self._fixed_odds: list[np.ndarray | None] = []
+        for ce in self.events:
+            consts = [c.ai_weight.constant for c in ce.choices]
+            if (ce.choices and all(c.condition is None for c in ce.choices)
+                    and all(w is not None for w in consts) and sum(max(w, 0.0) for w in consts)):
+                w = np.maximum(np.array(consts, dtype=float), 0.0)
+                self._fixed_odds.append(np.cumsum(w) / w.sum())
+            else:
+                self._fixed_odds.append(None)
 
     # --- bookkeeping kept in State.extra -------------------------------------------------------
 
@@ -302,10 +313,17 @@ class Director:
                 out[i] = (idx, np.full(n, -1))
                 continue
             env = fx.subset(full, idx)
+            own = getattr(self.chooser, "choose", None)
+            fixed = self._fixed_odds[i]
+            if fixed is not None and own is None:
+                # Every choice always open, with constant weights: one draw per world.
+                u = rng.subset(idx).uniform(q, f"events.{ce.id}.choice")
+                out[i] = (idx, np.minimum(np.searchsorted(fixed, u, side="right"),
+                                          len(ce.choices) - 1))
+                continue
             available = np.stack([
                 np.broadcast_to(holds(c.condition, env), (n,)) if c.condition
                 else np.ones(n, dtype=bool) for c in ce.choices], axis=1)
-            own = getattr(self.chooser, "choose", None)
             picked = own(ce.event, available, s, econ, idx) if own is not None else None
             if picked is None:
                 weights = np.stack([np.maximum(evaluate(c.ai_weight, env, n), 0.0)

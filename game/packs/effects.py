@@ -134,7 +134,12 @@ def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str) -> None:
     e = ce.effect
     s = work.s
     n = len(idx)
-    x = evaluate(ce.value, work.env(idx), n) if ce.value is not None else None
+    if ce.value is None:
+        x = None
+    elif ce.value.constant is not None:
+        x = np.full(n, ce.value.constant)
+    else:
+        x = evaluate(ce.value, work.env(idx), n)
     if isinstance(e, AddEffect | MultiplyEffect | SetEffect):
         assert x is not None
         _number(e, x, idx, work, label)
@@ -151,7 +156,7 @@ def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str) -> None:
         prices[idx, r] = np.maximum(prices[idx, r] * np.clip(x, 0.05, 20.0), 0.2)
     elif isinstance(e, ModifierEffect):
         i = MODIFIABLE.index(e.parameter)
-        work.own("mod_factor")[idx, i] *= np.clip(x, 0.0, 100.0)
+        work.own("mod_factor")[idx, i] *= np.minimum(np.maximum(x, 0.0), 100.0)
         left = work.own("mod_left")
         left[idx, i] = np.maximum(left[idx, i], float(e.quarters))
     elif isinstance(e, ScheduleEffect):
@@ -182,7 +187,7 @@ def _number(e: AddEffect | MultiplyEffect | SetEffect, x: np.ndarray, idx: np.nd
         arr = work.own(t)
         lo, hi = BOUNDS[t]
         old = arr[idx]
-        new = np.clip(_op(e, old, x), lo, hi)
+        new = np.minimum(np.maximum(_op(e, old, x), lo), hi)
         arr[idx] = new
         if t in LEDGER_TARGETS:
             work.record(t, label, idx, new - old)

@@ -56,6 +56,7 @@ class Compiled:
     source: str
     names: frozenset[str]
     fn: Fn
+    constant: float | None = None  # the value, when the expression reads no state
 
     def __call__(self, env: Env) -> Value:
         return self.fn(env)
@@ -81,7 +82,16 @@ def compile_expr(
     names: set[str] = set()
     offset = len(mangled) - len(mangled.lstrip())
     fn = _Compiler(set(known), names, offset, max_constant).visit(tree.body, 1)
-    return Compiled(source, frozenset(names), fn)
+    constant = None
+    if not names:  # fold it: it reads no state
+        value = fn(lambda name: 0.0)
+        constant = float(value) if np.isfinite(value) else 0.0
+        fn = _const(constant)
+    return Compiled(source, frozenset(names), fn, constant)
+
+
+def _const(v: float) -> Fn:
+    return lambda env: v
 
 
 class _Compiler:
@@ -287,6 +297,8 @@ def _describe(node: ast.AST) -> str:
 
 def evaluate(compiled: Compiled, env: Env, n_worlds: int) -> np.ndarray:
     """The expression's value in every world, as a finite float array of shape (W,)."""
+    if compiled.constant is not None:
+        return np.full(n_worlds, compiled.constant)
     value = compiled(env)
     if isinstance(value, np.ndarray):
         if value.dtype != np.float64:
@@ -302,6 +314,8 @@ def evaluate(compiled: Compiled, env: Env, n_worlds: int) -> np.ndarray:
 
 def holds(compiled: Compiled, env: Env) -> np.ndarray | bool:
     """Whether a condition holds: a bool array over worlds, or a plain bool for one world."""
+    if compiled.constant is not None:
+        return compiled.constant != 0.0
     value = compiled(env)
     if isinstance(value, np.ndarray):
         return value != 0.0

@@ -23,6 +23,7 @@ other events exist.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -296,10 +297,11 @@ class Director:
         rank = np.arange(len(worlds)) - np.repeat(starts, np.diff(np.r_[starts, len(worlds)]))
         keep = rank < self.preset.max_per_quarter
         worlds, events = worlds[keep], events[keep]
-        fired: dict[int, np.ndarray] = {}
-        for i in np.unique(events):
-            fired[int(i)] = np.sort(worlds[events == i])
-        return fired
+        # Group by event; the stable sort keeps each event's worlds in ascending order.
+        by_event = np.argsort(events, kind="stable")
+        events, worlds = events[by_event], worlds[by_event]
+        cuts = np.flatnonzero(np.r_[True, events[1:] != events[:-1], True])
+        return {int(events[a]): worlds[a:b] for a, b in itertools.pairwise(cuts)}
 
     def choose(self, s: State, econ: Economy, rng: Rng, q: int,
                fired: dict[int, np.ndarray]) -> dict[int, tuple[np.ndarray, np.ndarray]]:

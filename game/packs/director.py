@@ -123,6 +123,7 @@ class Director:
                           "events.pool_pick")
         # Events whose choices are all unconditional with constant weights: their cumulative
         # odds, so choosing is one draw (the same pick the weighted draw below would make).
+        self._with_modifiers = [i for i, ce in enumerate(self.events) if ce.modifiers]
         self._fixed_odds: list[np.ndarray | None] = []
         for ce in self.events:
             consts = [c.ai_weight.constant for c in ce.choices]
@@ -194,13 +195,9 @@ class Director:
         scheduled_m = is_due & trigger
         ok = ok_all & trigger
         factor = np.ones((W, E))
-        for i in candidates:
-            modifiers = self.events[i].modifiers
-            if modifiers and ok[:, i].any():
-                f: np.ndarray | float = 1.0
-                for m, cond in modifiers:
-                    f = f * np.where(holds(cond, env), m, 1.0)
-                factor[:, i] = f
+        for i in self._with_modifiers:
+            if ok[:, i].any():
+                factor[:, i] = self._factor(i, env)
         p = ok * np.minimum(self._mtth[None, :] * factor * self.preset.frequency, 1.0)
         pool_w = ok * (self._pool[None, :] * factor)
         w_idx, e_idx = np.nonzero(u < p)
@@ -248,9 +245,7 @@ class Director:
                 ok &= spaced
             if not ok.any():
                 continue
-            factor: np.ndarray | float = 1.0
-            for m, cond in ce.modifiers:
-                factor = factor * np.where(holds(cond, env), m, 1.0)
+            factor = self._factor(i, env) if ce.modifiers else 1.0
             if ev.mtth_quarters:
                 p = np.minimum(self._mtth[i] * factor * self.preset.frequency, 1.0)
                 u = rng.uniform(q, f"events.{ev.id}")
@@ -274,6 +269,17 @@ class Director:
                     if len(idx):  # pool picks rank in the middle of rolls
                         hits.append((i, idx, np.full(len(idx), 0.5)))
         return hits, scheduled
+
+    def _factor(self, i: int, env: Callable[[str], object]) -> np.ndarray | float:
+        """The product of an event's modifier factors whose conditions hold."""
+        f: np.ndarray | float = 1.0
+        for m, cond in self.events[i].modifiers:
+            now = holds(cond, env)
+            if isinstance(now, np.ndarray):
+                f = f * np.where(now, m, 1.0)
+            elif now:
+                f = f * m
+        return f
 
     def _pace(self, hits: list[tuple[int, np.ndarray, np.ndarray]]) -> dict[int, np.ndarray]:
         """At most max_per_quarter rolled events per world, at most one major: the rolls least

@@ -20,7 +20,6 @@ from __future__ import annotations
 import ast
 import difflib
 import math
-import operator
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -81,7 +80,7 @@ def compile_expr(
         raise ExprError("expression is nested too deeply") from None
     names: set[str] = set()
     offset = len(mangled) - len(mangled.lstrip())
-    fn = _Compiler(set(known), names, offset, max_constant).visit(tree.body, 1)
+    fn = _build(_Compiler(set(known), names, offset, max_constant).visit(tree.body, 1))
     constant = None
     if not names:  # fold it: it reads no state
         value = fn(lambda name: 0.0)
@@ -95,6 +94,11 @@ def _const(v: float) -> Fn:
 
 
 class _Compiler:
+    """Checks each node against the whitelist and writes the Python source of the same
+    expression in which every name is a lookup ``E("cash")`` and every operation that must
+    work on arrays and floats alike is one of this module's helpers. Only this source, built
+    from checked nodes, is ever compiled: a pack's text never reaches the compiler."""
+
     def __init__(self, known: set[str], names: set[str], offset: int, max_constant: float):
         self.known = known
         self.names = names
@@ -105,7 +109,7 @@ class _Compiler:
         col = getattr(node, "col_offset", None)
         return ExprError(message, None if col is None else col + 1 + self.offset)
 
-    def visit(self, node: ast.AST, depth: int) -> Fn:
+    def visit(self, node: ast.AST, depth: int) -> str:
         if depth > MAX_DEPTH:
             raise self.fail(node, f"expression is nested more than {MAX_DEPTH} deep")
         d = depth + 1
@@ -114,15 +118,18 @@ class _Compiler:
         if isinstance(node, ast.Name):
             return self.name(node)
         if isinstance(node, ast.BoolOp):
-            parts = [self.visit(v, d) for v in node.values]
-            combine = _and if isinstance(node.op, ast.And) else _or
-            return lambda env: _fold(combine, [_truth(p(env)) for p in parts])
+            combine = "_and" if isinstance(node.op, ast.And) else "_or"
+            parts = [f"_truth({self.visit(v, d)})" for v in node.values]
+            out = parts[0]
+            for part in parts[1:]:
+                out = f"{combine}({out}, {part})"
+            return f"_num({out})"
         if isinstance(node, ast.UnaryOp):
             inner = self.visit(node.operand, d)
             if isinstance(node.op, ast.Not):
-                return lambda env: _not(inner(env))
+                return f"_not({inner})"
             if isinstance(node.op, ast.USub):
-                return lambda env: -_num(inner(env))
+                return f"(-_num({inner}))"
             if isinstance(node.op, ast.UAdd):
                 return inner
             raise self.fail(node, "only 'not', '-' and '+' may stand before a value")
@@ -140,24 +147,22 @@ class _Compiler:
                                   "instead, e.g. 1 + (cash > 20) * 2")
         raise self.fail(node, f"{_describe(node)} is not allowed in an expression")
 
-    def constant(self, node: ast.Constant) -> Fn:
+    def constant(self, node: ast.Constant) -> str:
         value = node.value
         if isinstance(value, bool):
-            v = float(value)
-            return lambda env: v
+            return repr(float(value))
         if not isinstance(value, int | float) or isinstance(value, complex):
             raise self.fail(node, f"{type(value).__name__} values are not allowed; use numbers")
         v = float(value)
         if not np.isfinite(v) or abs(v) > self.max_constant:
             raise self.fail(node, f"the number {value!r:.20} is too large (at most "
                                   f"{self.max_constant:g} here)")
-        return lambda env: v
+        return repr(v)
 
-    def name(self, node: ast.Name) -> Fn:
+    def name(self, node: ast.Name) -> str:
         raw = node.id.replace(_DOT, ".")
         if raw in CONSTANTS:
-            v = CONSTANTS[raw]
-            return lambda env: v
+            return repr(CONSTANTS[raw])
         if raw not in self.known:
             close = difflib.get_close_matches(raw, sorted(self.known), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -165,41 +170,36 @@ class _Compiler:
             extra = " that no loaded effect sets" if kind == "flag" else ""
             raise self.fail(node, f"unknown {kind} '{raw}'{extra}{hint}")
         self.names.add(raw)
-        return lambda env: env(raw)
+        return f"E({raw!r})"
 
-    def binop(self, node: ast.BinOp, d: int) -> Fn:
+    def binop(self, node: ast.BinOp, d: int) -> str:
         left, right = self.visit(node.left, d), self.visit(node.right, d)
         op = node.op
-        if isinstance(op, ast.Add):
-            return lambda env: _num(left(env)) + _num(right(env))
-        if isinstance(op, ast.Sub):
-            return lambda env: _num(left(env)) - _num(right(env))
-        if isinstance(op, ast.Mult):
-            return lambda env: _num(left(env)) * _num(right(env))
         if isinstance(op, ast.Div):
-            return lambda env: _divide(_num(left(env)), _num(right(env)))
-        symbol = {ast.Pow: "**", ast.Mod: "%", ast.FloorDiv: "//"}.get(type(op), "this operator")
-        raise self.fail(node, f"'{symbol}' is not allowed; use + - * / and the functions "
-                              f"{', '.join(FUNCTIONS)}")
+            return f"_divide(_num({left}), _num({right}))"
+        symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}.get(type(op))
+        if symbol is None:
+            bad = {ast.Pow: "**", ast.Mod: "%", ast.FloorDiv: "//"}.get(type(op),
+                                                                         "this operator")
+            raise self.fail(node, f"'{bad}' is not allowed; use + - * / and the functions "
+                                  f"{', '.join(FUNCTIONS)}")
+        return f"(_num({left}) {symbol} _num({right}))"
 
-    def compare(self, node: ast.Compare, d: int) -> Fn:
-        ops = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
-               ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
+    def compare(self, node: ast.Compare, d: int) -> str:
+        symbols = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
+                   ast.NotEq: "!="}
         terms = [self.visit(node.left, d)] + [self.visit(c, d) for c in node.comparators]
-        fns = []
-        for op in node.ops:
-            if type(op) not in ops:
+        parts = []
+        for i, op in enumerate(node.ops):
+            if type(op) not in symbols:
                 raise self.fail(node, "only < <= > >= == != compare values")
-            fns.append(ops[type(op)])
+            parts.append(f"(_num({terms[i]}) {symbols[type(op)]} _num({terms[i + 1]}))")
+        out = parts[0]
+        for part in parts[1:]:
+            out = f"_and({out}, {part})"
+        return f"_num({out})"
 
-        def run(env: Env) -> Value:
-            values = [_num(t(env)) for t in terms]
-            result = [f(values[i], values[i + 1]) for i, f in enumerate(fns)]
-            return _num(_fold(_and, result) if len(result) > 1 else result[0])
-
-        return run
-
-    def call(self, node: ast.Call, d: int) -> Fn:
+    def call(self, node: ast.Call, d: int) -> str:
         if not isinstance(node.func, ast.Name) or node.keywords:
             raise self.fail(node, f"only the functions {', '.join(FUNCTIONS)} may be called")
         name = node.func.id.replace(_DOT, ".")
@@ -212,17 +212,23 @@ class _Compiler:
         if not lo <= len(node.args) <= hi:
             want = str(lo) if lo == hi else f"{lo} to {hi}"
             raise self.fail(node, f"{name}() takes {want} arguments, got {len(node.args)}")
-        args = [self.visit(a, d) for a in node.args]
-        if name == "min":
-            return lambda env: _fold(_min, [_num(a(env)) for a in args])
-        if name == "max":
-            return lambda env: _fold(_max, [_num(a(env)) for a in args])
+        args = [f"_num({self.visit(a, d)})" for a in node.args]
+        if name in ("min", "max"):
+            out = args[0]
+            for a in args[1:]:
+                out = f"_{name}({out}, {a})"
+            return out
         if name == "abs":
-            return lambda env: abs(_num(args[0](env)))
+            return f"abs({args[0]})"
         if name == "clip":
-            return lambda env: _min(_max(_num(args[0](env)), _num(args[1](env))),
-                                    _num(args[2](env)))
-        return lambda env: _log10(_num(args[0](env)))
+            return f"_min(_max({args[0]}, {args[1]}), {args[2]})"
+        return f"_log10({args[0]})"
+
+
+def _build(source: str) -> Fn:
+    """Compile generated source (never a pack's text) into a function of the environment."""
+    code = compile(f"lambda E: {source}", "<expression>", "eval")
+    return eval(code, {"__builtins__": {"abs": abs}, **_HELPERS})
 
 
 # Each helper takes floats or arrays: plain Python for floats, numpy for arrays.
@@ -272,13 +278,6 @@ def _log10(v: Value) -> Value:
     return math.log10(max(v, 1e-300))
 
 
-def _fold(f: Callable[[Value, Value], Value], values: list[Value]) -> Value:
-    out = values[0]
-    for v in values[1:]:
-        out = f(out, v)
-    return _num(out) if f in (_and, _or) else out
-
-
 def _divide(a: Value, b: Value) -> Value:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         zero = np.equal(b, 0.0)
@@ -324,3 +323,7 @@ def holds(compiled: Compiled, env: Env) -> np.ndarray | bool:
 
 def env_from(values: Mapping[str, Value]) -> Env:
     return values.__getitem__
+
+
+_HELPERS = {"_num": _num, "_truth": _truth, "_and": _and, "_or": _or, "_not": _not,
+            "_min": _min, "_max": _max, "_log10": _log10, "_divide": _divide}

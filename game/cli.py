@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quarters", type=_int_in(1, 40, "--quarters"), default=20)
     bench.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=7)
     bench.add_argument("--format", choices=("table", "json"), default="table")
+    bench.add_argument("--events", action=argparse.BooleanOptionalAction, default=True,
+                       help="include the packs' events (default: yes; --no-events measures "
+                            "the engine alone)")
     packs = sub.add_parser(
         "packs", help="validate, list, create and measure content packs",
         description="Content packs: TOML events, rivals, scenarios, glossary and economy.")

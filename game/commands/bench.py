@@ -25,7 +25,8 @@ def run_bench(args: argparse.Namespace) -> int:
     content = load_content()
     params = content.params(DEFAULT_SCENARIO)
     econ = compile_economy(params)
-    director = content.director(content.scenarios[DEFAULT_SCENARIO].pacing, chooser=None)
+    director = (content.director(content.scenarios[DEFAULT_SCENARIO].pacing, chooser=None)
+                if args.events else None)
     policy = STRATEGIES["balanced"]
     W, Q = args.worlds, args.quarters
     horizon = params.scenario.horizon_quarters
@@ -80,8 +81,9 @@ def run_bench(args: argparse.Namespace) -> int:
         emit_json(result)
         return 0
     out = sys.stdout
+    events = f"{len(director.events)} events" if director else "events off"
     out.write(f"Engine benchmark: {W:,} worlds × {Q} quarters (balanced bot, default scenario, "
-              f"{len(director.events)} events)\n")
+              f"{events})\n")
     out.write(f"  batch {W:,}: {seconds:.3f} s, {wqps:,.0f} world-quarters/s on {workers} "
               f"process{'es' if workers > 1 else ''} (bot decisions included)\n")
     out.write(f"  batch 1:  {batch1 * 1000:.3f} ms per quarter (median of {len(samples)} steps)\n")

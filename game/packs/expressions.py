@@ -18,13 +18,14 @@ are the same either way.
 from __future__ import annotations
 
 import ast
-import difflib
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
+from game.packs.errors import did_you_mean
 
 MAX_LENGTH = 500
 MAX_DEPTH = 32
@@ -164,8 +165,7 @@ class _Compiler:
         if raw in CONSTANTS:
             return repr(CONSTANTS[raw])
         if raw not in self.known:
-            close = difflib.get_close_matches(raw, sorted(self.known), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(raw, sorted(self.known))
             kind = "flag" if raw.startswith("flag.") else "state name"
             extra = " that no loaded effect sets" if kind == "flag" else ""
             raise self.fail(node, f"unknown {kind} '{raw}'{extra}{hint}")
@@ -204,8 +204,7 @@ class _Compiler:
             raise self.fail(node, f"only the functions {', '.join(FUNCTIONS)} may be called")
         name = node.func.id.replace(_DOT, ".")
         if name not in FUNCTIONS:
-            close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(name, list(FUNCTIONS))
             raise self.fail(node, f"unknown function '{name}'{hint}; the functions are "
                                   f"{', '.join(FUNCTIONS)}")
         lo, hi = FUNCTIONS[name]

@@ -9,7 +9,6 @@ problem in every file is collected before anything is raised.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import heapq
 import re
@@ -25,7 +24,7 @@ from game.engine.params import EconomyParams, RivalParams
 from game.packs import effects as fx
 from game.packs.director import PRESETS, Chooser, CompiledChoice, CompiledEvent, Director
 from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile
-from game.packs.errors import ContentError, Problem
+from game.packs.errors import ContentError, Problem, did_you_mean
 from game.packs.expressions import Compiled, ExprError, compile_expr
 from game.packs.names import Name, all_names
 from game.packs.schema import (
@@ -57,6 +56,12 @@ class Pack:
     manifest: PackManifest
     path: Path
     content_hash: str
+    manifest_text: str = ""
+
+    def at(self, message: str, key: str) -> Problem:
+        """A problem located at a key of this pack's pack.toml."""
+        line, col = locate(self.manifest_text, (key,))
+        return Problem(self.path / "pack.toml", message, line, col)
 
     @property
     def id(self) -> str:
@@ -94,8 +99,7 @@ class Content:
 
     def params(self, scenario: str) -> EconomyParams:
         if scenario not in self.scenarios:
-            close = difflib.get_close_matches(scenario, list(self.scenarios), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(scenario, list(self.scenarios))
             raise ContentError([Problem("scenarios", f"no scenario '{scenario}'{hint}; known: "
                                                      f"{', '.join(sorted(self.scenarios))}")])
         e = self.economy
@@ -274,7 +278,7 @@ def _load(extra: Sequence[Path], shipped: bool) -> tuple[Content | None, list[Pr
             problems.append(Problem(manifest_path, f"pack id '{manifest.id}' is also used by "
                                                    f"{packs[manifest.id].path}"))
             continue
-        packs[manifest.id] = Pack(manifest, folder, _hash(folder))
+        packs[manifest.id] = Pack(manifest, folder, _hash(folder), text)
     _check_requirements(packs, problems)
     ordered, before = _order(packs, problems)
     state = _Loading(problems, before)
@@ -288,39 +292,41 @@ def _check_requirements(packs: dict[str, Pack], problems: list[Problem]) -> None
     for pack in packs.values():
         path = pack.path / "pack.toml"
         m = pack.manifest
-        ok = satisfies(__version__, m.game_version)
-        if ok is None:
-            problems.append(Problem(path, f"game_version '{m.game_version}' is not a version "
-                                          "range such as '>=0.1,<1.0'"))
-        elif not ok:
-            problems.append(Problem(path, f"needs game version {m.game_version}; this is "
-                                          f"{__version__}"))
+        trouble = _range_problem("game", __version__, m.game_version, f"game_version "
+                                 f"'{m.game_version}'")
+        if trouble:
+            problems.append(pack.at(trouble, "game_version"))
         for req in m.depends:
             parsed = _requirement(req)
             if parsed is None:
-                problems.append(Problem(path, f"depends entry '{req}' is not 'pack' or "
-                                              "'pack>=1.0'"))
+                problems.append(pack.at(f"depends entry '{req}' is not 'pack' or 'pack>=1.0'",
+                                        "depends"))
                 continue
             name, spec = parsed
             if name not in packs:
-                close = difflib.get_close_matches(name, list(packs), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
-                problems.append(Problem(path, f"depends on pack '{name}', which is not "
-                                              f"installed{hint}"))
+                hint = did_you_mean(name, list(packs))
+                problems.append(pack.at(f"depends on pack '{name}', which is not "
+                                        f"installed{hint}", "depends"))
                 continue
-            if spec:
-                met = satisfies(packs[name].manifest.version, spec)
-                if met is None:
-                    problems.append(Problem(path, f"depends entry '{req}': '{spec}' is not a "
-                                                  "version range"))
-                elif not met:
-                    problems.append(Problem(path, f"depends on {name}{spec}, but {name} is "
-                                                  f"version {packs[name].manifest.version}"))
+            trouble = spec and _range_problem(name, packs[name].manifest.version, spec,
+                                              f"depends entry '{req}'")
+            if trouble:
+                problems.append(pack.at(trouble, "depends"))
         for other in m.conflicts:
             parsed = _requirement(other)
             if parsed and parsed[0] in packs:
-                problems.append(Problem(path, f"conflicts with pack '{parsed[0]}', which is "
-                                              "also installed; remove one of them"))
+                problems.append(pack.at(f"conflicts with pack '{parsed[0]}', which is also "
+                                        "installed; remove one of them", "conflicts"))
+
+
+def _range_problem(what: str, version: str, spec: str, entry: str) -> str | None:
+    """Why ``version`` of ``what`` does not meet ``spec`` (None when it does)."""
+    met = satisfies(version, spec)
+    if met is None:
+        return f"{entry}: '{spec}' is not a version range such as '>=0.1,<1.0'"
+    if not met:
+        return f"needs {what} {spec}, but {what} is version {version}"
+    return None
 
 
 class _Loading:
@@ -405,8 +411,7 @@ class _Loading:
         if ev.replaces is not None:
             target = ev.replaces
             if target not in self.events:
-                close = difflib.get_close_matches(target, list(self.events), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(target, list(self.events))
                 self.problems.append(src.problem(
                     f"event '{ev.id}' replaces unknown event '{target}'{hint}", "replaces"))
             else:
@@ -443,8 +448,7 @@ class _Loading:
         for key, value in patch.items():
             where = (*at, key)
             if key not in base:
-                close = difflib.get_close_matches(key, list(base), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(key, list(base))
                 self.problems.append(src.problem(
                     f"unknown key '{'.'.join(where)}'{hint}", *where))
                 continue
@@ -515,8 +519,7 @@ class _Loading:
         def target(event_id: str, *where: str | int) -> str:
             event_id = redirect.get(event_id, event_id)
             if event_id not in self.events:
-                close = difflib.get_close_matches(event_id, list(self.events), n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(event_id, list(self.events))
                 self.problems.append(src.problem(f"{label}: unknown event id "
                                                  f"'{event_id}'{hint}", *where))
             return event_id
@@ -531,8 +534,7 @@ class _Loading:
                     value = None
                 if isinstance(e, RivalBoostEffect | RivalDelayEffect | RivalPriceEffect) and (
                         e.rival not in rivals):
-                    close = difflib.get_close_matches(e.rival, sorted(rivals), n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    hint = did_you_mean(e.rival, sorted(rivals))
                     self.problems.append(src.problem(f"{label}: effect on unknown rival "
                                                      f"'{e.rival}'{hint}", *at))
                 if getattr(e, "type", "") in ("add", "set") and e.target in fx.MULTIPLY_ONLY:
@@ -564,16 +566,14 @@ class _Loading:
         follow_ups = [(target(f.event, "follow_ups", j), f.delay)
                       for j, f in enumerate(ev.follow_ups)]
         if ev.concept is not None and ev.concept not in self.glossary:
-            close = difflib.get_close_matches(ev.concept, list(self.glossary), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(ev.concept, list(self.glossary))
             self.problems.append(src.problem(f"{label}: unknown glossary concept "
                                              f"'{ev.concept}'{hint}", "concept"))
         for field_name, text in (("text", ev.text), ("title", ev.title)):
             for m in _PLACEHOLDER.finditer(text):
                 name = m.group(1).split(":")[0].strip()
                 if name not in names:
-                    close = difflib.get_close_matches(name, list(names), n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    hint = did_you_mean(name, list(names))
                     self.problems.append(src.problem(
                         f"{label}: unknown placeholder '{{{name}}}' in its {field_name}{hint}",
                         field_name))

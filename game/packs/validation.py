@@ -6,13 +6,12 @@ column where the source shows them, and suggest the closest known key for a miss
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from game.packs.errors import Problem
+from game.packs.errors import Problem, did_you_mean
 from game.packs.toml_io import locate
 
 M = TypeVar("M", bound=BaseModel)
@@ -58,8 +57,7 @@ def _message(model: type[BaseModel], err: dict[str, Any]) -> str:
         return f"missing required key '{key}'"
     if kind == "extra_forbidden":
         known = _known_keys(model, loc)
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(str(loc[-1]), known)
         return f"unknown key '{key}'{hint}"
     if kind in _TYPE_WORDS:
         return f"'{key}': {_TYPE_WORDS[kind]}, got {err.get('input')!r:.40}"

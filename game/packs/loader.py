@@ -290,7 +290,6 @@ def _load(extra: Sequence[Path], shipped: bool) -> tuple[Content | None, list[Pr
 
 def _check_requirements(packs: dict[str, Pack], problems: list[Problem]) -> None:
     for pack in packs.values():
-        path = pack.path / "pack.toml"
         m = pack.manifest
         trouble = _range_problem("game", __version__, m.game_version, f"game_version "
                                  f"'{m.game_version}'")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,18 +31,12 @@ from game.packs.schema import (
     MAX_EFFECT_MAGNITUDE,
     Concept,
     Event,
-    EventFile,
     FlagEffect,
     GlossaryFile,
-    OfferEffect,
     PackManifest,
-    RivalBoostEffect,
-    RivalDelayEffect,
-    RivalPriceEffect,
-    ScheduleEffect,
 )
 from game.packs.toml_io import locate, read_toml
-from game.packs.validation import validate_file
+from game.packs.validation import validate_file, validate_items
 from game.paths import content_dir
 
 BASE = "base"
@@ -342,6 +336,8 @@ class _Loading:
         self.rivals: dict[str, tuple[RivalParams, str]] = {}
         self.scenarios: dict[str, tuple[ScenarioFile, Source]] = {}
         self.conflicts: list[str] = []
+        self.failed: list[tuple[dict[str, Any], Source]] = []  # events of the wrong shape
+        self.ids: dict[str, Source] = {}  # every event id seen, valid or not
 
     def ordered(self, a: str, b: str) -> bool:
         return (a, b) in self.before or (b, a) in self.before or a == b
@@ -368,10 +364,21 @@ class _Loading:
                             f"duplicate concept id '{c.id}' (also in {other.path})", "id"))
                     self.glossary[c.id] = (c, src)
         for path in sorted((folder / "events").glob("*.toml")):
-            got = self.read(path, EventFile)
-            if got:
-                for i, ev in enumerate(got[0].event):
-                    self.add_event(ev, Source(path, got[1], ("event", i)), pack)
+            try:
+                data, text = read_toml(path)
+            except ContentError as exc:
+                self.problems.extend(exc.problems)
+                continue
+            good = dict(validate_items(Event, data, "event", path, text, self.problems))
+            items = data.get("event") if isinstance(data, dict) else None
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                src = Source(path, text, ("event", i))
+                if i in good:
+                    self.add_event(good[i], src, pack)
+                elif isinstance(item, dict):
+                    self.failed.append((item, src))
+                    if isinstance(item.get("id"), str):
+                        self.claim_id(item["id"], src)
         if (folder / "economy.toml").is_file():
             self.load_economy(folder / "economy.toml", pack)
         if (folder / "rivals.toml").is_file():
@@ -401,11 +408,7 @@ class _Loading:
         if namespace != pack.id:
             self.problems.append(src.problem(
                 f"event id '{ev.id}' must start with its pack's id: '{pack.id}.'", "id"))
-        if ev.id in self.events:
-            other = self.events[ev.id][1]
-            line, _ = locate(other.text, (*other.loc, "id"))
-            self.problems.append(src.problem(
-                f"duplicate event id '{ev.id}' (also at {other.path}:{line})", "id"))
+        if not self.claim_id(ev.id, src):
             return
         if ev.replaces is not None:
             target = ev.replaces
@@ -425,6 +428,17 @@ class _Loading:
                 self.replaced[target] = (ev.id, pack.id)
                 del self.events[target]
         self.events[ev.id] = (ev, src, pack.id)
+
+    def claim_id(self, event_id: str, src: Source) -> bool:
+        """Record where an event id is defined; False (and a problem) if it already was."""
+        other = self.ids.get(event_id)
+        if other is not None:
+            line, _ = locate(other.text, (*other.loc, "id"))
+            self.problems.append(src.problem(
+                f"duplicate event id '{event_id}' (also at {other.path}:{line})", "id"))
+            return False
+        self.ids[event_id] = src
+        return True
 
     def load_economy(self, path: Path, pack: Pack) -> None:
         try:
@@ -488,8 +502,11 @@ class _Loading:
                  if isinstance(e, FlagEffect)}
         names = all_names([r.id for r in rivals], flags)
         redirect = {old: new for old, (new, _) in self.replaced.items()}
-        compiled = [self.compile_event(ev, src, names, redirect, {r.id for r in rivals})
+        rival_ids = {r.id for r in rivals}
+        compiled = [self.compile_event(ev, src, names, redirect, rival_ids)
                     for ev, src, _ in self.events.values()]
+        for raw, src in self.failed:  # still report what else is wrong with them
+            self.compile_event(None, src, names, redirect, rival_ids, raw)
         return Content(
             packs=ordered,
             events=[c for c in compiled if c is not None],
@@ -502,83 +519,108 @@ class _Loading:
             conflicts=self.conflicts,
         )
 
-    def compile_event(self, ev: Event, src: Source, names: dict[str, Name],
-                      redirect: dict[str, str], rivals: set[str]) -> CompiledEvent | None:
-        before = len(self.problems)
-        label = f"event '{ev.id}'"
+    def compile_event(self, ev: Event | None, src: Source, names: dict[str, Name],
+                      redirect: dict[str, str], rivals: set[str],
+                      raw: dict[str, Any] | None = None) -> CompiledEvent | None:
+        """Check an event's expressions, references, concept and placeholders, and compile it.
 
-        def expr(text: str, *where: str | int, limit: float | None = None) -> Compiled:
+        The checks walk the event as plain data — the validated event, or the raw table when
+        its shape was wrong (``ev`` is None) — so an event with one structural mistake still
+        has all its other problems reported. Only a valid event is compiled.
+        """
+        data: dict[str, Any] = ev.model_dump() if ev is not None else (raw or {})
+        before = len(self.problems)
+        label = f"event '{data.get('id', '?')}'"
+
+        def text_of(value: Any) -> str | None:
+            return value if isinstance(value, str) and value.strip() else None
+
+        def expr(value: Any, *where: str | int, limit: float = 1e15) -> Compiled | None:
+            if text_of(value) is None:
+                return None
             try:
-                return compile_expr(text, names, limit or 1e15)
+                return compile_expr(value, names, limit)
             except ExprError as exc:
                 col_hint = f" (column {exc.col} of the expression)" if exc.col else ""
                 self.problems.append(src.problem(f"{label}: {exc.message}{col_hint}", *where))
-                return compile_expr("0", ())
+                return None
 
-        def target(event_id: str, *where: str | int) -> str:
+        def target(event_id: Any, *where: str | int) -> str:
             event_id = redirect.get(event_id, event_id)
-            if event_id not in self.events:
+            if isinstance(event_id, str) and event_id not in self.events:
                 hint = did_you_mean(event_id, list(self.events))
                 self.problems.append(src.problem(f"{label}: unknown event id "
                                                  f"'{event_id}'{hint}", *where))
             return event_id
 
-        def effects(items: Iterable[Any], *where: str | int) -> list[fx.CompiledEffect]:
+        def effects(items: Any, *where: str | int) -> list[Compiled | None]:
             out = []
-            for k, e in enumerate(items):
+            for k, e in enumerate(items if isinstance(items, list) else []):
+                e = e if isinstance(e, dict) else {}
                 at = (*where, "effects", k)
-                value = getattr(e, "value", None) or getattr(e, "factor", None) or getattr(
-                    e, "size", None)
-                if isinstance(value, bool):  # FlagEffect.value is a flag, not an expression
-                    value = None
-                if isinstance(e, RivalBoostEffect | RivalDelayEffect | RivalPriceEffect) and (
-                        e.rival not in rivals):
-                    hint = did_you_mean(e.rival, sorted(rivals))
+                kind = e.get("type")
+                if kind in ("rival_boost", "rival_delay", "rival_price") and isinstance(
+                        e.get("rival"), str) and e["rival"] not in rivals:
+                    hint = did_you_mean(e["rival"], sorted(rivals))
                     self.problems.append(src.problem(f"{label}: effect on unknown rival "
-                                                     f"'{e.rival}'{hint}", *at))
-                if getattr(e, "type", "") in ("add", "set") and e.target in fx.MULTIPLY_ONLY:
+                                                     f"'{e['rival']}'{hint}", *at))
+                if kind in ("add", "set") and e.get("target") in fx.MULTIPLY_ONLY:
                     self.problems.append(src.problem(
-                        f"{label}: '{e.target}' can only be multiplied (type = \"multiply\")",
-                        *at))
-                if isinstance(e, ScheduleEffect | OfferEffect):
-                    target(e.event, *at)
-                compiled = expr(value, *at, limit=MAX_EFFECT_MAGNITUDE) if isinstance(
-                    value, str) else None
-                out.append(fx.CompiledEffect(e, compiled))
+                        f"{label}: '{e['target']}' can only be multiplied (type = "
+                        "\"multiply\")", *at))
+                if kind in ("schedule", "offer"):
+                    target(e.get("event"), *at)
+                key = next((k for k in ("value", "factor", "size")
+                            if isinstance(e.get(k), str)), None)
+                out.append(expr(e[key], *at, key, limit=MAX_EFFECT_MAGNITUDE) if key else None)
             return out
 
-        trigger = expr(ev.trigger, "trigger")
-        modifiers = [(m.factor, expr(m.condition, "modifiers", i))
-                     for i, m in enumerate(ev.modifiers)]
-        event_effects = effects(ev.effects)
+        def follow_ups(items: Any, *where: str | int) -> list[tuple[str, int]]:
+            return [(target(f.get("event"), *where, "follow_ups", j), f.get("delay", 1))
+                    for j, f in enumerate(items if isinstance(items, list) else [])
+                    if isinstance(f, dict)]
+
+        trigger = expr(data.get("trigger", "true"), "trigger")
+        modifiers = [(m.get("factor"), expr(m.get("condition"), "modifiers", i, "condition"))
+                     for i, m in enumerate(data.get("modifiers") or []) if isinstance(m, dict)]
+        event_effects = effects(data.get("effects"))
         choices = []
-        for i, c in enumerate(ev.choices):
+        for i, c in enumerate(data.get("choices") or []):
+            c = c if isinstance(c, dict) else {}
             where = ("choices", i)
-            choices.append(CompiledChoice(
-                choice=c,
-                condition=expr(c.condition, *where, "condition") if c.condition else None,
-                ai_weight=expr(c.ai_weight, *where, "ai_weight"),
-                effects=effects(c.effects, *where),
-                follow_ups=[(target(f.event, *where, "follow_ups", j), f.delay)
-                            for j, f in enumerate(c.follow_ups)],
-            ))
-        follow_ups = [(target(f.event, "follow_ups", j), f.delay)
-                      for j, f in enumerate(ev.follow_ups)]
-        if ev.concept is not None and ev.concept not in self.glossary:
-            hint = did_you_mean(ev.concept, list(self.glossary))
+            choices.append((expr(c.get("condition"), *where, "condition"),
+                            expr(c.get("ai_weight", "1"), *where, "ai_weight"),
+                            effects(c.get("effects"), *where),
+                            follow_ups(c.get("follow_ups"), *where)))
+        event_follow_ups = follow_ups(data.get("follow_ups"))
+        concept = data.get("concept")
+        if isinstance(concept, str) and concept not in self.glossary:
+            hint = did_you_mean(concept, list(self.glossary))
             self.problems.append(src.problem(f"{label}: unknown glossary concept "
-                                             f"'{ev.concept}'{hint}", "concept"))
-        for field_name, text in (("text", ev.text), ("title", ev.title)):
-            for m in _PLACEHOLDER.finditer(text):
+                                             f"'{concept}'{hint}", "concept"))
+        for field_name in ("text", "title"):
+            for m in _PLACEHOLDER.finditer(text_of(data.get(field_name)) or ""):
                 name = m.group(1).split(":")[0].strip()
                 if name not in names:
                     hint = did_you_mean(name, list(names))
                     self.problems.append(src.problem(
                         f"{label}: unknown placeholder '{{{name}}}' in its {field_name}{hint}",
                         field_name))
-        if len(self.problems) > before:
+        if ev is None or len(self.problems) > before:
             return None
-        return CompiledEvent(ev, trigger, modifiers, event_effects, choices, follow_ups)
+        assert trigger is not None
+        return CompiledEvent(
+            ev, trigger,
+            [(m.factor, cond) for m, (_, cond) in zip(ev.modifiers, modifiers, strict=True)
+             if cond is not None],
+            [fx.CompiledEffect(e, c) for e, c in zip(ev.effects, event_effects, strict=True)],
+            [CompiledChoice(choice=c, condition=cond, ai_weight=weight or compile_expr("1", ()),
+                            effects=[fx.CompiledEffect(e, x)
+                                     for e, x in zip(c.effects, fxs, strict=True)],
+                            follow_ups=ups)
+             for c, (cond, weight, fxs, ups) in zip(ev.choices, choices, strict=True)],
+            event_follow_ups,
+        )
 
 
 def _all_effects(ev: Event) -> list[Any]:

@@ -76,3 +76,44 @@ def validate_file(
             line, col = locate(text, tuple(err["loc"]))
             problems.append(Problem(path, _message(model, err), line, col))
         return None
+
+
+def validate_items(
+    model: type[M], data: Any, key: str, path: Path | str, text: str, problems: list[Problem],
+) -> list[tuple[int, M]]:
+    """Validate each entry of an array of tables (``[[event]]``) on its own, so one bad entry
+    does not hide the problems of the others. Returns (index, model) of the entries that hold."""
+    if not isinstance(data, dict):
+        problems.append(Problem(path, "expected a TOML document of tables"))
+        return []
+    for extra in sorted(set(data) - {key}):
+        hint = did_you_mean(extra, [key])
+        line, col = locate(text, (extra,))
+        problems.append(Problem(path, f"unknown key '{extra}'{hint}", line, col))
+    items = data.get(key)
+    if not isinstance(items, list) or not items:
+        line, col = locate(text, (key,))
+        problems.append(Problem(path, f"expected one or more [[{key}]] tables", line, col))
+        return []
+    good: list[tuple[int, M]] = []
+    for i, item in enumerate(items):
+        try:
+            good.append((i, model.model_validate(item)))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = (key, i, *err["loc"])
+                line, col = locate(text, loc)
+                problems.append(Problem(path, _message(_Wrapper.of(model, key), {**err,
+                                                                              "loc": loc}),
+                                        line, col))
+    return good
+
+
+class _Wrapper:
+    """A model with one list field, so messages about an item read like the whole file's."""
+
+    @staticmethod
+    def of(model: type[BaseModel], key: str) -> type[BaseModel]:
+        from pydantic import create_model
+
+        return create_model(f"{model.__name__}File", **{key: (list[model], ...)})  # type: ignore

@@ -4,11 +4,15 @@ explicit load order; a scaffold that fires; a schema that cannot drift."""
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomli_w
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from game.bots import STRATEGIES, play
 from game.cli import main
@@ -242,3 +246,37 @@ def test_events_fire_with_their_effects_in_the_ledger() -> None:
             np.testing.assert_allclose(change, total, atol=1e-9)
         state = new
     assert len(seen) >= 5
+
+
+_scalars = st.one_of(st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False),
+                     st.booleans(), st.text(max_size=30))
+_values = st.recursive(_scalars, lambda c: st.one_of(
+    st.lists(c, max_size=4), st.dictionaries(st.text(min_size=1, max_size=10), c, max_size=4)),
+    max_leaves=15)
+_event_like = st.fixed_dictionaries(
+    {}, optional={k: _values for k in ("id", "title", "text", "category", "trigger", "weight",
+                                       "mtth_quarters", "effects", "choices", "concept",
+                                       "follow_ups", "replaces", "modifiers")})
+
+
+@settings(max_examples=40)
+@given(st.sampled_from(["pack.toml", "events/x.toml", "glossary.toml", "economy.toml",
+                        "rivals.toml", "scenarios/s.toml"]),
+       st.one_of(st.binary(max_size=400),
+                 st.dictionaries(st.text(min_size=1, max_size=10), _values, max_size=6)
+                 .map(lambda d: tomli_w.dumps(d).encode()),
+                 st.lists(_event_like, min_size=1, max_size=3)
+                 .map(lambda evs: tomli_w.dumps({"event": evs}).encode())))
+def test_fuzzed_pack_files_never_raise(name: str, payload: bytes) -> None:
+    """Random bytes or random TOML in any pack file: problems, never an exception."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_pack(Path(tmp), "fuzz")
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(payload)
+        problems = check([folder])
+        assert all(isinstance(str(p), str) for p in problems)
+        try:
+            code = main(["packs", "validate", str(folder)])
+        except SystemExit as exc:  # pragma: no cover - validate never exits by exception
+            code = int(exc.code or 0)
+        assert code in (0, 1)

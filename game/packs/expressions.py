@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -224,6 +225,7 @@ class _Compiler:
         return f"_log10({args[0]})"
 
 
+@lru_cache(maxsize=8192)
 def _build(source: str) -> Fn:
     """Compile generated source (never a pack's text) into a function of the environment."""
     code = compile(f"lambda E: {source}", "<expression>", "eval")

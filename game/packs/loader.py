@@ -338,6 +338,7 @@ class _Loading:
         self.conflicts: list[str] = []
         self.failed: list[tuple[dict[str, Any], Source]] = []  # events of the wrong shape
         self.ids: dict[str, Source] = {}  # every event id seen, valid or not
+        self.expressions: dict[tuple[str, float], Compiled | ExprError] = {}
 
     def ordered(self, a: str, b: str) -> bool:
         return (a, b) in self.before or (b, a) in self.before or a == b
@@ -539,7 +540,16 @@ class _Loading:
             if text_of(value) is None:
                 return None
             try:
-                return compile_expr(value, names, limit)
+                key = (value, limit)
+                if key not in self.expressions:  # one load compiles each text once
+                    try:
+                        self.expressions[key] = compile_expr(value, names, limit)
+                    except ExprError as exc:
+                        self.expressions[key] = exc
+                found = self.expressions[key]
+                if isinstance(found, ExprError):
+                    raise found
+                return found
             except ExprError as exc:
                 col_hint = f" (column {exc.col} of the expression)" if exc.col else ""
                 self.problems.append(src.problem(f"{label}: {exc.message}{col_hint}", *where))

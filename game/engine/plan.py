@@ -12,6 +12,7 @@ bots and projections never fail half-way through a batch; the live game checks f
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -212,8 +213,6 @@ def resolve(plan: Plan, gpu_names: list[str], n_worlds: int) -> PlanArrays:
     orders = np.zeros((n_worlds, len(gpu_names)))
     for name, units in plan.gpu_orders.items():
         if name not in gpu_names:
-            import difflib
-
             close = difflib.get_close_matches(name, gpu_names, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             problems.append(

@@ -157,14 +157,14 @@ def test_hostile_files_are_refused(tmp_path: Path) -> None:
 
 
 def test_load_order_is_topological_with_ties_by_id(tmp_path: Path) -> None:
-    """depends and load_after order packs; ties break by id, never by folder name."""
+    """base first, then depends and load_after; ties break by id, never by folder name."""
     write_pack(tmp_path / "z_folder", "alpha")
     write_pack(tmp_path / "a_folder", "gamma", 'depends = ["alpha"]\n')
     write_pack(tmp_path / "m_folder", "beta", 'load_after = ["gamma"]\n')
     write_pack(tmp_path / "b_folder", "delta")
     content = load_content([tmp_path / d for d in ("z_folder", "a_folder", "m_folder",
                                                    "b_folder")])
-    assert [p.id for p in content.packs] == ["alpha", "base", "delta", "gamma", "beta"]
+    assert [p.id for p in content.packs] == ["base", "alpha", "delta", "gamma", "beta"]
 
 
 def test_unordered_packs_patching_the_same_parameter_conflict(tmp_path: Path) -> None:
@@ -280,3 +280,50 @@ def test_fuzzed_pack_files_never_raise(name: str, payload: bytes) -> None:
         except SystemExit as exc:  # pragma: no cover - validate never exits by exception
             code = int(exc.code or 0)
         assert code in (0, 1)
+
+
+def test_blank_expressions_are_problems_not_crashes(tmp_path: Path) -> None:
+    """A trigger or an effect value of only spaces is reported, never a traceback."""
+    event = GOOD_EVENT.format(pid="blank", name="e", extra="").replace(
+        'trigger = "quarter >= 0"', 'trigger = " "').replace('value = "0.1"', 'value = "  "')
+    write_pack(tmp_path, "blank", files={"events/e.toml": event})
+    text = "\n".join(str(p) for p in check([tmp_path / "blank"]))
+    assert text.count("the expression is empty") == 2, text
+
+
+def test_two_packs_replacing_one_event(tmp_path: Path) -> None:
+    """Unordered: a conflict. Ordered (load_after): the later replacement wins."""
+    target = load_content().events[0].id
+    for pid, manifest in (("one", ""), ("two", ""), ("three", 'load_after = ["one"]\n')):
+        write_pack(tmp_path / pid, pid, manifest, {"events/r.toml": GOOD_EVENT.format(
+            pid=pid, name="swap", extra=f'replaces = "{target}"')})
+    text = "\n".join(str(p) for p in check([tmp_path / "one", tmp_path / "two"]))
+    assert "conflict: pack 'one' also replaces" in text
+    content = load_content([tmp_path / "one", tmp_path / "three"])
+    ids = {ce.id for ce in content.events}
+    assert "three.swap" in ids and "one.swap" not in ids and target not in ids
+
+
+def test_glossary_see_also_is_checked(tmp_path: Path) -> None:
+    """see_also must name a concept that exists."""
+    write_pack(tmp_path, "gl", files={"glossary.toml": '[[concept]]\nid = "gl_a"\nterm = "A"\n'
+               'definition = "d"\nwhy_it_matters = "w"\nsee_also = ["runwy"]\n'})
+    text = "\n".join(str(p) for p in check([tmp_path / "gl"]))
+    assert "see_also names unknown concept 'runwy' (did you mean 'runway'?)" in text
+
+
+def test_packs_list_shows_conflicts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`packs list` prints the load order and the conflict report instead of refusing."""
+    patch = "[market]\nrental_start = {v}\n"
+    write_pack(tmp_path / "a", "one", files={"economy.toml": patch.format(v=2.0)})
+    write_pack(tmp_path / "b", "two", files={"economy.toml": patch.format(v=3.0)})
+    code = main(["packs", "list", str(tmp_path / "a"), str(tmp_path / "b")])
+    out = capsys.readouterr().out
+    assert code == 1 and "Conflicts:" in out and "both set [market] rental_start" in out
+
+
+def test_year_placeholder_has_no_thousands_separator() -> None:
+    """{year} reads 2026, not 2,026."""
+    from game.packs.names import format_value
+
+    assert format_value("year", 2026.0) == "2026"

@@ -35,13 +35,20 @@ def validate(args: argparse.Namespace) -> int:
     content = load_content(args.paths)
     print(f"ok: {len(content.packs)} pack{'s' * (len(content.packs) != 1)} "
           f"({', '.join(p.id for p in content.packs)}), {len(content.events)} events, "
-          f"{len(content.glossary)} concepts, {len(content.scenarios)} scenarios, "
+          f"{len(content.glossary)} concepts, {len(content.scenarios)} "
+          f"scenario{'s' * (len(content.scenarios) != 1)}, "
           f"{len(content.rivals)} rivals — checked in {elapsed * 1000:.0f} ms")
     return 0
 
 
 def list_packs(args: argparse.Namespace) -> int:
-    content = load_content(args.paths)
+    from game.packs.loader import inspect
+
+    content, problems = inspect(args.paths)
+    if content is None:
+        for p in problems:
+            print(p)
+        return 1
     per_pack: dict[str, int] = {}
     for ev in content.events:
         pack = ev.id.split(".")[0]
@@ -57,7 +64,11 @@ def list_packs(args: argparse.Namespace) -> int:
             print(f"  {c}")
     else:
         print("No conflicts.")
-    return 0
+    others = [p for p in problems if "conflict" not in p.message]
+    if others:
+        print(f"{len(others)} other problem{'s' * (len(others) != 1)}: run "
+              "`frontier-lab packs validate` to see them.")
+    return 1 if problems else 0
 
 
 SAMPLE_EVENT = '''#:schema {schema}

@@ -8,8 +8,9 @@ Each quarter, for every world at once:
    modifiers whose conditions hold, times the preset's ``frequency``. Events with a ``weight`` are
    drawn from a pool: with probability ``pool_rate`` the director picks one eligible pool event,
    in proportion to weight × modifiers.
-3. **Pacing.** At most ``max_per_quarter`` rolled events happen in a world (the least likely
-   rolls are dropped first), at most one of them major, and a major event only when
+3. **Pacing.** At most ``max_per_quarter`` rolled events happen in a world, at most one of them
+   major; the ones kept have the smallest u / p, which is uniform among events that rolled, so
+   every rolled event is equally likely to be kept, and a major event only when
    ``major_spacing`` quarters have passed since the last. Scheduled events (follow-ups, offers,
    scenario scripts) happen when due, outside these limits, if their trigger holds.
 4. **Choices.** Where an event has choices, the lab picks one among those whose condition holds:
@@ -282,8 +283,8 @@ class Director:
         return f
 
     def _pace(self, hits: list[tuple[int, np.ndarray, np.ndarray]]) -> dict[int, np.ndarray]:
-        """At most max_per_quarter rolled events per world, at most one major: the rolls least
-        likely to have happened anyway (smallest u / p) go first."""
+        """At most max_per_quarter rolled events per world, at most one major: those with the
+        smallest u / p are kept — uniform among rolled events, so each is equally likely."""
         if not hits:
             return {}
         worlds = np.concatenate([idx for _, idx, _ in hits])

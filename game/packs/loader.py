@@ -183,6 +183,8 @@ def _order(
 ) -> tuple[list[Pack], set[tuple[str, str]]]:
     """Topological order (ties by id) and the set of (earlier, later) pairs it implies."""
     edges: dict[str, set[str]] = {pid: set() for pid in packs}
+    if BASE in packs:  # every pack builds on the base game, so it loads after it
+        edges[BASE] |= set(packs) - {BASE}
     for pid, pack in packs.items():
         for req in pack.manifest.depends + pack.manifest.load_after:
             parsed = _requirement(req)
@@ -244,6 +246,13 @@ def load_content(extra: Sequence[Path] = (), shipped: bool = True) -> Content:
     if problems or content is None:
         raise ContentError(sorted(problems, key=_sort_key))
     return content
+
+
+def inspect(extra: Sequence[Path] = (), shipped: bool = True
+            ) -> tuple[Content | None, list[Problem]]:
+    """The content as far as it loads, and every problem (for `packs list`)."""
+    content, problems = _load(extra, shipped)
+    return content, sorted(problems, key=_sort_key)
 
 
 def check(extra: Sequence[Path] = (), shipped: bool = True) -> list[Problem]:
@@ -413,19 +422,22 @@ class _Loading:
             return
         if ev.replaces is not None:
             target = ev.replaces
-            if target not in self.events:
+            if target in self.replaced:  # already replaced by an earlier pack
+                holder, holder_pack = self.replaced[target]
+                if not self.ordered(holder_pack, pack.id):
+                    self.conflicts.append(f"packs '{holder_pack}' and '{pack.id}' both replace "
+                                          f"'{target}'")
+                    self.problems.append(src.problem(
+                        f"conflict: pack '{holder_pack}' also replaces '{target}' and neither "
+                        "pack loads after the other; add load_after to one of them",
+                        "replaces"))
+                self.events.pop(holder, None)
+                self.replaced[target] = (ev.id, pack.id)
+            elif target not in self.events:
                 hint = did_you_mean(target, list(self.events))
                 self.problems.append(src.problem(
                     f"event '{ev.id}' replaces unknown event '{target}'{hint}", "replaces"))
             else:
-                if target in self.replaced and not self.ordered(self.replaced[target][1], pack.id):
-                    self.conflicts.append(
-                        f"packs '{self.replaced[target][1]}' and '{pack.id}' both replace "
-                        f"'{target}'")
-                    self.problems.append(src.problem(
-                        f"conflict: pack '{self.replaced[target][1]}' also replaces '{target}' "
-                        "and neither pack loads after the other; add load_after to one of them",
-                        "replaces"))
                 self.replaced[target] = (ev.id, pack.id)
                 del self.events[target]
         self.events[ev.id] = (ev, src, pack.id)
@@ -484,7 +496,17 @@ class _Loading:
             base[key] = value
             self.economy_origin[where] = (pack.id, src)
 
+    def check_glossary(self) -> None:
+        for concept, src in self.glossary.values():
+            for j, other in enumerate(concept.see_also):
+                if other not in self.glossary:
+                    hint = did_you_mean(other, list(self.glossary))
+                    self.problems.append(src.problem(
+                        f"concept '{concept.id}': see_also names unknown concept '{other}'"
+                        f"{hint}", "see_also", j))
+
     def finish(self, ordered: list[Pack]) -> Content | None:
+        self.check_glossary()
         if not self.economy:
             self.problems.append(Problem(content_dir(), "no pack defines the economy "
                                                         "(economy.toml of the base pack)"))
@@ -537,6 +559,9 @@ class _Loading:
             return value if isinstance(value, str) and value.strip() else None
 
         def expr(value: Any, *where: str | int, limit: float = 1e15) -> Compiled | None:
+            if isinstance(value, str) and not value.strip():
+                self.problems.append(src.problem(f"{label}: the expression is empty", *where))
+                return None
             if text_of(value) is None:
                 return None
             try:

@@ -23,7 +23,7 @@ Reader = Callable[[State, Economy], np.ndarray | float]
 @dataclass(frozen=True)
 class Name:
     name: str
-    unit: str  # how {placeholders} format it: "$B", "%", "x", "int", "" (plain)
+    unit: str  # how {placeholders} format it: "$B", "$", "%", "x", "int", "year", "" (plain)
     description: str
     read: Reader
 
@@ -31,7 +31,7 @@ class Name:
 STATE_NAMES: dict[str, Name] = {n.name: n for n in [
     Name("quarter", "int", "Quarters since the scenario began (0 = the first).",
          lambda s, e: float(s.quarter)),
-    Name("year", "int", "Calendar year of the current quarter.",
+    Name("year", "year", "Calendar year of the current quarter.",
          lambda s, e: float(e.params.scenario.start_year
                             + (e.params.scenario.start_quarter - 1 + s.quarter) // 4)),
     Name("cash", "$B", "Cash in the bank, $B.", lambda s, e: s.cash),
@@ -141,6 +141,8 @@ def format_value(unit: str, value: float) -> str:
         return f"{value:.2f}×"
     if unit == "int":
         return f"{value:,.0f}"
+    if unit == "year":
+        return f"{value:.0f}"
     return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
 
 

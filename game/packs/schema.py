@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from game.engine.state import MODIFIABLE
+
 ID = r"^[a-z][a-z0-9_]*$"
 EVENT_ID = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
 Expr = Annotated[str, Field(min_length=1, max_length=500)]
@@ -50,10 +52,7 @@ NumberTarget = Literal[
     "cash", "debt", "sentiment", "hype", "headcount", "market", "share", "run_progress",
     "algo_efficiency", "vendor_credit", "dc_mw", "gpu_pipeline", "leased_h100e",
 ]
-ModifiableParameter = Literal[
-    "power_price", "market_growth", "mfu", "staff_cost", "inference_cost", "dc_capex",
-    "round_success",
-]
+ModifiableParameter = Literal[MODIFIABLE]  # type: ignore[valid-type]
 
 
 class AddEffect(_Model):
@@ -190,8 +189,7 @@ class Event(_Model):
     id: str = Field(pattern=EVENT_ID, description="PACK.name, unique across all packs.")
     title: str = Field(min_length=1, max_length=80)
     text: str = Field(min_length=1, description="What happened; {placeholders} show state.")
-    category: Literal["supply", "partners", "investors", "markets", "rivals", "operations",
-                      "demand", "regulation", "safety"]
+    category: Literal[CATEGORIES]  # type: ignore[valid-type]
     concept: str | None = Field(None, pattern=ID, description="Glossary id it teaches.")
     trigger: Expr = Field("true", description="Can happen only while this holds.")
     weight: float | None = Field(None, gt=0, le=1000, description="Chance in the director's draw.")

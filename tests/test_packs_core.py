@@ -327,3 +327,18 @@ def test_year_placeholder_has_no_thousands_separator() -> None:
     from game.packs.names import format_value
 
     assert format_value("year", 2026.0) == "2026"
+
+
+def test_enum_and_effect_type_typos_get_suggestions(tmp_path: Path) -> None:
+    """A misspelt target or effect type names the choices and the closest one; no union tag
+    leaks into the key path."""
+    event = GOOD_EVENT.format(pid="typo", name="e", extra="").replace(
+        '{ type = "add", target = "cash", value = "0.1" }',
+        '{ type = "add", target = "cahs", value = "0.1" }').replace(
+        '{ type = "add", target = "sentiment", value = "1" }',
+        '{ type = "boost", rival = "gemini", factor = "2" }')
+    write_pack(tmp_path, "typo", files={"events/e.toml": event})
+    text = "\n".join(str(p) for p in check([tmp_path / "typo"]))
+    assert "'cahs' is not one of cash, debt" in text and "(did you mean 'cash'?)" in text
+    assert "unknown type 'boost' (did you mean 'rival_boost'?)" in text
+    assert ".add." not in text

@@ -6,6 +6,7 @@ column where the source shows them, and suggest the closest known key for a miss
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +16,10 @@ from game.packs.errors import Problem, did_you_mean
 from game.packs.toml_io import locate
 
 M = TypeVar("M", bound=BaseModel)
+
+# The effect union's tags: pydantic puts them in error paths; the TOML does not have them.
+_EFFECT_TAGS = frozenset({"add", "multiply", "set", "gpu_price_shock", "rival_boost",
+                          "rival_delay", "rival_price", "modifier", "schedule", "offer", "flag"})
 
 _TYPE_WORDS = {
     "float_type": "expected a number",
@@ -49,10 +54,38 @@ def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return list(fields) if fields else []
 
 
+def _shown(loc: tuple[Any, ...]) -> str:
+    """A key path as the TOML reads: union tags (the effect's type) left out."""
+    parts: list[str] = []
+    for i, p in enumerate(loc):
+        if isinstance(p, int):
+            parts.append(f"[{p}]")
+        elif i > 0 and isinstance(loc[i - 1], int) and p in _EFFECT_TAGS:
+            continue
+        else:
+            parts.append(("." if parts else "") + str(p))
+    return "".join(parts)
+
+
 def _message(model: type[BaseModel], err: dict[str, Any]) -> str:
-    loc = tuple(err["loc"])
-    key = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+    loc = tuple(p for i, p in enumerate(err["loc"])
+                if not (i > 0 and isinstance(err["loc"][i - 1], int) and p in _EFFECT_TAGS))
+    key = _shown(loc)
     kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "literal_error":
+        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        got = err.get("input")
+        hint = did_you_mean(str(got), allowed)
+        return (f"'{key}': '{got}' is not one of {', '.join(allowed)}{hint}" if allowed
+                else f"'{key}': {err['msg']}")
+    if kind == "union_tag_invalid":
+        tags = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
+        got = ctx.get("tag", err.get("input"))
+        return (f"'{key}': unknown {ctx.get('discriminator', 'type').strip(chr(39))} '{got}'"
+                f"{did_you_mean(str(got), tags)}; one of {', '.join(tags)}")
+    if kind == "union_tag_not_found":
+        return f"'{key}': missing required key 'type'"
     if kind == "missing":
         return f"missing required key '{key}'"
     if kind == "extra_forbidden":

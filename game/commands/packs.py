@@ -207,7 +207,8 @@ def stats(args: argparse.Namespace) -> int:
         flag = "  never fires" if fired_any[i] == 0 else (
             "  in nearly every world" if fired_any[i] >= 0.95 else "")
         print(f"{events[i].id:<44}{fired_any[i]:>21.1%}{mean_fires[i]:>11.2f}{flag}")
-    print(f"\n{E} events over {len(content.scenarios)} scenarios × {W:,} worlds (share: the "
+    n = len(content.scenarios)
+    print(f"\n{E} events over {n} scenario{'s' * (n != 1)} × {W:,} worlds (share: the "
           "scenario where it fires most). ", end="")
     print(f"Never fire: {len(never)}. Fire in nearly every world: {len(nearly)}. "
           f"Fire every quarter of every world: {len(always)}.")

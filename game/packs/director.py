@@ -12,7 +12,7 @@ Each quarter, for every world at once:
    major; the ones kept have the smallest u / p, which is uniform among events that rolled, so
    every rolled event is equally likely to be kept, and a major event only when
    ``major_spacing`` quarters have passed since the last. Scheduled events (follow-ups, offers,
-   scenario scripts) happen when due, outside these limits, if their trigger holds.
+   the scenario's script) happen when due, outside these limits, if their trigger holds.
 4. **Choices.** Where an event has choices, the lab picks one among those whose condition holds:
    a bot's ``choose`` method if it has one, else in proportion to ``ai_weight``.
 5. **Effects** of the event and of the choice apply, and follow-ups are scheduled.
@@ -107,6 +107,9 @@ class Director:
     index: dict[str, int] = field(init=False)
     # Called for each event that happened: (event index, world positions, choices taken).
     on_fire: Callable[[int, np.ndarray, np.ndarray], None] | None = None
+    # The scenario's scripted events: quarter of the game (0 = the first) -> event ids. They
+    # happen that quarter in every running world where their trigger holds, like follow-ups.
+    script: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = {ce.id: i for i, ce in enumerate(self.events)}
@@ -166,6 +169,10 @@ class Director:
         same rules to the same draws, and a test checks they pick the same events.
         """
         self._memory(s)
+        if q in self.script:
+            due = s.extra["events.due"] = s.extra["events.due"].copy()
+            for event_id in self.script[q]:
+                due[:, self.index[event_id]] = q
         roll = self._roll_dense if s.n_worlds <= self.DENSE_MAX_WORLDS else self._roll_sparse
         hits, scheduled = roll(s, econ, rng, q)
         fired = self._pace(hits)

@@ -111,8 +111,10 @@ class Content:
             raise ContentError([Problem(f"scenario '{scenario}'", m) for m in msgs]) from None
         return params
 
-    def director(self, preset: str = "standard", chooser: Chooser | None = None) -> Director:
-        return Director(self.events, self.names, self.rival_index, PRESETS[preset], chooser)
+    def director(self, preset: str = "standard", chooser: Chooser | None = None,
+                 script: dict[int, tuple[str, ...]] | None = None) -> Director:
+        return Director(self.events, self.names, self.rival_index, PRESETS[preset], chooser,
+                        script=script or {})
 
     def fingerprint(self) -> dict[str, str]:
         """pack id -> "version sha256", what a save records about its content."""

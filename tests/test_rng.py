@@ -349,3 +349,18 @@ def test_uniforms_are_in_the_open_unit_interval() -> None:
     assert abs(u.mean() - 0.5) < 0.005
     counts, _ = np.histogram(u, bins=10, range=(0.0, 1.0))
     assert np.all(np.abs(counts - 20_000) < 1_000)
+
+
+def test_scattered_and_row_draws_are_the_channel_draws() -> None:
+    """``uniform_pairs`` and ``bits_rows`` give exactly what ``uniform`` gives each world."""
+    rng = Rng(9, np.array([4, 17, 2, 99, 5], dtype=np.uint64))
+    channels = ("events.a", "events.b.choice", "events.c")
+    which = np.array([2, 0, 0, 1, 2, 1])
+    positions = np.array([0, 4, 1, 3, 3, 0])
+    pairs = rng.uniform_pairs(6, channels, which, positions)
+    for j in range(len(which)):
+        assert pairs[j] == rng.uniform(6, channels[which[j]])[positions[j]]
+    bits = rng.bits_rows(6, channels, np.array([1, 3]))
+    for r, channel in enumerate(channels):
+        u = (bits[r].astype(np.float64) + 0.5) * 2.0**-53
+        np.testing.assert_array_equal(u, rng.uniform(6, channel)[[1, 3]])

@@ -47,28 +47,3 @@ def test_parallel_play_is_bit_identical_to_serial(params) -> None:
     for name, arr in serial.state.arrays().items():
         np.testing.assert_array_equal(parallel.state.arrays()[name], arr, err_msg=name)
     assert parallel.quarters_played == serial.quarters_played
-
-
-def test_director_dense_and_sparse_rolls_agree(params) -> None:
-    """The live game's dense roll and the batch's event-by-event roll pick the same events."""
-    from game.engine import Rng, compile_economy, initial_state, step
-    from game.packs import load_content
-
-    content = load_content()
-    director = content.director("volatile")
-    econ = compile_economy(params)
-    W = 200
-    state = initial_state(params, W)
-    rng = Rng.for_batch(11, W)
-    compared = 0
-    for q in range(6):
-        state, _ = step(state, STRATEGIES["balanced"].plan(state, econ), econ, rng, q, director)
-        s = state.evolve()
-        director._memory(s)
-        dense = director._pace(director._roll_dense(s, econ, rng, q + 1)[0])
-        sparse = director._pace(director._roll_sparse(s, econ, rng, q + 1)[0])
-        assert dense.keys() == sparse.keys()
-        for i in dense:
-            np.testing.assert_array_equal(dense[i], sparse[i])
-        compared += sum(len(v) for v in dense.values())
-    assert compared > 50

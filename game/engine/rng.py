@@ -146,6 +146,27 @@ class Rng:
         bits = _mix((self.worlds + np.uint64(1))[:, None] * _GOLDEN + keys[None, :])
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0**-53)
 
+    def bits_rows(self, quarter: int, channels: tuple[str, ...],
+                  positions: np.ndarray | None = None) -> np.ndarray:
+        """(len(channels), n) integers in [0, 2^53): the draws ``uniform`` makes, before their
+        conversion u = (b + 0.5)·2^−53, one row per channel (contiguous, so a row can be scanned
+        fast), for the worlds at ``positions`` (all by default). Comparing b with a threshold
+        finds the few draws below a probability without converting them all."""
+        keys = _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ _text_keys(channels)))
+        worlds = self.worlds if positions is None else self.worlds[positions]
+        bits = _mix(keys[:, None] + ((worlds + np.uint64(1)) * _GOLDEN)[None, :])
+        bits >>= np.uint64(11)
+        return bits
+
+    def uniform_pairs(self, quarter: int, channels: tuple[str, ...], which: np.ndarray,
+                      positions: np.ndarray) -> np.ndarray:
+        """One uniform per (channel, world) pair: pair j draws from ``channels[which[j]]`` in
+        the world at position ``positions[j]``, exactly as ``uniform(quarter, channel)`` gives
+        that world — many channels' scattered draws in one pass."""
+        keys = _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ _text_keys(channels)))
+        bits = _mix((self.worlds[positions] + np.uint64(1)) * _GOLDEN + keys[which])
+        return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0**-53)
+
     def _key(self, quarter: int, channel: str) -> int:
         return _mix_int(self._base ^ _mix_int((quarter & _MASK) ^ _text_key(channel)))
 

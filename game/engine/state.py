@@ -159,13 +159,22 @@ class State:
                      **kwargs)
 
     def evolve(self) -> State:
-        """A copy for ``step``: fresh ``IN_PLACE`` and extra arrays, the rest shared."""
+        """A copy for ``step``: fresh ``IN_PLACE`` arrays, the rest shared.
+
+        The extra arrays are shared too: whoever changes one (the event director) puts a
+        changed copy in the new state's ``extra`` instead of writing into it.
+        """
+        new = self.shallow()
+        for name in IN_PLACE:
+            object.__setattr__(new, name, getattr(self, name).copy())
+        return new
+
+    def shallow(self) -> State:
+        """A copy sharing every array: a writer must replace an array, never write into it."""
         new = object.__new__(State)
         for name in _SLOTS:
             object.__setattr__(new, name, getattr(self, name))
-        for name in IN_PLACE:
-            object.__setattr__(new, name, getattr(self, name).copy())
-        new.extra = {k: v.copy() for k, v in self.extra.items()}
+        new.extra = dict(self.extra)
         return new
 
     def modifier(self, name: str) -> np.ndarray:

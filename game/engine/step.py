@@ -311,10 +311,10 @@ def step(
     s.mod_left = np.maximum(s.mod_left - 1.0, 0.0)
     s.mod_factor = np.where(s.mod_left > 0, s.mod_factor, 1.0)
 
-    ledger.prepend(before)
     if not alive.all():
         _freeze(s, given, alive)
         ledger.mask(alive)
+    ledger.prepend(before)  # the hook left ended worlds alone: its lines need no mask
     return s, ledger
 
 
@@ -328,6 +328,8 @@ def _freeze(new: State, old: State, alive: np.ndarray) -> None:
         if a is not b:  # a replaced array is new and ours to write; a shared one is unchanged
             np.copyto(a, b, where=ended.reshape((-1,) + (1,) * (a.ndim - 1)))
     for key, v in new.extra.items():
+        if old.extra.get(key) is v:  # shared, so unchanged
+            continue
         mask = ended.reshape((-1,) + (1,) * (v.ndim - 1))
         if key in old.extra:
             np.copyto(v, old.extra[key], where=mask)

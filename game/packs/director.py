@@ -17,15 +17,16 @@ Each quarter, for every world at once:
    a bot's ``choose`` method if it has one, else in proportion to ``ai_weight``.
 5. **Effects** of the event and of the choice apply, and follow-ups are scheduled.
 
-Every roll has its own random channel (``events.<id>``, ``events.<id>.choice``), drawn in one
-pass with the engine's keyed generator: a world's events do not depend on the batch or on which
-other events exist.
+Every roll has its own random channel (``events.<id>``, ``events.<id>.choice``) of the engine's
+keyed generator: a world's events do not depend on the batch or on which other events exist.
+The roll draws first and checks the rules only where a draw can be a hit (``_roll``); the
+effects of all events apply in batches that keep each world's order (``apply``).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -116,6 +117,9 @@ class Director:
         self._mtth = np.array([1.0 - 2.0 ** (-1.0 / ce.event.mtth_quarters)
                                if ce.event.mtth_quarters else 0.0 for ce in self.events])
         self._pool = np.array([ce.event.weight or 0.0 for ce in self.events])
+        # The largest odds each event can have: every modifier that raises them holding at once.
+        self._mtth_max = self._mtth * np.array([
+            np.prod([max(m, 1.0) for m, _ in ce.modifiers]) for ce in self.events])
         self._major = np.array([ce.event.major for ce in self.events], dtype=bool)
         self._scripted = np.array([ce.event.scripted for ce in self.events], dtype=bool)
         self._cooldown = np.array([ce.event.cooldown for ce in self.events])
@@ -125,18 +129,10 @@ class Director:
                                  for ce in self.events])
         self._channels = (*(f"events.{ce.id}" for ce in self.events), "events.pool",
                           "events.pool_pick")
-        # Events whose choices are all unconditional with constant weights: their cumulative
-        # odds, so choosing is one draw (the same pick the weighted draw below would make).
         self._with_modifiers = [i for i, ce in enumerate(self.events) if ce.modifiers]
-        self._fixed_odds: list[np.ndarray | None] = []
-        for ce in self.events:
-            consts = [c.ai_weight.constant for c in ce.choices]
-            if (ce.choices and all(c.condition is None for c in ce.choices)
-                    and all(w is not None for w in consts) and sum(max(w, 0.0) for w in consts)):
-                w = np.maximum(np.array(consts, dtype=float), 0.0)
-                self._fixed_odds.append(np.cumsum(w) / w.sum())
-            else:
-                self._fixed_odds.append(None)
+        self._choice_channels = tuple(f"events.{ce.id}.choice" for ce in self.events)
+        self._n_choices = np.array([len(ce.choices) for ce in self.events])
+        self._max_choices = max(1, int(self._n_choices.max(initial=0)))
 
     # --- bookkeeping kept in State.extra -------------------------------------------------------
 
@@ -152,131 +148,110 @@ class Director:
 
     def __call__(self, state: State, econ: Economy, rng: Rng, quarter: int,
                  ledger: Ledger) -> State:
-        s = state.evolve()
+        s = state.shallow()  # effects replace the arrays they change (effects.Work.own)
         self._memory(s)
         fired = self.roll(s, econ, rng, quarter)
         if fired:
             self.apply(s, econ, quarter, self.choose(s, econ, rng, quarter, fired), ledger)
         return s
 
-    DENSE_MAX_WORLDS = 64
-
     def roll(self, s: State, econ: Economy, rng: Rng, q: int) -> dict[int, np.ndarray]:
-        """The events that happen this quarter: event index -> positions of the worlds.
-
-        Small batches (the live game) evaluate all events at once over a worlds × events
-        matrix; large ones go event by event so each world-vector stays in cache. Both apply the
-        same rules to the same draws, and a test checks they pick the same events.
-        """
+        """The events that happen this quarter: event index -> positions of the worlds."""
         self._memory(s)
         if q in self.script:
             due = s.extra["events.due"] = s.extra["events.due"].copy()
             for event_id in self.script[q]:
                 due[:, self.index[event_id]] = q
-        roll = self._roll_dense if s.n_worlds <= self.DENSE_MAX_WORLDS else self._roll_sparse
-        hits, scheduled = roll(s, econ, rng, q)
+        hits, scheduled = self._roll(s, econ, rng, q)
         fired = self._pace(hits)
         for i, idx in scheduled.items():
             fired[i] = np.union1d(fired[i], idx) if i in fired else idx
         return fired
 
-    def _roll_dense(self, s: State, econ: Economy, rng: Rng, q: int) -> tuple[
+    def _roll(self, s: State, econ: Economy, rng: Rng, q: int) -> tuple[
             list[tuple[int, np.ndarray, np.ndarray]], dict[int, np.ndarray]]:
-        W, E = s.n_worlds, len(self.events)
+        """Draw first, then look only where a draw can be a hit.
+
+        Each rolled event's draws are made for the running worlds as integers b, with
+        u = (b + ½)·2^−53. An event can only happen where u is below its largest possible
+        probability (its odds times every modifier factor above 1 and the preset's frequency):
+        a few percent of the worlds. The rules (cooldown, once, major spacing, trigger,
+        modifiers) are checked in those worlds only, which finds exactly the hits that checking
+        every world would.
+        """
         running = s.outcome == RUNNING
-        last, due = s.extra["events.last"], s.extra["events.due"]
-        block = rng.uniform_block(q, self._channels)
-        u, u_pool, u_pick = block[:, :E], block[:, E], block[:, E + 1]
+        live = np.flatnonzero(running)
+        last, due, count = (s.extra[k] for k in ("events.last", "events.due", "events.count"))
+        spaced = (q - s.extra["events.last_major"]) >= self.preset.major_spacing
+        window = ~self._scripted & (q >= self._earliest) & (q <= self._latest)
         env = fx.env_for(s, econ, self.names, cache=True)
-        is_due = (due == q) & running[:, None]
-        rollable = (~self._scripted & (q >= self._earliest) & (q <= self._latest))[None, :]
-        spaced = ((q - s.extra["events.last_major"]) >= self.preset.major_spacing)[:, None]
-        ok_all = (running[:, None] & ((q - last) >= self._cooldown[None, :]) & rollable
-                  & ~(self._once[None, :] & (s.extra["events.count"] > 0))
-                  & (~self._major[None, :] | spaced))
-        candidates = np.flatnonzero((ok_all | is_due).any(axis=0))
-        trigger = np.zeros((W, E), dtype=bool)
-        if len(candidates):
-            values = [holds(self.events[i].trigger, env) for i in candidates]
-            trigger[:, candidates] = (np.array(values, dtype=bool)[None, :] if W == 1
-                                      else np.stack(np.broadcast_arrays(*values), axis=1))
-        scheduled_m = is_due & trigger
-        ok = ok_all & trigger
-        factor = np.ones((W, E))
-        for i in self._with_modifiers:
-            if ok[:, i].any():
-                factor[:, i] = self._factor(i, env)
-        p = ok * np.minimum(self._mtth[None, :] * factor * self.preset.frequency, 1.0)
-        pool_w = ok * (self._pool[None, :] * factor)
-        w_idx, e_idx = np.nonzero(u < p)
-        hits = [(int(i), w_idx[e_idx == i], u[w_idx[e_idx == i], i] / p[w_idx[e_idx == i], i])
-                for i in np.unique(e_idx)]
-        total = pool_w.sum(axis=1)
-        chosen = np.flatnonzero((u_pool < self.preset.pool_rate) & (total > 0))
-        if len(chosen):
-            target = u_pick[chosen] * total[chosen]
-            pick = np.minimum((np.cumsum(pool_w[chosen], axis=1) <= target[:, None]).sum(axis=1),
-                              E - 1)
-            for i in np.unique(pick):
-                idx = chosen[pick == i]
-                hits.append((int(i), idx, np.full(len(idx), 0.5)))
-        scheduled = {int(i): np.flatnonzero(scheduled_m[:, i])
-                     for i in np.flatnonzero(scheduled_m.any(axis=0))}
+        hits: list[tuple[int, np.ndarray, np.ndarray]] = []  # (event, worlds, score)
+        rolled = np.flatnonzero(window & (self._mtth > 0))
+        if len(rolled) and len(live):
+            bits = rng.bits_rows(q, tuple(self._channels[i] for i in rolled), live)
+            limit = np.minimum(self._mtth_max[rolled] * self.preset.frequency, 1.0)
+            row, col = np.nonzero(bits < np.ceil(limit * 2.0**53).astype(np.uint64)[:, None])
+            ev, pos, b = rolled[row], live[col], bits[row, col]
+            ok = (q - last[pos, ev]) >= self._cooldown[ev]
+            ok &= ~(self._once[ev] & (count[pos, ev] > 0))
+            ok &= ~self._major[ev] | spaced[pos]
+            ev, pos = ev[ok], pos[ok]
+            u = (b[ok].astype(np.float64) + 0.5) * 2.0**-53
+            for i, a, z in _runs(ev):
+                idx, ui = pos[a:z], u[a:z]
+                ce = self.events[i]
+                near = fx.subset(env, idx)
+                factor = self._factor(i, near) if ce.modifiers else 1.0
+                p = np.minimum(self._mtth[i] * factor * self.preset.frequency, 1.0)
+                hit = np.flatnonzero((ui < p) & holds(ce.trigger, near))
+                if len(hit):
+                    hits.append((i, idx[hit], ui[hit] / (p[hit] if np.ndim(p) else p)))
+        hits.extend(self._pool_sparse(s, rng, q, env, running, window, spaced))
+        scheduled: dict[int, np.ndarray] = {}
+        pos, ev = np.nonzero(due == q)
+        keep = running[pos]
+        by_event = np.argsort(ev[keep], kind="stable")  # each event's worlds stay in order
+        ev, pos = ev[keep][by_event], pos[keep][by_event]
+        for i, a, z in _runs(ev):
+            idx = pos[a:z]
+            now = np.broadcast_to(holds(self.events[i].trigger, fx.subset(env, idx)), idx.shape)
+            if now.any():
+                scheduled[i] = idx[now]
         return hits, scheduled
 
-    def _roll_sparse(self, s: State, econ: Economy, rng: Rng, q: int) -> tuple[
-            list[tuple[int, np.ndarray, np.ndarray]], dict[int, np.ndarray]]:
-        running = s.outcome == RUNNING
-        # Event-major copies: each event's row of worlds is then contiguous in memory.
-        last, due, count = (np.ascontiguousarray(s.extra[k].T)
-                            for k in ("events.last", "events.due", "events.count"))
-        window = ~self._scripted & (q >= self._earliest) & (q <= self._latest)
-        candidates = np.flatnonzero(window | (due == q).any(axis=1))
-        spaced = (q - s.extra["events.last_major"]) >= self.preset.major_spacing
-        env = fx.env_for(s, econ, self.names, cache=True)
-        scheduled: dict[int, np.ndarray] = {}
-        hits: list[tuple[int, np.ndarray, np.ndarray]] = []  # (event, worlds, score)
-        pool: list[tuple[int, np.ndarray]] = []
-        for i in candidates:
-            ce = self.events[i]
-            ev = ce.event
-            now = holds(ce.trigger, env)
-            due_now = np.flatnonzero((due[i] == q) & running & now)
-            if len(due_now):
-                scheduled[int(i)] = due_now
-            if not window[i]:
-                continue
-            ok = running & ((q - last[i]) >= ev.cooldown) & now
+    def _pool_sparse(self, s: State, rng: Rng, q: int, env: Callable[[str], object],
+                     running: np.ndarray, window: np.ndarray, spaced: np.ndarray
+                     ) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """The weighted pool: in a share ``pool_rate`` of the worlds, one eligible pool event
+        drawn in proportion to weight × modifiers."""
+        pooled = [int(i) for i in np.flatnonzero(window & (self._pool > 0) & (self._mtth == 0))]
+        if not pooled:
+            return []
+        last, count = s.extra["events.last"], s.extra["events.count"]
+        weights = np.zeros((s.n_worlds, len(pooled)))
+        for k, i in enumerate(pooled):
+            ev = self.events[i].event
+            ok = running & ((q - last[:, i]) >= ev.cooldown) & holds(self.events[i].trigger, env)
             if ev.once:
-                ok &= count[i] == 0
+                ok &= count[:, i] == 0
             if ev.major:
                 ok &= spaced
-            if not ok.any():
-                continue
-            factor = self._factor(i, env) if ce.modifiers else 1.0
-            if ev.mtth_quarters:
-                p = np.minimum(self._mtth[i] * factor * self.preset.frequency, 1.0)
-                u = rng.uniform(q, f"events.{ev.id}")
-                idx = np.flatnonzero(ok & (u < p))
-                if len(idx):
-                    score = u[idx] / (p[idx] if np.ndim(p) else p)
-                    hits.append((int(i), idx, score))
-            else:
-                pool.append((int(i), np.where(ok, self._pool[i] * factor, 0.0)))
-        if pool:
-            weights = np.stack([w for _, w in pool], axis=1)
-            total = weights.sum(axis=1)
-            chosen = np.flatnonzero((rng.uniform(q, "events.pool") < self.preset.pool_rate)
-                                    & (total > 0))
-            if len(chosen):
-                target = rng.uniform(q, "events.pool_pick")[chosen] * total[chosen]
-                pick = np.minimum((np.cumsum(weights[chosen], axis=1) <= target[:, None])
-                                  .sum(axis=1), len(pool) - 1)
-                for k, (i, _) in enumerate(pool):
-                    idx = chosen[pick == k]
-                    if len(idx):  # pool picks rank in the middle of rolls
-                        hits.append((i, idx, np.full(len(idx), 0.5)))
-        return hits, scheduled
+            factor = self._factor(i, env) if self.events[i].modifiers else 1.0
+            weights[:, k] = np.where(ok, self._pool[i] * factor, 0.0)
+        total = weights.sum(axis=1)
+        chosen = np.flatnonzero((rng.uniform(q, "events.pool") < self.preset.pool_rate)
+                                & (total > 0))
+        if not len(chosen):
+            return []
+        target = rng.uniform(q, "events.pool_pick")[chosen] * total[chosen]
+        pick = np.minimum((np.cumsum(weights[chosen], axis=1) <= target[:, None]).sum(axis=1),
+                          len(pooled) - 1)
+        out = []
+        for k, i in enumerate(pooled):
+            idx = chosen[pick == k]
+            if len(idx):  # pool picks rank in the middle of rolls
+                out.append((i, idx, np.full(len(idx), 0.5)))
+        return out
 
     def _factor(self, i: int, env: Callable[[str], object]) -> np.ndarray | float:
         """The product of an event's modifier factors whose conditions hold."""
@@ -319,71 +294,124 @@ class Director:
 
     def choose(self, s: State, econ: Economy, rng: Rng, q: int,
                fired: dict[int, np.ndarray]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        """For each event that happened: (world positions, choice taken there; −1: none)."""
-        full = fx.env_for(s, econ, self.names, cache=True)
-        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for i, idx in fired.items():
-            ce = self.events[i]
-            n = len(idx)
-            if not ce.choices:
-                out[i] = (idx, np.full(n, -1))
-                continue
-            env = fx.subset(full, idx)
-            own = getattr(self.chooser, "choose", None)
-            fixed = self._fixed_odds[i]
-            if fixed is not None and own is None:
-                # Every choice always open, with constant weights: one draw per world.
-                u = rng.subset(idx).uniform(q, f"events.{ce.id}.choice")
-                out[i] = (idx, np.minimum(np.searchsorted(fixed, u, side="right"),
-                                          len(ce.choices) - 1))
-                continue
-            available = np.stack([
-                np.broadcast_to(holds(c.condition, env), (n,)) if c.condition
-                else np.ones(n, dtype=bool) for c in ce.choices], axis=1)
-            picked = own(ce.event, available, s, econ, idx) if own is not None else None
-            if picked is None:
-                weights = np.stack([np.maximum(evaluate(c.ai_weight, env, n), 0.0)
-                                    for c in ce.choices], axis=1) * available
-                total = weights.sum(axis=1)
-                # No weight anywhere: take the first available choice.
-                weights = np.where(total[:, None] > 0, weights, available.astype(float))
-                total = np.maximum(weights.sum(axis=1), 1e-300)
-                u = rng.subset(idx).uniform(q, f"events.{ce.id}.choice") * total
-                picked = np.minimum((np.cumsum(weights, axis=1) <= u[:, None]).sum(axis=1),
-                                    len(ce.choices) - 1)
-                picked = np.where(available.any(axis=1), picked, -1)
-            out[i] = (idx, np.asarray(picked))
-        return out
+        """For each event that happened: (world positions, choice taken there; −1: none).
+
+        Every event's choices are weighed in one (pairs × choices) table: each choice's
+        condition and ai_weight are evaluated in the worlds where its event happened, then one
+        keyed draw per (event, world) pair (channel ``events.<id>.choice``) picks in proportion
+        to the weights of the open choices (uniformly among them when none has weight). A bot
+        with its own ``choose`` decides instead.
+        """
+        own = getattr(self.chooser, "choose", None)
+        asked = [(i, idx) for i, idx in fired.items() if self.events[i].choices]
+        picks: dict[int, np.ndarray] = {}
+        if asked:
+            full = fx.env_for(s, econ, self.names, cache=True)
+            sizes = [len(idx) for _, idx in asked]
+            bounds = np.concatenate(([0], np.cumsum(sizes)))
+            n, width = int(bounds[-1]), self._max_choices
+            weights = np.zeros((n, width))
+            available = np.zeros((n, width), dtype=bool)
+            for (i, idx), a, b in zip(asked, bounds[:-1], bounds[1:], strict=True):
+                ce = self.events[i]
+                env = fx.subset(full, idx)
+                for c, cc in enumerate(ce.choices):
+                    available[a:b, c] = True if cc.condition is None else holds(cc.condition, env)
+                if own is not None:
+                    mine = own(ce.event, available[a:b, :len(ce.choices)], s, econ, idx)
+                    if mine is not None:
+                        picks[i] = np.asarray(mine)
+                        continue
+                for c, cc in enumerate(ce.choices):
+                    w = cc.ai_weight.constant
+                    weights[a:b, c] = w if w is not None else evaluate(cc.ai_weight, env, b - a)
+            np.maximum(weights, 0.0, out=weights)
+            weights *= available
+            total = weights.sum(axis=1)
+            weights = np.where(total[:, None] > 0, weights, available)
+            total = np.maximum(weights.sum(axis=1), 1e-300)
+            which = np.repeat(np.array([i for i, _ in asked]), sizes)
+            u = rng.uniform_pairs(q, self._choice_channels, which,
+                                  np.concatenate([idx for _, idx in asked])) * total
+            picked = np.minimum((np.cumsum(weights, axis=1) <= u[:, None]).sum(axis=1),
+                                self._n_choices[which] - 1)
+            picked = np.where(available.any(axis=1), picked, -1)
+            for (i, _), a, b in zip(asked, bounds[:-1], bounds[1:], strict=True):
+                picks.setdefault(i, picked[a:b])
+        return {i: (idx, picks[i] if i in picks else np.full(len(idx), -1))
+                for i, idx in fired.items()}
 
     def apply(self, s: State, econ: Economy, q: int,
               picks: dict[int, tuple[np.ndarray, np.ndarray]], ledger: Ledger) -> None:
-        """Apply what happened: effects, choices, follow-ups and the bookkeeping."""
+        """Apply what happened: effects, choices, follow-ups and the bookkeeping.
+
+        A world's events apply one after another in the order of ``picks``. Pass k applies each
+        world's k-th event (nearly always there is one pass): within a pass every world appears
+        once, so the effects of all events can be batched (``effects.apply_steps``).
+        """
         work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q)
+        positions = np.concatenate([idx for idx, _ in picks.values()])
+        order = np.argsort(positions, kind="stable")
+        sorted_pos = positions[order]
+        starts = np.flatnonzero(np.r_[True, sorted_pos[1:] != sorted_pos[:-1]])
+        rank = np.empty(len(positions), dtype=np.int64)
+        rank[order] = np.arange(len(positions)) - np.repeat(starts, np.diff(np.r_[starts,
+                                                                                 len(positions)]))
+        passes = int(rank.max()) + 1
+        at = 0
+        layered: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
         for i, (idx, picked) in picks.items():
-            ce = self.events[i]
-            label = ce.event.title
-            for e in ce.effects:
-                fx.apply(e, idx, work, label)
-            for event_id, delay in ce.follow_ups:
-                work.schedule(event_id, idx, delay)
-            for c, cc in enumerate(ce.choices):
-                took = idx[picked == c]
-                if not len(took):
-                    continue
-                for e in cc.effects:
-                    fx.apply(e, took, work, label)
-                for event_id, delay in cc.follow_ups:
-                    work.schedule(event_id, took, delay)
-            if self.on_fire is not None:
+            layered.append((i, idx, picked, rank[at:at + len(idx)]))
+            at += len(idx)
+        for k in range(passes):
+            steps: list[fx.Step] = []
+            for i, idx, picked, r in layered:
+                if passes > 1:
+                    here = r == k
+                    idx, picked = idx[here], picked[here]
+                    if not len(idx):
+                        continue
+                ce = self.events[i]
+                label = ce.event.title
+                steps.extend(fx.Step(n, e, idx, label) for n, e in enumerate(ce.effects))
+                for event_id, delay in ce.follow_ups:
+                    work.schedule(event_id, idx, delay)
+                first = len(ce.effects)
+                for c, cc in enumerate(ce.choices):
+                    if not cc.effects and not cc.follow_ups:
+                        continue
+                    took = idx[picked == c]
+                    if not len(took):
+                        continue
+                    steps.extend(fx.Step(first + n, e, took, label)
+                                 for n, e in enumerate(cc.effects))
+                    for event_id, delay in cc.follow_ups:
+                        work.schedule(event_id, took, delay)
+            fx.apply_steps(steps, work)
+        if self.on_fire is not None:
+            for i, (idx, picked) in picks.items():
                 self.on_fire(i, idx, picked)
         work.flush()
-        # The bookkeeping arrays are this state's own copies (State.evolve copies extra).
-        last, count, last_major = (s.extra["events.last"], s.extra["events.count"],
-                                   s.extra["events.last_major"])
-        for i, (idx, _) in picks.items():
-            work.due[idx, i] = np.where(work.due[idx, i] == q, -1, work.due[idx, i])
-            last[idx, i] = q
-            count[idx, i] += 1
-            if self._major[i]:
-                last_major[idx] = q
-        s.extra["events.due"] = work.due
+        # The bookkeeping arrays are shared with the state the director was given: change copies.
+        last, count, last_major = (s.extra[k].copy() for k in ("events.last", "events.count",
+                                                               "events.last_major"))
+        s.extra.update({"events.last": last, "events.count": count,
+                        "events.last_major": last_major})
+        events = np.repeat(np.fromiter(picks, dtype=np.int64, count=len(picks)),
+                           [len(idx) for idx, _ in picks.values()])
+        due = work.due  # each (world, event) pair happens once: plain fancy indexing is exact
+        due[positions, events] = np.where(due[positions, events] == q, -1,
+                                          due[positions, events])
+        last[positions, events] = q
+        count[positions, events] += 1
+        last_major[positions[self._major[events]]] = q
+        s.extra["events.due"] = due
+
+
+def _runs(sorted_values: np.ndarray) -> Iterator[tuple[int, int, int]]:
+    """(value, start, stop) of each run of equal values in a sorted array."""
+    if not len(sorted_values):
+        return
+    cuts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1], True])
+    for a, z in itertools.pairwise(cuts):
+        yield int(sorted_values[a]), int(a), int(z)

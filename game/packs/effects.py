@@ -98,7 +98,7 @@ class Work:
         self.rival_index, self.event_index, self.quarter = rival_index, event_index, quarter
         self.owned: set[str] = set()
         self.due = s.extra["events.due"].copy()
-        self.deltas: dict[tuple[str, str], np.ndarray] = {}
+        self.deltas: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
 
     def own(self, field: str) -> np.ndarray:
         """The state's array for ``field``, copied the first time it is written this quarter."""
@@ -107,19 +107,34 @@ class Work:
             self.owned.add(field)
         return getattr(self.s, field)
 
+    def own_extra(self, key: str, dtype: type) -> np.ndarray:
+        """The state's extra array ``key`` (zeros if new), copied the first time it is written."""
+        if key not in self.owned:
+            current = self.s.extra.get(key)
+            self.s.extra[key] = (np.zeros(self.s.n_worlds, dtype=dtype) if current is None
+                                 else current.copy())
+            self.owned.add(key)
+        return self.s.extra[key]
+
     def env(self, idx: np.ndarray) -> Callable[[str], object]:
         return subset(env_for(self.s, self.econ, self.names), idx)
 
     def record(self, metric: str, label: str, idx: np.ndarray, delta: np.ndarray) -> None:
-        full = self.deltas.get((metric, label))
-        if full is None:
-            full = self.deltas[(metric, label)] = np.zeros(self.s.n_worlds)
-        full[idx] += delta
+        self.deltas.setdefault(metric, []).append((label, idx, delta))
 
     def flush(self) -> None:
-        """Put the recorded changes into the ledger, one line per metric and event."""
-        for (metric, label), full in self.deltas.items():
-            self.ledger.add(metric, label, full)
+        """Put the recorded changes into the ledger, one line per metric and event (the lines of
+        a metric are rows of one matrix, filled in one pass, in the order they were recorded)."""
+        for metric, records in self.deltas.items():
+            rows: dict[str, int] = {}
+            for label, _, _ in records:
+                rows.setdefault(label, len(rows))
+            W = self.s.n_worlds
+            cells = np.concatenate([i + rows[lb] * W for lb, i, _ in records])
+            table = np.bincount(cells, weights=np.concatenate([d for _, _, d in records]),
+                                minlength=len(rows) * W).reshape(len(rows), W)
+            for label, r in rows.items():
+                self.ledger.add(metric, label, table[r])
         self.deltas.clear()
 
     def schedule(self, event_id: str, idx: np.ndarray, delay: int) -> None:
@@ -129,10 +144,90 @@ class Work:
         self.due[idx, j] = np.where(current > q, np.minimum(current, q + delay), q + delay)
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One effect to apply in some worlds: the ``order``-th change of those worlds' sequence this
+    quarter (each world's events apply one after another, an event's effects before its
+    choice's)."""
+
+    order: int
+    effect: CompiledEffect
+    idx: np.ndarray
+    label: str
+
+
+def apply_steps(steps: list[Step], work: Work) -> None:
+    """Apply many effects, each world's in its order, batching the common ones.
+
+    Steps of the same ``order`` must touch different worlds (the director guarantees it: one
+    event per world per pass). They commute, so steps of one order that change the same number
+    target with the same operation (or the same parameter modifier) are applied as one scatter
+    over all their worlds; the rest apply one by one. Each world sees exactly the changes, in
+    exactly the order, that applying the steps one at a time would give it.
+    """
+    by_order: dict[int, list[Step]] = {}
+    for st in steps:
+        by_order.setdefault(st.order, []).append(st)
+    for order in sorted(by_order):
+        groups: dict[tuple[str, str], list[Step]] = {}
+        for st in by_order[order]:
+            e = st.effect.effect
+            if not len(st.idx):
+                continue
+            if isinstance(e, AddEffect | MultiplyEffect | SetEffect) and e.target in BOUNDS:
+                groups.setdefault((type(e).__name__, e.target), []).append(st)
+            elif isinstance(e, ModifierEffect):
+                groups.setdefault(("modifier", e.parameter), []).append(st)
+            else:
+                apply(st.effect, st.idx, work, st.label)
+        for group in groups.values():
+            if len(group) == 1:
+                st = group[0]
+                apply(st.effect, st.idx, work, st.label)
+            else:
+                _apply_group(group, work)
+
+
+def _values(group: list[Step], work: Work) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The worlds of a group of steps, their values (constants repeated, expressions evaluated
+    in their own worlds), and where each step's slice starts."""
+    sizes = np.array([len(st.idx) for st in group])
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    idx = np.concatenate([st.idx for st in group])
+    consts = [st.effect.value.constant if st.effect.value is not None else None for st in group]
+    x = np.repeat(np.array([0.0 if c is None else c for c in consts]), sizes)
+    for k, st in enumerate(group):
+        if consts[k] is None and st.effect.value is not None:
+            x[starts[k]:starts[k + 1]] = evaluate(st.effect.value, work.env(st.idx), int(sizes[k]))
+    return idx, x, starts
+
+
+def _apply_group(group: list[Step], work: Work) -> None:
+    idx, x, starts = _values(group, work)
+    e = group[0].effect.effect
+    if isinstance(e, ModifierEffect):
+        i = MODIFIABLE.index(e.parameter)
+        work.own("mod_factor")[idx, i] *= np.minimum(np.maximum(x, 0.0), 100.0)
+        quarters = np.repeat(np.array([float(st.effect.effect.quarters) for st in group]),
+                             np.diff(starts))
+        left = work.own("mod_left")
+        left[idx, i] = np.maximum(left[idx, i], quarters)
+        return
+    assert isinstance(e, AddEffect | MultiplyEffect | SetEffect)
+    arr = work.own(e.target)
+    lo, hi = BOUNDS[e.target]
+    old = arr[idx]
+    new = np.minimum(np.maximum(_op(e, old, x), lo), hi)
+    arr[idx] = new
+    if e.target in LEDGER_TARGETS:
+        delta = new - old
+        for k, st in enumerate(group):
+            work.record(e.target, st.label, st.idx, delta[starts[k]:starts[k + 1]])
+
+
 def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str) -> None:
     """Apply one effect in the worlds at positions ``idx``."""
     e = ce.effect
-    s = work.s
     n = len(idx)
     if ce.value is None:
         x = None
@@ -164,10 +259,7 @@ def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str) -> None:
     elif isinstance(e, OfferEffect):
         work.schedule(e.event, idx, 1)
     elif isinstance(e, FlagEffect):
-        key = f"flag.{e.flag}"
-        if key not in s.extra:
-            s.extra[key] = np.zeros(s.n_worlds, dtype=bool)
-        s.extra[key][idx] = e.value
+        work.own_extra(f"flag.{e.flag}", bool)[idx] = e.value
     else:  # pragma: no cover - the union is closed; a new member must be handled above
         raise TypeError(f"unhandled effect {type(e).__name__}")
 
@@ -203,12 +295,13 @@ def _number(e: AddEffect | MultiplyEffect | SetEffect, x: np.ndarray, idx: np.nd
         eff[idx] = np.log10(np.maximum(_op(e, 10.0 ** eff[idx], x), 1e-6))
     elif t == "gpu_pipeline":
         keep = np.clip(x, 0.0, 1.0)
-        part = s.pipeline[idx]  # the pipeline is the director's own copy (State.evolve)
+        pipeline = work.own("pipeline")
+        part = pipeline[idx]
         moved = part * (1.0 - keep)[:, None, None]
         # Rolling the ring by two slots makes each delayed GPU land two quarters later; the ring
         # has room for the longest lead plus this delay (engine.state.MAX_LEAD).
-        s.pipeline[idx] = part - moved + np.roll(moved, DELAY_QUARTERS, axis=1)
+        pipeline[idx] = part - moved + np.roll(moved, DELAY_QUARTERS, axis=1)
     elif t == "leased_h100e":
-        s.lease_qty[idx] *= np.clip(x, 0.0, 10.0)[:, None]
+        work.own("lease_qty")[idx] *= np.clip(x, 0.0, 10.0)[:, None]
     else:  # pragma: no cover
         raise TypeError(f"unhandled target {t}")

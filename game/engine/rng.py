@@ -154,9 +154,17 @@ class Rng:
         finds the few draws below a probability without converting them all."""
         keys = _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ _text_keys(channels)))
         worlds = self.worlds if positions is None else self.worlds[positions]
-        bits = _mix(keys[:, None] + ((worlds + np.uint64(1)) * _GOLDEN)[None, :])
-        bits >>= np.uint64(11)
-        return bits
+        x = keys[:, None] + ((worlds + np.uint64(1)) * _GOLDEN)[None, :]
+        t = x >> np.uint64(30)  # _mix in place: two buffers however many channels
+        x ^= t
+        x *= _M1
+        np.right_shift(x, np.uint64(27), out=t)
+        x ^= t
+        x *= _M2
+        np.right_shift(x, np.uint64(31), out=t)
+        x ^= t
+        x >>= np.uint64(11)
+        return x
 
     def uniform_pairs(self, quarter: int, channels: tuple[str, ...], which: np.ndarray,
                       positions: np.ndarray) -> np.ndarray:

@@ -345,9 +345,9 @@ class Director:
               picks: dict[int, tuple[np.ndarray, np.ndarray]], ledger: Ledger) -> None:
         """Apply what happened: effects, choices, follow-ups and the bookkeeping.
 
-        A world's events apply one after another in the order of ``picks``. Pass k applies each
-        world's k-th event (nearly always there is one pass): within a pass every world appears
-        once, so the effects of all events can be batched (``effects.apply_steps``).
+        A world's events apply one after another in the order of ``picks``. Pass k holds each
+        world's k-th event (nearly always there is one pass): within a pass the events' worlds
+        are disjoint, so ``effects.apply_passes`` can batch their effects.
         """
         work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q)
         positions = np.concatenate([idx for idx, _ in picks.values()])
@@ -363,8 +363,9 @@ class Director:
         for i, (idx, picked) in picks.items():
             layered.append((i, idx, picked, rank[at:at + len(idx)]))
             at += len(idx)
+        steps_by_pass: list[list[list[fx.Step]]] = []
         for k in range(passes):
-            steps: list[fx.Step] = []
+            events: list[list[fx.Step]] = []
             for i, idx, picked, r in layered:
                 if passes > 1:
                     here = r == k
@@ -373,21 +374,21 @@ class Director:
                         continue
                 ce = self.events[i]
                 label = ce.event.title
-                steps.extend(fx.Step(n, e, idx, label) for n, e in enumerate(ce.effects))
+                steps = [fx.Step(e, idx, label) for e in ce.effects]
                 for event_id, delay in ce.follow_ups:
                     work.schedule(event_id, idx, delay)
-                first = len(ce.effects)
                 for c, cc in enumerate(ce.choices):
                     if not cc.effects and not cc.follow_ups:
                         continue
                     took = idx[picked == c]
                     if not len(took):
                         continue
-                    steps.extend(fx.Step(first + n, e, took, label)
-                                 for n, e in enumerate(cc.effects))
+                    steps.extend(fx.Step(e, took, label) for e in cc.effects)
                     for event_id, delay in cc.follow_ups:
                         work.schedule(event_id, took, delay)
-            fx.apply_steps(steps, work)
+                events.append(steps)
+            steps_by_pass.append(events)
+        fx.apply_passes(steps_by_pass, work)
         if self.on_fire is not None:
             for i, (idx, picked) in picks.items():
                 self.on_fire(i, idx, picked)

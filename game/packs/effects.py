@@ -123,18 +123,17 @@ class Work:
         self.deltas.setdefault(metric, []).append((label, idx, delta))
 
     def flush(self) -> None:
-        """Put the recorded changes into the ledger, one line per metric and event (the lines of
-        a metric are rows of one matrix, filled in one pass, in the order they were recorded)."""
+        """Put the recorded changes into the ledger: one line per metric and event, summed in
+        the order they were recorded."""
         for metric, records in self.deltas.items():
-            rows: dict[str, int] = {}
-            for label, _, _ in records:
-                rows.setdefault(label, len(rows))
-            W = self.s.n_worlds
-            cells = np.concatenate([i + rows[lb] * W for lb, i, _ in records])
-            table = np.bincount(cells, weights=np.concatenate([d for _, _, d in records]),
-                                minlength=len(rows) * W).reshape(len(rows), W)
-            for label, r in rows.items():
-                self.ledger.add(metric, label, table[r])
+            lines: dict[str, np.ndarray] = {}
+            for label, idx, delta in records:
+                line = lines.get(label)
+                if line is None:
+                    line = lines[label] = np.zeros(self.s.n_worlds)
+                line[idx] += delta
+            for label, line in lines.items():
+                self.ledger.add(metric, label, line)
         self.deltas.clear()
 
     def schedule(self, event_id: str, idx: np.ndarray, delay: int) -> None:
@@ -146,83 +145,111 @@ class Work:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One effect to apply in some worlds: the ``order``-th change of those worlds' sequence this
-    quarter (each world's events apply one after another, an event's effects before its
-    choice's)."""
+    """One effect to apply in the worlds at positions ``idx`` (under the event's title)."""
 
-    order: int
     effect: CompiledEffect
     idx: np.ndarray
     label: str
 
 
-def apply_steps(steps: list[Step], work: Work) -> None:
-    """Apply many effects, each world's in its order, batching the common ones.
 
-    Steps of the same ``order`` must touch different worlds (the director guarantees it: one
-    event per world per pass). They commute, so steps of one order that change the same number
-    target with the same operation (or the same parameter modifier) are applied as one scatter
-    over all their worlds; the rest apply one by one. Each world sees exactly the changes, in
-    exactly the order, that applying the steps one at a time would give it.
+
+def _batched(ce: CompiledEffect) -> str | None:
+    """The batch a step joins: constant changes of a bounded number or of a modifier, which
+    read nothing but their own target. None for the rest."""
+    e = ce.effect
+    if ce.value is None or ce.value.constant is None:
+        return None
+    if isinstance(e, AddEffect | MultiplyEffect | SetEffect) and e.target in BOUNDS:
+        return e.target
+    if isinstance(e, ModifierEffect):
+        return f"modifier.{e.parameter}"
+    return None
+
+
+def apply_passes(passes: list[list[list[Step]]], work: Work) -> None:
+    """Apply a quarter's events, each world's in its order, batching the common changes.
+
+    ``passes[k]`` holds, for each event, its steps in the worlds where it is the k-th event this
+    quarter: within a pass the events' worlds are disjoint, so their steps commute. Constant
+    changes of a bounded number (cash, sentiment, …) or of a modifier read nothing but their own
+    target, so they also commute with every change of another target: they wait and apply
+    together at the end of the pass, one scatter per target (per occurrence, when an event and
+    its choice change the same one). An event with a step whose value is an expression applies
+    its steps one by one, in order, so the expression reads what it would read in a one-at-a-time
+    application. Each world ends with exactly the changes of that application, in its order.
     """
-    by_order: dict[int, list[Step]] = {}
-    for st in steps:
-        by_order.setdefault(st.order, []).append(st)
-    for order in sorted(by_order):
-        groups: dict[tuple[str, str], list[Step]] = {}
-        for st in by_order[order]:
-            e = st.effect.effect
-            if not len(st.idx):
+    for events in passes:
+        pending: dict[str, list[Step]] = {}
+        for steps in events:
+            if any(st.effect.value is not None and st.effect.value.constant is None
+                   for st in steps):
+                for st in steps:
+                    apply(st.effect, st.idx, work, st.label)
                 continue
-            if isinstance(e, AddEffect | MultiplyEffect | SetEffect) and e.target in BOUNDS:
-                groups.setdefault((type(e).__name__, e.target), []).append(st)
-            elif isinstance(e, ModifierEffect):
-                groups.setdefault(("modifier", e.parameter), []).append(st)
-            else:
-                apply(st.effect, st.idx, work, st.label)
-        for group in groups.values():
-            if len(group) == 1:
-                st = group[0]
-                apply(st.effect, st.idx, work, st.label)
-            else:
-                _apply_group(group, work)
+            for st in steps:
+                batch = _batched(st.effect)
+                if batch is None:
+                    apply(st.effect, st.idx, work, st.label)
+                else:
+                    pending.setdefault(batch, []).append(st)
+        _flush(pending, work)
 
 
-def _values(group: list[Step], work: Work) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The worlds of a group of steps, their values (constants repeated, expressions evaluated
-    in their own worlds), and where each step's slice starts."""
-    sizes = np.array([len(st.idx) for st in group])
-    starts = np.concatenate(([0], np.cumsum(sizes)))
-    idx = np.concatenate([st.idx for st in group])
-    consts = [st.effect.value.constant if st.effect.value is not None else None for st in group]
-    x = np.repeat(np.array([0.0 if c is None else c for c in consts]), sizes)
-    for k, st in enumerate(group):
-        if consts[k] is None and st.effect.value is not None:
-            x[starts[k]:starts[k + 1]] = evaluate(st.effect.value, work.env(st.idx), int(sizes[k]))
-    return idx, x, starts
+def _flush(pending: dict[str, list[Step]], work: Work) -> None:
+    for group in pending.values():
+        if len(group) == 1:
+            apply(group[0].effect, group[0].idx, work, group[0].label)
+        else:
+            _apply_group(group, work)
 
 
 def _apply_group(group: list[Step], work: Work) -> None:
-    idx, x, starts = _values(group, work)
+    """One target's constant changes in many worlds: round r applies each world's r-th change
+    (a world changed twice, by an event and by its choice, takes two rounds)."""
+    sizes = np.array([len(st.idx) for st in group])
+    starts = np.concatenate(([0], np.cumsum(sizes)))
+    idx = np.concatenate([st.idx for st in group])
+    x = np.repeat(np.array([st.effect.value.constant for st in group]), sizes)  # type: ignore[union-attr]
+    order = np.argsort(idx, kind="stable")
+    first = np.r_[True, idx[order][1:] != idx[order][:-1]]
+    if first.all():
+        rounds = [np.arange(len(idx))]
+    else:
+        run_start = np.maximum.accumulate(np.where(first, np.arange(len(idx)), 0))
+        occurrence = np.empty(len(idx), dtype=np.int64)
+        occurrence[order] = np.arange(len(idx)) - run_start
+        rounds = [np.flatnonzero(occurrence == r) for r in range(int(occurrence.max()) + 1)]
     e = group[0].effect.effect
     if isinstance(e, ModifierEffect):
         i = MODIFIABLE.index(e.parameter)
-        work.own("mod_factor")[idx, i] *= np.minimum(np.maximum(x, 0.0), 100.0)
-        quarters = np.repeat(np.array([float(st.effect.effect.quarters) for st in group]),
-                             np.diff(starts))
-        left = work.own("mod_left")
-        left[idx, i] = np.maximum(left[idx, i], quarters)
+        factor, left = work.own("mod_factor"), work.own("mod_left")
+        quarters = np.repeat(np.array([float(st.effect.effect.quarters) for st in group]),  # type: ignore[union-attr]
+                             sizes)
+        for r in rounds:
+            factor[idx[r], i] *= np.minimum(np.maximum(x[r], 0.0), 100.0)
+            left[idx[r], i] = np.maximum(left[idx[r], i], quarters[r])
         return
-    assert isinstance(e, AddEffect | MultiplyEffect | SetEffect)
-    arr = work.own(e.target)
-    lo, hi = BOUNDS[e.target]
-    old = arr[idx]
-    new = np.minimum(np.maximum(_op(e, old, x), lo), hi)
-    arr[idx] = new
-    if e.target in LEDGER_TARGETS:
-        delta = new - old
+    # add, multiply and set as one map: new = old·m + a (add: m = 1, a = x; multiply: m = x,
+    # a = 0; set: m = 0, a = x), each exact, then the target's bounds.
+    kinds = [type(st.effect.effect) for st in group]
+    m = np.repeat(np.array([1.0 if k is AddEffect else 0.0 for k in kinds]), sizes)
+    a = np.repeat(np.array([0.0 if k is MultiplyEffect else 1.0 for k in kinds]), sizes)
+    mul = np.repeat(np.array([k is MultiplyEffect for k in kinds]), sizes)
+    m = np.where(mul, x, m)
+    a = a * x
+    target = e.target  # type: ignore[union-attr]
+    arr = work.own(target)
+    lo, hi = BOUNDS[target]
+    delta = np.empty(len(idx))
+    for r in rounds:
+        old = arr[idx[r]]
+        new = np.minimum(np.maximum(old * m[r] + a[r], lo), hi)
+        arr[idx[r]] = new
+        delta[r] = new - old
+    if target in LEDGER_TARGETS:
         for k, st in enumerate(group):
-            work.record(e.target, st.label, st.idx, delta[starts[k]:starts[k + 1]])
+            work.record(target, st.label, st.idx, delta[starts[k]:starts[k + 1]])
 
 
 def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str) -> None:

@@ -85,6 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--events", action=argparse.BooleanOptionalAction, default=True,
                        help="include the packs' events (default: yes; --no-events measures "
                             "the engine alone)")
+    bal = sub.add_parser(
+        "balance", help="every bot over many worlds of every scenario",
+        description="Play every strategy over many worlds of each scenario: the outcome mix, "
+                    "wins, failures and mean score, with a warning when one strategy "
+                    "dominates.")
+    bal.add_argument("--scenario", default=None, help="one scenario (default: all of them)")
+    bal.add_argument("--worlds", type=_int_in(1, MAX_WORLDS, "--worlds"), default=10_000,
+                     help="worlds per strategy and scenario (default: 10,000)")
+    bal.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=7)
+    bal.add_argument("--format", choices=("table", "json"), default="table")
+    bal.add_argument("--check", action="store_true",
+                     help="exit 1 when the game is unbalanced (for CI and content tuning)")
+
     packs = sub.add_parser(
         "packs", help="validate, list, create and measure content packs",
         description="Content packs: TOML events, rivals, scenarios, glossary and economy.")
@@ -129,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from game.commands.bench import run_bench
 
             return run_bench(args)
+        if args.command == "balance":
+            from game.commands.balance import run_balance
+
+            return run_balance(args)
         if args.command == "packs":
             from game.commands.packs import run_packs
 

@@ -116,6 +116,16 @@ class Content:
         return Director(self.events, self.names, self.rival_index, PRESETS[preset], chooser,
                         script=script or {})
 
+    def director_for(self, scenario: str, chooser: Chooser | None = None) -> Director:
+        """The director a scenario plays with: its pacing preset and its script of events."""
+        if scenario not in self.scenarios:
+            self.params(scenario)  # raises the "no scenario" problem with suggestions
+        sc = self.scenarios[scenario]
+        script: dict[int, list[str]] = {}
+        for item in getattr(sc, "scripted", []):
+            script.setdefault(item.quarter, []).append(item.event)
+        return self.director(sc.pacing, chooser, {q: tuple(ids) for q, ids in script.items()})
+
     def fingerprint(self) -> dict[str, str]:
         """pack id -> "version sha256", what a save records about its content."""
         return {p.id: f"{p.manifest.version} {p.content_hash}" for p in self.packs}

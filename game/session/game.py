@@ -1,0 +1,350 @@
+"""One player's game: a scenario, the loaded packs, a seed, and everything decided so far.
+
+A ``Game`` is the engine at batch size one plus what a person needs around it:
+
+- the **state** at the start of the current quarter, and the **history** of headline metrics
+  after each quarter played;
+- the **pending events**: what happens to the lab this quarter, rolled when the quarter starts
+  (with the same keyed draws a batch run would make), shown with their choices while the player
+  plans; ``choose(event, choice)`` answers one;
+- the **plan**: ``submit(plan)`` checks it against the state and keeps it;
+- ``end_quarter()`` plays the quarter: events with the player's choices, then the plan;
+- the **action log**: every plan and every choice by quarter. Replaying the log from the seed
+  reproduces the game exactly, which is what saves rely on, and ``fork(q)`` replays it up to
+  quarter q so the player can decide differently with the same luck.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from game.engine import (
+    IPO_STAGES,
+    OUTCOMES,
+    Economy,
+    Ledger,
+    Plan,
+    PlanError,
+    Rng,
+    State,
+    compile_economy,
+    initial_state,
+    step,
+)
+from game.engine.outcome import score as engine_score
+from game.engine.plan import check_plan
+from game.engine.state import RUNNING
+from game.packs import Content
+from game.packs import effects as fx
+from game.packs.director import Director
+from game.packs.expressions import holds
+from game.packs.names import render_text
+from game.packs.schema import Event
+
+
+class GameError(ValueError):
+    """Something the player asked for that cannot be done now; the message says why."""
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    index: int
+    label: str
+    note: str
+    available: bool
+
+
+@dataclass
+class PendingEvent:
+    """An event happening to the lab this quarter, as the player sees it."""
+
+    id: str
+    title: str
+    text: str
+    category: str
+    concept: str | None
+    major: bool
+    choices: list[ChoiceView]
+    chosen: int | None = None
+
+    @property
+    def needs_choice(self) -> bool:
+        return bool(self.choices) and self.chosen is None
+
+
+@dataclass
+class QuarterRecord:
+    """What was decided in one quarter: the action log's line."""
+
+    quarter: int
+    plan: dict[str, Any]
+    choices: list[tuple[str, int]]  # (event id, choice index) for events with choices
+    injected: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)  # every event that happened, in order
+
+
+# The headline metrics kept after each quarter: what the dashboard, the debrief and the class
+# report draw, and what a replay checks. Every value is a finite float.
+def headline(state: State, econ: Economy) -> dict[str, float]:
+    k = 0
+    out = {
+        "cash": state.cash[k],
+        "revenue": state.revenue[k],
+        "runrate": 4.0 * state.revenue[k],
+        "burn": state.burn[k],
+        "debt": state.debt[k],
+        "sentiment": state.sentiment[k],
+        "valuation": state.valuation[k],
+        "ownership": state.ownership[k],
+        "capability": state.capability[k],
+        "share": state.share[k],
+        "capacity_h100e": state.capacity[k],
+        "utilisation": state.utilisation[k],
+        "rental_price": state.rental_price[k],
+        "market": state.market[k],
+        "unserved": state.unserved[k],
+        "ipo_stage": float(state.ipo_stage[k]),
+        "outcome": float(state.outcome[k]),
+    }
+    for r, rival in enumerate(econ.params.rivals):
+        out[f"rival.{rival.id}"] = state.rival_capability[k, r]
+    return {name: float(v) for name, v in out.items()}
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """A plan as plain TOML-ready values (one world: numbers, strings, a table of orders)."""
+    out: dict[str, Any] = {}
+    for name, value in plan.model_dump().items():
+        if name == "gpu_orders":
+            out[name] = {g: float(np.asarray(v)) for g, v in value.items()}
+        elif isinstance(value, str | bool | int):
+            out[name] = value
+        else:
+            out[name] = float(np.asarray(value))
+    return out
+
+
+# Decisions that stand until changed; everything else (orders, leases, rounds, the IPO
+# action) is for one quarter only.
+STANDING = ("training", "inference", "research", "price", "lease_quarters")
+
+
+def carry_over(plan: Plan) -> Plan:
+    """Next quarter's starting plan: this quarter's standing decisions, nothing one-off."""
+    return Plan(**{name: getattr(plan, name) for name in STANDING})
+
+
+class _PlayerChoices:
+    """The director's chooser in a live game: the player's answer for each event."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, int] = {}
+
+    def choose(self, event: Event, available: np.ndarray, state: State, econ: Economy,
+               worlds: np.ndarray) -> np.ndarray | None:
+        answer = self.answers.get(event.id)
+        return None if answer is None else np.array([answer])
+
+
+class Game:
+    """A single game at batch size one; see the module docstring."""
+
+    def __init__(self, content: Content, scenario: str, seed: int, lab: str = "Frontier Lab"):
+        if seed < 0:
+            raise GameError(f"a seed must be zero or more, got {seed}")
+        self.content = content
+        self.scenario_id = scenario
+        self.seed = seed
+        self.lab = lab
+        self.params = content.params(scenario)
+        self.econ = compile_economy(self.params)
+        self.scenario = content.scenarios[scenario]
+        self._answers = _PlayerChoices()
+        self.director: Director = content.director_for(scenario, chooser=self._answers)
+        self.director.on_fire = self._fired
+        self.rng = Rng.for_batch(seed, 1)
+        self.state: State = initial_state(self.params, 1)
+        self.quarter = 0
+        self.plan = Plan()
+        self.log: list[QuarterRecord] = []
+        self.history: list[dict[str, float]] = []
+        self.ledgers: list[Ledger] = []
+        self.pending: list[PendingEvent] = []
+        self._injected: list[str] = []
+        self._happened: list[tuple[str, int]] = []
+        self._roll_pending()
+
+    # --- what the player sees ------------------------------------------------------------
+
+    @property
+    def horizon(self) -> int:
+        return self.params.scenario.horizon_quarters
+
+    @property
+    def running(self) -> bool:
+        return bool(self.state.outcome[0] == RUNNING) and self.quarter < self.horizon
+
+    @property
+    def outcome(self) -> str:
+        return OUTCOMES[int(self.state.outcome[0])]
+
+    @property
+    def ipo_stage(self) -> str:
+        return IPO_STAGES[int(self.state.ipo_stage[0])]
+
+    @property
+    def score(self) -> float:
+        return float(engine_score(self.state, self.params.scenario.score)[0])
+
+    def calendar(self, quarter: int | None = None) -> str:
+        return self.params.calendar(self.quarter if quarter is None else quarter)
+
+    def metrics(self) -> dict[str, float]:
+        """The headline metrics now (at the start of the current quarter)."""
+        return headline(self.state, self.econ)
+
+    # --- decisions -----------------------------------------------------------------------
+
+    def submit(self, plan: Plan) -> None:
+        """Keep ``plan`` for this quarter, if the lab can carry it out (else PlanError)."""
+        self._require_running()
+        problems = check_plan(plan, self.state, self.econ)
+        if problems:
+            raise PlanError(problems)
+        self.plan = plan
+
+    def choose(self, event_id: str, choice: int) -> None:
+        """Answer a pending event with one of its open choices."""
+        self._require_running()
+        pending = next((p for p in self.pending if p.id == event_id), None)
+        if pending is None:
+            happening = ", ".join(p.id for p in self.pending) or "none"
+            raise GameError(f"event '{event_id}' is not happening this quarter "
+                            f"(happening: {happening})")
+        if not pending.choices:
+            raise GameError(f"'{pending.title}' has no choices to make")
+        if not 0 <= choice < len(pending.choices):
+            raise GameError(f"'{pending.title}' has choices 0–{len(pending.choices) - 1}, "
+                            f"not {choice}")
+        if not pending.choices[choice].available:
+            raise GameError(f"'{pending.choices[choice].label}' is not open to the lab now")
+        pending.chosen = choice
+        self._answers.answers[event_id] = choice
+
+    def inject(self, event_id: str) -> None:
+        """Make an event happen this quarter (a classroom's live event), if its trigger holds."""
+        self._require_running()
+        if event_id not in self.director.index:
+            raise GameError(f"no event '{event_id}' in the loaded packs")
+        if event_id not in self._injected:
+            self._injected.append(event_id)
+            self._roll_pending()
+
+    def end_quarter(self, auto_choose: bool = False) -> Ledger:
+        """Play the quarter: the events with the player's choices, then the plan.
+
+        Unanswered choices are an error, unless ``auto_choose`` lets the director choose by
+        ai_weight (bots, and replays of games whose log says nothing else).
+        """
+        self._require_running()
+        waiting = [p.title for p in self.pending if p.needs_choice]
+        if waiting and not auto_choose:
+            raise GameError("choose first: " + "; ".join(f"'{t}'" for t in waiting))
+        q = self.quarter
+        self._happened = []
+        state, ledger = step(self.state, self.plan, self.econ, self.rng, q, self._hook)
+        record = QuarterRecord(
+            quarter=q,
+            plan=plan_to_dict(self.plan),
+            choices=[(e, c) for e, c in self._happened if c >= 0],
+            injected=list(self._injected),
+            events=[e for e, _ in self._happened],
+        )
+        self.state = state
+        self.log.append(record)
+        self.history.append(headline(state, self.econ))
+        self.ledgers.append(ledger)
+        self.quarter = q + 1
+        self._injected = []
+        self._answers.answers.clear()
+        self.plan = carry_over(self.plan)
+        self._roll_pending()
+        return ledger
+
+    # --- replay and counterfactuals -----------------------------------------------------
+
+    def apply_record(self, record: QuarterRecord) -> None:
+        """Play one logged quarter again: its injected events, plan and choices."""
+        for event_id in record.injected:
+            self.inject(event_id)
+        self.plan = Plan(**record.plan)  # as played: the engine trims what it cannot afford
+        for event_id, choice in record.choices:
+            self.choose(event_id, choice)
+        self.end_quarter(auto_choose=True)
+
+    def fork(self, quarter: int) -> Game:
+        """A new game replaying this one's decisions up to ``quarter`` (0 = from the start):
+        the same luck, ready for different decisions from there."""
+        if not 0 <= quarter <= len(self.log):
+            raise GameError(f"can fork from quarters 0–{len(self.log)}, not {quarter}")
+        other = Game(self.content, self.scenario_id, self.seed, self.lab)
+        for record in self.log[:quarter]:
+            other.apply_record(record)
+        return other
+
+    # --- internals ------------------------------------------------------------------------
+
+    def _require_running(self) -> None:
+        if not self.running:
+            raise GameError(f"the game is over ({self.outcome} in {self.calendar()})")
+
+    def _prepared(self, state: State) -> State:
+        """The state the quarter's events are rolled on: the director's memory in place and
+        any injected events due now."""
+        s = state.shallow()
+        self.director._memory(s)
+        if self._injected:
+            due = s.extra["events.due"] = s.extra["events.due"].copy()
+            for event_id in self._injected:
+                due[:, self.director.index[event_id]] = self.quarter
+        return s
+
+    def _roll_pending(self) -> None:
+        """Roll this quarter's events (the same draws ``end_quarter`` will make)."""
+        self.pending = []
+        if not self.running:
+            return
+        s = self._prepared(self.state)
+        fired = self.director.roll(s, self.econ, self.rng, self.quarter)
+        env = None
+        for i in fired:
+            ce = self.director.events[i]
+            ev = ce.event
+            choices = []
+            for c, cc in enumerate(ce.choices):
+                if cc.condition is None:
+                    open_ = True
+                else:
+                    env = env or fx.env_for(s, self.econ, self.director.names, cache=True)
+                    open_ = bool(holds(cc.condition, env))
+                choices.append(ChoiceView(c, cc.choice.label, cc.choice.note, open_))
+            self.pending.append(PendingEvent(
+                id=ev.id, title=ev.title,
+                text=render_text(ev.text, s, self.econ, self.director.names),
+                category=ev.category, concept=ev.concept, major=ev.major, choices=choices))
+
+    def _hook(self, state: State, econ: Economy, rng: Rng, q: int, ledger: Ledger) -> State:
+        """The quarter's events, as the engine's stage-0 hook, with the player's choices."""
+        s = self._prepared(state)
+        fired = self.director.roll(s, econ, rng, q)
+        if fired:
+            picks = self.director.choose(s, econ, rng, q, fired)
+            self.director.apply(s, econ, q, picks, ledger)
+        return s
+
+    def _fired(self, i: int, idx: np.ndarray, picked: np.ndarray) -> None:
+        self._happened.append((self.director.events[i].id, int(picked[0])))
+

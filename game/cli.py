@@ -55,6 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"frontier-lab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
+    play = sub.add_parser(
+        "play", help="play in the terminal (the default command)",
+        description="Play Frontier Lab in the terminal: the title screen, or straight into a "
+                    "game with --scenario, --seed or --lab, or a save with --load.")
+    play.add_argument("--scenario", default=None, help="scenario id (default: ipo-window)")
+    play.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=None)
+    play.add_argument("--lab", default=None, help="your lab's name")
+    play.add_argument("--load", type=Path, default=None, metavar="SAVE",
+                      help="continue a saved game")
+    play.add_argument("--theme", default="textual-dark",
+                      choices=("textual-dark", "textual-light", "ansi-dark", "ansi-light"),
+                      help="colours (ansi-*: for 16-colour terminals)")
+    for p in (play, parser):
+        p.add_argument("--saves", type=Path, default=None, metavar="DIR",
+                       help="where saves go (default: $FRONTIER_LAB_SAVES or ./saves)")
+
     sim = sub.add_parser(
         "simulate",
         help="play a scripted strategy over one or many worlds",
@@ -72,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--format", choices=("table", "json"), default="table")
     sim.add_argument("--events", action=argparse.BooleanOptionalAction, default=True,
                      help="let the packs' events happen (default: yes)")
+    sim.add_argument("--save", type=Path, default=None, metavar="PATH",
+                     help="save the game (one world) exactly as a player's game is saved")
 
     bench = sub.add_parser(
         "bench",
@@ -85,6 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--events", action=argparse.BooleanOptionalAction, default=True,
                        help="include the packs' events (default: yes; --no-events measures "
                             "the engine alone)")
+    rep = sub.add_parser(
+        "replay", help="verify a save by replaying it from its seed",
+        description="Replay a save's action log from its seed with the installed packs and "
+                    "check every recorded quarter. Exit code 1 when it does not verify.")
+    rep.add_argument("save", type=Path, metavar="SAVE")
+    rep.add_argument("--format", choices=("table", "json"), default="table")
+
+    sv = sub.add_parser("saves", help="list saved games (lab, scenario, quarter, outcome)",
+                        description="List the saves in the saves folder.")
+    sv.add_argument("--saves", type=Path, default=None, metavar="DIR",
+                    help="the folder (default: $FRONTIER_LAB_SAVES or ./saves)")
+    sv.add_argument("--format", choices=("table", "json"), default="table")
+
     bal = sub.add_parser(
         "balance", help="every bot over many worlds of every scenario",
         description="Play every strategy over many worlds of each scenario: the outcome mix, "
@@ -128,12 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
     from game.packs.errors import ContentError
 
     try:
+        if args.command in (None, "play"):
+            from game.commands.play import run_play
+
+            return run_play(args)
         if args.command == "simulate":
             from game.commands.simulate import run_simulate
 
@@ -142,6 +174,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from game.commands.bench import run_bench
 
             return run_bench(args)
+        if args.command == "replay":
+            from game.commands.saves import run_replay
+
+            return run_replay(args)
+        if args.command == "saves":
+            from game.commands.saves import run_saves
+
+            return run_saves(args)
         if args.command == "balance":
             from game.commands.balance import run_balance
 

@@ -109,6 +109,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         raise UserError(f"--quarters {quarters} is past the scenario's horizon of "
                         f"{params.scenario.horizon_quarters} quarters")
     W = args.worlds
+    if args.save is not None:
+        _save_bot_game(args, content, scenario, policy, quarters)
     rows: list[Row] = []
     show_progress = sys.stderr.isatty() and W * quarters >= 200_000
     previous: list[State] = [initial_state(params, W)]
@@ -154,6 +156,29 @@ def run_simulate(args: argparse.Namespace) -> int:
     else:
         _print_table(rows, run.state, run.scores, params, policy, args, quarters)
     return 0
+
+
+def _save_bot_game(args: argparse.Namespace, content: Any, scenario: str, policy: Policy,
+                   quarters: int) -> None:
+    """Play world 0 as a live game and save it exactly as a player's game is saved."""
+    from game.session.game import Game
+    from game.session.saves import SaveError
+    from game.session.store import save_game
+
+    if args.worlds != 1:
+        raise UserError("--save keeps one game: use it with --worlds 1 (the default)")
+    if not args.events:
+        raise UserError("--save keeps a game as a player would play it, with its events: "
+                        "drop --no-events")
+    game = Game(content, scenario, args.seed, f"{policy.name} bot")
+    game.autoplay(policy, quarters)
+    try:
+        path = save_game(game, args.save.parent, path=args.save)
+    except (SaveError, OSError) as exc:
+        raise UserError(f"cannot save to {args.save}: {exc}") from None
+    if args.format != "json":
+        print(f"Saved the game to {path} (verify it with: frontier-lab replay {path})",
+              file=sys.stderr)
 
 
 def _json(state: State, scores: np.ndarray, scenario: str, args: argparse.Namespace,

@@ -17,10 +17,12 @@ A ``Game`` is the engine at batch size one plus what a person needs around it:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
+from game.bots.strategies import Policy
 from game.engine import (
     IPO_STAGES,
     OUTCOMES,
@@ -35,7 +37,7 @@ from game.engine import (
     step,
 )
 from game.engine.outcome import score as engine_score
-from game.engine.plan import check_plan
+from game.engine.plan import IPO_ACTIONS, check_plan
 from game.engine.state import RUNNING
 from game.packs import Content
 from game.packs import effects as fx
@@ -114,16 +116,31 @@ def headline(state: State, econ: Economy) -> dict[str, float]:
     return {name: float(v) for name, v in out.items()}
 
 
+def _one(value: Any) -> Any:
+    """A plan value for one world: a number (or string, or flag) from a scalar or a 1-array."""
+    if isinstance(value, str | bool | int):
+        return value
+    arr = np.asarray(value).reshape(-1)
+    if arr.dtype == bool:
+        return bool(arr[0])
+    if arr.dtype.kind in "iu":
+        return int(arr[0])
+    if arr.dtype.kind in "US":
+        return str(arr[0])
+    return float(arr[0])
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """A plan as plain TOML-ready values (one world: numbers, strings, a table of orders)."""
     out: dict[str, Any] = {}
     for name, value in plan.model_dump().items():
         if name == "gpu_orders":
-            out[name] = {g: float(np.asarray(v)) for g, v in value.items()}
-        elif isinstance(value, str | bool | int):
-            out[name] = value
+            out[name] = {g: _one(v) for g, v in value.items()}
+        elif name == "ipo":
+            code = _one(value)
+            out[name] = code if isinstance(code, str) else IPO_ACTIONS[int(code)]
         else:
-            out[name] = float(np.asarray(value))
+            out[name] = _one(value)
     return out
 
 
@@ -167,6 +184,7 @@ class Game:
         self.director.on_fire = self._fired
         self.rng = Rng.for_batch(seed, 1)
         self.state: State = initial_state(self.params, 1)
+        self.start = headline(self.state, self.econ)  # the metrics before the first quarter
         self.quarter = 0
         self.plan = Plan()
         self.log: list[QuarterRecord] = []
@@ -175,6 +193,7 @@ class Game:
         self.pending: list[PendingEvent] = []
         self._injected: list[str] = []
         self._happened: list[tuple[str, int]] = []
+        self.created: datetime | None = None  # when the game was first saved
         self._roll_pending()
 
     # --- what the player sees ------------------------------------------------------------
@@ -201,6 +220,11 @@ class Game:
 
     def calendar(self, quarter: int | None = None) -> str:
         return self.params.calendar(self.quarter if quarter is None else quarter)
+
+    def timeline(self) -> tuple[list[str], list[dict[str, float]]]:
+        """The headline metrics at the start of each quarter so far (the last is now)."""
+        points = [self.start, *self.history]
+        return [self.calendar(q) for q in range(len(points))], points
 
     def metrics(self) -> dict[str, float]:
         """The headline metrics now (at the start of the current quarter)."""
@@ -273,6 +297,14 @@ class Game:
         self.plan = carry_over(self.plan)
         self._roll_pending()
         return ledger
+
+    def autoplay(self, policy: Policy, quarters: int | None = None) -> None:
+        """Let a bot play (the rest of the game, or ``quarters`` of it): its plans as it makes
+        them (the engine trims what the lab cannot afford), its event choices by ai_weight."""
+        stop = self.horizon if quarters is None else self.quarter + quarters
+        while self.running and self.quarter < stop:
+            self.plan = policy.plan(self.state, self.econ)
+            self.end_quarter(auto_choose=True)
 
     # --- replay and counterfactuals -----------------------------------------------------
 

@@ -1,0 +1,66 @@
+"""``frontier-lab replay SAVE`` (verification) and ``frontier-lab saves`` (the list)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from game.cli import UserError, emit_json
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    """Replay a save from its seed and check every quarter; exit 1 unless it verifies."""
+    from game.packs import load_content
+    from game.session.saves import SaveError
+    from game.session.store import verify
+
+    content = load_content()
+    try:
+        result = verify(args.save, content)
+    except SaveError as exc:
+        raise UserError(str(exc)) from None
+    game = result.game
+    outcome = game.outcome if game is not None else None
+    score = game.score if game is not None else None
+    if args.format == "json":
+        emit_json({"save": str(args.save), "verified": result.verified,
+                   "problems": result.problems, "outcome": outcome, "score": score})
+    else:
+        save = result.save
+        assert save is not None
+        out = sys.stdout
+        out.write(f"{args.save}: {save.lab}, {save.scenario}, seed {save.seed}, "
+                  f"{len(save.quarters)} quarters\n")
+        if result.verified:
+            out.write(f"verified: replaying the action log from the seed gives every recorded "
+                      f"quarter exactly; outcome {outcome}, score {score:,.2f}\n")
+        else:
+            for problem in result.problems:
+                out.write(f"not verified: {problem}\n")
+    return 0 if result.verified else 1
+
+
+def run_saves(args: argparse.Namespace) -> int:
+    """The saves in the folder: lab, scenario, quarter, outcome (unreadable ones say why)."""
+    from game.session.saves import list_saves, saves_dir
+
+    folder = saves_dir(args.saves)
+    rows = list_saves(folder)
+    if args.format == "json":
+        emit_json({"folder": str(folder), "saves": [
+            {"file": str(r.path), "lab": r.lab, "scenario": r.scenario, "quarter": r.quarter,
+             "outcome": r.outcome, "updated": r.updated, "error": r.error} for r in rows]})
+        return 0
+    out = sys.stdout
+    if not rows:
+        out.write(f"No saves in {folder}. A game saves itself every quarter; "
+                  "`frontier-lab simulate --save PATH` saves a bot's game.\n")
+        return 0
+    out.write(f"Saves in {folder}\n")
+    for r in rows:
+        if r.error:
+            out.write(f"  {r.path.name:<36} unreadable: {r.error}\n")
+        else:
+            out.write(f"  {r.path.name:<36} {r.lab} · {r.scenario} · quarter {r.quarter} · "
+                      f"{r.outcome} · {r.updated}\n")
+    return 0

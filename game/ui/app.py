@@ -1,0 +1,124 @@
+"""The Textual application: screens, themes, the command palette, saving and loading."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from game.packs import Content
+from game.session.game import Game
+from game.ui.modals import GlossaryModal, HelpModal
+
+HELP_INTRO = ("Plan the quarter in the tabs (1–6 switch tabs), then press e: a preview of 1,000 "
+              "worlds shows where the plan may lead; e again ends the quarter. Events ask for a "
+              "choice; each choice says what it trades off. w explains what moved each number.")
+
+
+class FrontierLab(App[None]):
+    """Frontier Lab in the terminal."""
+
+    TITLE = "Frontier Lab"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+    ]
+    CSS = """
+    Screen { background: $background; }
+    """
+
+    def __init__(self, content: Content, saves: Path, *, game: Game | None = None,
+                 theme: str = "textual-dark") -> None:
+        super().__init__()
+        self.content = content
+        self.saves = saves
+        self._first_game = game
+        self.theme = theme
+
+    def on_mount(self) -> None:
+        from game.ui.screens import GameScreen, TitleScreen
+
+        self.push_screen(TitleScreen())
+        if self._first_game is not None:
+            self.push_screen(GameScreen(self._first_game))
+
+    # --- games -------------------------------------------------------------------------
+
+    def start_game(self, game: Game, replace: bool = False) -> None:
+        from game.ui.screens import GameScreen
+
+        if replace:
+            self.switch_screen(GameScreen(game))
+        else:
+            self.push_screen(GameScreen(game))
+        self.autosave(game)
+
+    def autosave(self, game: Game) -> None:
+        self.save(game, announce=False)
+
+    def save(self, game: Game, announce: bool) -> None:
+        from game.session.store import SaveError, save_game
+
+        try:
+            path = save_game(game, self.saves)
+        except (SaveError, OSError) as exc:
+            self.notify(f"Could not save: {exc}", severity="error", timeout=8)
+            return
+        if announce:
+            self.notify(f"Saved to {path}")
+
+    def open_load_dialog(self) -> None:
+        from game.ui.saves import LoadModal
+
+        self.push_screen(LoadModal(self.saves), self._loaded)
+
+    def _loaded(self, path: Path | None) -> None:
+        if path is None:
+            return
+        from game.session.store import SaveError, load_game
+
+        try:
+            game = load_game(path, self.content)
+        except SaveError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        self.start_game(game)
+
+    # --- help, glossary, themes, palette ----------------------------------------------
+
+    def action_help(self) -> None:
+        rows: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for binding in [*self.screen.BINDINGS, *self.BINDINGS]:
+            if not isinstance(binding, Binding) or binding.id in seen:
+                continue
+            seen.add(binding.id or binding.key)
+            keys = " / ".join(self.get_key_display(Binding(k.strip(), ""))
+                              for k in binding.key.split(","))
+            rows.append((keys, binding.description or binding.action))
+        rows.append(("ctrl+p", "Command palette: every command by name"))
+        self.push_screen(HelpModal(rows, HELP_INTRO))
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Glossary", "Search every concept the game teaches",
+                            lambda: self.push_screen(GlossaryModal(self.content.glossary)))
+        yield SystemCommand("Help", "Every key on this screen", self.action_help)
+        yield SystemCommand("Load a save", "Open a saved game", self.open_load_dialog)
+        for name in ("textual-dark", "textual-light", "ansi-dark", "ansi-light"):
+            yield SystemCommand(f"Theme: {name}", "Switch colours (ansi: 16-colour terminals)",
+                                partial(setattr, self, "theme", name))
+        game = getattr(screen, "game", None)
+        if game is not None and hasattr(screen, "action_why"):
+            yield SystemCommand("End quarter", "Preview, then end the quarter",
+                                screen.action_end_quarter)
+            yield SystemCommand("Why?", "What moved each number last quarter",
+                                screen.action_why)
+            yield SystemCommand("Save", "Save the game now", partial(self.save, game, True))

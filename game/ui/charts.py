@@ -1,0 +1,76 @@
+"""Charts drawn with plotext (through textual-plotext): lines over quarters and fan charts.
+
+Colours are named ANSI colours so the charts read on a 16-colour terminal, and the plot takes
+the theme's background.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual_plotext import PlotextPlot
+
+SERIES_COLOURS = ("cyan", "magenta", "yellow", "green", "red", "blue")
+
+
+class LineChart(PlotextPlot):
+    """Named series over quarter labels."""
+
+    DEFAULT_CSS = """
+    LineChart { height: 1fr; min-height: 8; }
+    """
+
+    def __init__(self, title: str, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.chart_title = title
+        self._labels: list[str] = []
+        self._series: dict[str, Sequence[float]] = {}
+
+    def show(self, labels: list[str], series: dict[str, Sequence[float]]) -> None:
+        self._labels, self._series = labels, series
+        self._draw()
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(self.chart_title)
+        if not self._labels:
+            self.refresh()
+            return
+        xs = list(range(len(self._labels)))
+        for (name, ys), colour in zip(self._series.items(), SERIES_COLOURS, strict=False):
+            plt.plot(xs, list(ys), label=name, color=colour, marker="braille")
+        step = max(1, len(xs) // 4)
+        plt.xticks(xs[::step], self._labels[::step])
+        self.refresh()
+
+
+class FanChart(PlotextPlot):
+    """A median line with its 10–90% and 25–75% bands, quarter by quarter."""
+
+    DEFAULT_CSS = """
+    FanChart { height: 1fr; min-height: 7; }
+    """
+
+    def __init__(self, title: str, *, id: str | None = None, classes: str | None = None):
+        super().__init__(id=id, classes=classes)
+        self.chart_title = title
+
+    def show(self, labels: list[str], p10: Sequence[float], p25: Sequence[float],
+             p50: Sequence[float], p75: Sequence[float], p90: Sequence[float]) -> None:
+        plt = self.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title(self.chart_title)
+        xs = list(range(len(labels)))
+        plt.plot(xs, list(p90), color="blue", marker="braille", label="90%")
+        plt.plot(xs, list(p75), color="cyan", marker="braille", label="75%")
+        plt.plot(xs, list(p50), color="white", marker="braille", label="median")
+        plt.plot(xs, list(p25), color="cyan", marker="braille")
+        plt.plot(xs, list(p10), color="blue", marker="braille", label="10%")
+        plt.xticks(xs, labels)
+        self.refresh()

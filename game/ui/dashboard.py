@@ -1,0 +1,198 @@
+"""The main screen's read-only parts: the metrics bar, the four panels and the news feed.
+
+Every widget here is redrawn from the ``Game`` by ``show(game)``; none keeps state of its own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import RichLog, Sparkline, Static
+
+from game.session.game import Game
+from game.ui.format import count, money, runway, signed, signed_money
+
+OPERATING = ("revenue", "leases", "spot compute", "power", "data-center operations", "staff",
+             "other opex", "interest", "lease break penalty")
+INVESTING = ("GPU purchases", "data-center construction")
+FINANCING = ("equity raised", "debt drawn", "debt repaid", "credit line (automatic)",
+             "IPO proceeds")
+
+
+class MetricsBar(Static):
+    """Quarter, cash, runway, sentiment, valuation and IPO stage: always in view."""
+
+    DEFAULT_CSS = """
+    MetricsBar { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def show(self, game: Game) -> None:
+        m = game.metrics()
+        state = game.state
+        sentiment = m["sentiment"]
+        mood = "green" if sentiment >= 55 else "yellow" if sentiment >= 35 else "red"
+        text = Text.assemble(
+            (f"{game.calendar()} ", "bold"),
+            f"Q{min(game.quarter + 1, game.horizon)}/{game.horizon}  ",
+            "Cash ", (money(m["cash"]), "bold"), "  ",
+            "Runway ", (runway(float(state.runway[0])), "bold"), "  ",
+            "Sentiment ", (f"{sentiment:.0f}", f"bold {mood}"), "  ",
+            "Valuation ", (money(m["valuation"]), "bold"), "  ",
+            "IPO ", (game.ipo_stage, "bold"),
+        )
+        self.update(text)
+
+
+class Panel(Static):
+    """A bordered panel whose body is a Rich renderable."""
+
+    DEFAULT_CSS = """
+    Panel { border: round $primary 50%; padding: 0 1; height: auto; }
+    """
+
+    def __init__(self, title: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = title
+
+
+def _table() -> Table:
+    t = Table.grid(padding=(0, 1), expand=True)
+    t.add_column(ratio=3)
+    t.add_column(justify="right", ratio=2)
+    return t
+
+
+class ComputePanel(Panel):
+    def show(self, game: Game) -> None:
+        s, econ = game.state, game.econ
+        t = _table()
+        for g, name in enumerate(econ.gpu_names):
+            owned = float(s.owned[0, g])
+            coming = float(s.pipeline[0, :, g].sum())
+            if owned or coming:
+                t.add_row(f"{name} owned", count(owned) + (f" (+{count(coming)})" if coming
+                                                          else ""))
+        t.add_row("Leased H100e", count(float(s.lease_qty[0].sum())))
+        t.add_row("Capacity H100e", count(float(s.capacity[0])))
+        t.add_row("Utilisation", f"{float(s.utilisation[0]):.0%}")
+        coming_mw = float(s.dc_pipeline[0].sum())
+        t.add_row("Power MW", f"{float(s.dc_mw[0]):,.0f}" + (f" (+{coming_mw:,.0f})"
+                                                             if coming_mw else ""))
+        self.update(t)
+
+
+class MarketPanel(Panel):
+    def show(self, game: Game) -> None:
+        econ = game.econ
+        row = econ.row(game.quarter)
+        t = _table()
+        t.add_row("Rental $/H100e-h", f"${float(game.state.rental_price[0]):.2f}")
+        for g, name in enumerate(econ.gpu_names):
+            if econ.available[row, g]:
+                t.add_row(f"{name} price", f"${econ.gpu_price[row, g] / 1000:,.0f}k")
+        t.add_row("Market $B/yr", f"{float(game.state.market[0]):,.0f}")
+        t.add_row("Your share", f"{float(game.state.share[0]):.1%}")
+        self.update(t)
+
+
+class ModelsPanel(Panel):
+    def show(self, game: Game) -> None:
+        s = game.state
+        t = _table()
+        t.add_row(Text("You", style="bold cyan"), f"{float(s.capability[0]):.0f}")
+        for r, rival in enumerate(game.params.rivals):
+            t.add_row(rival.model_name, f"{float(s.rival_capability[0, r]):.0f}")
+        if s.run_target[0] > 0:
+            done = float(s.run_done[0] / s.run_target[0])
+            t.add_row("Run in progress", f"{done:.0%}")
+        else:
+            t.add_row("Run in progress", "none")
+        self.update(t)
+
+
+class FinancePanel(Panel):
+    """P&L (what was earned) and cash flow (what moved the bank balance), kept apart."""
+
+    def show(self, game: Game) -> None:
+        s = game.state
+        t = _table()
+        t.add_row(Text("P&L last quarter", style="bold"), "")
+        t.add_row("Revenue", money(float(s.revenue[0])))
+        t.add_row("Gross margin", f"{float(s.gross_margin[0]):.0%}")
+        t.add_row("Net income", money(float(s.net_income[0])))
+        t.add_row(Text("Cash flow", style="bold"), "")
+        if game.ledgers:
+            lines = dict(game.ledgers[-1].for_world(0, "cash"))
+            op = sum(v for k, v in lines.items() if k in OPERATING)
+            inv = sum(v for k, v in lines.items() if k in INVESTING)
+            fin = sum(v for k, v in lines.items() if k in FINANCING)
+            events = sum(v for k, v in lines.items()
+                         if k not in OPERATING + INVESTING + FINANCING)
+            t.add_row("Operating", money(op))
+            t.add_row("Investing", money(inv))
+            t.add_row("Financing", money(fin))
+            if events:
+                t.add_row("Events", money(events))
+        else:
+            t.add_row("Burn", money(float(s.burn[0])))
+        self.update(t)
+
+
+class History(Sparkline):
+    """A metric's path over the game so far."""
+
+    DEFAULT_CSS = """
+    History { height: 1; margin: 0 1; }
+    """
+
+    def __init__(self, metric: str, *, id: str | None = None) -> None:
+        super().__init__([], id=id)
+        self.metric = metric
+
+    def show(self, game: Game) -> None:
+        values = [h[self.metric] for h in game.history]
+        self.data = values if len(values) >= 2 else [0.0, 0.0]
+
+
+class NewsFeed(RichLog):
+    """Events and notable changes, newest at the bottom."""
+
+    DEFAULT_CSS = """
+    NewsFeed { height: 1fr; min-height: 3; border: round $primary 50%; }
+    """
+
+    def on_mount(self) -> None:
+        self.border_title = "News"
+
+    def report_quarter(self, game: Game) -> None:
+        """What happened in the quarter just played."""
+        if not game.log:
+            return
+        record, h = game.log[-1], game.history[-1]
+        before = game.history[-2] if len(game.history) > 1 else None
+        lines = [Text(game.calendar(record.quarter), style="bold")]
+        for event_id, choice in record.choices:
+            ev = game.director.events[game.director.index[event_id]]
+            lines.append(Text(f"  {ev.event.title} → {ev.choices[choice].choice.label}"))
+        for event_id in record.events:
+            if event_id not in dict(record.choices):
+                ev = game.director.events[game.director.index[event_id]]
+                lines.append(Text(f"  {ev.event.title}"))
+        if before is not None:
+            lines.append(Text(f"  cash {signed_money(h['cash'] - before['cash'])}, sentiment "
+                              f"{signed(h['sentiment'] - before['sentiment'])}, valuation "
+                              f"{money(h['valuation'])}", style="dim"))
+        if h["unserved"] > 0.05:
+            lines.append(Text(f"  GPU-constrained: {h['unserved']:.0%} of demand unserved",
+                              style="yellow"))
+        for rival in game.params.rivals:
+            key = f"rival.{rival.id}"
+            if before is not None and h[key] > before[key] + 1e-9:
+                lines.append(Text(f"  {rival.model_name} released a new model "
+                                  f"({h[key]:.0f})", style="magenta"))
+        self.write(Text("\n").join(lines))
+
+
+def quantile_text(values: np.ndarray) -> str:
+    return " · ".join(f"{v:,.1f}" for v in values)

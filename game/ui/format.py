@@ -1,0 +1,48 @@
+"""Numbers as a player reads them, shared by every screen."""
+
+from __future__ import annotations
+
+import math
+
+
+def money(x: float) -> str:
+    """$B amounts: '$37.2B', '−$1.4B', '$1.25T'."""
+    if not math.isfinite(x):
+        return "—"
+    sign = "−" if x < 0 else ""
+    x = abs(x)
+    if x >= 1000:
+        return f"{sign}${x / 1000:,.2f}T"
+    if x < 0.1 and x > 0:
+        return f"{sign}${x * 1000:,.0f}M"
+    return f"{sign}${x:,.1f}B"
+
+
+def runway(quarters: float) -> str:
+    if not math.isfinite(quarters) or quarters >= 99:
+        return "∞"
+    return f"{quarters:.0f}q"
+
+
+def count(x: float) -> str:
+    """Large counts: '1.2M', '350k', '900'."""
+    if x >= 1e6:
+        return f"{x / 1e6:,.1f}M"
+    if x >= 1e4:
+        return f"{x / 1e3:,.0f}k"
+    return f"{x:,.0f}"
+
+
+def signed(x: float, unit: str = "") -> str:
+    sign = "+" if x > 0 else "−" if x < 0 else "±"
+    return f"{sign}{abs(x):,.1f}{unit}"
+
+
+def flop(x: float) -> str:
+    """FLOP as 2.0e27."""
+    return f"{x:.1e}".replace("e+", "e")
+
+
+def signed_money(x: float) -> str:
+    """A change in $B with its sign: '+$1.2B', '−$0.4B'."""
+    return ("+" if x > 0 else "") + money(x) if x else "±$0.0B"

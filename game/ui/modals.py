@@ -1,0 +1,302 @@
+"""Dialogs over the game: an event's choices, "Why?", the glossary, help, the preview."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from game.engine import METRICS
+from game.packs.schema import Concept
+from game.session.game import Game, PendingEvent
+from game.session.projection import Projection, project
+from game.ui.charts import FanChart
+
+DIALOG_CSS = """
+{name} {{ align: center middle; }}
+{name} > Vertical {{
+    width: 90%; max-width: 110; height: auto; max-height: 95%;
+    border: thick $primary; background: $surface; padding: 0 1;
+}}
+{name} .title {{ text-style: bold; margin-bottom: 1; }}
+{name} .buttons {{ height: auto; margin-top: 1; }}
+{name} .buttons Button {{ margin-right: 1; }}
+{name} .note {{ color: $text-muted; }}
+"""
+
+
+class EventModal(ModalScreen[int]):
+    """An event and its choices; dismissed with the chosen index. Each choice's teaching note
+    shows as the choice is highlighted."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="EventModal") + """
+    EventModal OptionList { height: auto; max-height: 8; }
+    EventModal .text { margin-bottom: 1; }
+    """
+    BINDINGS = [Binding("g", "glossary", "Glossary", id="event.glossary")]
+
+    def __init__(self, event: PendingEvent, concept: Concept | None) -> None:
+        super().__init__()
+        self.event = event
+        self.concept = concept
+
+    def compose(self) -> ComposeResult:
+        ev = self.event
+        with Vertical():
+            yield Label(("⚠ " if ev.major else "") + ev.title, classes="title")
+            yield Static(ev.text.strip(), classes="text")
+            yield OptionList(*[
+                Option(c.label + ("" if c.available else "  (not open to you now)"),
+                       id=str(c.index), disabled=not c.available)
+                for c in ev.choices], id="choices")
+            yield Static("", classes="note", id="choice-note")
+            if self.concept is not None:
+                yield Static(Text.assemble(("Concept: ", "bold"), self.concept.term, " — ",
+                                           self.concept.definition), classes="note")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        first = next((c.index for c in self.event.choices if c.available), 0)
+        options.highlighted = first
+        options.focus()
+
+    @on(OptionList.OptionHighlighted)
+    def _note(self, message: OptionList.OptionHighlighted) -> None:
+        choice = self.event.choices[int(message.option.id or 0)]
+        self.query_one("#choice-note", Static).update(choice.note or "")
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, message: OptionList.OptionSelected) -> None:
+        self.dismiss(int(message.option.id or 0))
+
+    def action_glossary(self) -> None:
+        if self.concept is not None:
+            self.app.push_screen(GlossaryModal(self.app.content.glossary, self.concept.id))
+
+
+class NoticeModal(ModalScreen[None]):
+    """An event without choices: what happened, and its lesson."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="NoticeModal")
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="notice.close")]
+
+    def __init__(self, title: str, body: str, note: str = "") -> None:
+        super().__init__()
+        self.title_text, self.body, self.note = title, body, note
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, classes="title")
+            yield Static(self.body)
+            if self.note:
+                yield Static(self.note, classes="note")
+            with Horizontal(classes="buttons"):
+                yield Button("OK", variant="primary", id="ok")
+
+    def on_mount(self) -> None:
+        self.query_one("#ok", Button).focus()
+
+    @on(Button.Pressed, "#ok")
+    def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
+        self.dismiss(None)
+
+
+class WhyModal(ModalScreen[None]):
+    """Why a headline metric moved last quarter: the ledger's contributions, which sum to the
+    change exactly."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="WhyModal")
+    BINDINGS = [Binding("escape,w", "close", "Close", id="why.close")]
+
+    def __init__(self, game: Game, metric: str = "cash") -> None:
+        super().__init__()
+        self.game, self.metric = game, metric
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Why? What moved each number last quarter", classes="title")
+            yield Select([(m, m) for m in METRICS], value=self.metric, allow_blank=False,
+                         compact=True, id="metric")
+            with VerticalScroll():
+                yield Static(id="breakdown")
+            with Horizontal(classes="buttons"):
+                yield Button("Close", id="close")
+
+    def on_mount(self) -> None:
+        self._show()
+
+    @on(Select.Changed, "#metric")
+    def _pick(self, message: Select.Changed) -> None:
+        self.metric = str(message.value)
+        self._show()
+
+    def _show(self) -> None:
+        out = self.query_one("#breakdown", Static)
+        if not self.game.ledgers:
+            out.update("Nothing has happened yet: end a quarter first.")
+            return
+        rows = self.game.ledgers[-1].for_world(0, self.metric)
+        t = Table(box=None, expand=True, padding=(0, 1))
+        t.add_column("contribution")
+        t.add_column("change", justify="right")
+        for name, v in rows:
+            t.add_row(name, f"{v:+,.3f}")
+        t.add_row(Text("total change", style="bold"),
+                  Text(f"{sum(v for _, v in rows):+,.3f}", style="bold"))
+        out.update(t if rows else f"No change in {self.metric} last quarter.")
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class GlossaryModal(ModalScreen[None]):
+    """Every concept the packs teach, searchable."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="GlossaryModal") + """
+    GlossaryModal OptionList { height: 8; }
+    GlossaryModal #definition { height: auto; margin-top: 1; }
+    """
+    BINDINGS = [Binding("escape", "close", "Close", id="glossary.close")]
+
+    def __init__(self, glossary: dict[str, Concept], selected: str | None = None) -> None:
+        super().__init__()
+        self.glossary, self.selected = glossary, selected
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Glossary", classes="title")
+            yield Input(placeholder="search: e.g. burn, lease, chinchilla", compact=True,
+                        id="search")
+            yield OptionList(id="terms")
+            yield Static(id="definition")
+
+    def on_mount(self) -> None:
+        self._filter("")
+        if self.selected in self.glossary:
+            self._show(self.selected)
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Changed, "#search")
+    def _search(self, message: Input.Changed) -> None:
+        self._filter(message.value)
+
+    def _filter(self, text: str) -> None:
+        words = text.lower().split()
+        terms = self.query_one("#terms", OptionList)
+        terms.clear_options()
+        for cid, c in sorted(self.glossary.items(), key=lambda kv: kv[1].term.lower()):
+            blob = f"{c.term} {c.definition} {c.why_it_matters}".lower()
+            if all(w in blob for w in words):
+                terms.add_option(Option(c.term, id=cid))
+        if terms.option_count:
+            terms.highlighted = 0
+
+    @on(OptionList.OptionHighlighted, "#terms")
+    def _highlight(self, message: OptionList.OptionHighlighted) -> None:
+        self._show(message.option.id or "")
+
+    def _show(self, cid: str) -> None:
+        c = self.glossary.get(cid)
+        if c is None:
+            return
+        self.query_one("#definition", Static).update(Text.assemble(
+            (c.term, "bold"), "\n", c.definition.strip(), "\n\n", ("Why it matters: ", "bold"),
+            c.why_it_matters.strip()))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class HelpModal(ModalScreen[None]):
+    """Every key of the screen underneath, read from its bindings (so it is never stale)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="HelpModal")
+    BINDINGS = [Binding("escape,question_mark,f1", "close", "Close", id="help.close")]
+
+    def __init__(self, rows: list[tuple[str, str]], intro: str) -> None:
+        super().__init__()
+        self.rows, self.intro = rows, intro
+
+    def compose(self) -> ComposeResult:
+        t = Table(box=None, padding=(0, 2))
+        t.add_column("key", style="bold")
+        t.add_column("does")
+        for key, what in self.rows:
+            t.add_row(key, what)
+        with Vertical():
+            yield Label("Help", classes="title")
+            yield Static(self.intro, classes="note")
+            with VerticalScroll():
+                yield Static(t)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class PreviewModal(ModalScreen[bool]):
+    """Before the quarter ends: where the plan may lead, over 1,000 worlds (computed in a
+    worker thread, so keys keep working). Dismissed with True to end the quarter."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="PreviewModal") + """
+    PreviewModal > Vertical { height: 95%; }
+    PreviewModal #charts { height: 1fr; }
+    PreviewModal FanChart { width: 1fr; }
+    """
+    BINDINGS = [
+        Binding("e,enter", "confirm", "End quarter", id="preview.confirm"),
+        Binding("escape", "cancel", "Back to the plan", id="preview.cancel"),
+    ]
+    WORLDS = 1000
+
+    def __init__(self, game: Game) -> None:
+        super().__init__()
+        self.game = game
+        self.projection: Projection | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"End {self.game.calendar()}? The plan: {self.game.plan.explain()}",
+                        classes="title")
+            yield Static(f"Projecting {self.WORLDS:,} worlds…", id="summary", classes="note")
+            with Horizontal(id="charts"):
+                yield FanChart("Cash $B", id="fan-cash")
+                yield FanChart("Valuation $B", id="fan-valuation")
+                yield FanChart("Runway (quarters)", id="fan-runway")
+            with Horizontal(classes="buttons"):
+                yield Button("End quarter (e)", variant="primary", id="confirm")
+                yield Button("Back (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm", Button).focus()
+        self._project()
+
+    @work(thread=True, exclusive=True, group="projection")
+    def _project(self) -> None:
+        projection = project(self.game, worlds=self.WORLDS)
+        self.app.call_from_thread(self._show, projection)
+
+    def _show(self, p: Projection) -> None:
+        self.projection = p
+        for metric in ("cash", "valuation", "runway"):
+            q = p.quantiles[metric]
+            self.query_one(f"#fan-{metric}", FanChart).show(
+                p.labels, q[:, 0], q[:, 1], q[:, 2], q[:, 3], q[:, 4])
+        mix = ", ".join(f"{o} {share:.0%}" for o, share in p.outcomes.items())
+        self.query_one("#summary", Static).update(
+            f"{p.worlds:,} worlds, this plan then its standing decisions: by "
+            f"{p.labels[-1]}: {mix}. Bands: 10–90% and 25–75%.")
+
+    @on(Button.Pressed, "#confirm")
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,445 @@
+"""The title screen, the new-game form, the main game screen and the debrief."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pydantic import ValidationError
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+from game.engine import Plan, PlanError
+from game.session.game import Game, GameError
+from game.ui.charts import LineChart
+from game.ui.dashboard import (
+    ComputePanel,
+    FinancePanel,
+    MarketPanel,
+    MetricsBar,
+    ModelsPanel,
+    NewsFeed,
+)
+from game.ui.decisions import Decisions, FieldError
+from game.ui.format import money
+from game.ui.modals import (
+    DIALOG_CSS,
+    EventModal,
+    GlossaryModal,
+    NoticeModal,
+    PreviewModal,
+    WhyModal,
+)
+
+LOGO = r"""
+  ___            _   _             _         _
+ | __| _ ___ _ _| |_(_)___ _ _    | |   __ _| |__
+ | _| '_/ _ \ ' \  _| / -_) '_|   | |__/ _` | '_ \
+ |_||_| \___/_||_\__|_\___|_|     |____\__,_|_.__/
+"""
+
+
+def capability_series(game: Game, points: list[dict[str, float]]) -> dict[str, list[float]]:
+    series = {"You": [h["capability"] for h in points]}
+    for rival in game.params.rivals:
+        series[rival.model_name] = [h[f"rival.{rival.id}"] for h in points]
+    return series
+
+
+def money_series(points: list[dict[str, float]]) -> dict[str, list[float]]:
+    return {"cash": [h["cash"] for h in points],
+            "valuation/10": [h["valuation"] / 10 for h in points]}
+
+
+class TitleScreen(Screen[None]):
+    """New game, load, settings, quit."""
+
+    DEFAULT_CSS = """
+    TitleScreen { align: center middle; }
+    TitleScreen > Vertical { width: 60; height: auto; }
+    TitleScreen #logo { color: $accent; }
+    TitleScreen .tagline { color: $text-muted; margin-bottom: 1; }
+    TitleScreen Button { width: 100%; margin-bottom: 1; }
+    """
+    BINDINGS = [
+        Binding("n", "new_game", "New game", id="title.new"),
+        Binding("l", "load_game", "Load", id="title.load"),
+        Binding("t", "toggle_theme", "Theme", id="title.theme"),
+        Binding("q", "app.quit", "Quit", id="title.quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(LOGO, id="logo")
+            yield Static("Run a frontier AI lab's compute budget until the IPO.",
+                         classes="tagline")
+            yield Button("New game (n)", variant="primary", compact=True, id="new")
+            yield Button("Load a save (l)", compact=True, id="load")
+            yield Button("Theme: dark / light (t)", compact=True, id="theme")
+            yield Button("Quit (q)", compact=True, id="quit")
+        yield Footer()
+
+    @on(Button.Pressed, "#new")
+    def action_new_game(self) -> None:
+        self.app.push_screen(NewGameModal(self.app.content), self._start)
+
+    def _start(self, choice: tuple[str, str, int] | None) -> None:
+        if choice is not None:
+            scenario, lab, seed = choice
+            self.app.start_game(Game(self.app.content, scenario, seed, lab))
+
+    @on(Button.Pressed, "#load")
+    def action_load_game(self) -> None:
+        self.app.open_load_dialog()
+
+    @on(Button.Pressed, "#theme")
+    def action_toggle_theme(self) -> None:
+        self.app.action_toggle_dark()
+
+    @on(Button.Pressed, "#quit")
+    def _quit(self) -> None:
+        self.app.exit()
+
+
+class NewGameModal(ModalScreen[tuple[str, str, int] | None]):
+    """Scenario, lab name and seed; dismissed with them, or None."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="NewGameModal") + """
+    NewGameModal Label.name { width: 12; }
+    NewGameModal Horizontal.row { height: 1; margin-bottom: 1; }
+    NewGameModal Input, NewGameModal Select { width: 1fr; }
+    NewGameModal #briefing { height: auto; max-height: 8; color: $text-muted; }
+    NewGameModal .error { color: $error; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Back", id="new.cancel")]
+
+    def __init__(self, content) -> None:
+        super().__init__()
+        self.content = content
+
+    def compose(self) -> ComposeResult:
+        from game.packs import DEFAULT_SCENARIO
+
+        scenarios = sorted(self.content.scenarios.values(), key=lambda s: s.id != DEFAULT_SCENARIO)
+        with Vertical():
+            yield Label("New game", classes="title")
+            with Horizontal(classes="row"):
+                yield Label("Scenario", classes="name")
+                yield Select([(s.title, s.id) for s in scenarios], value=scenarios[0].id,
+                             allow_blank=False, compact=True, id="scenario")
+            with Horizontal(classes="row"):
+                yield Label("Lab name", classes="name")
+                yield Input("Frontier Lab", compact=True, max_length=40, id="lab")
+            with Horizontal(classes="row"):
+                yield Label("Seed", classes="name")
+                yield Input(str(self._default_seed(scenarios[0])), compact=True, id="seed")
+            yield Static("", classes="error", id="error")
+            yield Static("", id="briefing")
+            with Horizontal(classes="buttons"):
+                yield Button("Start", variant="primary", id="start")
+                yield Button("Back", id="back")
+
+    @staticmethod
+    def _default_seed(scenario) -> int:
+        fixed = getattr(scenario, "seed", None)
+        return int(fixed) if fixed is not None else 2026
+
+    def on_mount(self) -> None:
+        self._brief(str(self.query_one("#scenario", Select).value))
+        self.query_one("#start", Button).focus()
+
+    @on(Select.Changed, "#scenario")
+    def _scenario(self, message: Select.Changed) -> None:
+        self._brief(str(message.value))
+
+    def _brief(self, scenario_id: str) -> None:
+        sc = self.content.scenarios[scenario_id]
+        self.query_one("#briefing", Static).update(" ".join(sc.briefing.split()))
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#start")
+    def _submit(self) -> None:
+        lab = self.query_one("#lab", Input).value.strip()
+        seed_text = self.query_one("#seed", Input).value.strip().replace(",", "")
+        error = self.query_one("#error", Static)
+        if not lab:
+            error.update("Give the lab a name.")
+            return
+        if not seed_text.isdigit():
+            error.update(f"The seed must be a whole number of zero or more, not '{seed_text}'.")
+            return
+        self.dismiss((str(self.query_one("#scenario", Select).value), lab, int(seed_text)))
+
+    @on(Button.Pressed, "#back")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class GameScreen(Screen[None]):
+    """The dashboard and the decision tabs; `e` ends the quarter."""
+
+    DEFAULT_CSS = """
+    GameScreen #body { height: 1fr; }
+    GameScreen #panels {
+        grid-size: 2; grid-columns: 1fr 1fr; height: auto; grid-gutter: 0 1;
+    }
+    GameScreen.-wide #panels { grid-size: 4; grid-columns: 1fr 1fr 1fr 1fr; }
+    GameScreen #hint { height: auto; background: $boost; color: $warning; padding: 0 1; }
+    GameScreen #hint.-hidden { display: none; }
+    GameScreen #charts { height: 12; }
+    GameScreen.-narrow #charts { display: none; }
+    GameScreen #overview-scroll { height: 1fr; }
+    GameScreen #status { height: auto; color: $error; padding: 0 1; }
+    """
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("e", "end_quarter", "End quarter", id="game.end_quarter"),
+        Binding("w", "why", "Why?", id="game.why"),
+        Binding("g", "glossary", "Glossary", id="game.glossary"),
+        Binding("ctrl+s", "save", "Save", id="game.save"),
+        Binding("1", "tab('tab-overview')", "Overview", show=False, id="game.tab.overview"),
+        Binding("2", "tab('tab-procurement')", "Procurement", show=False,
+                id="game.tab.procurement"),
+        Binding("3", "tab('tab-allocation')", "Allocation", show=False, id="game.tab.allocation"),
+        Binding("4", "tab('tab-training')", "Training", show=False, id="game.tab.training"),
+        Binding("5", "tab('tab-pricing')", "Pricing", show=False, id="game.tab.pricing"),
+        Binding("6", "tab('tab-finance')", "Finance & IPO", show=False, id="game.tab.finance"),
+    ]
+
+    def __init__(self, game: Game) -> None:
+        super().__init__()
+        self.game = game
+
+    def compose(self) -> ComposeResult:
+        yield MetricsBar(id="metrics")
+        yield Static("", id="hint", classes="-hidden")
+        yield Decisions(self.game, id="decisions")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_all()
+        self.query_one(NewsFeed).write(Text(" ".join(self.game.scenario.briefing.split()),
+                                            style="italic"))
+        self.call_after_refresh(self.show_events)
+
+    # --- redraw ------------------------------------------------------------------------
+
+    def refresh_all(self) -> None:
+        game = self.game
+        self.query_one(MetricsBar).show(game)
+        for panel in (ComputePanel, MarketPanel, ModelsPanel, FinancePanel):
+            self.query_one(panel).show(game)
+        labels, points = game.timeline()
+        self.query_one("#chart-capability", LineChart).show(labels, capability_series(game, points))
+        self.query_one("#chart-money", LineChart).show(labels, money_series(points))
+        self.query_one(Decisions).load(game.plan)
+        self._hint()
+        self.query_one("#status", Static).update("")
+
+    def _hint(self) -> None:
+        hints = [h.text for h in getattr(self.game.scenario, "hints", [])
+                 if h.quarter == self.game.quarter]
+        box = self.query_one("#hint", Static)
+        box.update("Hint: " + " ".join(hints) if hints else "")
+        box.set_class(not hints, "-hidden")
+
+    # --- events ------------------------------------------------------------------------
+
+    def show_events(self) -> None:
+        """Show this quarter's events one after another; those with choices wait for one."""
+        waiting = [p for p in self.game.pending if p.needs_choice]
+        notices = [p for p in self.game.pending if not p.choices and not getattr(p, "_seen", 0)]
+        if notices:
+            p = notices[0]
+            p._seen = 1  # type: ignore[attr-defined]
+            concept = self.app.content.glossary.get(p.concept) if p.concept else None
+            self.app.push_screen(NoticeModal(p.title, p.text.strip(),
+                                             f"Concept: {concept.term}" if concept else ""),
+                                 lambda _: self.show_events())
+            return
+        if waiting:
+            p = waiting[0]
+            concept = self.app.content.glossary.get(p.concept) if p.concept else None
+            self.app.push_screen(EventModal(p, concept), lambda c, p=p: self._chosen(p, c))
+
+    def _chosen(self, pending, choice: int | None) -> None:
+        if choice is not None:
+            try:
+                self.game.choose(pending.id, choice)
+            except GameError as exc:
+                self.notify(str(exc), severity="error")
+        self.show_events()
+
+    # --- actions -----------------------------------------------------------------------
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(Decisions).active = tab
+
+    def action_end_quarter(self) -> None:
+        status = self.query_one("#status", Static)
+        if any(p.needs_choice for p in self.game.pending):
+            self.show_events()
+            return
+        try:
+            plan = Plan(**self.query_one(Decisions).plan_kwargs())
+            self.game.submit(plan)
+        except FieldError as exc:
+            status.update(f"Fix the plan first: {exc}")
+            return
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            status.update("Fix the plan first: " + str(first.get("msg", exc)).removeprefix(
+                "Value error, "))
+            return
+        except PlanError as exc:
+            status.update("The lab cannot do this: " + "; ".join(exc.problems))
+            return
+        self.app.push_screen(PreviewModal(self.game), self._preview_done)
+
+    def _preview_done(self, confirmed: bool | None) -> None:
+        if confirmed:
+            self.end_quarter_now()
+
+    def end_quarter_now(self) -> None:
+        try:
+            self.game.end_quarter()
+        except GameError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.query_one(NewsFeed).report_quarter(self.game)
+        self.refresh_all()
+        self.app.autosave(self.game)
+        if not self.game.running:
+            self.app.switch_screen(DebriefScreen(self.game))
+            return
+        self.show_events()
+
+    def action_why(self) -> None:
+        self.app.push_screen(WhyModal(self.game))
+
+    def action_glossary(self) -> None:
+        self.app.push_screen(GlossaryModal(self.app.content.glossary))
+
+    def action_save(self) -> None:
+        self.app.save(self.game, announce=True)
+
+
+class DebriefScreen(Screen[None]):
+    """The end: outcome and score, the game's charts, the decisions that mattered, the
+    concepts met, and a replay from any quarter with the same luck."""
+
+    DEFAULT_CSS = """
+    DebriefScreen #summary { height: auto; padding: 0 1; }
+    DebriefScreen #debrief-charts { height: 14; }
+    DebriefScreen .section { text-style: bold; margin-top: 1; padding: 0 1; }
+    DebriefScreen #timeline, DebriefScreen #concepts { height: auto; padding: 0 1; }
+    DebriefScreen #replay-row { height: 1; margin: 1 1; }
+    DebriefScreen #replay-row Label { width: 26; }
+    DebriefScreen #replay-row Input { width: 8; }
+    DebriefScreen .error { color: $error; padding: 0 1; }
+    """
+    BINDINGS = [
+        Binding("r", "replay", "Replay from quarter…", id="debrief.replay"),
+        Binding("n", "new_game", "New game", id="debrief.new"),
+        Binding("g", "glossary", "Glossary", id="debrief.glossary"),
+    ]
+
+    def __init__(self, game: Game) -> None:
+        super().__init__()
+        self.game = game
+
+    def compose(self) -> ComposeResult:
+        g = self.game
+        with VerticalScroll():
+            yield Static(self._summary(), id="summary")
+            with Horizontal(id="debrief-charts"):
+                yield LineChart("Capability", id="debrief-capability")
+                yield LineChart("Cash and valuation/10 ($B)", id="debrief-money")
+                yield LineChart("Sentiment", id="debrief-sentiment")
+            yield Label("Decisions that mattered", classes="section")
+            yield Static(self._timeline(), id="timeline")
+            yield Label("Concepts you met", classes="section")
+            yield Static(self._concepts(), id="concepts")
+            with Horizontal(id="replay-row"):
+                yield Label(f"Replay from quarter (0–{len(g.log) - 1}):")
+                yield Input(str(max(0, len(g.log) - 4)), compact=True, id="replay-quarter")
+                yield Button("Replay (r)", id="replay")
+            yield Static("", classes="error", id="replay-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        labels, points = self.game.timeline()
+        self.query_one("#debrief-capability", LineChart).show(
+            labels, capability_series(self.game, points))
+        self.query_one("#debrief-money", LineChart).show(labels, money_series(points))
+        self.query_one("#debrief-sentiment", LineChart).show(
+            labels, {"sentiment": [h["sentiment"] for h in points]})
+
+    def _summary(self) -> Text:
+        g = self.game
+        words = {"ipo": "You listed the company.", "bankrupt": "The cash ran out.",
+                 "ousted": "The board lost patience and replaced you.",
+                 "irrelevant": "The rivals left your models behind.",
+                 "horizon": "Time ran out before an IPO.", "running": "The game goes on."}
+        h = g.history[-1] if g.history else g.metrics()
+        return Text.assemble(
+            (f"{g.lab} — {g.scenario.title}\n", "bold"),
+            (words[g.outcome], "bold"), f" ({g.outcome}, {g.calendar(len(g.log) - 1)})\n",
+            f"Score {g.score:,.1f}  ·  valuation {money(h['valuation'])}  ·  your stake "
+            f"{h['ownership']:.0%}  ·  cash {money(h['cash'])}  ·  seed {g.seed}")
+
+    def _timeline(self) -> Table:
+        g = self.game
+        t = Table(box=None, padding=(0, 1), expand=True)
+        t.add_column("quarter", style="bold", no_wrap=True)
+        t.add_column("what you decided")
+        for record in g.log:
+            parts = []
+            explained = Plan(**record.plan).explain()
+            if explained != "keep course":
+                parts.append(explained)
+            for event_id, choice in record.choices:
+                ev = g.director.events[g.director.index[event_id]]
+                parts.append(f"{ev.event.title}: {ev.choices[choice].choice.label}")
+            if parts:
+                t.add_row(g.calendar(record.quarter), "; ".join(parts))
+        return t
+
+    def _concepts(self) -> Text:
+        g = self.game
+        met = Counter()
+        for record in g.log:
+            for event_id in record.events:
+                concept = g.director.events[g.director.index[event_id]].event.concept
+                if concept:
+                    met[concept] += 1
+        glossary = self.app.content.glossary
+        names = [glossary[c].term for c, _ in met.most_common() if c in glossary]
+        return Text(", ".join(names) if names else "No events taught a concept this time.")
+
+    @on(Button.Pressed, "#replay")
+    @on(Input.Submitted, "#replay-quarter")
+    def action_replay(self) -> None:
+        text = self.query_one("#replay-quarter", Input).value.strip()
+        error = self.query_one("#replay-error", Static)
+        if not text.isdigit() or not 0 <= int(text) < len(self.game.log):
+            error.update(f"Give a quarter from 0 to {len(self.game.log) - 1}.")
+            return
+        q = int(text)
+        forked = self.game.fork(q)
+        # A branch of its own: it saves beside the original instead of over it.
+        forked.lab = f"{self.game.lab} from {self.game.calendar(q)}"
+        self.app.start_game(forked, replace=True)
+
+    def action_new_game(self) -> None:
+        self.app.switch_screen(TitleScreen())
+        self.app.call_after_refresh(self.app.screen.action_new_game)
+
+    def action_glossary(self) -> None:
+        self.app.push_screen(GlossaryModal(self.app.content.glossary))

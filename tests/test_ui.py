@@ -1,0 +1,192 @@
+"""The terminal game, driven by key presses (Textual's Pilot) as a player would drive it."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import pytest
+from textual.binding import Binding
+from textual.widgets import Input, Static
+
+from game.packs import DEFAULT_SCENARIO, load_content
+from game.session.game import Game
+from game.ui import app as app_module
+from game.ui import decisions, modals, saves, screens
+from game.ui.app import FrontierLab
+from game.ui.format import money
+from game.ui.modals import EventModal, NoticeModal, PreviewModal, WhyModal
+from game.ui.screens import DebriefScreen, GameScreen, TitleScreen
+
+
+@pytest.fixture(scope="module")
+def content():
+    return load_content()
+
+
+def make_app(content, tmp_path, seed: int = 5) -> FrontierLab:
+    game = Game(content, DEFAULT_SCENARIO, seed=seed, lab="Pilot Labs")
+    return FrontierLab(content, tmp_path, game=game)
+
+
+def game_screen(app: FrontierLab) -> GameScreen:
+    return next(s for s in app.screen_stack if isinstance(s, GameScreen))
+
+
+async def advance(pilot, app: FrontierLab) -> None:
+    """One key press of a player who accepts what is offered: choose, close, end quarter."""
+    screen = app.screen
+    if isinstance(screen, EventModal | NoticeModal):
+        await pilot.press("enter")
+    elif isinstance(screen, PreviewModal | GameScreen):
+        await pilot.press("e")
+    await pilot.pause()
+
+
+def test_headless_layers_never_import_textual() -> None:
+    code = ("import sys; import game.engine, game.packs, game.session.game, "
+            "game.session.projection, game.bots; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext')];"
+            "print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_binding_has_an_id() -> None:
+    classes = [obj for module in (app_module, screens, modals, decisions, saves)
+               for _, obj in inspect.getmembers(module, inspect.isclass)
+               if obj.__module__ == module.__name__ and hasattr(obj, "BINDINGS")]
+    assert len(classes) >= 10
+    for cls in classes:
+        for b in cls.BINDINGS:
+            assert isinstance(b, Binding) and b.id, f"{cls.__name__}: {b}"
+
+
+async def test_title_screen_starts_a_new_game_with_n(content, tmp_path) -> None:
+    app = FrontierLab(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, TitleScreen)
+        await pilot.press("n")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen | EventModal | NoticeModal)
+        assert app.screen_stack[-1].__class__ is not TitleScreen
+
+
+async def test_a_whole_campaign_by_key_presses(content, tmp_path) -> None:
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = game_screen(app)
+        game = main.game
+        seen_quarters = {game.quarter}
+        for _ in range(400):
+            if isinstance(app.screen, DebriefScreen):
+                break
+            before = game.quarter
+            await advance(pilot, app)
+            if game.quarter != before:
+                seen_quarters.add(game.quarter)
+                # The dashboard shows the new quarter and the cash the ledger explains.
+                h, ledger = game.history[-1], game.ledgers[-1]
+                prev = game.history[-2]["cash"] if len(game.history) > 1 else None
+                if prev is not None:
+                    assert abs(h["cash"] - prev - ledger.total("cash")[0]) < 1e-9
+                if game.running:
+                    bar = str(main.query_one("#metrics", Static).content)
+                    assert game.calendar() in bar and money(h["cash"]) in bar
+        assert isinstance(app.screen, DebriefScreen)
+        assert len(seen_quarters) == len(game.log) + 1 >= 2
+        text = " ".join(str(w.content) for w in app.screen.query(Static))
+        assert game.lab in text and "Score" in text
+
+
+async def test_an_event_choice_changes_what_it_promises(content, tmp_path) -> None:
+    """Pick each event's first open choice; when it has a cash effect, the quarter's cash
+    ledger carries a line under the event's title."""
+    app = make_app(content, tmp_path, seed=9)
+    checked = 0
+    async with app.run_test(size=(100, 30)) as pilot:
+        game = game_screen(app).game
+        for _ in range(200):
+            if isinstance(app.screen, DebriefScreen) or checked:
+                break
+            if isinstance(app.screen, EventModal):
+                event = app.screen.event
+                ce = game.director.events[game.director.index[event.id]]
+                first = next(c.index for c in event.choices if c.available)
+                cash = [e for e in ce.choices[first].effects
+                        if getattr(e.effect, "target", None) == "cash"]
+                quarter = game.quarter
+                await pilot.press("enter")
+                await pilot.pause()
+                if cash:
+                    while game.quarter == quarter:
+                        await advance(pilot, app)
+                    lines = dict(game.ledgers[-1].for_world(0, "cash"))
+                    assert ce.event.title in lines
+                    checked += 1
+                continue
+            await advance(pilot, app)
+    assert checked
+
+
+async def test_bad_input_is_explained_beside_the_field(content, tmp_path) -> None:
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not isinstance(app.screen, GameScreen):
+            await pilot.press("enter")
+            await pilot.pause()
+        screen = app.screen
+        await pilot.press("2")  # Procurement
+        field = screen.query_one("#field-lease-h100e")
+        field.query_one(Input).value = "lots"
+        await pilot.pause()
+        assert "not a number" in str(field.query_one(".hint", Static).content)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)  # no preview with a bad plan
+        assert "Fix the plan" in str(screen.query_one("#status", Static).content)
+        field.query_one(Input).value = "-5"
+        await pilot.pause()
+        assert "zero or more" in str(field.query_one(".hint", Static).content)
+        field.query_one(Input).value = "0"
+        await pilot.press("3")  # Allocation
+        screen.query_one("#field-training").query_one(Input).value = "90"
+        await pilot.pause()
+        assert "100%" in str(screen.query_one("#allocation-status", Static).content)
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        screen.query_one("#field-training").query_one(Input).value = "35"
+        await pilot.press("4")  # Training: a run far beyond the lab's means is refused
+        await pilot.pause()
+
+
+async def test_why_and_glossary_and_help_open_and_close(content, tmp_path) -> None:
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        game = game_screen(app).game
+        while game.quarter < 1:
+            await advance(pilot, app)
+        while not isinstance(app.screen, GameScreen):
+            await pilot.press("enter")
+            await pilot.pause()
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, WhyModal)
+        text = str(app.screen.query_one("#breakdown", Static).content)
+        await pilot.press("escape")
+        await pilot.press("g")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "GlossaryModal"
+        await pilot.press("b", "u", "r", "n")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "HelpModal"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        assert text

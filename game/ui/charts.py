@@ -33,6 +33,9 @@ class LineChart(PlotextPlot):
     def on_mount(self) -> None:
         self._draw()
 
+    def on_resize(self) -> None:
+        self._draw()
+
     def _draw(self) -> None:
         plt = self.plt
         plt.clear_data()
@@ -44,8 +47,8 @@ class LineChart(PlotextPlot):
         xs = list(range(len(self._labels)))
         for (name, ys), colour in zip(self._series.items(), SERIES_COLOURS, strict=False):
             plt.plot(xs, list(ys), label=name, color=colour, marker="braille")
-        step = max(1, len(xs) // 4)
-        plt.xticks(xs[::step], self._labels[::step])
+        ticks = _ticks(len(xs), self.size.width)
+        plt.xticks(ticks, [self._labels[i] for i in ticks])
         self.refresh()
 
 
@@ -72,5 +75,15 @@ class FanChart(PlotextPlot):
         plt.plot(xs, list(p50), color="white", marker="braille", label="median")
         plt.plot(xs, list(p25), color="cyan", marker="braille")
         plt.plot(xs, list(p10), color="blue", marker="braille", label="10%")
-        plt.xticks(xs, labels)
+        ticks = _ticks(len(xs), self.size.width)
+        plt.xticks(ticks, [labels[i] for i in ticks])
         self.refresh()
+
+
+def _ticks(n: int, width: int) -> list[int]:
+    """Evenly spaced label positions, first and last included, that fit side by side (a
+    quarter label takes about 9 cells), so the plot never has to drop one."""
+    if n <= 1:
+        return list(range(n))
+    fit = max(2, min(n, (width - 8) // 9))
+    return sorted({round(k * (n - 1) / (fit - 1)) for k in range(fit)})

@@ -13,11 +13,12 @@ from textual.widgets import Input, Static
 from game.packs import DEFAULT_SCENARIO, load_content
 from game.session.game import Game
 from game.ui import app as app_module
-from game.ui import decisions, modals, saves, screens
+from game.ui import decisions, modals, saves, screens, title
 from game.ui.app import FrontierLab
 from game.ui.format import money
 from game.ui.modals import EventModal, NoticeModal, PreviewModal, WhyModal
-from game.ui.screens import DebriefScreen, GameScreen, TitleScreen
+from game.ui.screens import DebriefScreen, GameScreen
+from game.ui.title import TitleScreen
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def test_headless_layers_never_import_textual() -> None:
 
 
 def test_every_binding_has_an_id() -> None:
-    classes = [obj for module in (app_module, screens, modals, decisions, saves)
+    classes = [obj for module in (app_module, screens, modals, decisions, saves, title)
                for _, obj in inspect.getmembers(module, inspect.isclass)
                if obj.__module__ == module.__name__ and hasattr(obj, "BINDINGS")]
     assert len(classes) >= 10

@@ -8,17 +8,17 @@ from game.cli import UserError
 
 
 def run_play(args: argparse.Namespace) -> int:
-    from game.packs import DEFAULT_SCENARIO, load_content
-    from game.session.game import Game, GameError
-    from game.session.saves import saves_dir
-
-    content = load_content()
-    saves = saves_dir(getattr(args, "saves", None))
+    saves = getattr(args, "saves", None)  # resolved when first needed (fast first frame)
     game = None
+    content = None
     scenario = getattr(args, "scenario", None)
     seed = getattr(args, "seed", None)
     lab = getattr(args, "lab", None)
     load = getattr(args, "load", None)
+    if load is not None or scenario is not None or seed is not None or lab is not None:
+        from game.packs import load_content
+
+        content = load_content()  # straight into a game: it is needed before the first frame
     if load is not None:
         from game.session.store import SaveError, load_game
 
@@ -26,7 +26,10 @@ def run_play(args: argparse.Namespace) -> int:
             game = load_game(load, content)
         except SaveError as exc:
             raise UserError(str(exc)) from None
-    elif scenario is not None or seed is not None or lab is not None:
+    elif content is not None:
+        from game.packs import DEFAULT_SCENARIO
+        from game.session.game import Game, GameError
+
         scenario = scenario or DEFAULT_SCENARIO
         if scenario not in content.scenarios:
             content.params(scenario)  # the "no scenario" problem, with suggestions

@@ -30,7 +30,7 @@ def run_replay(args: argparse.Namespace) -> int:
         assert save is not None
         out = sys.stdout
         out.write(f"{args.save}: {save.lab}, {save.scenario}, seed {save.seed}, "
-                  f"{len(save.quarters)} quarters\n")
+                  f"{save.quarters} quarters\n")
         if result.verified:
             out.write(f"verified: replaying the action log from the seed gives every recorded "
                       f"quarter exactly; outcome {outcome}, score {score:,.2f}\n")

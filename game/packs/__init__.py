@@ -1,8 +1,28 @@
-"""Content packs: TOML read, validated and explained like a compiler would."""
+"""Content packs: TOML read, validated and explained like a compiler would.
 
-from game.packs.economy import DEFAULT_SCENARIO, load_economy
-from game.packs.errors import ContentError, Problem
-from game.packs.loader import Content, check, load_content
+The names below load on first use (PEP 562), so that importing a light submodule such as
+``game.packs.errors`` does not pull in the loader, the engine and numpy.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from game.packs.economy import DEFAULT_SCENARIO, load_economy
+    from game.packs.errors import ContentError, Problem
+    from game.packs.loader import Content, check, load_content
+
+_WHERE = {
+    "DEFAULT_SCENARIO": "game.packs.economy",
+    "load_economy": "game.packs.economy",
+    "ContentError": "game.packs.errors",
+    "Problem": "game.packs.errors",
+    "Content": "game.packs.loader",
+    "check": "game.packs.loader",
+    "load_content": "game.packs.loader",
+}
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -13,3 +33,9 @@ __all__ = [
     "load_content",
     "load_economy",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'game.packs' has no attribute {name!r}")

@@ -281,6 +281,9 @@ class QuarterRecord(BaseModel):
     events: list[Name] = Field(
         default_factory=list,
         description="Every event that happened, in order: what a replay should see again.")
+    seal: str = Field(
+        "", description="A digest of this quarter's record and history chained to the previous "
+                        "quarter's seal (game.session.store.seal): an edit shows where it begins.")
 
 
 class SaveFile(BaseModel):

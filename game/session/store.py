@@ -9,6 +9,8 @@ game. ``verify`` reports every problem it finds; ``load_game`` refuses a save wi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,19 @@ from game.session import saves as files
 from game.session.game import Game, GameError
 from game.session.game import QuarterRecord as LogLine
 from game.session.saves import SaveError
+
+
+def seal(previous: str, record: files.QuarterRecord, history: dict[str, float]) -> str:
+    """The digest of one quarter's log line and history, chained to the quarter before.
+
+    A replay checks the numbers that play back, but some numbers change nothing (an order the
+    engine trims, a choice with the same effects): the chain of seals catches an edit of any
+    of them, and names the first quarter where it was made.
+    """
+    body = record.model_dump(exclude={"seal"})
+    text = json.dumps([previous, body, history], sort_keys=True, separators=(",", ":"),
+                      default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def to_save(game: Game, created: dt.datetime | None = None) -> files.SaveFile:
@@ -33,13 +48,22 @@ def to_save(game: Game, created: dt.datetime | None = None) -> files.SaveFile:
         score=game.score,
         packs=[files.PackStamp(id=p.id, version=str(p.manifest.version), hash=p.content_hash)
                for p in game.content.packs],
-        log=[files.QuarterRecord(
-                quarter=r.quarter, plan=r.plan,
-                choices=[files.EventChoice(event=e, choice=c) for e, c in r.choices],
-                injected=list(r.injected), events=list(r.events))
-             for r in game.log],
+        log=_sealed(game),
         history=[dict(h) for h in game.history],
     )
+
+
+def _sealed(game: Game) -> list[files.QuarterRecord]:
+    out: list[files.QuarterRecord] = []
+    previous = ""
+    for r, h in zip(game.log, game.history, strict=True):
+        record = files.QuarterRecord(
+            quarter=r.quarter, plan=r.plan,
+            choices=[files.EventChoice(event=e, choice=c) for e, c in r.choices],
+            injected=list(r.injected), events=list(r.events))
+        previous = record.seal = seal(previous, record, h)
+        out.append(record)
+    return out
 
 
 def save_game(game: Game, folder: Path, path: Path | None = None) -> Path:
@@ -98,8 +122,16 @@ def verify(path: Path, content: Content) -> Verification:
     except GameError as exc:
         result.problems.append(str(exc))
         return result
+    previous = ""
     for k, (record, recorded) in enumerate(zip(save.log, save.history, strict=True)):
         label = game.calendar(k)
+        expected = seal(previous, record, recorded)
+        if record.seal != expected:
+            result.problems.append(
+                f"{label}: the record was changed after it was saved (its seal does not match "
+                "what it holds)" if record.seal else f"{label}: the record has no seal")
+            break
+        previous = record.seal
         if not game.running:
             result.problems.append(f"{label}: the game had already ended, but the save goes on")
             break

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from game.packs import Content
-from game.session.game import Game
-from game.ui.modals import GlossaryModal, HelpModal
+if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first frame)
+    from game.packs import Content
+    from game.session.game import Game
 
 HELP_INTRO = ("Plan the quarter in the tabs (1–6 switch tabs), then press e: a preview of 1,000 "
               "worlds shows where the plan may lead; e again ends the quarter. Events ask for a "
@@ -31,20 +33,52 @@ class FrontierLab(App[None]):
     Screen { background: $background; }
     """
 
-    def __init__(self, content: Content, saves: Path, *, game: Game | None = None,
-                 theme: str = "textual-dark") -> None:
+    def __init__(self, content: Content | None, saves: Path | None, *,
+                 game: Game | None = None, theme: str = "textual-dark") -> None:
         super().__init__()
-        self.content = content
-        self.saves = saves
+        self._content = content
+        self._content_lock = threading.Lock()
+        self._saves = saves
         self._first_game = game
         self.theme = theme
 
+    @property
+    def content(self) -> Content:
+        """The loaded packs: loaded behind the title screen, or now if asked for first."""
+        with self._content_lock:
+            if self._content is None:
+                from game.packs import load_content
+
+                self._content = load_content()
+            return self._content
+
+    @property
+    def saves(self) -> Path:
+        """The saves folder: the --saves option, $FRONTIER_LAB_SAVES or ./saves."""
+        from game.session.saves import saves_dir
+
+        return saves_dir(self._saves)
+
     def on_mount(self) -> None:
-        from game.ui.screens import GameScreen, TitleScreen
+        from game.ui.title import TitleScreen
 
         self.push_screen(TitleScreen())
         if self._first_game is not None:
+            from game.ui.screens import GameScreen
+
             self.push_screen(GameScreen(self._first_game))
+        else:
+            self.call_after_refresh(self._warm_up)
+
+    def _warm_up(self) -> None:
+        """After the first frame: load the packs and the game's modules in a thread."""
+
+        def load() -> None:
+            import game.ui.screens  # noqa: F401  (the game's modules, numpy, pydantic)
+
+            self.content  # noqa: B018
+
+        self.run_worker(load, thread=True, group="warm-up")
 
     # --- games -------------------------------------------------------------------------
 
@@ -101,12 +135,16 @@ class FrontierLab(App[None]):
                               for k in binding.key.split(","))
             rows.append((keys, binding.description or binding.action))
         rows.append(("ctrl+p", "Command palette: every command by name"))
+        from game.ui.modals import HelpModal
+
         self.push_screen(HelpModal(rows, HELP_INTRO))
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from game.ui.modals import GlossaryModal
+
         yield from super().get_system_commands(screen)
         yield SystemCommand("Glossary", "Search every concept the game teaches",
                             lambda: self.push_screen(GlossaryModal(self.content.glossary)))

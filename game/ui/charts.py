@@ -13,7 +13,25 @@ from textual_plotext import PlotextPlot
 SERIES_COLOURS = ("cyan", "magenta", "yellow", "green", "red", "blue")
 
 
-class LineChart(PlotextPlot):
+class CachedPlot(PlotextPlot):
+    """A plot drawn once per change of its data, size or theme, not on every repaint (plotext
+    builds a chart in milliseconds, and a screen repaints often)."""
+
+    _version = 0
+    _cached: tuple[object, object] | None = None
+
+    def changed(self) -> None:
+        self._version += 1
+        self.refresh()
+
+    def render(self):  # type: ignore[override]
+        key = (self.size, self._version, self.app.theme)
+        if self._cached is None or self._cached[0] != key:
+            self._cached = (key, super().render())
+        return self._cached[1]
+
+
+class LineChart(CachedPlot):
     """Named series over quarter labels."""
 
     DEFAULT_CSS = """
@@ -42,17 +60,17 @@ class LineChart(PlotextPlot):
         plt.clear_figure()
         plt.title(self.chart_title)
         if not self._labels:
-            self.refresh()
+            self.changed()
             return
         xs = list(range(len(self._labels)))
         for (name, ys), colour in zip(self._series.items(), SERIES_COLOURS, strict=False):
             plt.plot(xs, list(ys), label=name, color=colour, marker="braille")
         ticks = _ticks(len(xs), self.size.width)
         plt.xticks(ticks, [self._labels[i] for i in ticks])
-        self.refresh()
+        self.changed()
 
 
-class FanChart(PlotextPlot):
+class FanChart(CachedPlot):
     """A median line with its 10–90% and 25–75% bands, quarter by quarter."""
 
     DEFAULT_CSS = """
@@ -77,7 +95,7 @@ class FanChart(PlotextPlot):
         plt.plot(xs, list(p10), color="blue", marker="braille", label="10%")
         ticks = _ticks(len(xs), self.size.width)
         plt.xticks(ticks, [labels[i] for i in ticks])
-        self.refresh()
+        self.changed()
 
 
 def _ticks(n: int, width: int) -> list[int]:

@@ -67,6 +67,7 @@ class NumberField(Horizontal):
         super().__init__(id=f"field-{key.replace('_', '-')}")
         self.key, self.label, self.hint = key, label, hint
         self.signed, self.percent = signed, percent
+        self._shown_error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="name")
@@ -80,8 +81,9 @@ class NumberField(Horizontal):
     def set_value(self, value: float) -> None:
         shown = value * 100 if self.percent else value
         text = f"{shown:g}" if abs(shown) < 1e6 or shown == 0 else f"{shown:.3g}"
-        self.input.value = text
-        self._message(None)
+        if self.input.value != text:  # unchanged fields stay quiet (no re-validation)
+            self.input.value = text
+            self._message(None)
 
     def value(self) -> float:
         """The parsed value; raises FieldError (and shows it) when the text is not valid."""
@@ -94,6 +96,9 @@ class NumberField(Horizontal):
         return v
 
     def _message(self, error: str | None) -> None:
+        if error == self._shown_error:
+            return
+        self._shown_error = error
         hint = self.query_one(".hint", Static)
         hint.update(error or self.hint)
         hint.set_class(error is not None, "-error")

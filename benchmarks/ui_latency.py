@@ -1,0 +1,103 @@
+"""The terminal game's speed bars (DESIGN.md §9): cold start, end of quarter, the preview.
+
+    python benchmarks/ui_latency.py
+
+- cold start: a fresh interpreter until the title screen's first frame is drawn (headless);
+- end of quarter: from the key that ends the quarter to the dashboard redrawn with the new
+  quarter (the preview dialog's `e`), median over a campaign's quarters;
+- preview: the 1,000-world fan chart, from opening the dialog to the charts drawn.
+Bars: 0.8 s, 150 ms and 0.5 s.
+
+In-game figures are the process's CPU time from the key press until the app is idle again:
+Textual's test pilot sleeps in 20 ms steps while it waits for idleness, which wall time would
+count; nothing in the game's own path sleeps, so CPU time is the time a player waits (on an
+otherwise idle machine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COLD = """
+import time
+t0 = time.perf_counter()
+from pathlib import Path
+from game.ui.app import FrontierLab
+
+class Once(FrontierLab):
+    def on_mount(self):
+        super().on_mount()
+        self.call_after_refresh(self.exit)
+
+Once(None, Path("{saves}")).run(headless=True)
+"""
+
+
+def cold_start(runs: int = 5) -> list[float]:
+    times = []
+    with tempfile.TemporaryDirectory() as saves:
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", COLD.format(saves=saves)], check=True)
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+async def in_game() -> tuple[list[float], list[float]]:
+    from game.packs import DEFAULT_SCENARIO, load_content
+    from game.session.game import Game
+    from game.ui.app import FrontierLab
+    from game.ui.modals import EventModal, NoticeModal, PreviewModal
+    from game.ui.screens import DebriefScreen, GameScreen
+
+    content = load_content()
+    ends: list[float] = []
+    previews: list[float] = []
+    with tempfile.TemporaryDirectory() as saves:
+        app = FrontierLab(content, Path(saves), game=Game(content, DEFAULT_SCENARIO, 5, "Bench"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(400):
+                screen = app.screen
+                if isinstance(screen, DebriefScreen):
+                    break
+                if isinstance(screen, EventModal | NoticeModal):
+                    await pilot.press("enter")
+                elif isinstance(screen, GameScreen):
+                    t0 = time.process_time()
+                    await pilot.press("e")
+                    await app.workers.wait_for_complete()
+                    await pilot.pause()
+                    if isinstance(app.screen, PreviewModal):
+                        previews.append(time.process_time() - t0)
+                elif isinstance(screen, PreviewModal):
+                    game = next(s for s in app.screen_stack if isinstance(s, GameScreen)).game
+                    quarter = game.quarter
+                    t0 = time.process_time()
+                    await pilot.press("e")
+                    while game.quarter == quarter:
+                        await pilot.pause()
+                    await pilot.pause()  # the dashboard's repaint
+                    ends.append(time.process_time() - t0)
+                await pilot.pause()
+    return ends, previews
+
+
+def main() -> None:
+    cold = cold_start()
+    ends, previews = asyncio.run(in_game())
+    print(f"cold start to first frame: median {statistics.median(cold):.3f} s "
+          f"(min {min(cold):.3f}, max {max(cold):.3f}; bar 0.8 s)")
+    print(f"end-quarter key to updated dashboard: median {statistics.median(ends) * 1000:.0f} ms "
+          f"over {len(ends)} quarters (max {max(ends) * 1000:.0f}; bar 150 ms)")
+    print(f"preview fan chart (1,000 worlds): median {statistics.median(previews):.3f} s "
+          f"(max {max(previews):.3f}; bar 0.5 s)")
+
+
+if __name__ == "__main__":
+    main()

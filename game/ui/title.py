@@ -1,0 +1,71 @@
+"""The title screen: drawn before the game's modules are even imported, so it appears fast."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static
+
+LOGO = r"""
+  ___            _   _             _         _
+ | __| _ ___ _ _| |_(_)___ _ _    | |   __ _| |__
+ | _| '_/ _ \ ' \  _| / -_) '_|   | |__/ _` | '_ \
+ |_||_| \___/_||_\__|_\___|_|     |____\__,_|_.__/
+"""
+
+
+class TitleScreen(Screen[None]):
+    """New game, load, settings, quit."""
+
+    DEFAULT_CSS = """
+    TitleScreen { align: center middle; }
+    TitleScreen > Vertical { width: 60; height: auto; }
+    TitleScreen #logo { color: $accent; }
+    TitleScreen .tagline { color: $text-muted; margin-bottom: 1; }
+    TitleScreen Button { width: 100%; margin-bottom: 1; }
+    """
+    BINDINGS = [
+        Binding("n", "new_game", "New game", id="title.new"),
+        Binding("l", "load_game", "Load", id="title.load"),
+        Binding("t", "toggle_theme", "Theme", id="title.theme"),
+        Binding("q", "app.quit", "Quit", id="title.quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(LOGO, id="logo")
+            yield Static("Run a frontier AI lab's compute budget until the IPO.",
+                         classes="tagline")
+            yield Button("New game (n)", variant="primary", compact=True, id="new")
+            yield Button("Load a save (l)", compact=True, id="load")
+            yield Button("Theme: dark / light (t)", compact=True, id="theme")
+            yield Button("Quit (q)", compact=True, id="quit")
+        yield Footer()
+
+    @on(Button.Pressed, "#new")
+    def action_new_game(self) -> None:
+        from game.ui.screens import NewGameModal
+
+        self.app.push_screen(NewGameModal(self.app.content), self._start)
+
+    def _start(self, choice: tuple[str, str, int] | None) -> None:
+        if choice is not None:
+            from game.session.game import Game
+
+            scenario, lab, seed = choice
+            self.app.start_game(Game(self.app.content, scenario, seed, lab))
+
+    @on(Button.Pressed, "#load")
+    def action_load_game(self) -> None:
+        self.app.open_load_dialog()
+
+    @on(Button.Pressed, "#theme")
+    def action_toggle_theme(self) -> None:
+        self.app.action_toggle_dark()
+
+    @on(Button.Pressed, "#quit")
+    def _quit(self) -> None:
+        self.app.exit()

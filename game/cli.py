@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--lab", default=None, help="your lab's name")
     play.add_argument("--load", type=Path, default=None, metavar="SAVE",
                       help="continue a saved game")
+    play.add_argument("--class", dest="class_dir", type=Path, default=None, metavar="DIR",
+                      help="play in a class: saves go to DIR, the class fixes scenario and seed")
     play.add_argument("--theme", default="textual-dark",
                       choices=("textual-dark", "textual-light", "ansi-dark", "ansi-light"),
                       help="colours (ansi-*: for 16-colour terminals)")

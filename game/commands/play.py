@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from game.cli import UserError
 
 
 def run_play(args: argparse.Namespace) -> int:
     saves = getattr(args, "saves", None)  # resolved when first needed (fast first frame)
+    class_dir = getattr(args, "class_dir", None)
+    fixed: tuple[str, int] | None = None
+    if class_dir is not None:
+        fixed = class_settings(class_dir, getattr(args, "scenario", None),
+                               getattr(args, "seed", None))
+        saves = class_dir
+        args.scenario = args.seed = None  # chosen in the new-game form, within the class's
     game = None
     content = None
     scenario = getattr(args, "scenario", None)
@@ -39,5 +47,28 @@ def run_play(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
     from game.ui.app import FrontierLab
 
-    FrontierLab(content, saves, game=game, theme=getattr(args, "theme", "textual-dark")).run()
+    FrontierLab(content, saves, game=game, theme=getattr(args, "theme", "textual-dark"),
+                class_dir=class_dir, fixed=fixed).run()
     return 0
+
+
+def class_settings(class_dir: Path, scenario: str | None, seed: int | None) -> tuple[str, int]:
+    """The class's scenario and seed: the options given, else the class folder's settings
+    (``DIR/.class/class.toml``, written by ``frontier-lab class new``), else the defaults."""
+    import tomllib
+
+    settings: dict[str, object] = {}
+    path = class_dir / ".class" / "class.toml"
+    if path.exists():
+        try:
+            settings = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise UserError(f"{path}: cannot read the class settings ({exc})") from None
+    if not class_dir.is_dir():
+        raise UserError(f"{class_dir}: no such class folder (create one with "
+                        "`frontier-lab class new DIR`)")
+    scenario = scenario or str(settings.get("scenario") or "ipo-window")
+    raw_seed = seed if seed is not None else settings.get("seed", 2026)
+    if not isinstance(raw_seed, int) or raw_seed < 0:
+        raise UserError(f"{path}: seed must be a whole number of zero or more")
+    return scenario, raw_seed

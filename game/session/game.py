@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -194,6 +195,7 @@ class Game:
         self._injected: list[str] = []
         self._happened: list[tuple[str, int]] = []
         self.created: datetime | None = None  # when the game was first saved
+        self.save_path: Path | None = None  # where it saves (chosen at the first save)
         self._roll_pending()
 
     # --- what the player sees ------------------------------------------------------------

@@ -67,12 +67,39 @@ def _sealed(game: Game) -> list[files.QuarterRecord]:
 
 
 def save_game(game: Game, folder: Path, path: Path | None = None) -> Path:
-    """Write the game's save (atomically, keeping the previous version as .bak)."""
-    path = path or files.save_path(folder, game.lab, game.scenario_id)
+    """Write the game's save (atomically, keeping the previous version as .bak).
+
+    Without ``path`` the game keeps the file it was first saved to (``game.save_path``); a new
+    game takes ``LAB.SCENARIO.toml``, or ``LAB-2.SCENARIO.toml`` and so on when that name
+    holds another game's save, which is never overwritten.
+    """
+    if path is None:
+        path = game.save_path or free_path(folder, game.lab, game.scenario_id)
     save = to_save(game, game.created)
-    game.created = save.created
     files.write_save(path, save)
+    game.created = save.created
+    game.save_path = path
     return path
+
+
+def taken_by_another(path: Path, game: Game | None = None) -> bool:
+    """Whether ``path`` holds a save of a different game (not this one's earlier version)."""
+    if not path.exists():
+        return False
+    try:
+        other = files.read_save(path)
+    except SaveError:
+        return True  # unreadable: not ours to overwrite
+    return game is None or game.created is None or other.created != game.created
+
+
+def free_path(folder: Path, lab: str, scenario: str) -> Path:
+    base = files.save_path(folder, lab, scenario)
+    for n in range(1, 1000):
+        candidate = base if n == 1 else files.save_path(folder, f"{lab}-{n}", scenario)
+        if not taken_by_another(candidate):
+            return candidate
+    raise SaveError(f"{base}: a thousand saves of '{lab}' already; choose another lab name")
 
 
 @dataclass
@@ -167,6 +194,7 @@ def verify(path: Path, content: Content) -> Verification:
                                    f"replay's {game.score!r}")
     result.game = game
     game.created = save.created
+    game.save_path = Path(path)
     return result
 
 

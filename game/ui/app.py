@@ -34,8 +34,11 @@ class FrontierLab(App[None]):
     """
 
     def __init__(self, content: Content | None, saves: Path | None, *,
-                 game: Game | None = None, theme: str = "textual-dark") -> None:
+                 game: Game | None = None, theme: str = "textual-dark",
+                 class_dir: Path | None = None, fixed: tuple[str, int] | None = None) -> None:
         super().__init__()
+        self.class_dir = class_dir  # a class's folder: its saves, its live events
+        self.fixed = fixed  # the class's (scenario, seed), fixed for every student
         self._content = content
         self._content_lock = threading.Lock()
         self._saves = saves

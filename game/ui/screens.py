@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from pydantic import ValidationError
 from rich.table import Table
@@ -61,14 +62,19 @@ class NewGameModal(ModalScreen[tuple[str, str, int] | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Back", id="new.cancel")]
 
-    def __init__(self, content) -> None:
+    def __init__(self, content, fixed: tuple[str, int] | None = None,
+                 class_dir: Path | None = None) -> None:
         super().__init__()
         self.content = content
+        self.fixed = fixed  # a class's scenario and seed: shown, not chosen
+        self.class_dir = class_dir
 
     def compose(self) -> ComposeResult:
         from game.packs import DEFAULT_SCENARIO
 
         scenarios = sorted(self.content.scenarios.values(), key=lambda s: s.id != DEFAULT_SCENARIO)
+        if self.fixed is not None:
+            scenarios = [self.content.scenarios[self.fixed[0]]]
         with Vertical():
             yield Label("New game", classes="title")
             with Horizontal(classes="row"):
@@ -80,7 +86,8 @@ class NewGameModal(ModalScreen[tuple[str, str, int] | None]):
                 yield Input("Frontier Lab", compact=True, max_length=40, id="lab")
             with Horizontal(classes="row"):
                 yield Label("Seed", classes="name")
-                yield Input(str(self._default_seed(scenarios[0])), compact=True, id="seed")
+                yield Input(str(self.fixed[1] if self.fixed else self._default_seed(scenarios[0])),
+                            compact=True, id="seed", disabled=self.fixed is not None)
             yield Static("", classes="error", id="error")
             yield Static("", id="briefing")
             with Horizontal(classes="buttons"):
@@ -116,7 +123,15 @@ class NewGameModal(ModalScreen[tuple[str, str, int] | None]):
         if not seed_text.isdigit():
             error.update(f"The seed must be a whole number of zero or more, not '{seed_text}'.")
             return
-        self.dismiss((str(self.query_one("#scenario", Select).value), lab, int(seed_text)))
+        scenario = str(self.query_one("#scenario", Select).value)
+        if self.class_dir is not None:
+            from game.session.saves import save_path
+            from game.session.store import taken_by_another
+
+            if taken_by_another(save_path(self.class_dir, lab, scenario)):
+                error.update(f"A classmate already plays as '{lab}': choose another lab name.")
+                return
+        self.dismiss((scenario, lab, int(seed_text)))
 
     @on(Button.Pressed, "#back")
     def action_cancel(self) -> None:
@@ -166,6 +181,7 @@ class GameScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.take_injections()
         self.refresh_all()
         self.query_one(NewsFeed).write(Text(" ".join(self.game.scenario.briefing.split()),
                                             style="italic"))
@@ -193,6 +209,16 @@ class GameScreen(Screen[None]):
         box.set_class(not hints, "-hidden")
 
     # --- events ------------------------------------------------------------------------
+
+    def take_injections(self) -> None:
+        """In a class: the instructor's live events due at this quarter start."""
+        if self.app.class_dir is None or not self.game.running:
+            return
+        from game.classroom.inject import apply_injections
+
+        injected = apply_injections(self.game, self.app.class_dir)
+        if injected:
+            self.app.autosave(self.game)
 
     def show_events(self) -> None:
         """Show this quarter's events one after another; those with choices wait for one."""
@@ -256,6 +282,7 @@ class GameScreen(Screen[None]):
             self.notify(str(exc), severity="error")
             return
         self.query_one(NewsFeed).report_quarter(self.game)
+        self.take_injections()
         self.refresh_all()
         self.app.autosave(self.game)
         if not self.game.running:

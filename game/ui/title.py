@@ -49,7 +49,8 @@ class TitleScreen(Screen[None]):
     def action_new_game(self) -> None:
         from game.ui.screens import NewGameModal
 
-        self.app.push_screen(NewGameModal(self.app.content), self._start)
+        self.app.push_screen(NewGameModal(self.app.content, self.app.fixed,
+                                          self.app.class_dir), self._start)
 
     def _start(self, choice: tuple[str, str, int] | None) -> None:
         if choice is not None:

@@ -191,3 +191,19 @@ async def test_why_and_glossary_and_help_open_and_close(content, tmp_path) -> No
         await pilot.pause()
         assert isinstance(app.screen, GameScreen)
         assert text
+
+
+def test_every_key_is_in_the_players_guide() -> None:
+    """docs/PLAYING.md's key table lists every binding the screens have."""
+    from pathlib import Path
+
+    guide = (Path(__file__).parent.parent / "docs" / "PLAYING.md").read_text()
+    table = guide[guide.index("## Keys"):guide.index("## Saves")]
+    for cls in (FrontierLab, TitleScreen, GameScreen, DebriefScreen, WhyModal, PreviewModal):
+        for binding in cls.BINDINGS:
+            if binding.key.isdigit():
+                assert "`1`–`6`" in table
+                continue
+            for key in binding.key.split(","):
+                shown = {"question_mark": "?"}.get(key, key)
+                assert f"`{shown}`" in table, f"{cls.__name__}: {key} ({binding.description})"

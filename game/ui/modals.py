@@ -247,6 +247,7 @@ class PreviewModal(ModalScreen[bool]):
     DEFAULT_CSS = DIALOG_CSS.format(name="PreviewModal") + """
     PreviewModal > Vertical { height: 95%; }
     PreviewModal #charts { height: 1fr; }
+    PreviewModal #charts.-waiting { display: none; }
     PreviewModal FanChart { width: 1fr; }
     """
     BINDINGS = [
@@ -265,7 +266,7 @@ class PreviewModal(ModalScreen[bool]):
             yield Label(f"End {self.game.calendar()}? The plan: {self.game.plan.explain()}",
                         classes="title")
             yield Static(f"Projecting {self.WORLDS:,} worlds…", id="summary", classes="note")
-            with Horizontal(id="charts"):
+            with Horizontal(id="charts", classes="-waiting"):  # drawn once the worlds are in
                 yield FanChart("Cash $B", id="fan-cash")
                 yield FanChart("Valuation $B", id="fan-valuation")
                 yield FanChart("Runway (quarters)", id="fan-runway")
@@ -284,6 +285,7 @@ class PreviewModal(ModalScreen[bool]):
 
     def _show(self, p: Projection) -> None:
         self.projection = p
+        self.query_one("#charts").remove_class("-waiting")
         for metric in ("cash", "valuation", "runway"):
             q = p.quantiles[metric]
             self.query_one(f"#fan-{metric}", FanChart).show(

@@ -207,3 +207,35 @@ def test_every_key_is_in_the_players_guide() -> None:
             for key in binding.key.split(","):
                 shown = {"question_mark": "?"}.get(key, key)
                 assert f"`{shown}`" in table, f"{cls.__name__}: {key} ({binding.description})"
+
+
+async def test_a_corrupt_save_in_the_load_dialog_keeps_the_player_in_the_menu(
+        content, tmp_path) -> None:
+    from game.bots import STRATEGIES
+    from game.session.store import save_game
+    from game.ui.saves import LoadModal
+
+    game = Game(content, DEFAULT_SCENARIO, seed=4, lab="Good Labs")
+    game.autoplay(STRATEGIES["cloud"], 3)
+    good = save_game(game, tmp_path)
+    tampered = tmp_path / "tampered.ipo-window.toml"
+    text = good.read_text().replace("price = 1.0", "price = 1.25", 1)
+    assert text != good.read_text()
+    tampered.write_text(text)
+    (tmp_path / "junk.toml").write_bytes(b"\x00\x01 not a save")
+    app = FrontierLab(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoadModal)
+        options = app.screen.query_one("#saves")
+        labels = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("junk.toml" in label for label in labels)  # listed with its error
+        ids = [options.get_option_at_index(i).id or "" for i in range(options.option_count)]
+        index = ids.index(str(tampered))
+        options.highlighted = index
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)  # refused, back in the menu
+        assert any("differ" in n.message or "changed" in n.message
+                   for n in app._notifications), [n.message for n in app._notifications]

@@ -113,3 +113,17 @@ def test_one_world_gets_the_events_it_gets_in_a_batch(params) -> None:
             state, _ = step(state, STRATEGIES["cloud"].plan(state, econ), econ, rng, q, director)
         seen[W] = log
     assert seen[1] == seen[50] and len(seen[1]) >= 3
+
+
+def test_one_world_ends_in_the_state_it_reaches_in_a_batch(params) -> None:
+    """The live game's one-by-one effects and the batch's grouped effects agree exactly."""
+    from game.bots.runner import play
+
+    content = load_content()
+    for strategy in ("cloud", "builder"):
+        alone = play(params, STRATEGIES[strategy], 13, 1, 10, workers=1,
+                     events=content.director("volatile"))
+        batch = play(params, STRATEGIES[strategy], 13, 40, 10, workers=1,
+                     events=content.director("volatile"))
+        for name, arr in alone.state.arrays().items():
+            np.testing.assert_array_equal(arr[0], batch.state.arrays()[name][0], err_msg=name)

@@ -351,6 +351,35 @@ class Director:
         """
         work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q)
         positions = np.concatenate([idx for idx, _ in picks.values()])
+        if s.n_worlds == 1:
+            self._apply_one_by_one(work, picks)
+        else:
+            self._apply_batched(work, picks, positions)
+        if self.on_fire is not None:
+            for i, (idx, picked) in picks.items():
+                self.on_fire(i, idx, picked)
+        self._bookkeeping(s, q, work, picks, positions)
+
+    def _apply_one_by_one(self, work: fx.Work,
+                          picks: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
+        """The live game's single world: each event's effects in order, then its choice's (the
+        semantics the batched path reproduces, without its bookkeeping)."""
+        for i, (idx, picked) in picks.items():
+            ce = self.events[i]
+            label = ce.event.title
+            for e in ce.effects:
+                fx.apply(e, idx, work, label)
+            for event_id, delay in ce.follow_ups:
+                work.schedule(event_id, idx, delay)
+            if picked[0] >= 0:
+                cc = ce.choices[int(picked[0])]
+                for e in cc.effects:
+                    fx.apply(e, idx, work, label)
+                for event_id, delay in cc.follow_ups:
+                    work.schedule(event_id, idx, delay)
+
+    def _apply_batched(self, work: fx.Work, picks: dict[int, tuple[np.ndarray, np.ndarray]],
+                       positions: np.ndarray) -> None:
         order = np.argsort(positions, kind="stable")
         sorted_pos = positions[order]
         starts = np.flatnonzero(np.r_[True, sorted_pos[1:] != sorted_pos[:-1]])
@@ -389,9 +418,10 @@ class Director:
                 events.append(steps)
             steps_by_pass.append(events)
         fx.apply_passes(steps_by_pass, work)
-        if self.on_fire is not None:
-            for i, (idx, picked) in picks.items():
-                self.on_fire(i, idx, picked)
+
+    def _bookkeeping(self, s: State, q: int, work: fx.Work,
+                     picks: dict[int, tuple[np.ndarray, np.ndarray]],
+                     positions: np.ndarray) -> None:
         work.flush()
         # The bookkeeping arrays are shared with the state the director was given: change copies.
         last, count, last_major = (s.extra[k].copy() for k in ("events.last", "events.count",

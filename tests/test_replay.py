@@ -162,3 +162,15 @@ def test_every_shipped_format_version_still_reads(content) -> None:
 def test_simulate_save_needs_one_world(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, "simulate", "--worlds", "5", "--save", str(tmp_path / "x.toml"))
     assert code == 1 and "--worlds 1" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ("replay", "/nonexistent/save.toml"),
+    ("play", "--load", "/nonexistent/save.toml"),
+    ("play", "--scenario", "no-such-scenario"),
+    ("play", "--class", "/nonexistent/class"),
+])
+def test_bad_command_line_input_is_one_line(argv: tuple[str, ...], capsys) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err

@@ -239,3 +239,24 @@ async def test_a_corrupt_save_in_the_load_dialog_keeps_the_player_in_the_menu(
         assert isinstance(app.screen, TitleScreen)  # refused, back in the menu
         assert any("differ" in n.message or "changed" in n.message
                    for n in app._notifications), [n.message for n in app._notifications]
+
+
+async def test_keys_type_in_a_field_and_act_after_escape(content, tmp_path) -> None:
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not isinstance(app.screen, GameScreen):
+            await pilot.press("enter")
+            await pilot.pause()
+        screen = app.screen
+        await pilot.press("4")  # Training
+        field = screen.query_one("#field-start-run-flop").query_one(Input)
+        field.focus()
+        field.value = ""
+        await pilot.press("5", "e", "2", "7")
+        await pilot.pause()
+        assert field.value == "5e27" and isinstance(app.screen, GameScreen)
+        await pilot.press("escape", "e")
+        await pilot.pause()
+        status = str(screen.query_one("#status", Static).content)
+        assert isinstance(app.screen, PreviewModal) or status, "e did nothing"
+        assert field.value == "5e27"

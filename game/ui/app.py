@@ -18,7 +18,8 @@ if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first
 
 HELP_INTRO = ("Plan the quarter in the tabs (1–6 switch tabs), then press e: a preview of 1,000 "
               "worlds shows where the plan may lead; e again ends the quarter. Events ask for a "
-              "choice; each choice says what it trades off. w explains what moved each number.")
+              "choice; each choice says what it trades off. w explains what moved each number. "
+              "In a text field keys are typed: escape leaves it.")
 
 
 class FrontierLab(App[None]):

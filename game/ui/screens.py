@@ -160,6 +160,7 @@ class GameScreen(Screen[None]):
         Binding("w", "why", "Why?", id="game.why"),
         Binding("g", "glossary", "Glossary", id="game.glossary"),
         Binding("ctrl+s", "save", "Save", id="game.save"),
+        Binding("escape", "leave_field", "Leave the field", show=False, id="game.leave_field"),
         Binding("1", "tab('tab-overview')", "Overview", show=False, id="game.tab.overview"),
         Binding("2", "tab('tab-procurement')", "Procurement", show=False,
                 id="game.tab.procurement"),
@@ -246,6 +247,10 @@ class GameScreen(Screen[None]):
         self.show_events()
 
     # --- actions -----------------------------------------------------------------------
+
+    def action_leave_field(self) -> None:
+        """Out of a text field, so that e, w, g and 1–6 act again (in a field they are typed)."""
+        self.set_focus(None)
 
     def action_tab(self, tab: str) -> None:
         self.query_one(Decisions).active = tab

@@ -176,19 +176,19 @@ def apply_passes(passes: list[list[list[Step]]], work: Work) -> None:
     target, so they also commute with every change of another target: they wait and apply
     together at the end of the pass, one scatter per target (per occurrence, when an event and
     its choice change the same one). An event with a step whose value is an expression applies
-    its steps one by one, in order, so the expression reads what it would read in a one-at-a-time
-    application. Each world ends with exactly the changes of that application, in its order.
+    its steps up to that one one by one, in order, so the expression reads what it would read in
+    a one-at-a-time application. Each world ends with exactly the changes of that application.
     """
     for events in passes:
         pending: dict[str, list[Step]] = {}
         for steps in events:
-            if any(st.effect.value is not None and st.effect.value.constant is None
-                   for st in steps):
-                for st in steps:
-                    apply(st.effect, st.idx, work, st.label)
-                continue
-            for st in steps:
-                batch = _batched(st.effect)
+            # Up to its last expression, an event applies in order (so each expression reads
+            # the changes before it); after it, its changes can wait like any other.
+            last = max((k for k, st in enumerate(steps)
+                        if st.effect.value is not None and st.effect.value.constant is None),
+                       default=-1)
+            for k, st in enumerate(steps):
+                batch = None if k <= last else _batched(st.effect)
                 if batch is None:
                     apply(st.effect, st.idx, work, st.label)
                 else:

@@ -188,8 +188,29 @@ class Decisions(Vertical):
                 yield Select([("hold", "hold"), ("file", "file"), ("withdraw", "withdraw")],
                              value="hold", allow_blank=False, compact=True, id="ipo")
 
+    def _gpu_hints(self) -> None:
+        """Each generation's price and lead this quarter, or when it goes on sale."""
+        game = self.game
+        econ = game.econ
+        row = econ.row(game.quarter)
+        for g, name in enumerate(econ.gpu_names):
+            field = self.query_one(f"#field-buy-{name.replace('_', '-')}", NumberField)
+            if econ.available[row, g]:
+                lead = int(econ.lead[g])
+                field.hint = (f"${econ.gpu_price[row, g] / 1000:,.0f}k each, "
+                              f"{econ.h100e[g]:.1f} H100e, {lead}q lead")
+            else:
+                later = [q for q in range(game.quarter, econ.gpu_price.shape[0])
+                         if econ.available[econ.row(q), g]]
+                field.hint = (f"on sale from {game.calendar(later[0])}" if later
+                              else "no longer sold")
+            field.input.disabled = not bool(econ.available[row, g])
+            field._shown_error = "?"  # redraw the hint
+            field._message(None)
+
     def load(self, plan: Plan) -> None:
         """Show a plan in the fields (the standing decisions carried from last quarter)."""
+        self._gpu_hints()
         values = {k: float(np.asarray(v)) for k, v in plan.model_dump().items()
                   if k not in ("gpu_orders", "ipo", "cancel_run")}
         for f in self.query(NumberField):

@@ -25,7 +25,11 @@ def runway(quarters: float) -> str:
 
 
 def count(x: float) -> str:
-    """Large counts: '1.2M', '350k', '900'."""
+    """Large counts: '4.1T', '82B', '1.2M', '350k', '900'."""
+    if x >= 1e12:
+        return f"{x / 1e12:,.1f}T"
+    if x >= 1e9:
+        return f"{x / 1e9:,.1f}B"
     if x >= 1e6:
         return f"{x / 1e6:,.1f}M"
     if x >= 1e4:

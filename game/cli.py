@@ -155,7 +155,65 @@ def build_parser() -> argparse.ArgumentParser:
     pst.add_argument("--worlds", type=_int_in(1, MAX_WORLDS, "--worlds"), default=2000)
     pst.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=7)
     pst.add_argument("--format", choices=("table", "json"), default="table")
+    _add_classroom(sub)
     return parser
+
+
+def _add_classroom(sub: Any) -> None:
+    """``class new|show|events|inject|report`` and ``serve`` (docs/CLASSROOM.md)."""
+    seed = _int_in(0, 2**63 - 1, "--seed")
+    cls = sub.add_parser(
+        "class", help="run a class: its folder, live events and the verified report",
+        description="Run a class: a folder whose games share a scenario and seed "
+                    "(docs/CLASSROOM.md).")
+    csub = cls.add_subparsers(dest="class_command", metavar="ACTION", required=True,
+                              parser_class=_Parser)
+    cn = csub.add_parser("new", help="create a class folder with a fixed scenario and seed")
+    cn.add_argument("dir", type=Path, metavar="DIR")
+    cn.add_argument("--scenario", default=None, help="scenario id (default: ipo-window)")
+    cn.add_argument("--seed", type=seed, default=None, help="the class's seed (default: 2026)")
+    cn.add_argument("--name", default=None, help="the class's name (default: the folder's)")
+    cn.add_argument("--force", action="store_true", help="change an existing class's settings")
+    cn.add_argument("--format", choices=("table", "json"), default="table")
+    cs = csub.add_parser("show", help="a class's settings, live events and saves")
+    cs.add_argument("dir", type=Path, metavar="DIR")
+    cs.add_argument("--format", choices=("table", "json"), default="table")
+    ce = csub.add_parser("events", help="the events an instructor can inject")
+    ce.add_argument("--category", default=None, help="only this category (e.g. supply)")
+    ce.add_argument("--format", choices=("table", "json"), default="table")
+    ci = csub.add_parser("inject", help="a live event for every running game of the class")
+    ci.add_argument("event", metavar="EVENT_ID")
+    ci.add_argument("--class", dest="class_dir", type=Path, required=True, metavar="DIR")
+    ci.add_argument("--note", default="", help="a word on why, shown by `class show`")
+    ci.add_argument("--format", choices=("table", "json"), default="table")
+    cr = csub.add_parser(
+        "report", help="replay and verify every save; leaderboard, charts, CSV and HTML",
+        description="Replay and verify every save (files, or every save in a folder) and write "
+                    "CSV files, summary.json and one self-contained report.html to --out.")
+    cr.add_argument("saves", nargs="+", type=Path, metavar="SAVE",
+                    help="save files, or folders of saves (a class folder)")
+    cr.add_argument("--out", type=Path, required=True, metavar="DIR")
+    cr.add_argument("--scenario", default=None,
+                    help="the class's scenario (default: the class folder's, else the most "
+                         "common among the saves)")
+    cr.add_argument("--seed", type=seed, default=None,
+                    help="flag saves of another seed (default: the class folder's seed)")
+    cr.add_argument("--format", choices=("table", "json"), default="table")
+
+    srv = sub.add_parser(
+        "serve", help="the game in browser tabs for a class (no authentication of its own)",
+        description="Serve the game to browsers with textual-serve: one game per tab, saving "
+                    "into the class folder. It has no authentication: it binds 127.0.0.1 "
+                    "unless --host is given.")
+    srv.add_argument("--host", default="127.0.0.1",
+                     help="address to listen on (default: 127.0.0.1, this computer only)")
+    srv.add_argument("--port", type=_int_in(1, 65535, "--port"), default=8000)
+    srv.add_argument("--class", dest="class_dir", type=Path, default=None, metavar="DIR",
+                     help="the class folder (default: the saves folder)")
+    srv.add_argument("--scenario", default=None, help="fix the scenario (default: the class's)")
+    srv.add_argument("--seed", type=seed, default=None, help="fix the seed (default: the class's)")
+    srv.add_argument("--public-url", default=None, metavar="URL",
+                     help="the address browsers use, when a proxy cannot tell the page")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -192,6 +250,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from game.commands.packs import run_packs
 
             return run_packs(args)
+        if args.command == "class":
+            from game.commands.classroom import run_class
+
+            return run_class(args)
+        if args.command == "serve":
+            from game.commands.serve import run_serve
+
+            return run_serve(args)
     except ContentError as exc:
         print(str(exc), file=sys.stderr)
         return 1

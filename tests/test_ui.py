@@ -48,7 +48,8 @@ async def advance(pilot, app: FrontierLab) -> None:
 def test_headless_layers_never_import_textual() -> None:
     code = ("import sys; import game.engine, game.packs, game.packs.loader, game.session, "
             "game.session.game, game.session.projection, game.session.saves, "
-            "game.session.store, game.bots; "
+            "game.session.store, game.bots, game.classroom, game.classroom.folder, "
+            "game.classroom.inject, game.classroom.report, game.classroom.html_report; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext')];"
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

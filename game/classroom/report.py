@@ -1,0 +1,455 @@
+"""The class report: every save replayed and verified, then ranked, compared and explained.
+
+``build(paths, content)`` reads each save (or every save in a folder), replays it from its seed
+with ``game.session.store.verify`` and sorts the class into
+
+- **ranked** games: verified, of the class's scenario (and seed, when the class fixes one), in
+  order of score; and
+- **flagged** games, never ranked, each with the reason: unreadable, edited after it was saved,
+  made with other content, another scenario, another seed, or a copy of another student's save.
+
+The class's scenario is ``scenario`` when given, else the class folder's settings, else the most
+common scenario among the saves that can be read.
+
+``write(report, out)`` writes the CSV files, ``summary.json`` and one self-contained
+``report.html`` (``game.classroom.html_report``).
+
+The decisions compared are computed from each game's replay, never from numbers in the file
+(a save cannot claim them):
+
+- **capex share of spending**: (GPU purchases + data-center construction) ÷ everything the lab
+  spent (those two, plus leases, spot compute, power, data-center operations, staff, other
+  operating costs, lease-break penalties and interest), summed over the quarters played, from the
+  engine's cash ledger. High: the lab bought its future; low: it rented it.
+- **rented share of compute spending**: (leases + spot compute) ÷ (leases + spot compute + GPU
+  purchases + data-center construction + power + data-center operations): of the money spent on
+  compute, the share that rented capacity rather than owned it.
+- **training share** and **research share**: the mean share of compute the plans gave training
+  and research, over the quarters played.
+- **price**: the mean price the plans set (1.0 = the market's list price).
+- **equity raised** and **debt drawn**: $B over the game (debt includes automatic credit-line
+  draws).
+- **IPO filed**: the first quarter the lab's IPO stage was "filed" or beyond.
+
+Quartiles are by rank: Q1 is the top quarter of the ranked class (positions 1 to ⌈n/4⌉).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from game.engine import OUTCOMES
+from game.packs import Content
+from game.session.saves import SaveError
+from game.session.store import Verification, verify
+
+Progress = Callable[[int, int, str], None]
+"""Called as (done, total, file name) after each save."""
+
+SERIES = ("cash", "sentiment", "capability")
+"""The headline metrics drawn over time for every student."""
+
+CAPEX = ("GPU purchases", "data-center construction")
+OPEX = ("leases", "spot compute", "power", "data-center operations", "staff", "other opex",
+        "lease break penalty", "interest")
+RENTED = ("leases", "spot compute")
+OWNED = ("GPU purchases", "data-center construction", "power", "data-center operations")
+
+DECISIONS: dict[str, str] = {
+    "capex_share": "Capex share of spending",
+    "rented_share": "Rented share of compute spending",
+    "training_share": "Training share of compute",
+    "research_share": "Research share of compute",
+    "price": "Price (1 = list)",
+    "equity_raised": "Equity raised ($B)",
+    "debt_drawn": "Debt drawn ($B)",
+}
+"""Decision metrics: key -> column title (see the module docstring for the definitions)."""
+
+
+class ReportError(Exception):
+    """Nothing to report on (no such file, no saves); one line."""
+
+
+@dataclass
+class Concept:
+    """A concept a student met: through which events, how often, first when."""
+
+    id: str
+    term: str
+    events: list[str]
+    times: int
+    first: str  # calendar quarter, e.g. 2026Q3
+
+
+@dataclass
+class Entry:
+    """One save in the report: ranked (``reason`` is None) or flagged with the reason."""
+
+    path: Path
+    lab: str = ""
+    scenario: str = ""
+    seed: int | None = None
+    outcome: str = ""
+    score: float | None = None
+    quarters: int = 0
+    horizon: int = 0
+    reason: str | None = None
+    problems: list[str] = field(default_factory=list)
+    rank: int | None = None
+    quartile: int | None = None
+    labels: list[str] = field(default_factory=list)  # calendar quarter of each timeline point
+    timeline: list[dict[str, float]] = field(default_factory=list)  # start, then each quarter
+    decisions: dict[str, float | None] = field(default_factory=dict)
+    ipo_filed: str | None = None
+    concepts: list[Concept] = field(default_factory=list)
+    created: dt.datetime | None = None
+    _copy_key: tuple[Any, ...] | None = None
+
+    @property
+    def file(self) -> str:
+        return self.path.name
+
+    @property
+    def final(self) -> dict[str, float]:
+        return self.timeline[-1] if self.timeline else {}
+
+
+@dataclass
+class ClassReport:
+    scenario: str
+    scenario_title: str
+    seed: int | None  # the class's seed, when it fixes one
+    ranked: list[Entry]
+    flagged: list[Entry]
+    generated: dt.datetime
+    seconds: float = 0.0
+
+    @property
+    def entries(self) -> list[Entry]:
+        return [*self.ranked, *self.flagged]
+
+    def outcomes(self) -> dict[str, int]:
+        """Ranked games by outcome, in the engine's order (running games included)."""
+        counts = Counter(e.outcome for e in self.ranked)
+        return {o: counts[o] for o in OUTCOMES if counts[o]} | {
+            o: n for o, n in counts.items() if o not in OUTCOMES}
+
+    def quartiles(self) -> list[dict[str, Any]]:
+        """Per quartile of the ranking: size, scores, outcomes and each decision's mean."""
+        rows = []
+        for q in (1, 2, 3, 4):
+            group = [e for e in self.ranked if e.quartile == q]
+            if not group:
+                continue
+            row: dict[str, Any] = {
+                "quartile": f"Q{q}", "students": len(group),
+                "best_score": max(e.score or 0.0 for e in group),
+                "worst_score": min(e.score or 0.0 for e in group),
+                "outcomes": dict(Counter(e.outcome for e in group).most_common()),
+            }
+            for key in DECISIONS:
+                row[key] = _mean(e.decisions.get(key) for e in group)
+            rows.append(row)
+        return rows
+
+    def concept_counts(self) -> list[tuple[str, str, int]]:
+        """(concept id, term, ranked students who met it), most met first."""
+        met: Counter[str] = Counter()
+        terms: dict[str, str] = {}
+        for e in self.ranked:
+            for c in e.concepts:
+                met[c.id] += 1
+                terms[c.id] = c.term
+        return [(cid, terms[cid], n) for cid, n in sorted(met.items(), key=lambda t: (-t[1], t[0]))]
+
+
+# --- finding and reading saves ----------------------------------------------------------------
+
+
+def find_saves(paths: Sequence[Path]) -> list[Path]:
+    """The save files named, and every save (``*.toml``, not hidden) in the folders named."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir()
+                            if p.suffix == ".toml" and not p.name.startswith(".") and p.is_file())
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise ReportError(f"{path}: no such file or folder")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        raise ReportError("no saves found in " + ", ".join(str(p) for p in paths))
+    return unique
+
+
+def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
+          seed: int | None = None, progress: Progress | None = None) -> ClassReport:
+    """Replay and verify every save, rank the class and gather what it decided and met."""
+    t0 = time.perf_counter()
+    files = find_saves(paths)
+    replays: list[tuple[Path, Verification | str]] = []
+    for n, path in enumerate(files, 1):
+        try:
+            replays.append((path, verify(path, content)))
+        except SaveError as exc:
+            replays.append((path, f"unreadable: {_strip_path(str(exc), path)}"))
+        if progress is not None:
+            progress(n, len(files), path.name)
+    if scenario is None:  # the most common scenario among the saves read (ties: first seen)
+        seen = [r.save.scenario for _, r in replays if isinstance(r, Verification) and r.save]
+        scenario = Counter(seen).most_common(1)[0][0] if seen else "?"
+    ranked: list[Entry] = []
+    flagged: list[Entry] = []
+    copies: dict[tuple[Any, ...], Entry] = {}
+    for path, result in replays:
+        entry = _examine(path, result, content, scenario, seed)
+        if entry.reason is None and entry._copy_key is not None:
+            first = copies.setdefault(entry._copy_key, entry)
+            if first is not entry:
+                entry.reason = f"a copy of {first.file} (the same game, saved twice)"
+        (flagged if entry.reason else ranked).append(entry)
+    ranked.sort(key=lambda e: (-(e.score or 0.0), e.lab.casefold(), e.file))
+    for i, e in enumerate(ranked):
+        tie = i > 0 and e.score == ranked[i - 1].score
+        e.rank = ranked[i - 1].rank if tie else i + 1  # ties share a rank
+        e.quartile = 1 + (4 * i) // len(ranked)
+    sc = content.scenarios.get(scenario)
+    return ClassReport(scenario=scenario, scenario_title=sc.title if sc else scenario, seed=seed,
+                       ranked=ranked, flagged=flagged, generated=dt.datetime.now(dt.UTC),
+                       seconds=time.perf_counter() - t0)
+
+
+def _examine(path: Path, result: Verification | str, content: Content, scenario: str,
+             seed: int | None) -> Entry:
+    entry = Entry(path)
+    if isinstance(result, str):
+        entry.reason = result
+        return entry
+    save = result.save
+    assert save is not None
+    entry.lab, entry.scenario, entry.seed = save.lab, save.scenario, save.seed
+    entry.outcome, entry.score, entry.quarters = save.outcome, save.score, save.quarters
+    entry.created = save.created
+    entry.problems = list(result.problems)
+    if save.scenario != scenario:
+        entry.reason = f"another scenario: '{save.scenario}' (the class plays '{scenario}')"
+    elif not result.verified:
+        entry.reason = "does not verify: " + "; ".join(result.problems)
+    elif seed is not None and save.seed != seed:
+        entry.reason = (f"another seed: {save.seed} (the class plays seed {seed}, so this game "
+                        "had different luck)")
+    game = result.game
+    if game is None or not result.verified:
+        return entry
+    entry.outcome, entry.score = game.outcome, game.score
+    entry.horizon = game.horizon
+    entry.labels, entry.timeline = game.timeline()
+    entry.decisions = decisions(game)
+    entry.ipo_filed = next((entry.labels[k + 1] for k, h in enumerate(game.history)
+                            if h.get("ipo_stage", 0.0) >= 1.0), None)
+    entry.concepts = concepts_met(game, content)
+    last_seal = save.log[-1].seal if save.log else ""
+    entry._copy_key = (save.lab, save.created, save.seed, save.scenario, last_seal)
+    return entry
+
+
+def _strip_path(message: str, path: Path) -> str:
+    for prefix in (f"{path}: ", f"{path.name}: "):
+        if message.startswith(prefix):
+            return message[len(prefix):]
+    return message
+
+
+# --- what a game decided and met ---------------------------------------------------------------
+
+
+def decisions(game: Any) -> dict[str, float | None]:
+    """The decision metrics of a replayed game (definitions in the module docstring)."""
+    flows: Counter[str] = Counter()
+    for ledger in game.ledgers:
+        for name, values in ledger.entries["cash"].items():
+            flows[name] += float(values[0])
+    spent = {name: -flows[name] for name in (*CAPEX, *OPEX)}
+    capex = sum(spent[n] for n in CAPEX)
+    total = capex + sum(spent[n] for n in OPEX)
+    rented = sum(spent[n] for n in RENTED)
+    compute = rented + sum(spent[n] for n in OWNED)
+    plans = [r.plan for r in game.log]
+    return {
+        "capex_share": capex / total if total > 0 else None,
+        "rented_share": rented / compute if compute > 0 else None,
+        "training_share": _mean(_num(p.get("training")) for p in plans),
+        "research_share": _mean(_num(p.get("research")) for p in plans),
+        "price": _mean(_num(p.get("price")) for p in plans),
+        "equity_raised": flows["equity raised"],
+        "debt_drawn": flows["debt drawn"] + flows["credit line (automatic)"],
+    }
+
+
+def concepts_met(game: Any, content: Content) -> list[Concept]:
+    """The glossary concepts of the events that happened to the lab, in the order first met."""
+    concept_of = {ce.event.id: ce.event.concept for ce in content.events}
+    met: dict[str, Concept] = {}
+    for k, record in enumerate(game.log):
+        for event_id in record.events:
+            cid = concept_of.get(event_id)
+            if not cid:
+                continue
+            if cid not in met:
+                term = content.glossary[cid].term if cid in content.glossary else cid
+                met[cid] = Concept(cid, term, [], 0, game.calendar(k))
+            c = met[cid]
+            c.times += 1
+            if event_id not in c.events:
+                c.events.append(event_id)
+    return list(met.values())
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    xs = [v for v in values if v is not None and math.isfinite(v)]
+    return sum(xs) / len(xs) if xs else None
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def summary(report: ClassReport, out: Path | None = None) -> dict[str, Any]:
+    """The report as JSON-ready data (``--format json`` and ``summary.json``)."""
+    return {
+        "scenario": report.scenario,
+        "seed": report.seed,
+        "saves": len(report.entries),
+        "ranked": len(report.ranked),
+        "flagged": len(report.flagged),
+        "seconds": round(report.seconds, 3),
+        "out": str(out) if out is not None else None,
+        "outcomes": report.outcomes(),
+        "leaderboard": [
+            {"rank": e.rank, "lab": e.lab, "file": str(e.path), "outcome": e.outcome,
+             "score": e.score, "quarters": e.quarters, "seed": e.seed, "quartile": e.quartile,
+             "ipo_filed": e.ipo_filed, "decisions": e.decisions,
+             "concepts": [c.id for c in e.concepts]}
+            for e in report.ranked],
+        "flagged_saves": [{"file": str(e.path), "lab": e.lab, "scenario": e.scenario,
+                           "reason": e.reason} for e in report.flagged],
+        "quartiles": report.quartiles(),
+        "concepts": [{"id": cid, "term": term, "students": n}
+                     for cid, term, n in report.concept_counts()],
+    }
+
+
+def write(report: ClassReport, out: Path, content: Content) -> list[Path]:
+    """Write the CSV files, summary.json and report.html into ``out``; the files written."""
+    from game.classroom.html_report import render
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"{out}: cannot create the report folder ({exc.strerror or exc})") \
+            from None
+    written = [
+        _csv(out / "leaderboard.csv", _leaderboard_rows(report)),
+        _csv(out / "flagged.csv", [{"file": e.file, "lab": e.lab, "scenario": e.scenario,
+                                    "reason": e.reason} for e in report.flagged],
+             ["file", "lab", "scenario", "reason"]),
+        _csv(out / "outcomes.csv", [{"outcome": o, "students": n,
+                                     "share": round(n / max(len(report.ranked), 1), 4)}
+                                    for o, n in report.outcomes().items()],
+             ["outcome", "students", "share"]),
+        _csv(out / "timeline.csv", _timeline_rows(report)),
+        _csv(out / "decisions_by_quartile.csv", [
+            {**{k: v for k, v in row.items() if k != "outcomes"},
+             "outcomes": "; ".join(f"{o} {n}" for o, n in row["outcomes"].items())}
+            for row in report.quartiles()]),
+        _csv(out / "concepts.csv", [
+            {"rank": e.rank, "lab": e.lab, "file": e.file, "concept": c.id, "term": c.term,
+             "times": c.times, "first_met": c.first, "events": " ".join(c.events)}
+            for e in report.ranked for c in e.concepts],
+             ["rank", "lab", "file", "concept", "term", "times", "first_met", "events"]),
+    ]
+    path = out / "summary.json"
+    _write_text(path, json.dumps(summary(report, out), indent=2, allow_nan=False) + "\n")
+    written.append(path)
+    path = out / "report.html"
+    _write_text(path, render(report, content))
+    written.append(path)
+    return written
+
+
+def _leaderboard_rows(report: ClassReport) -> list[dict[str, Any]]:
+    rows = []
+    for e in report.ranked:
+        f = e.final
+        rows.append({
+            "rank": e.rank, "lab": e.lab, "file": e.file, "outcome": e.outcome,
+            "score": e.score, "quarters": e.quarters, "seed": e.seed, "quartile": e.quartile,
+            "ipo_filed": e.ipo_filed or "",
+            "cash": f.get("cash"), "valuation": f.get("valuation"),
+            "ownership": f.get("ownership"), "sentiment": f.get("sentiment"),
+            "capability": f.get("capability"),
+            **{k: e.decisions.get(k) for k in DECISIONS},
+            "concepts": len(e.concepts),
+        })
+    return rows
+
+
+def _timeline_rows(report: ClassReport) -> list[dict[str, Any]]:
+    rows = []
+    for e in report.ranked:
+        for k, (label, point) in enumerate(zip(e.labels, e.timeline, strict=True)):
+            rows.append({"rank": e.rank, "lab": e.lab, "file": e.file, "quarter": k,
+                         "date": label, **point})
+    return rows
+
+
+def _csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None = None) -> Path:
+    columns = header or (list(dict.fromkeys(k for r in rows for k in r)) if rows else [])
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(row.get(k)) for k in columns})
+    _write_text(path, buf.getvalue())
+    return path
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else ""
+    text = str(value)
+    # a spreadsheet would run a cell starting with these as a formula (CSV injection)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot write ({exc.strerror or exc})") from None

@@ -1,0 +1,273 @@
+"""``frontier-lab class new|show|events|inject|report``: running a class.
+
+- ``class new DIR --scenario ID --seed N``: a class folder whose games all share one scenario and
+  seed (``game.classroom.folder`` describes the layout).
+- ``class show DIR``: the class's settings, live events and saves.
+- ``class events``: the events an instructor can inject, with what they teach.
+- ``class inject EVENT_ID --class DIR``: a live event every running game takes at its next
+  quarter start (``game.classroom.inject``).
+- ``class report SAVE|DIR... --out DIR``: every save replayed and verified, ranked, compared
+  (``game.classroom.report``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from game.cli import UserError, emit_json
+
+
+def run_class(args: argparse.Namespace) -> int:
+    from game.classroom.folder import ClassError
+
+    action = {"new": _new, "show": _show, "events": _events, "inject": _inject,
+              "report": _report}[args.class_command]
+    try:
+        return action(args)
+    except ClassError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _content() -> Any:
+    from game.packs import load_content
+
+    return load_content()
+
+
+def _check_scenario(content: Any, scenario: str) -> None:
+    from game.packs.errors import did_you_mean
+
+    if scenario not in content.scenarios:
+        raise UserError(f"no scenario '{scenario}'{did_you_mean(scenario, content.scenarios)}; "
+                        f"known: {', '.join(sorted(content.scenarios))}")
+
+
+# --- new, show -------------------------------------------------------------------------------
+
+
+def _new(args: argparse.Namespace) -> int:
+    from game.classroom import folder
+    from game.packs import DEFAULT_SCENARIO
+
+    content = _content()
+    scenario = args.scenario or DEFAULT_SCENARIO
+    _check_scenario(content, scenario)
+    seed = folder.DEFAULT_SEED if args.seed is None else args.seed
+    class_dir: Path = args.dir
+    name = args.name or class_dir.resolve().name
+    path = folder.write_settings(class_dir, folder.ClassSettings(name, scenario, seed),
+                                 replace=args.force)
+    if args.format == "json":
+        emit_json({"class": str(class_dir), "settings": str(path), "name": name,
+                   "scenario": scenario, "seed": seed})
+        return 0
+    title = content.scenarios[scenario].title
+    d, r = _quoted(class_dir), _quoted(class_dir / "report")
+    sys.stdout.write(
+        f"Class '{name}' ready in {class_dir}: scenario {scenario} ({title}), seed {seed}.\n"
+        f"  students in a terminal:  frontier-lab play --class {d}\n"
+        f"  students in a browser:   frontier-lab serve --class {d}\n"
+        f"  a live event:            frontier-lab class inject EVENT_ID --class {d}\n"
+        f"  the report:              frontier-lab class report {d} --out {r}\n")
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from game.classroom import folder
+    from game.session.saves import list_saves
+
+    class_dir: Path = args.dir
+    if not class_dir.is_dir():
+        raise UserError(f"{class_dir}: no such class folder (create one with "
+                        "`frontier-lab class new DIR`)")
+    settings = folder.read_settings(class_dir)
+    injections = folder.read_injections(class_dir)
+    saves = list_saves(class_dir)
+    if args.format == "json":
+        emit_json({
+            "class": str(class_dir),
+            "settings": None if settings is None else {
+                "name": settings.name, "scenario": settings.scenario, "seed": settings.seed},
+            "injections": [{"id": i.id, "event": i.event, "time": i.time.isoformat(),
+                            "note": i.note} for i in injections],
+            "saves": [{"file": s.path.name, "lab": s.lab, "scenario": s.scenario,
+                       "quarter": s.quarter, "outcome": s.outcome, "updated": s.updated,
+                       "error": s.error} for s in saves]})
+        return 0
+    out = sys.stdout
+    if settings is None:
+        out.write(f"{class_dir}: no class settings (.class/class.toml); games use the options "
+                  "given to play/serve, else ipo-window with seed 2026\n")
+    else:
+        out.write(f"Class '{settings.name}' in {class_dir}: scenario {settings.scenario}, "
+                  f"seed {settings.seed}\n")
+    out.write(f"Live events: {len(injections) or 'none'}\n")
+    for i in injections:
+        note = f" — {i.note}" if i.note else ""
+        out.write(f"  {i.time:%Y-%m-%d %H:%M:%S} UTC  {i.event}  ({i.id}){note}\n")
+    out.write(f"Saves: {len(saves) or 'none'}\n")
+    for s in saves:
+        if s.error:
+            out.write(f"  {s.path.name:<36} unreadable: {s.error}\n")
+        else:
+            out.write(f"  {s.path.name:<36} {s.lab} · quarter {s.quarter} · {s.outcome} · "
+                      f"{s.updated}\n")
+    return 0
+
+
+# --- events, inject ----------------------------------------------------------------------------
+
+
+def _events(args: argparse.Namespace) -> int:
+    content = _content()
+    events = [ce.event for ce in content.events]
+    if args.category:
+        categories = sorted({e.category for e in events})
+        if args.category not in categories:
+            from game.packs.errors import did_you_mean
+
+            raise UserError(f"no category '{args.category}'"
+                            f"{did_you_mean(args.category, categories)}; known: "
+                            f"{', '.join(categories)}")
+        events = [e for e in events if e.category == args.category]
+    if args.format == "json":
+        emit_json({"events": [{"id": e.id, "title": e.title, "category": e.category,
+                               "concept": e.concept, "trigger": e.trigger, "major": e.major}
+                              for e in events]})
+        return 0
+    out = sys.stdout
+    for e in sorted(events, key=lambda e: (e.category, e.id)):
+        concept = content.glossary[e.concept].term if e.concept in content.glossary else "—"
+        out.write(f"{e.id:<44} {e.category:<11} {e.title}  [{concept}; when {e.trigger}]\n")
+    out.write(f"{len(events)} events. Inject one with "
+              "`frontier-lab class inject EVENT_ID --class DIR`.\n")
+    return 0
+
+
+def _resolve_event(content: Any, event_id: str) -> Any:
+    """The event called ``event_id`` (or, when unambiguous, ``<pack>.event_id``)."""
+    import difflib
+
+    by_id = {ce.event.id: ce.event for ce in content.events}
+    if event_id in by_id:
+        return by_id[event_id]
+    short = [i for i in by_id if i.split(".", 1)[-1] == event_id]
+    if len(short) == 1:
+        return by_id[short[0]]
+    close = difflib.get_close_matches(event_id, sorted(by_id), n=3, cutoff=0.5)
+    hint = (f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else
+            "; `frontier-lab class events` lists them")
+    raise UserError(f"no event '{event_id}' in the installed packs{hint}")
+
+
+def _inject(args: argparse.Namespace) -> int:
+    from game.classroom import folder
+
+    class_dir: Path = args.class_dir
+    if not class_dir.is_dir():
+        raise UserError(f"{class_dir}: no such class folder (create one with "
+                        "`frontier-lab class new DIR`)")
+    content = _content()
+    event = _resolve_event(content, args.event)
+    made = folder.add_injection(class_dir, event.id, note=args.note or "")
+    if args.format == "json":
+        emit_json({"class": str(class_dir), "id": made.id, "event": made.event,
+                   "time": made.time.isoformat(), "note": made.note})
+        return 0
+    sys.stdout.write(
+        f"Live event {made.id}: '{event.title}' ({event.id}).\n"
+        f"Every running game of {class_dir} takes it once, at its next quarter start"
+        + ("" if event.trigger.strip() == "true" else
+           f", if its condition holds for that lab then ({event.trigger})")
+        + ". Games begun later do not take it.\n")
+    return 0
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def _report(args: argparse.Namespace) -> int:
+    from game.classroom import folder
+    from game.classroom import report as rp
+
+    t0 = time.perf_counter()
+    content = _content()
+    scenario, seed = args.scenario, args.seed
+    for path in args.saves:  # a class folder's settings, unless the options say otherwise
+        if path.is_dir():
+            settings = folder.read_settings(path)
+            if settings is not None:
+                scenario = scenario or settings.scenario
+                seed = settings.seed if seed is None else seed
+                break
+    if scenario is not None:
+        _check_scenario(content, scenario)
+    show = sys.stderr.isatty() and args.format == "table"
+    bar = _ProgressBar(sys.stderr) if show else None
+    try:
+        report = rp.build(args.saves, content, scenario=scenario, seed=seed,
+                          progress=bar.update if bar else None)
+        if bar:
+            bar.note("writing the report")
+        written = rp.write(report, args.out, content)
+    except rp.ReportError as exc:
+        raise UserError(str(exc)) from None
+    finally:
+        if bar:
+            bar.clear()
+    report.seconds = time.perf_counter() - t0  # everything: content, replays, files
+    if args.format == "json":
+        emit_json(rp.summary(report, args.out))
+        return 0
+    out = sys.stdout
+    out.write(f"Class report: {report.scenario_title} ({report.scenario}"
+              + (f", seed {report.seed}" if report.seed is not None else "")
+              + f"): {len(report.entries)} saves, {len(report.ranked)} ranked, "
+              f"{len(report.flagged)} flagged\n")
+    for e in report.ranked[:10]:
+        out.write(f"  {e.rank:>3}. {e.lab:<28} {e.outcome:<11} score {e.score:>10,.1f}\n")
+    if len(report.ranked) > 10:
+        out.write(f"       … and {len(report.ranked) - 10} more in leaderboard.csv\n")
+    for e in report.flagged:
+        out.write(f"  flagged {e.file}: {e.reason}\n")
+    html_path = next(p for p in written if p.suffix == ".html")
+    out.write(f"Wrote {len(written)} files to {args.out} (open {html_path.name} in any "
+              "browser; it works offline)\n")
+    return 0
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal (the command shows none when stderr is piped)."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.t0 = time.perf_counter()
+
+    def update(self, done: int, total: int, name: str) -> None:
+        filled = self.WIDTH * done // max(total, 1)
+        elapsed = time.perf_counter() - self.t0
+        eta = elapsed / done * (total - done) if done else 0.0
+        text = (f"\r  replaying saves [{'█' * filled}{'·' * (self.WIDTH - filled)}] "
+                f"{done}/{total}  {elapsed:4.1f}s, about {eta:3.0f}s left  {name[:30]:<30}")
+        self.stream.write(text)
+        self.stream.flush()
+
+    def note(self, text: str) -> None:
+        self.stream.write(f"\r  {text}" + " " * 90)
+        self.stream.flush()
+
+    def clear(self) -> None:
+        self.stream.write("\r" + " " * 110 + "\r")
+        self.stream.flush()
+
+
+def _quoted(path: Path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))

@@ -1,0 +1,141 @@
+"""``frontier-lab serve``: the game in browser tabs, through textual-serve.
+
+Each browser tab that opens the page starts its own ``frontier-lab play --class DIR`` process
+(one game per tab), so every student's game saves into the class folder with the class's
+scenario and seed, and takes the class's live events. The server has no accounts and no
+passwords: it binds 127.0.0.1 unless ``--host`` says otherwise, and says how to put it behind
+something that does authenticate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+from game.cli import UserError
+
+NO_AUTH = """\
+This server has NO AUTHENTICATION of its own: anyone who can reach it can start games in the
+class folder. {where}
+To let students in, put something in front of it that checks who they are:
+  - an SSH tunnel per student: ssh -N -L 8000:127.0.0.1:{port} you@this-machine, then they
+    open http://localhost:8000;
+  - or a reverse proxy with HTTPS and a password (Caddy's basic_auth, nginx's auth_basic)
+    forwarding to 127.0.0.1:{port}, WebSockets included (add --public-url URL if the proxy
+    rewrites the address).
+"""
+
+
+def command_for(class_dir: Path, scenario: str | None, seed: int | None) -> str:
+    """The shell command each browser tab runs: this Python, this game, the class folder."""
+    parts = [sys.executable, "-m", "game", "play", "--class", str(class_dir.absolute())]
+    if scenario is not None:
+        parts += ["--scenario", scenario]
+    if seed is not None:
+        parts += ["--seed", str(seed)]
+    return shlex.join(parts)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from game.classroom import folder
+    from game.session.saves import saves_dir
+
+    if args.class_dir is not None:
+        class_dir = args.class_dir
+        if not class_dir.is_dir():
+            raise UserError(f"{class_dir}: no such class folder (create one with "
+                            "`frontier-lab class new DIR`)")
+    else:
+        class_dir = saves_dir(getattr(args, "saves", None))
+        try:
+            class_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"{class_dir}: cannot create the saves folder "
+                            f"({exc.strerror or exc})") from None
+    try:
+        settings = folder.read_settings(class_dir)
+    except folder.ClassError as exc:
+        raise UserError(str(exc)) from None
+    scenario = args.scenario or (settings.scenario if settings else None)
+    seed = args.seed if args.seed is not None else (settings.seed if settings else None)
+    from game.packs import DEFAULT_SCENARIO, load_content
+    from game.packs.errors import did_you_mean
+
+    content = load_content()
+    shown = scenario or DEFAULT_SCENARIO
+    if shown not in content.scenarios:
+        raise UserError(f"no scenario '{shown}'{did_you_mean(shown, content.scenarios)}; "
+                        f"known: {', '.join(sorted(content.scenarios))}")
+    command = command_for(class_dir, args.scenario, args.seed)
+    shown_host = args.host
+    if args.host in ("0.0.0.0", "::", ""):  # every interface: name this machine instead
+        import socket
+
+        shown_host = socket.gethostname()
+    url = args.public_url or f"http://{_url_host(shown_host)}:{args.port}"
+    local = args.host in ("127.0.0.1", "localhost", "::1")
+    where = ("It listens on this computer only (127.0.0.1)." if local else
+             f"It listens on {args.host}: every machine that can reach this one can play, "
+             "with no password.")
+    out = sys.stdout
+    out.write(f"Frontier Lab in the browser: open {url} (each tab is one game).\n"
+              f"Class folder {class_dir.absolute()}: scenario {shown}, seed "
+              f"{seed if seed is not None else 2026}; every game saves there.\n\n")
+    out.write(NO_AUTH.format(where=where, port=args.port))
+    out.write("\nPress Ctrl+C to stop.\n")
+    out.flush()
+    server = _server(command, args.host, args.port, args.public_url)
+    try:
+        server.serve()
+    except OSError as exc:
+        raise UserError(f"cannot listen on {args.host}:{args.port} "
+                        f"({exc.strerror or exc}); is another server on that port? "
+                        "Choose another with --port") from None
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _server(command: str, host: str, port: int, public_url: str | None) -> Any:
+    """A textual-serve server whose page connects back to the address the browser used
+    (so it works through an SSH tunnel or a proxy), unless ``public_url`` fixes it."""
+    import aiohttp_jinja2
+    from textual_serve.server import Server, to_int
+
+    class ClassServer(Server):
+        @aiohttp_jinja2.template("app_index.html")
+        async def handle_index(self, request: Any) -> dict[str, Any]:
+            base = public_url or _request_base(request)
+            router = request.app.router
+            ws = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+            return {
+                "font_size": to_int(request.query.get("fontsize", "16"), 16),
+                "app_websocket_url": ws + str(router["websocket"].url_for()),
+                "config": {"static": {
+                    "url": base + str(router["static"].url_for(filename="/")).rstrip("/") + "/"
+                }},
+                "application": {"name": "Frontier Lab"},
+            }
+
+        async def on_startup(self, app: Any) -> None:
+            pass  # run_serve has said where and how; no banner
+
+        def initialize_logging(self) -> None:
+            import logging
+
+            logging.basicConfig(level=logging.WARNING, format="%(message)s")
+
+    base = (public_url or f"http://{_url_host(host)}:{port}").rstrip("/")
+    return ClassServer(command, host=host, port=port, title="Frontier Lab", public_url=base)
+
+
+def _request_base(request: Any) -> str:
+    """scheme://host[:port] as the browser sees this server (a proxy may say so in headers)."""
+    scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
+    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+    return f"{scheme if scheme in ('http', 'https') else 'http'}://{host}"

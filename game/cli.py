@@ -198,6 +198,9 @@ def _add_classroom(sub: Any) -> None:
                          "common among the saves)")
     cr.add_argument("--seed", type=seed, default=None,
                     help="flag saves of another seed (default: the class folder's seed)")
+    cr.add_argument("--one-per-lab", action=argparse.BooleanOptionalAction, default=None,
+                    help="rank only each lab's first game, not its replays (default: yes for "
+                         "a class folder)")
     cr.add_argument("--format", choices=("table", "json"), default="table")
 
     srv = sub.add_parser(

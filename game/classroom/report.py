@@ -8,6 +8,9 @@ with ``game.session.store.verify`` and sorts the class into
 - **flagged** games, never ranked, each with the reason: unreadable, edited after it was saved,
   made with other content, another scenario, another seed, or a copy of another student's save.
 
+In a class, ``one_per_lab`` also flags every game of a lab name after its first: the replays a
+student starts from the debrief (same luck, known in advance) and second attempts.
+
 The class's scenario is ``scenario`` when given, else the class folder's settings, else the most
 common scenario among the saves that can be read.
 
@@ -194,8 +197,14 @@ def find_saves(paths: Sequence[Path]) -> list[Path]:
 
 
 def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
-          seed: int | None = None, progress: Progress | None = None) -> ClassReport:
-    """Replay and verify every save, rank the class and gather what it decided and met."""
+          seed: int | None = None, progress: Progress | None = None,
+          one_per_lab: bool = False) -> ClassReport:
+    """Replay and verify every save, rank the class and gather what it decided and met.
+
+    ``one_per_lab`` ranks only the first game of each lab name (a class gives every student
+    their own name; later games by the same name are replays from the debrief, which know the
+    luck ahead, or second attempts).
+    """
     t0 = time.perf_counter()
     files = find_saves(paths)
     replays: list[tuple[Path, Verification | str]] = []
@@ -219,6 +228,16 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
             if first is not entry:
                 entry.reason = f"a copy of {first.file} (the same game, saved twice)"
         (flagged if entry.reason else ranked).append(entry)
+    if one_per_lab:
+        first: dict[str, Entry] = {}
+        for e in sorted(ranked, key=lambda e: (e.created or dt.datetime.max.replace(
+                tzinfo=dt.UTC), e.file)):
+            kept = first.setdefault(e.lab.casefold(), e)
+            if kept is not e:
+                e.reason = (f"a later game of '{e.lab}' (the first, {kept.file}, is ranked; "
+                            "replays from the debrief and new attempts are not)")
+        flagged += [e for e in ranked if e.reason]
+        ranked = [e for e in ranked if not e.reason]
     ranked.sort(key=lambda e: (-(e.score or 0.0), e.lab.casefold(), e.file))
     for i, e in enumerate(ranked):
         tie = i > 0 and e.score == ranked[i - 1].score

@@ -196,21 +196,23 @@ def _report(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     content = _content()
-    scenario, seed = args.scenario, args.seed
+    scenario, seed, in_class = args.scenario, args.seed, False
     for path in args.saves:  # a class folder's settings, unless the options say otherwise
         if path.is_dir():
             settings = folder.read_settings(path)
             if settings is not None:
                 scenario = scenario or settings.scenario
                 seed = settings.seed if seed is None else seed
+                in_class = True
                 break
+    one_per_lab = in_class if args.one_per_lab is None else args.one_per_lab
     if scenario is not None:
         _check_scenario(content, scenario)
     show = sys.stderr.isatty() and args.format == "table"
     bar = _ProgressBar(sys.stderr) if show else None
     try:
         report = rp.build(args.saves, content, scenario=scenario, seed=seed,
-                          progress=bar.update if bar else None)
+                          progress=bar.update if bar else None, one_per_lab=one_per_lab)
         if bar:
             bar.note("writing the report")
         written = rp.write(report, args.out, content)

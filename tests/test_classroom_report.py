@@ -66,15 +66,27 @@ def class_of_30(content, tmp_path_factory) -> tuple[Path, Path, Path]:
     return folder, tampered, other
 
 
-def test_a_report_over_30_saves_ranks_28_flags_2_and_is_fast(class_of_30, tmp_path, capsys):
-    folder, tampered, other = class_of_30
-    out = tmp_path / "report"
+@pytest.fixture(scope="module")
+def report_of_30(class_of_30, tmp_path_factory) -> tuple[Path, dict, float]:
+    """``frontier-lab class report`` over the class of 30: the folder, the JSON, the seconds."""
+    import contextlib
+    import io
+
+    folder, _, _ = class_of_30
+    out = tmp_path_factory.mktemp("report30") / "report"
+    buf = io.StringIO()
     t0 = time.perf_counter()
-    code = main(["class", "report", str(folder), "--out", str(out), "--format", "json"])
+    with contextlib.redirect_stdout(buf):
+        code = main(["class", "report", str(folder), "--out", str(out), "--format", "json"])
     seconds = time.perf_counter() - t0
     assert code == 0
+    return out, json.loads(buf.getvalue()), seconds
+
+
+def test_a_report_over_30_saves_ranks_28_flags_2_and_is_fast(class_of_30, report_of_30):
+    _, tampered, other = class_of_30
+    out, summary, seconds = report_of_30
     assert seconds <= 10.0, f"the report took {seconds:.1f} s"
-    summary = json.loads(capsys.readouterr().out)
     assert summary["saves"] == 30 and summary["ranked"] == 28 and summary["flagged"] == 2
     assert summary["scenario"] == SCENARIO
     reasons = {Path(f["file"]).name: f["reason"] for f in summary["flagged_saves"]}
@@ -115,16 +127,13 @@ def _assert_offline(page: str) -> None:
     assert "Plotly.newPlot" in page and "plotly.js" in page
 
 
-def test_the_report_html_draws_its_charts_with_the_network_off(class_of_30, tmp_path):
+def test_the_report_html_draws_its_charts_with_the_network_off(report_of_30):
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="the playwright Python package is not installed")
-    folder, _, _ = class_of_30
-    out = tmp_path / "report"
-    assert main(["class", "report", str(folder), "--out", str(out), "--format", "json"]) == 0
-    page_file = out / "report.html"
+    page_file = report_of_30[0] / "report.html"
     charts = page_file.read_text(encoding="utf-8").count('class="chart"')
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
@@ -230,11 +239,16 @@ def test_report_errors_are_one_line(tmp_path, capsys):
     assert exc.value.code == 2
 
 
-def test_progress_is_quiet_when_piped(class_of_30, tmp_path):
-    folder, _, _ = class_of_30
+def test_progress_is_quiet_when_piped(content, tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for strategy in ("cloud", "frugal"):
+        _bot_save(content, folder, strategy, 5)
+    (folder / "junk.ipo-window.toml").write_text("not a save", encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "game", "class", "report", str(folder), "--out",
          str(tmp_path / "r")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert "28 ranked, 2 flagged" in done.stdout
+    assert "3 saves, 2 ranked, 1 flagged" in done.stdout
+    assert "flagged junk.ipo-window.toml: unreadable" in done.stdout

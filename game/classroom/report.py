@@ -230,8 +230,9 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
         (flagged if entry.reason else ranked).append(entry)
     if one_per_lab:
         first: dict[str, Entry] = {}
-        for e in sorted(ranked, key=lambda e: (e.created or dt.datetime.max.replace(
-                tzinfo=dt.UTC), e.file)):
+        never = dt.datetime.max.replace(tzinfo=dt.UTC)
+        # the first game: the earliest begun (to the second), then LAB before LAB-2, LAB-3 …
+        for e in sorted(ranked, key=lambda e: (e.created or never, len(e.file), e.file)):
             kept = first.setdefault(e.lab.casefold(), e)
             if kept is not e:
                 e.reason = (f"a later game of '{e.lab}' (the first, {kept.file}, is ranked; "
@@ -349,7 +350,7 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 def summary(report: ClassReport, out: Path | None = None) -> dict[str, Any]:
     """The report as JSON-ready data (``--format json`` and ``summary.json``)."""
-    return {
+    return _finite({
         "scenario": report.scenario,
         "seed": report.seed,
         "saves": len(report.entries),
@@ -369,7 +370,18 @@ def summary(report: ClassReport, out: Path | None = None) -> dict[str, Any]:
         "quartiles": report.quartiles(),
         "concepts": [{"id": cid, "term": term, "students": n}
                      for cid, term, n in report.concept_counts()],
-    }
+    })
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: such a number (none is expected) becomes null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def write(report: ClassReport, out: Path, content: Content) -> list[Path]:

@@ -178,3 +178,16 @@ def _wait_for(check, seconds: float, what: str, fail: bool = True):
                 pytest.fail(f"the browser never showed {what}")
             return None
         time.sleep(0.2)
+
+
+def test_a_port_in_use_is_a_one_line_error(class_dir):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "game", "serve", "--class", str(class_dir), "--port",
+             str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "--port" in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout

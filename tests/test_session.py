@@ -63,6 +63,10 @@ def test_unanswered_events_block_the_quarter(content) -> None:
         with pytest.raises(GameError, match="not open"):
             game.choose(event.id, closed[0].index)
     game.choose(event.id, next(c.index for c in event.choices if c.available))
+    for other in [p for p in game.pending if p.needs_choice]:  # e.g. a scripted event too
+        with pytest.raises(GameError, match="choose first"):
+            game.end_quarter()
+        game.choose(other.id, next(c.index for c in other.choices if c.available))
     game.end_quarter()
     assert (event.id, game.log[-1].choices[0][1]) in game.log[-1].choices
 

@@ -19,6 +19,7 @@ from game.engine import Economy, EconomyParams, Ledger, Rng, State, compile_econ
 from game.engine.outcome import score
 from game.engine.state import ARRAY_FIELDS, initial_state
 from game.engine.step import QuarterHook
+from game.packs.economy import restrict_plan
 
 Observer = Callable[[int, State, Ledger], None]
 PARALLEL_MIN_WORLDS = 4096
@@ -100,11 +101,15 @@ def _play_worlds(
     econ: Economy = compile_economy(params)
     state = initial_state(params, len(worlds), worlds)
     rng = Rng(seed, worlds)
+    disabled = params.scenario.disabled_actions
     played = 0
     for q in range(horizon):
         if not state.running.any():
             break
-        state, ledger = step(state, policy.plan(state, econ), econ, rng, q, events)
+        plan = policy.plan(state, econ)
+        if disabled:  # the scenario's disabled actions stay at their defaults
+            plan = restrict_plan(plan, disabled)
+        state, ledger = step(state, plan, econ, rng, q, events)
         played += 1
         if observe is not None:
             observe(q, state, ledger)

@@ -25,8 +25,7 @@ def run_bench(args: argparse.Namespace) -> int:
     content = load_content()
     params = content.params(DEFAULT_SCENARIO)
     econ = compile_economy(params)
-    director = (content.director(content.scenarios[DEFAULT_SCENARIO].pacing, chooser=None)
-                if args.events else None)
+    director = content.director_for(DEFAULT_SCENARIO) if args.events else None
     policy = STRATEGIES["balanced"]
     W, Q = args.worlds, args.quarters
     horizon = params.scenario.horizon_quarters

@@ -179,11 +179,11 @@ def stats(args: argparse.Namespace) -> int:
     every_quarter = np.zeros(E, dtype=bool)
     rows: list[dict[str, Any]] = []
     show = sys.stderr.isatty()
-    for scenario_id, scen in sorted(content.scenarios.items()):
+    for scenario_id in sorted(content.scenarios):
         params = content.params(scenario_id)
         if show:
             print(f"  simulating {scenario_id}: {W:,} worlds…", file=sys.stderr, flush=True)
-        director = content.director(scen.pacing)
+        director = content.director_for(scenario_id)  # its pacing and its scripted events
         run = play(params, STRATEGIES["balanced"], args.seed, W, events=director)
         counts = run.state.extra.get("events.count", np.zeros((W, E), dtype=np.int16))
         quarters = np.maximum(np.where(run.state.quarter_ended >= 0,

@@ -42,7 +42,10 @@ def run_play(args: argparse.Namespace) -> int:
         if scenario not in content.scenarios:
             content.params(scenario)  # the "no scenario" problem, with suggestions
         try:
-            game = Game(content, scenario, 2026 if seed is None else seed, lab or "Frontier Lab")
+            if seed is None:  # the scenario's seed policy: its own seed, else 2026
+                fixed_seed = content.scenarios[scenario].seed
+                seed = 2026 if fixed_seed is None else fixed_seed
+            game = Game(content, scenario, seed, lab or "Frontier Lab")
         except GameError as exc:
             raise UserError(str(exc)) from None
     from game.ui.app import FrontierLab

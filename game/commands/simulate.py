@@ -137,7 +137,7 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     director = None
     if args.events:
-        director = content.director(content.scenarios[scenario].pacing, chooser=policy)
+        director = content.director_for(scenario, chooser=policy)
         if W == 1 and args.format == "table":
             def on_fire(i: int, worlds: np.ndarray, choice: np.ndarray) -> None:
                 if len(worlds):  # one world: position 0

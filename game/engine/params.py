@@ -291,6 +291,9 @@ class Scenario(_Model):
     start: StartState
     outcome: OutcomeParams
     score: ScoreParams = ScoreParams()
+    disabled_actions: tuple[str, ...] = Field(
+        (), description="Plan fields the player cannot change from their defaults here."
+    )
 
 
 class EconomyParams(_Model):

@@ -1,15 +1,28 @@
 """The file models of economy.toml, rivals.toml and scenarios, and the engine's parameters.
 
 ``game.packs.loader`` reads and merges these across packs; ``load_economy`` is the shortcut to a
-scenario's parameters.
+scenario's parameters. A scenario may override parts of the merged economy and rivals: its
+``[economy.SECTION]`` tables are patched in exactly as a later pack's economy.toml is, and its
+``[rivals.ID]`` tables change keys of one rival; the loader checks both (and the scripted events,
+hints, disabled actions and required packs) and reports every problem at its line.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    create_model,
+    field_validator,
+)
 
 from game.engine.params import (
     DemandParams,
@@ -27,6 +40,8 @@ from game.engine.params import (
     TrainingParams,
     ValuationParams,
 )
+from game.engine.plan import IPO_ACTIONS, Plan
+from game.packs.errors import did_you_mean
 
 DEFAULT_SCENARIO = "ipo-window"
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -51,6 +66,82 @@ class RivalsFile(_File):
     rival: list[RivalParams] = Field(min_length=1)
 
 
+def _partial(model: type[BaseModel], name: str, doc: str, skip: Iterable[str] = ()
+             ) -> type[BaseModel]:
+    """The model with every field optional and unchecked but for its type: an override.
+
+    Limits are checked once the override is merged into the full parameters, so a bad value is
+    reported with the same words as in economy.toml or rivals.toml.
+    """
+    fields: dict[str, Any] = {}
+    for key, info in model.model_fields.items():
+        if key in skip:
+            continue
+        fields[key] = (info.annotation | None, Field(None, description=info.description))
+    out = create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
+    out.__doc__ = doc
+    return out
+
+
+# The tables of economy.toml a scenario may override ([[gpu]] is an array: not patchable).
+_SECTIONS = {key: info.annotation for key, info in EconomyFile.model_fields.items()
+             if key != "gpu"}
+EconomyOverride: type[BaseModel] = create_model(
+    "EconomyOverride",
+    __config__=ConfigDict(extra="forbid"),
+    **{key: (_partial(tp, f"{tp.__name__.removesuffix('Params')}Override",  # type: ignore
+                      f"Keys of economy.toml's [{key}] to change in this scenario.") | None,
+             Field(None, description=f"Keys of [{key}] to change."))
+       for key, tp in _SECTIONS.items()},
+)
+EconomyOverride.__doc__ = "Tables and keys of economy.toml to change in this scenario."
+RivalOverride: type[BaseModel] = _partial(
+    RivalParams, "RivalOverride", "Keys of one rival of rivals.toml to change in this scenario.",
+    skip=("id",))
+
+# What a scenario can disable: the Plan's fields (its decisions). The three compute shares are one
+# decision (they sum to 100%), so they are disabled together.
+ACTIONS: tuple[str, ...] = tuple(Plan.model_fields)
+ALLOCATION = ("training", "inference", "research")
+TOPICS = ("procurement", "allocation", "training", "pricing", "finance")
+
+
+def _known_action(name: str) -> str:
+    if name not in ACTIONS:
+        hint = did_you_mean(name, ACTIONS)
+        raise ValueError(f"unknown action '{name}'{hint}" + ("" if hint else (
+            f"; actions are the plan's fields: {', '.join(ACTIONS)}")))
+    return name
+
+
+Action = Annotated[str, AfterValidator(_known_action),
+                   WithJsonSchema({"type": "string", "enum": list(ACTIONS)})]
+
+
+class Hint(_File):
+    """A tip the game shows during one quarter (the tutorial's guidance)."""
+
+    quarter: int = Field(ge=0, description="Quarter it shows (0 = the first); below the horizon.")
+    text: str = Field(min_length=1, description="The tip, one or two sentences.")
+    topic: Literal[TOPICS] | None = Field(  # type: ignore[valid-type]
+        None, description="The decision tab it is about, which the UI can point to.")
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("the hint's text is blank")
+        return v
+
+
+class ScriptedEvent(_File):
+    """An event that happens at a set quarter of the scenario, in every game where its trigger
+    holds, outside the director's limits."""
+
+    quarter: int = Field(ge=0, description="Quarter it happens (0 = the first); below the horizon.")
+    event: str = Field(description="Event id, e.g. 'base.vendor_allocation_cut'.")
+
+
 class ScenarioFile(_File):
     """A scenario as written in a pack (scenarios/ID.toml)."""
 
@@ -60,12 +151,36 @@ class ScenarioFile(_File):
     horizon_quarters: int = Field(ge=1, le=40)
     briefing: str = ""
     objectives: list[str] = Field(default_factory=list)
+    instructor_notes: str = Field(
+        "", description="For the instructor: what the scenario teaches, how it tends to go, "
+                        "what to ask in the debrief.")
+    packs: list[str] = Field(
+        default_factory=list, description="Ids of packs it needs; it fails to load without them.")
+    seed: int | None = Field(
+        None, ge=0,
+        description="The seed games and classes use unless one is given (the seed policy); "
+                    "not set: the game's default.")
     start_state: StartState
     outcome: OutcomeParams
     score: ScoreParams = ScoreParams()
+    score_description: str = Field(
+        "", description="One sentence for players on what the score rewards here.")
     pacing: Literal["calm", "standard", "volatile"] = Field(
         "standard", description="The event director's preset for this scenario."
     )
+    scripted: list[ScriptedEvent] = Field(
+        default_factory=list, description="Events at set quarters ([[scripted]] tables).")
+    hints: list[Hint] = Field(
+        default_factory=list, description="Tips shown at set quarters ([[hints]] tables).")
+    disabled_actions: list[Action] = Field(
+        default_factory=list, description="Plan fields the player cannot change here, e.g. "
+                                          "'vendor_equity'.")
+    economy: EconomyOverride | None = Field(  # type: ignore[valid-type]
+        None, description="Changes to the merged economy.toml: [economy.SECTION] tables of keys, "
+                          "patched in as a pack's economy.toml is.")
+    rivals: dict[str, RivalOverride] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="Changes to rivals: a [rivals.ID] table of rivals.toml "
+                                          "keys per rival id.")
 
     @field_validator("start")
     @classmethod
@@ -73,6 +188,25 @@ class ScenarioFile(_File):
         if not _QUARTER.match(v):
             raise ValueError(f"expected a quarter such as '2026Q1', got '{v}'")
         return v
+
+    @field_validator("disabled_actions")
+    @classmethod
+    def _allocation_together(cls, v: list[str]) -> list[str]:
+        some = [a for a in ALLOCATION if a in v]
+        if some and len(some) < len(ALLOCATION):
+            raise ValueError(f"training, inference and research are one decision (the compute "
+                             f"allocation, summing to 100%): disable all three or none, not only "
+                             f"{', '.join(some)}")
+        return v
+
+    def economy_patch(self) -> dict[str, Any]:
+        """The economy override as written: {section: {key: value}}."""
+        return self.economy.model_dump(exclude_unset=True) if self.economy is not None else {}
+
+    def rival_patch(self, rival_id: str) -> dict[str, Any]:
+        """The keys the scenario changes for one rival."""
+        found = self.rivals.get(rival_id)
+        return found.model_dump(exclude_unset=True) if found is not None else {}
 
     def to_engine(self) -> Scenario:
         m = _QUARTER.match(self.start)
@@ -86,7 +220,39 @@ class ScenarioFile(_File):
             start=self.start_state,
             outcome=self.outcome,
             score=self.score,
+            disabled_actions=tuple(dict.fromkeys(self.disabled_actions)),
         )
+
+
+def restrict_plan(plan: Plan, disabled: Iterable[str]) -> Plan:
+    """The plan with every disabled action back at its default (what bots play in a scenario
+    that disables actions)."""
+    reset = {name: Plan.model_fields[name].get_default(call_default_factory=True)
+             for name in disabled}
+    changed = {k: v for k, v in reset.items() if not _same(getattr(plan, k), v)}
+    return plan.model_copy(update=changed) if changed else plan
+
+
+def disabled_problems(plan: Plan, disabled: Iterable[str]) -> list[str]:
+    """A sentence for each disabled action the plan changes (what a live game refuses)."""
+    out = []
+    for name in disabled:
+        default = Plan.model_fields[name].get_default(call_default_factory=True)
+        if not _same(getattr(plan, name), default):
+            what = Plan.model_fields[name].description or name
+            out.append(f"'{name}' is disabled in this scenario ({what.rstrip('.').lower()}); "
+                       f"leave it at {default!r}")
+    return out
+
+
+def _same(value: Any, default: Any) -> bool:
+    """Whether a plan field (a number, an array over worlds, a dict of them) is its default."""
+    if isinstance(default, dict):
+        return not any(np.any(np.asarray(v) != 0) for v in dict(value).values())
+    arr = np.asarray(value)
+    if isinstance(default, str) and arr.dtype.kind not in "US":
+        return bool(np.all(arr == IPO_ACTIONS.index(default)))  # per-world codes
+    return bool(np.all(arr == default))
 
 
 def load_economy(scenario: str = DEFAULT_SCENARIO) -> EconomyParams:

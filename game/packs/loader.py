@@ -9,6 +9,7 @@ problem in every file is collected before anything is raised.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import heapq
 import re
@@ -86,22 +87,35 @@ class Content:
     names: dict[str, Name]
     event_sources: dict[str, Path] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
+    # A scenario's economy and rivals once its overrides are applied (only scenarios that have
+    # overrides are listed; the others play the merged packs' economy and rivals).
+    scenario_economy: dict[str, EconomyFile] = field(default_factory=dict)
+    scenario_rivals: dict[str, list[RivalParams]] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)  # replaced event id -> its successor
 
     @property
     def rival_index(self) -> dict[str, int]:
         return {r.id: i for i, r in enumerate(self.rivals)}
 
-    def params(self, scenario: str) -> EconomyParams:
+    def scenario(self, scenario: str) -> ScenarioFile:
+        """The scenario with this id; a problem with suggestions when there is none."""
         if scenario not in self.scenarios:
             hint = did_you_mean(scenario, list(self.scenarios))
             raise ContentError([Problem("scenarios", f"no scenario '{scenario}'{hint}; known: "
                                                      f"{', '.join(sorted(self.scenarios))}")])
-        e = self.economy
+        return self.scenarios[scenario]
+
+    def params(self, scenario: str) -> EconomyParams:
+        """The engine's parameters for a scenario: the merged packs' economy and rivals with the
+        scenario's own overrides applied."""
+        sc = self.scenario(scenario)
+        e = self.scenario_economy.get(scenario, self.economy)
+        rivals = self.scenario_rivals.get(scenario, self.rivals)
         try:
             params = EconomyParams(
                 gpus=e.gpu, market=e.market, fleet=e.fleet, training=e.training, demand=e.demand,
-                finance=e.finance, valuation=e.valuation, ipo=e.ipo, rivals=self.rivals,
-                scenario=self.scenarios[scenario].to_engine())
+                finance=e.finance, valuation=e.valuation, ipo=e.ipo, rivals=rivals,
+                scenario=sc.to_engine())
             from game.engine.economy import compile_economy
 
             compile_economy(params)
@@ -116,15 +130,19 @@ class Content:
         return Director(self.events, self.names, self.rival_index, PRESETS[preset], chooser,
                         script=script or {})
 
+    def script(self, scenario: str) -> dict[int, tuple[str, ...]]:
+        """The scenario's scripted events: quarter (0 = the first) -> event ids, in the order
+        written (an event replaced by a later pack is its replacement)."""
+        script: dict[int, list[str]] = {}
+        for item in self.scenario(scenario).scripted:
+            event_id = self.redirects.get(item.event, item.event)
+            if event_id not in script.setdefault(item.quarter, []):
+                script[item.quarter].append(event_id)
+        return {q: tuple(ids) for q, ids in sorted(script.items())}
+
     def director_for(self, scenario: str, chooser: Chooser | None = None) -> Director:
         """The director a scenario plays with: its pacing preset and its script of events."""
-        if scenario not in self.scenarios:
-            self.params(scenario)  # raises the "no scenario" problem with suggestions
-        sc = self.scenarios[scenario]
-        script: dict[int, list[str]] = {}
-        for item in getattr(sc, "scripted", []):
-            script.setdefault(item.quarter, []).append(item.event)
-        return self.director(sc.pacing, chooser, {q: tuple(ids) for q, ids in script.items()})
+        return self.director(self.scenario(scenario).pacing, chooser, self.script(scenario))
 
     def fingerprint(self) -> dict[str, str]:
         """pack id -> "version sha256", what a save records about its content."""
@@ -356,6 +374,7 @@ class _Loading:
         self.economy_origin: dict[tuple[str, ...], tuple[str, Source]] = {}
         self.rivals: dict[str, tuple[RivalParams, str]] = {}
         self.scenarios: dict[str, tuple[ScenarioFile, Source]] = {}
+        self.scenario_files: list[tuple[Any, Source]] = []  # every scenario file, as read
         self.conflicts: list[str] = []
         self.failed: list[tuple[dict[str, Any], Source]] = []  # events of the wrong shape
         self.ids: dict[str, Source] = {}  # every event id seen, valid or not
@@ -415,10 +434,16 @@ class _Loading:
                         continue
                     self.rivals[r.id] = (r, pack.id)
         for path in sorted((folder / "scenarios").glob("*.toml")):
-            got = self.read(path, ScenarioFile)
-            if got:
-                scen = got[0]
-                src = Source(path, got[1], ())
+            try:
+                data, text = read_toml(path)
+            except ContentError as exc:
+                self.problems.extend(exc.problems)
+                continue
+            src = Source(path, text, ())
+            scen = validate_file(ScenarioFile, data, path, text, self.problems)
+            # Its references are checked once every pack is loaded, even when its shape is wrong.
+            self.scenario_files.append((data, src))
+            if scen is not None:
                 if scen.id in self.scenarios:
                     self.problems.append(src.problem(
                         f"duplicate scenario id '{scen.id}' (also in "
@@ -482,7 +507,13 @@ class _Loading:
         self.patch(self.economy, data, (), pack, src)
 
     def patch(self, base: dict[str, Any], patch: dict[str, Any], at: tuple[str, ...],
-              pack: Pack, src: Source) -> None:
+              pack: Pack | None, src: Source) -> None:
+        """Merge ``patch`` into ``base`` in place: tables of known keys only, no arrays.
+
+        ``pack`` is the pack whose economy.toml patches the packs before it (its keys are
+        recorded, and two unordered packs setting one key conflict); None for a scenario's
+        override, which changes a copy for that scenario alone.
+        """
         for key, value in patch.items():
             where = (*at, key)
             if key not in base:
@@ -497,6 +528,9 @@ class _Loading:
                 self.problems.append(src.problem(
                     f"'{'.'.join(where)}' is a list; patch its entries by adding a pack's own "
                     "rivals.toml or events instead", *where))
+                continue
+            if pack is None:
+                base[key] = value
                 continue
             previous = self.economy_origin.get(where)
             if previous and previous[0] != BASE and not self.ordered(previous[0], pack.id):
@@ -542,6 +576,20 @@ class _Loading:
                     for ev, src, _ in self.events.values()]
         for raw, src in self.failed:  # still report what else is wrong with them
             self.compile_event(None, src, names, redirect, rival_ids, raw)
+        known_events = set(self.ids)  # every event id defined, valid or not, replaced or not
+        for data, src in self.scenario_files:
+            self.check_scenario_references(data, src, {p.id for p in ordered}, known_events,
+                                           [r.id for r in rivals])
+        scenario_economy: dict[str, EconomyFile] = {}
+        scenario_rivals: dict[str, list[RivalParams]] = {}
+        for sid, (scen, src) in self.scenarios.items():
+            got = self.merge_scenario(scen, src, economy, rivals)
+            if got is not None:
+                scen_economy, scen_rivals = got
+                if scen_economy is not economy:
+                    scenario_economy[sid] = scen_economy
+                if scen_rivals is not rivals:
+                    scenario_rivals[sid] = scen_rivals
         return Content(
             packs=ordered,
             events=[c for c in compiled if c is not None],
@@ -552,7 +600,125 @@ class _Loading:
             names=names,
             event_sources={eid: src.path for eid, (_, src, _) in self.events.items()},
             conflicts=self.conflicts,
+            scenario_economy=scenario_economy,
+            scenario_rivals=scenario_rivals,
+            redirects=redirect,
         )
+
+    def check_scenario_references(self, data: Any, src: Source, packs: set[str],
+                                  events: set[str], rivals: list[str]) -> None:
+        """What a scenario's model cannot check alone, checked on the file as read (so a file
+        with a mistake of shape still has these reported): its required packs, the scripted
+        event ids, quarters within the horizon, and the rival ids it overrides."""
+        if not isinstance(data, dict):
+            return
+        label = f"scenario '{data['id']}'" if isinstance(data.get("id"), str) else "scenario"
+        horizon = data.get("horizon_quarters")
+        horizon = horizon if isinstance(horizon, int) and not isinstance(horizon, bool) else None
+
+        def items(key: str) -> list[tuple[int, dict[str, Any]]]:
+            value = data.get(key)
+            return [(i, x) for i, x in enumerate(value if isinstance(value, list) else [])
+                    if isinstance(x, dict)]
+
+        def past(quarter: Any) -> bool:
+            return (horizon is not None and isinstance(quarter, int)
+                    and not isinstance(quarter, bool) and quarter >= horizon)
+
+        required = data.get("packs")
+        for i, pid in enumerate(required if isinstance(required, list) else []):
+            if isinstance(pid, str) and pid not in packs:
+                self.problems.append(src.problem(
+                    f"{label} needs pack '{pid}', which is not installed"
+                    f"{did_you_mean(pid, packs)}", "packs", i))
+        seen: set[tuple[Any, str]] = set()
+        for i, item in items("scripted"):
+            quarter, event = item.get("quarter"), item.get("event")
+            if past(quarter):
+                self.problems.append(src.problem(
+                    f"{label}: scripted event '{event}' at quarter {quarter} is past the horizon "
+                    f"(quarters run from 0 to {horizon - 1}; horizon_quarters = {horizon})",
+                    "scripted", i, "quarter"))
+            if not isinstance(event, str):
+                continue
+            if event not in events:
+                self.problems.append(src.problem(
+                    f"{label}: unknown scripted event '{event}'{did_you_mean(event, events)}",
+                    "scripted", i, "event"))
+            elif (quarter, event) in seen:
+                self.problems.append(src.problem(
+                    f"{label}: '{event}' is scripted twice at quarter {quarter}",
+                    "scripted", i, "event"))
+            seen.add((quarter, event))
+        for i, hint in items("hints"):
+            if past(hint.get("quarter")):
+                self.problems.append(src.problem(
+                    f"{label}: a hint at quarter {hint['quarter']} is past the horizon (quarters "
+                    f"run from 0 to {horizon - 1}; horizon_quarters = {horizon})",
+                    "hints", i, "quarter"))
+        overrides = data.get("rivals")
+        for rid in overrides if isinstance(overrides, dict) else {}:
+            if rid not in rivals:
+                self.problems.append(src.problem(
+                    f"{label}: unknown rival '{rid}'{did_you_mean(rid, rivals)}; rivals: "
+                    f"{', '.join(rivals)}", "rivals", rid))
+
+    def merge_scenario(self, scen: ScenarioFile, src: Source, economy: EconomyFile,
+                       rivals: list[RivalParams]) -> tuple[EconomyFile, list[RivalParams]] | None:
+        """The scenario's economy and rivals: its overrides merged into the packs' (the limits
+        of the merged values are checked then), and the economy compiled once to be sure it
+        holds together. None when something is wrong (the problems are recorded)."""
+        before = len(self.problems)
+        label = f"scenario '{scen.id}'"
+        scen_economy = economy
+        patch = scen.economy_patch()
+        if patch:
+            merged = copy.deepcopy(self.economy)
+            self.patch(merged, patch, (), None, Source(src.path, src.text, ("economy",)))
+            try:
+                scen_economy = EconomyFile.model_validate(merged)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
+                    self.problems.append(src.problem(
+                        f"{label}: 'economy.{'.'.join(loc)}': "
+                        f"{err['msg'].removeprefix('Value error, ')}", "economy", *loc))
+        scen_rivals = rivals
+        if scen.rivals:
+            changed = []
+            for rival in rivals:
+                change = scen.rival_patch(rival.id)
+                if not change:
+                    changed.append(rival)
+                    continue
+                try:
+                    changed.append(RivalParams.model_validate({**rival.model_dump(), **change}))
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        loc = tuple(str(p) for p in err["loc"])
+                        self.problems.append(src.problem(
+                            f"{label}: 'rivals.{rival.id}.{'.'.join(loc)}': "
+                            f"{err['msg'].removeprefix('Value error, ')}", "rivals", rival.id,
+                            *loc))
+            scen_rivals = changed
+            if set(scen.rivals) - {r.id for r in rivals}:
+                return None  # an unknown rival, reported with the references
+        if len(self.problems) > before:
+            return None
+        try:
+            from game.engine.economy import compile_economy
+
+            e = scen_economy
+            compile_economy(EconomyParams(
+                gpus=e.gpu, market=e.market, fleet=e.fleet, training=e.training,
+                demand=e.demand, finance=e.finance, valuation=e.valuation, ipo=e.ipo,
+                rivals=scen_rivals, scenario=scen.to_engine()))
+        except (ValidationError, ValueError) as exc:
+            msgs = ([err["msg"].removeprefix("Value error, ") for err in exc.errors()]
+                    if isinstance(exc, ValidationError) else [str(exc)])
+            self.problems += [Problem(src.path, f"{label}: {m}") for m in msgs]
+            return None
+        return scen_economy, scen_rivals
 
     def compile_event(self, ev: Event | None, src: Source, names: dict[str, Name],
                       redirect: dict[str, str], rivals: set[str],

@@ -36,10 +36,18 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from game.engine.params import GpuGeneration, OutcomeParams, RivalParams, ScoreParams, StartState
+from game.engine.plan import Plan
 from game.packs import effects as fx
 from game.packs import expressions, names, schema, toml_io
 from game.packs.director import PRESETS, CompiledEvent, Director
-from game.packs.economy import EconomyFile, ScenarioFile
+from game.packs.economy import (
+    EconomyFile,
+    EconomyOverride,
+    Hint,
+    RivalOverride,
+    ScenarioFile,
+    ScriptedEvent,
+)
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "MODDING.md"
 REGION = re.compile(
@@ -240,7 +248,8 @@ _TABLE_NAMES: dict[type[BaseModel], str] = {
     schema.FollowUp: "follow-up", schema.Modifier: "modifier", schema.Choice: "choice",
     schema.Event: "event", schema.Concept: "concept", StartState: "[start_state]",
     OutcomeParams: "[outcome]", ScoreParams: "[score]", RivalParams: "rival",
-    GpuGeneration: "GPU",
+    GpuGeneration: "GPU", ScriptedEvent: "scripted-event", Hint: "hint",
+    EconomyOverride: "economy patch", RivalOverride: "rival patch",
 }
 
 
@@ -601,6 +610,18 @@ def economy_table() -> str:
     return _table(["table", "patchable", "keys"], rows)
 
 
+def actions_table() -> str:
+    """What `disabled_actions` may name: the plan's fields, with their defaults."""
+    rows = []
+    for name, info in Plan.model_fields.items():
+        value = info.get_default(call_default_factory=True)
+        shown = ("none" if value == {} else f'`"{value}"`' if isinstance(value, str)
+                 else f"`{str(value).lower()}`" if isinstance(value, bool)
+                 else f"`{_number(value)}`")
+        rows.append([f"`{name}`", shown, info.description or ""])
+    return _table(["action", "kept at", "the decision"], rows)
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "pack": lambda: fields_table(schema.PackManifest),
     "event": lambda: fields_table(schema.Event),
@@ -623,6 +644,9 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "start_state": lambda: fields_table(StartState),
     "outcome": lambda: fields_table(OutcomeParams),
     "score": lambda: fields_table(ScoreParams),
+    "scripted": lambda: fields_table(ScriptedEvent),
+    "hints": lambda: fields_table(Hint),
+    "actions": actions_table,
     "economy": economy_table,
 }
 

@@ -38,14 +38,17 @@ _TYPE_WORDS = {
 def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """Field names of the (nested) model that owns the last key of ``loc``."""
     current: Any = model
+    keyed = False  # the part is a key of a table of tables ([rivals.ID]): step over it
     for part in loc[:-1]:
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         fields = getattr(current, "model_fields", None)
         if not fields or part not in fields:
             return []
         ann = fields[part].annotation
         args = getattr(ann, "__args__", ())
+        keyed = getattr(ann, "__origin__", None) is dict
         current = next((a for a in (ann, *args) if isinstance(a, type)
                         and issubclass(a, BaseModel)), None)
         if current is None:

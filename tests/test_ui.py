@@ -31,6 +31,13 @@ def make_app(content, tmp_path, seed: int = 5) -> FrontierLab:
     return FrontierLab(content, tmp_path, game=game)
 
 
+async def to_main(pilot, app: FrontierLab) -> None:
+    """Answer the quarter's dialogs until the dashboard is in front."""
+    while not isinstance(app.screen, GameScreen):
+        await pilot.press("enter")
+        await pilot.pause()
+
+
 def game_screen(app: FrontierLab) -> GameScreen:
     return next(s for s in app.screen_stack if isinstance(s, GameScreen))
 
@@ -137,9 +144,7 @@ async def test_an_event_choice_changes_what_it_promises(content, tmp_path) -> No
 async def test_bad_input_is_explained_beside_the_field(content, tmp_path) -> None:
     app = make_app(content, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        while not isinstance(app.screen, GameScreen):
-            await pilot.press("enter")
-            await pilot.pause()
+        await to_main(pilot, app)
         screen = app.screen
         await pilot.press("2")  # Procurement
         field = screen.query_one("#field-lease-h100e")
@@ -172,9 +177,7 @@ async def test_why_and_glossary_and_help_open_and_close(content, tmp_path) -> No
         game = game_screen(app).game
         while game.quarter < 1:
             await advance(pilot, app)
-        while not isinstance(app.screen, GameScreen):
-            await pilot.press("enter")
-            await pilot.pause()
+        await to_main(pilot, app)
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, WhyModal)
@@ -246,9 +249,7 @@ async def test_a_corrupt_save_in_the_load_dialog_keeps_the_player_in_the_menu(
 async def test_keys_type_in_a_field_and_act_after_escape(content, tmp_path) -> None:
     app = make_app(content, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        while not isinstance(app.screen, GameScreen):
-            await pilot.press("enter")
-            await pilot.pause()
+        await to_main(pilot, app)
         screen = app.screen
         await pilot.press("4")  # Training
         field = screen.query_one("#field-start-run-flop").query_one(Input)

@@ -154,17 +154,7 @@ class Rng:
         finds the few draws below a probability without converting them all."""
         keys = _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ _text_keys(channels)))
         worlds = self.worlds if positions is None else self.worlds[positions]
-        x = keys[:, None] + ((worlds + np.uint64(1)) * _GOLDEN)[None, :]
-        t = x >> np.uint64(30)  # _mix in place: two buffers however many channels
-        x ^= t
-        x *= _M1
-        np.right_shift(x, np.uint64(27), out=t)
-        x ^= t
-        x *= _M2
-        np.right_shift(x, np.uint64(31), out=t)
-        x ^= t
-        x >>= np.uint64(11)
-        return x
+        return _mix_top53(keys[:, None] + ((worlds + np.uint64(1)) * _GOLDEN)[None, :])
 
     def uniform_pairs(self, quarter: int, channels: tuple[str, ...], which: np.ndarray,
                       positions: np.ndarray) -> np.ndarray:
@@ -179,11 +169,8 @@ class Rng:
         return _mix_int(self._base ^ _mix_int((quarter & _MASK) ^ _text_key(channel)))
 
 
-def _single(worlds: np.ndarray, key: int) -> np.ndarray:
-    """One uniform per world for a key: _bits(…, n=1) and the float conversion, done in place
-    on one buffer (the same numbers, fewer passes over memory)."""
-    x = (worlds + np.uint64(1)) * _GOLDEN
-    x += np.uint64(key)
+def _mix_top53(x: np.ndarray) -> np.ndarray:
+    """``_mix(x) >> 11`` computed in place in x (two buffers, whatever the size)."""
     t = x >> np.uint64(30)
     x ^= t
     x *= _M1
@@ -193,7 +180,15 @@ def _single(worlds: np.ndarray, key: int) -> np.ndarray:
     np.right_shift(x, np.uint64(31), out=t)
     x ^= t
     x >>= np.uint64(11)
-    u = x.astype(np.float64)
+    return x
+
+
+def _single(worlds: np.ndarray, key: int) -> np.ndarray:
+    """One uniform per world for a key: _bits(…, n=1) and the float conversion, done in place
+    on one buffer (the same numbers, fewer passes over memory)."""
+    x = (worlds + np.uint64(1)) * _GOLDEN
+    x += np.uint64(key)
+    u = _mix_top53(x).astype(np.float64)
     u += 0.5
     u *= 2.0**-53
     return u

@@ -155,13 +155,19 @@ class Director:
             self.apply(s, econ, quarter, self.choose(s, econ, rng, quarter, fired), ledger)
         return s
 
+    def make_due(self, s: State, q: int, event_ids: tuple[str, ...] | list[str]) -> None:
+        """Schedule events for quarter q in every world (a scenario's script, a class's live
+        event): they then happen like follow-ups, wherever their trigger holds."""
+        if not event_ids:
+            return
+        due = s.extra["events.due"] = s.extra["events.due"].copy()
+        for event_id in event_ids:
+            due[:, self.index[event_id]] = q
+
     def roll(self, s: State, econ: Economy, rng: Rng, q: int) -> dict[int, np.ndarray]:
         """The events that happen this quarter: event index -> positions of the worlds."""
         self._memory(s)
-        if q in self.script:
-            due = s.extra["events.due"] = s.extra["events.due"].copy()
-            for event_id in self.script[q]:
-                due[:, self.index[event_id]] = q
+        self.make_due(s, q, self.script.get(q, ()))
         hits, scheduled = self._roll(s, econ, rng, q)
         fired = self._pace(hits)
         for i, idx in scheduled.items():

@@ -340,10 +340,7 @@ class Game:
         any injected events due now."""
         s = state.shallow()
         self.director._memory(s)
-        if self._injected:
-            due = s.extra["events.due"] = s.extra["events.due"].copy()
-            for event_id in self._injected:
-                due[:, self.director.index[event_id]] = self.quarter
+        self.director.make_due(s, self.quarter, self._injected)
         return s
 
     def _roll_pending(self) -> None:

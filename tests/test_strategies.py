@@ -47,3 +47,52 @@ def test_parallel_play_is_bit_identical_to_serial(params) -> None:
     for name, arr in serial.state.arrays().items():
         np.testing.assert_array_equal(parallel.state.arrays()[name], arr, err_msg=name)
     assert parallel.quarters_played == serial.quarters_played
+
+
+
+@pytest.fixture(scope="module")
+def content():
+    from game.packs import load_content
+
+    return load_content()
+
+
+@pytest.mark.parametrize("scenario", ["ipo-window", "compute-crunch", "price-war"])
+@pytest.mark.parametrize("name", ["balanced", "frugal"])
+def test_stepping_only_running_games_changes_nothing(content, monkeypatch, scenario: str,
+                                                      name: str) -> None:
+    """Once most games have ended the runner steps only the running ones; the final state of
+    every world, events and their bookkeeping included, is what stepping them all gives."""
+    import game.bots.runner as runner
+
+    params = content.params(scenario)
+    set_aside = []
+    real = runner._reassemble
+    monkeypatch.setattr(runner, "_reassemble",
+                        lambda parts, n: set_aside.append(len(parts)) or real(parts, n))
+    compact = play(params, STRATEGIES[name], seed=3, n_worlds=400, workers=1,
+                   events=content.director_for(scenario))
+    assert set_aside and set_aside[0] >= 2  # some games were set aside
+    monkeypatch.setattr(runner, "COMPACT_BELOW", 0.0)
+    every = play(params, STRATEGIES[name], seed=3, n_worlds=400, workers=1,
+                 events=content.director_for(scenario))
+    full, part = every.state.arrays(), compact.state.arrays()
+    assert full.keys() == part.keys()
+    for key, arr in full.items():
+        np.testing.assert_array_equal(part[key], arr, err_msg=key)
+    assert compact.state.quarter == every.state.quarter
+    assert compact.quarters_played == every.quarters_played
+
+
+def test_parallel_play_with_events_is_bit_identical_to_serial(content) -> None:
+    """With events too, whose bookkeeping and flags live in the state's extra arrays: a flag
+    set in one worker's worlds only still comes back, with the others' worlds unset."""
+    params = content.params("ipo-window")
+    runs = [play(params, STRATEGIES["balanced"], seed=11, n_worlds=500, workers=w,
+                 events=content.director_for("ipo-window")) for w in (1, 2)]
+    serial, parallel = (r.state.arrays() for r in runs)
+    assert serial.keys() == parallel.keys()
+    assert any(k.startswith("flag.") for k in serial)
+    for name, arr in serial.items():
+        np.testing.assert_array_equal(parallel[name], arr, err_msg=name)
+    assert runs[0].quarters_played == runs[1].quarters_played

@@ -18,7 +18,7 @@ Semantics per target (docs/MODDING.md has the table):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,10 +49,24 @@ BOUNDS = {"sentiment": (0.0, 100.0), "debt": (0.0, 1e6), "cash": (-1e6, 1e6),
           "share": (1e-6, 0.95), "vendor_credit": (0.0, 1e6), "dc_mw": (0.0, 1e6)}
 
 
+# The field that holds each effect's expression (value, factor or size), if it has one.
+_EXPRESSION_FIELD = {AddEffect: "value", SetEffect: "value", MultiplyEffect: "factor",
+                     GpuPriceShockEffect: "size", RivalBoostEffect: "factor",
+                     RivalPriceEffect: "factor", ModifierEffect: "factor"}
+
+
 @dataclass(frozen=True)
 class CompiledEffect:
     effect: Effect
     value: Compiled | None  # the expression of value/factor/size, if any
+    # What the effect does apart from its expression's value: steps with equal signatures
+    # apply as one operation over all their worlds.
+    signature: tuple = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        skip = _EXPRESSION_FIELD.get(type(self.effect))
+        object.__setattr__(self, "signature", tuple(
+            (k, v) for k, v in self.effect.model_dump().items() if k != skip))
 
 
 def env_for(s: State, econ: Economy, names: dict[str, Name],
@@ -155,15 +169,22 @@ class Step:
 
 
 def _batched(ce: CompiledEffect) -> str | None:
-    """The batch a step joins: constant changes of a bounded number or of a modifier, which
-    read nothing but their own target. None for the rest."""
+    """The batch a step joins, named by what it changes: constant effects, which read nothing
+    but what they change (one column or flag, or a bounded number, or a modifier). None for
+    expressions (they read the state) and for schedules and offers (they apply in order)."""
     e = ce.effect
-    if ce.value is None or ce.value.constant is None:
+    if ce.value is not None and ce.value.constant is None:
         return None
-    if isinstance(e, AddEffect | MultiplyEffect | SetEffect) and e.target in BOUNDS:
+    if isinstance(e, AddEffect | MultiplyEffect | SetEffect):
         return e.target
     if isinstance(e, ModifierEffect):
         return f"modifier.{e.parameter}"
+    if isinstance(e, GpuPriceShockEffect):
+        return "price_shock"
+    if isinstance(e, RivalBoostEffect | RivalDelayEffect | RivalPriceEffect):
+        return f"{e.type}.{e.rival}"
+    if isinstance(e, FlagEffect):
+        return f"flag.{e.flag}"
     return None
 
 
@@ -171,13 +192,13 @@ def apply_passes(passes: list[list[list[Step]]], work: Work) -> None:
     """Apply a quarter's events, each world's in its order, batching the common changes.
 
     ``passes[k]`` holds, for each event, its steps in the worlds where it is the k-th event this
-    quarter: within a pass the events' worlds are disjoint, so their steps commute. Constant
-    changes of a bounded number (cash, sentiment, …) or of a modifier read nothing but their own
-    target, so they also commute with every change of another target: they wait and apply
-    together at the end of the pass, one scatter per target (per occurrence, when an event and
-    its choice change the same one). An event with a step whose value is an expression applies
-    its steps up to that one one by one, in order, so the expression reads what it would read in
-    a one-at-a-time application. Each world ends with exactly the changes of that application.
+    quarter: within a pass the events' worlds are disjoint, so their steps commute. A constant
+    change reads nothing but what it changes, so it also commutes with every change of anything
+    else: the constant changes wait and apply together at the end of the pass, one operation
+    per thing changed (per occurrence, when an event and its choice change the same one). An
+    event with a step whose value is an expression applies its steps up to that one one by one,
+    in order, so the expression reads what it would read in a one-at-a-time application. Each
+    world ends with exactly the changes of that application.
     """
     for events in passes:
         pending: dict[str, list[Step]] = {}
@@ -198,28 +219,53 @@ def apply_passes(passes: list[list[list[Step]]], work: Work) -> None:
 
 def _flush(pending: dict[str, list[Step]], work: Work) -> None:
     for group in pending.values():
+        e = group[0].effect.effect
         if len(group) == 1:
             apply(group[0].effect, group[0].idx, work, group[0].label)
-        else:
+        elif isinstance(e, ModifierEffect) or (isinstance(e, AddEffect | MultiplyEffect | SetEffect)
+                                               and e.target in BOUNDS):
             _apply_group(group, work)
+        else:
+            _apply_alike(group, work)
+
+
+def _rounds(idx: np.ndarray) -> list[np.ndarray]:
+    """Positions in ``idx`` split into rounds with each world at most once: round r holds each
+    world's r-th occurrence, so applying the rounds in order keeps each world's order."""
+    if len(idx) < 2 or np.bincount(idx).max() == 1:  # each world once (nearly always)
+        return [np.arange(len(idx))]
+    order = np.argsort(idx, kind="stable")
+    first = np.r_[True, idx[order][1:] != idx[order][:-1]]
+    run_start = np.maximum.accumulate(np.where(first, np.arange(len(idx)), 0))
+    occurrence = np.empty(len(idx), dtype=np.int64)
+    occurrence[order] = np.arange(len(idx)) - run_start
+    return [np.flatnonzero(occurrence == r) for r in range(int(occurrence.max()) + 1)]
+
+
+def _apply_alike(group: list[Step], work: Work) -> None:
+    """Constant changes of one thing: as one operation per round when they all do the same
+    (up to their values), else one by one in the order they came (which is each world's)."""
+    first = group[0].effect
+    if any(st.effect.signature != first.signature for st in group[1:]):
+        for st in group:
+            apply(st.effect, st.idx, work, st.label)
+        return
+    idx = np.concatenate([st.idx for st in group])
+    x = None if first.value is None else np.repeat(
+        np.array([st.effect.value.constant for st in group]),  # type: ignore[union-attr]
+        [len(st.idx) for st in group])
+    for r in _rounds(idx):
+        apply(first, idx[r], work, group[0].label, None if x is None else x[r])
 
 
 def _apply_group(group: list[Step], work: Work) -> None:
-    """One target's constant changes in many worlds: round r applies each world's r-th change
-    (a world changed twice, by an event and by its choice, takes two rounds)."""
+    """One bounded number's or modifier's constant changes in many worlds, in rounds (a world
+    changed twice, by an event and by its choice, takes two rounds)."""
     sizes = np.array([len(st.idx) for st in group])
     starts = np.concatenate(([0], np.cumsum(sizes)))
     idx = np.concatenate([st.idx for st in group])
     x = np.repeat(np.array([st.effect.value.constant for st in group]), sizes)  # type: ignore[union-attr]
-    order = np.argsort(idx, kind="stable")
-    first = np.r_[True, idx[order][1:] != idx[order][:-1]]
-    if first.all():
-        rounds = [np.arange(len(idx))]
-    else:
-        run_start = np.maximum.accumulate(np.where(first, np.arange(len(idx)), 0))
-        occurrence = np.empty(len(idx), dtype=np.int64)
-        occurrence[order] = np.arange(len(idx)) - run_start
-        rounds = [np.flatnonzero(occurrence == r) for r in range(int(occurrence.max()) + 1)]
+    rounds = _rounds(idx)
     e = group[0].effect.effect
     if isinstance(e, ModifierEffect):
         i = MODIFIABLE.index(e.parameter)
@@ -252,12 +298,14 @@ def _apply_group(group: list[Step], work: Work) -> None:
             work.record(target, st.label, st.idx, delta[starts[k]:starts[k + 1]])
 
 
-def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str) -> None:
-    """Apply one effect in the worlds at positions ``idx``."""
+def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str,
+          x: np.ndarray | None = None) -> None:
+    """Apply one effect in the worlds at positions ``idx`` (with the values ``x`` of its
+    expression there, when the caller has them)."""
     e = ce.effect
     n = len(idx)
-    if ce.value is None:
-        x = None
+    if x is not None or ce.value is None:
+        pass
     elif ce.value.constant is not None:
         x = np.full(n, ce.value.constant)
     else:

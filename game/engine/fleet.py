@@ -45,9 +45,14 @@ def per_world(per_gpu: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Σ_g per_gpu[w, g] · weights[g] for each world, summed in a fixed order.
 
     Not ``@``: a BLAS matrix-vector product may treat the last rows of a batch with other
-    instructions, and world k must give identical numbers whatever the batch size.
+    instructions, and world k must give identical numbers whatever the batch size. Column by
+    column rather than ``(per_gpu * weights).sum(axis=1)``: the same sums in the same order,
+    but numpy's loops run along the worlds instead of along six generations (4× faster).
     """
-    return (per_gpu * weights).sum(axis=1)
+    out = np.zeros(per_gpu.shape[0])
+    for g in range(per_gpu.shape[1]):
+        out += per_gpu[:, g] * weights[g]
+    return out
 
 
 def order_cost(econ: Economy, quarter: int, orders: np.ndarray) -> np.ndarray:
@@ -82,8 +87,15 @@ def procure(
     # The pipeline is a ring: slot (q mod P) holds what arrives in quarter q. An order with lead
     # L arrives in quarter q + L (lead 0: at once).
     P = s.pipeline.shape[1]
-    g_idx = np.arange(orders.shape[1])[None, :]
-    s.pipeline[rows[:, None], (quarter + lead) % P, g_idx] += orders
+    G = orders.shape[1]
+    if not s.pipeline.flags.c_contiguous:
+        s.pipeline = np.ascontiguousarray(s.pipeline)
+    # Scattered by flat index into the (worlds, slots, generations) ring: each (world,
+    # generation) has one slot, and one flat index is twice as fast as three index arrays.
+    flat = (quarter + lead) % P * G
+    flat += (rows * (P * G))[:, None]
+    flat += np.arange(G)
+    s.pipeline.reshape(-1)[flat.ravel()] += orders.ravel()
     delivered = s.pipeline[:, quarter % P, :].copy()
     s.pipeline[:, quarter % P, :] = 0.0
 

@@ -132,6 +132,11 @@ def _json(table: dict[str, dict[str, Cell]], verdict: Verdict, args: argparse.Na
     }
 
 
+def _share(x: float) -> str:
+    """A share as a whole percentage; a few worlds in 10,000 read "<1%", not "0%"."""
+    return "<1%" if 0 < x < 0.005 else f"{x:.0%}"
+
+
 def _print(table: dict[str, dict[str, Cell]], verdict: Verdict, args: argparse.Namespace,
            seconds: float) -> None:
     out = sys.stdout
@@ -143,7 +148,7 @@ def _print(table: dict[str, dict[str, Cell]], verdict: Verdict, args: argparse.N
         out.write(head + "\n  " + "─" * (len(head) - 2) + "\n")
         best = max(c.mean_score for c in cells.values())
         for name, c in sorted(cells.items(), key=lambda kv: -kv[1].mean_score):
-            mix = ", ".join(f"{o} {k / c.worlds:.0%}" for o, k in c.outcomes.items() if k)
+            mix = ", ".join(f"{o} {_share(k / c.worlds)}" for o, k in c.outcomes.items() if k)
             mark = " ←" if c.mean_score == best else ""
             out.write(f"  {name:<12}{c.wins:>7.0%}{c.losses:>7.0%}{c.mean_score:>12,.1f}   "
                       f"{mix}{mark}\n")

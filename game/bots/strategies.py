@@ -26,8 +26,8 @@ from typing import Protocol
 import numpy as np
 
 from game.engine import Economy, Plan, State, demand, finance
-from game.engine.fleet import per_world
 from game.engine.params import H100_FLOPS, SECONDS_PER_QUARTER
+from game.engine.rows import per_world
 
 
 class Policy(Protocol):

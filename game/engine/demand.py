@@ -26,6 +26,7 @@ import numpy as np
 from game.engine.economy import Economy
 from game.engine.params import HOURS_PER_QUARTER
 from game.engine.rng import Rng
+from game.engine.rows import row_max, row_sum
 from game.engine.state import State
 
 
@@ -64,9 +65,9 @@ def shares(s: State, econ: Economy) -> tuple[np.ndarray, np.ndarray]:
            - d.price_weight * np.log(s.rival_price))
     u_o = (d.capability_weight * open_weight_capability(s, econ) / 100.0 + d.open_weight_utility
            - d.price_weight * np.log(d.open_weight_price))
-    top = np.maximum(np.maximum(u_p, u_r.max(axis=1)), u_o)
+    top = np.maximum(np.maximum(u_p, row_max(u_r)), u_o)
     e_p, e_r, e_o = np.exp(u_p - top), np.exp(u_r - top[:, None]), np.exp(u_o - top)
-    total = e_p + e_r.sum(axis=1) + e_o
+    total = e_p + row_sum(e_r) + e_o
     lam = d.share_adjustment
     player = s.share + lam * (e_p / total - s.share)
     rival = s.rival_share + lam * (e_r / total[:, None] - s.rival_share)

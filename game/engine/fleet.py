@@ -21,6 +21,7 @@ import numpy as np
 from game.engine.economy import Economy
 from game.engine.params import HOURS_PER_QUARTER
 from game.engine.plan import PlanArrays
+from game.engine.rows import per_world
 from game.engine.state import DC_SLOTS, State
 
 
@@ -39,20 +40,6 @@ class FleetFlows:
     capacity: np.ndarray  # H100e usable this quarter
     spot_granted: np.ndarray
     delivered_h100e: np.ndarray
-
-
-def per_world(per_gpu: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Σ_g per_gpu[w, g] · weights[g] for each world, summed in a fixed order.
-
-    Not ``@``: a BLAS matrix-vector product may treat the last rows of a batch with other
-    instructions, and world k must give identical numbers whatever the batch size. Column by
-    column rather than ``(per_gpu * weights).sum(axis=1)``: the same sums in the same order,
-    but numpy's loops run along the worlds instead of along six generations (4× faster).
-    """
-    out = np.zeros(per_gpu.shape[0])
-    for g in range(per_gpu.shape[1]):
-        out += per_gpu[:, g] * weights[g]
-    return out
 
 
 def order_cost(econ: Economy, quarter: int, orders: np.ndarray) -> np.ndarray:

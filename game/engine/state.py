@@ -20,6 +20,7 @@ import numpy as np
 from game.engine import training, valuation
 from game.engine.economy import compile_economy
 from game.engine.params import HOURS_PER_QUARTER, EconomyParams
+from game.engine.rows import row_max, row_sum
 
 LEASE_SLOTS = 13  # one more than the longest lease (fleet.max_lease_quarters ≤ 12)
 DELIVERY_SLOTS = 10
@@ -132,7 +133,7 @@ class State:
     def due(self, ring: np.ndarray, first: int, count: int) -> np.ndarray:
         """Sum of a ring buffer's slots for quarters first … first+count−1 (axis 1)."""
         size = ring.shape[1]
-        return ring[:, (first + np.arange(count)) % size].sum(axis=1)
+        return row_sum(ring[:, (first + np.arange(count)) % size])
 
     def lease_quarters_left(self) -> np.ndarray:
         """(K,) quarters each lease slot stays in force, counting the current quarter."""
@@ -141,7 +142,7 @@ class State:
 
     @property
     def rival_frontier(self) -> np.ndarray:
-        return self.rival_capability.max(axis=1)
+        return row_max(self.rival_capability)
 
     @property
     def capability_gap(self) -> np.ndarray:

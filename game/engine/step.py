@@ -29,6 +29,7 @@ from game.engine.ledger import Ledger
 from game.engine.params import SECONDS_PER_QUARTER, EconomyParams
 from game.engine.plan import Plan, PlanArrays, resolve
 from game.engine.rng import Rng
+from game.engine.rows import row_max, row_sum
 from game.engine.state import (
     ARRAY_FIELDS,
     BANKRUPT,
@@ -43,7 +44,7 @@ from game.engine.state import (
 
 def ttm_growth(revenue_hist: np.ndarray) -> np.ndarray:
     """Trailing-twelve-month revenue over the twelve months before: the growth investors quote."""
-    return revenue_hist[:, 4:].sum(axis=1) / np.maximum(revenue_hist[:, :4].sum(axis=1), 1e-9)
+    return row_sum(revenue_hist[:, 4:]) / np.maximum(row_sum(revenue_hist[:, :4]), 1e-9)
 
 
 def _split(total: np.ndarray, parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -136,7 +137,7 @@ def step(
     if better.any():
         s.capability = np.where(better, econ.capability(s.model_flop), s.capability)
     ledger.add("capability", "model release", s.capability - state.capability)
-    industry = s.rival_log_eff.max(axis=1)
+    industry = row_max(s.rival_log_eff)
     s.algo_log_eff = (
         s.algo_log_eff
         + training.algo_growth(pa.alloc[:, 2], s.headcount, tp)

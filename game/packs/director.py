@@ -33,6 +33,7 @@ from typing import Protocol
 import numpy as np
 
 from game.engine import Economy, Ledger, Rng, State
+from game.engine.rows import row_sum
 from game.engine.state import RUNNING
 from game.packs import effects as fx
 from game.packs.expressions import Compiled, evaluate, holds
@@ -334,9 +335,9 @@ class Director:
                     weights[a:b, c] = w if w is not None else evaluate(cc.ai_weight, env, b - a)
             np.maximum(weights, 0.0, out=weights)
             weights *= available
-            total = weights.sum(axis=1)
+            total = row_sum(weights)
             weights = np.where(total[:, None] > 0, weights, available)
-            total = np.maximum(weights.sum(axis=1), 1e-300)
+            total = np.maximum(row_sum(weights), 1e-300)
             which = np.repeat(np.array([i for i, _ in asked]), sizes)
             u = rng.uniform_pairs(q, self._choice_channels, which,
                                   np.concatenate([idx for _, idx in asked])) * total

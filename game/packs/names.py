@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from game.engine import Economy, State
-from game.engine.fleet import per_world
+from game.engine.rows import per_world
 from game.engine.step import ttm_growth
 
 Reader = Callable[[State, Economy], np.ndarray | float]

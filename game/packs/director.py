@@ -198,10 +198,13 @@ class Director:
             bits = rng.bits_rows(q, tuple(self._channels[i] for i in rolled), live)
             limit = np.minimum(self._mtth_max[rolled] * self.preset.frequency, 1.0)
             below = bits < np.ceil(limit * 2.0**53).astype(np.uint64)[:, None]
-            row, col = np.divmod(np.flatnonzero(below), bits.shape[1])  # np.nonzero's order
-            ev, pos, b = rolled[row], live[col], bits[row, col]
-            ok = (q - last[pos, ev]) >= self._cooldown[ev]
-            ok &= ~(self._once[ev] & (count[pos, ev] > 0))
+            # Flat indices throughout: np.nonzero's order, at a fraction of 2-D indexing's cost.
+            k = np.flatnonzero(below)
+            row, col = np.divmod(k, bits.shape[1])
+            ev, pos, b = rolled[row], live[col], bits.ravel()[k]
+            cell = pos * last.shape[1] + ev
+            ok = (q - last.ravel()[cell]) >= self._cooldown[ev]
+            ok &= ~(self._once[ev] & (count.ravel()[cell] > 0))
             ok &= ~self._major[ev] | spaced[pos]
             ev, pos = ev[ok], pos[ok]
             u = (b[ok].astype(np.float64) + 0.5) * 2.0**-53
@@ -274,31 +277,41 @@ class Director:
 
     def _pace(self, hits: list[tuple[int, np.ndarray, np.ndarray]]) -> dict[int, np.ndarray]:
         """At most max_per_quarter rolled events per world, at most one major: those with the
-        smallest u / p are kept — uniform among rolled events, so each is equally likely."""
+        smallest u / p are kept — uniform among rolled events, so each is equally likely.
+
+        ``hits`` holds each event once, its worlds ascending; so does the result, by event.
+        Only worlds with more than one hit need sorting (usually a small share of them).
+        """
         if not hits:
             return {}
         worlds = np.concatenate([idx for _, idx, _ in hits])
-        events = np.concatenate([np.full(len(idx), i) for i, idx, _ in hits])
-        scores = np.concatenate([sc for _, _, sc in hits])
-        order = np.lexsort((scores, worlds))
-        worlds, events = worlds[order], events[order]
-        keep = np.ones(len(worlds), dtype=bool)
-        major = self._major[events]
-        if major.any():  # only the first major of each world
-            m = np.flatnonzero(major)
-            first = np.ones(len(m), dtype=bool)
-            first[1:] = worlds[m][1:] != worlds[m][:-1]
-            keep[m[~first]] = False
-        worlds, events = worlds[keep], events[keep]
-        starts = np.flatnonzero(np.r_[True, worlds[1:] != worlds[:-1]])
-        rank = np.arange(len(worlds)) - np.repeat(starts, np.diff(np.r_[starts, len(worlds)]))
-        keep = rank < self.preset.max_per_quarter
-        worlds, events = worlds[keep], events[keep]
-        # Group by event; the stable sort keeps each event's worlds in ascending order.
-        by_event = np.argsort(events, kind="stable")
-        events, worlds = events[by_event], worlds[by_event]
-        cuts = np.flatnonzero(np.r_[True, events[1:] != events[:-1], True])
-        return {int(events[a]): worlds[a:b] for a, b in itertools.pairwise(cuts)}
+        keep = np.full(len(worlds), self.preset.max_per_quarter >= 1)
+        crowded = np.flatnonzero(np.bincount(worlds)[worlds] > 1)
+        if len(crowded):
+            events = np.concatenate([np.full(len(idx), i) for i, idx, _ in hits])[crowded]
+            scores = np.concatenate([sc for _, _, sc in hits])[crowded]
+            order = np.lexsort((scores, worlds[crowded]))  # by world, then score (stable)
+            at, w, e = crowded[order], worlds[crowded][order], events[order]
+            ok = np.ones(len(at), dtype=bool)
+            major = self._major[e]
+            if major.any():  # only the first major of each world
+                m = np.flatnonzero(major)
+                first = np.ones(len(m), dtype=bool)
+                first[1:] = w[m][1:] != w[m][:-1]
+                ok[m[~first]] = False
+            at, w = at[ok], w[ok]
+            starts = np.flatnonzero(np.r_[True, w[1:] != w[:-1]])
+            rank = np.arange(len(w)) - np.repeat(starts, np.diff(np.r_[starts, len(w)]))
+            keep[crowded] = False
+            keep[at[rank < self.preset.max_per_quarter]] = True
+        out: dict[int, np.ndarray] = {}
+        start = 0
+        for i, idx, _ in hits:
+            kept = idx[keep[start:start + len(idx)]]
+            start += len(idx)
+            if len(kept):
+                out[i] = kept
+        return dict(sorted(out.items()))
 
     def choose(self, s: State, econ: Economy, rng: Rng, q: int,
                fired: dict[int, np.ndarray]) -> dict[int, tuple[np.ndarray, np.ndarray]]:

@@ -127,3 +127,54 @@ def test_one_world_ends_in_the_state_it_reaches_in_a_batch(params) -> None:
                      events=content.director("volatile"))
         for name, arr in alone.state.arrays().items():
             np.testing.assert_array_equal(arr[0], batch.state.arrays()[name][0], err_msg=name)
+
+
+def reference_pace(d: Director, hits: list[tuple[int, np.ndarray, np.ndarray]]
+                   ) -> dict[int, np.ndarray]:
+    """Pacing as first written: sort every hit by (world, score), drop each world's majors after
+    its first, keep each world's first max_per_quarter."""
+    worlds = np.concatenate([idx for _, idx, _ in hits])
+    events = np.concatenate([np.full(len(idx), i) for i, idx, _ in hits])
+    scores = np.concatenate([sc for _, _, sc in hits])
+    order = np.lexsort((scores, worlds))
+    worlds, events = worlds[order], events[order]
+    keep = np.ones(len(worlds), dtype=bool)
+    seen_major: set[int] = set()
+    rank: dict[int, int] = {}
+    for j, (w, e) in enumerate(zip(worlds.tolist(), events.tolist(), strict=True)):
+        if d._major[e]:
+            if w in seen_major:
+                keep[j] = False
+                continue
+            seen_major.add(w)
+        rank[w] = rank.get(w, 0) + 1
+        keep[j] = rank[w] <= d.preset.max_per_quarter
+    out: dict[int, list[int]] = {}
+    for w, e in zip(worlds[keep].tolist(), events[keep].tolist(), strict=True):
+        out.setdefault(e, []).append(w)
+    return {e: np.array(sorted(ws)) for e, ws in sorted(out.items())}
+
+
+def test_pacing_keeps_what_sorting_every_hit_keeps() -> None:
+    """The fast paths (only crowded worlds sorted; a counting sort when one event a quarter is
+    allowed) keep exactly the hits that the plain (world, score) sort keeps, majors included,
+    with ties in score broken by event order."""
+    content = load_content()
+    rng = np.random.default_rng(5)
+    for preset in ("calm", "standard", "volatile"):
+        d = content.director(preset)
+        majors = np.flatnonzero(d._major)
+        for _ in range(20):
+            minor = np.setdiff1d(np.arange(len(d.events)), majors)
+            events = np.r_[rng.choice(majors, size=3, replace=False),
+                           rng.choice(minor, size=9, replace=False)]
+            hits = []  # each event once, as the roll gives them
+            for i in sorted(events.tolist()):
+                idx = np.sort(rng.choice(300, size=int(rng.integers(1, 120)), replace=False))
+                scores = rng.choice([0.25, 0.5, 0.75], size=len(idx)) if i % 3 == 0 \
+                    else rng.random(len(idx))
+                hits.append((i, idx, scores))
+            got, want = d._pace(hits), reference_pace(d, hits)
+            assert list(got) == list(want), preset
+            for e in want:
+                np.testing.assert_array_equal(got[e], want[e])

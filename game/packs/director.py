@@ -443,7 +443,7 @@ class Director:
                         continue
                 ce = self.events[i]
                 label = ce.event.title
-                steps = [fx.Step(e, idx, label) for e in ce.effects]
+                steps = [fx.Step(e, idx, label, i) for e in ce.effects]
                 for event_id, delay in ce.follow_ups:
                     work.schedule(event_id, idx, delay)
                 for c, cc in enumerate(ce.choices):
@@ -452,7 +452,7 @@ class Director:
                     took = idx[picked == c]
                     if not len(took):
                         continue
-                    steps.extend(fx.Step(e, took, label) for e in cc.effects)
+                    steps.extend(fx.Step(e, took, label, i) for e in cc.effects)
                     for event_id, delay in cc.follow_ups:
                         work.schedule(event_id, took, delay)
                 events.append(steps)

@@ -17,6 +17,7 @@ Semantics per target (docs/MODDING.md has the table):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -140,14 +141,12 @@ class Work:
         """Put the recorded changes into the ledger: one line per metric and event, summed in
         the order they were recorded."""
         for metric, records in self.deltas.items():
-            lines: dict[str, np.ndarray] = {}
+            row = {label: j for j, label in enumerate(dict.fromkeys(r[0] for r in records))}
+            lines = np.zeros((len(row), self.s.n_worlds))  # one block, a row per line
             for label, idx, delta in records:
-                line = lines.get(label)
-                if line is None:
-                    line = lines[label] = np.zeros(self.s.n_worlds)
-                line[idx] += delta
-            for label, line in lines.items():
-                self.ledger.add(metric, label, line)
+                lines[row[label], idx] += delta
+            for label, j in row.items():
+                self.ledger.add(metric, label, lines[j])
         self.deltas.clear()
 
     def schedule(self, event_id: str, idx: np.ndarray, delay: int) -> None:
@@ -164,6 +163,7 @@ class Step:
     effect: CompiledEffect
     idx: np.ndarray
     label: str
+    event: int  # the event's index: within a pass, different events' worlds are disjoint
 
 
 
@@ -229,10 +229,12 @@ def _flush(pending: dict[str, list[Step]], work: Work) -> None:
             _apply_alike(group, work)
 
 
-def _rounds(idx: np.ndarray) -> list[np.ndarray]:
-    """Positions in ``idx`` split into rounds with each world at most once: round r holds each
-    world's r-th occurrence, so applying the rounds in order keeps each world's order."""
-    if len(idx) < 2 or np.bincount(idx).max() == 1:  # each world once (nearly always)
+def _rounds(idx: np.ndarray, group: list[Step]) -> list[np.ndarray]:
+    """Positions in ``idx`` (the group's worlds, step after step) split into rounds with each
+    world at most once: round r holds each world's r-th occurrence, so applying the rounds in
+    order keeps each world's order. Only steps of one event can share a world (a pass's events
+    happen in different worlds), and a group lists an event's steps together."""
+    if not any(a.event == b.event for a, b in itertools.pairwise(group)):
         return [np.arange(len(idx))]
     order = np.argsort(idx, kind="stable")
     first = np.r_[True, idx[order][1:] != idx[order][:-1]]
@@ -254,7 +256,7 @@ def _apply_alike(group: list[Step], work: Work) -> None:
     x = None if first.value is None else np.repeat(
         np.array([st.effect.value.constant for st in group]),  # type: ignore[union-attr]
         [len(st.idx) for st in group])
-    for r in _rounds(idx):
+    for r in _rounds(idx, group):
         apply(first, idx[r], work, group[0].label, None if x is None else x[r])
 
 
@@ -265,7 +267,7 @@ def _apply_group(group: list[Step], work: Work) -> None:
     starts = np.concatenate(([0], np.cumsum(sizes)))
     idx = np.concatenate([st.idx for st in group])
     x = np.repeat(np.array([st.effect.value.constant for st in group]), sizes)  # type: ignore[union-attr]
-    rounds = _rounds(idx)
+    rounds = _rounds(idx, group)
     e = group[0].effect.effect
     if isinstance(e, ModifierEffect):
         i = MODIFIABLE.index(e.parameter)

@@ -96,3 +96,22 @@ def test_parallel_play_with_events_is_bit_identical_to_serial(content) -> None:
     for name, arr in serial.items():
         np.testing.assert_array_equal(parallel[name], arr, err_msg=name)
     assert runs[0].quarters_played == runs[1].quarters_played
+
+
+class Broken:
+    """A policy that fails in the worlds of one chunk only."""
+
+    name = "broken"
+    description = "plans until it meets world 300, then raises"
+
+    def plan(self, state, econ):
+        if (state.quarter >= 1) and (300 in state.world):
+            raise ValueError("no plan for world 300")
+        return STRATEGIES["balanced"].plan(state, econ)
+
+
+def test_a_failing_worker_raises_its_error_in_the_parent(params) -> None:
+    """A worker process that fails does not leave the parent waiting or half a result: its
+    traceback comes back as the parent's error."""
+    with pytest.raises(RuntimeError, match="ValueError: no plan for world 300"):
+        play(params, Broken(), seed=1, n_worlds=400, quarters=3, workers=2)

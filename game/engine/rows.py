@@ -14,11 +14,12 @@ from __future__ import annotations
 import numpy as np
 
 _SEQUENTIAL = 8  # numpy adds fewer columns than this one after another
+_FEW_WORLDS = 64  # below this numpy's one call beats a call per column (a live game is one)
 
 
 def row_sum(a: np.ndarray) -> np.ndarray:
     """``a.sum(axis=1)`` for a (W, k) array, the same numbers."""
-    if a.shape[1] >= _SEQUENTIAL:
+    if a.shape[1] >= _SEQUENTIAL or a.shape[0] < _FEW_WORLDS:
         return a.sum(axis=1)
     out = np.zeros(a.shape[0])
     for j in range(a.shape[1]):
@@ -28,6 +29,8 @@ def row_sum(a: np.ndarray) -> np.ndarray:
 
 def row_max(a: np.ndarray) -> np.ndarray:
     """``a.max(axis=1)`` for a (W, k) array with k ≥ 1."""
+    if a.shape[0] < _FEW_WORLDS:
+        return a.max(axis=1)
     out = a[:, 0].copy()
     for j in range(1, a.shape[1]):
         np.maximum(out, a[:, j], out=out)
@@ -37,7 +40,7 @@ def row_max(a: np.ndarray) -> np.ndarray:
 def per_world(per_gpu: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Σ_g per_gpu[w, g] · weights[g] for each world: ``(per_gpu * weights).sum(axis=1)``'s
     numbers for fewer than 8 generations, column by column."""
-    if per_gpu.shape[1] >= _SEQUENTIAL:
+    if per_gpu.shape[1] >= _SEQUENTIAL or per_gpu.shape[0] < _FEW_WORLDS:
         return (per_gpu * weights).sum(axis=1)
     out = np.zeros(per_gpu.shape[0])
     for g in range(per_gpu.shape[1]):

@@ -263,3 +263,33 @@ async def test_keys_type_in_a_field_and_act_after_escape(content, tmp_path) -> N
         status = str(screen.query_one("#status", Static).content)
         assert isinstance(app.screen, PreviewModal) or status, "e did nothing"
         assert field.value == "5e27"
+
+
+async def test_the_footer_rebuilds_only_when_its_keys_change(content, tmp_path) -> None:
+    """A dialog opening and closing over the dashboard leaves the footer's keys as they were
+    (no rebuild, the cost of a third of an end of quarter); a change of what it shows rebuilds
+    it."""
+    from game.ui.footer import SteadyFooter
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        screen = game_screen(app)
+        footer = screen.query_one(SteadyFooter)
+        await pilot.pause()
+        rebuilds = []
+        original = footer.recompose
+        footer.recompose = lambda: rebuilds.append(1) or original()  # type: ignore[method-assign]
+        for _ in range(2):
+            await pilot.press("question_mark")
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+        assert isinstance(app.screen, GameScreen) and rebuilds == []
+        keys = [str(k.description) for k in footer.query("FooterKey")]
+        assert "End quarter" in keys and "Why?" in keys
+        screen._bindings.bind("f5", "tab('tab-pricing')", "Prices", show=True)  # a key to show
+        screen.refresh_bindings()
+        for _ in range(3):
+            await pilot.pause()
+        assert rebuilds and "Prices" in [str(k.description) for k in footer.query("FooterKey")]

@@ -8,27 +8,48 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 SERIES_COLOURS = ("cyan", "magenta", "yellow", "green", "red", "blue")
 
 
 class CachedPlot(PlotextPlot):
-    """A plot drawn once per change of its data, size or theme, not on every repaint (plotext
-    builds a chart in milliseconds, and a screen repaints often)."""
+    """A plot drawn once per change of its data, size or theme, not on every repaint.
+
+    Both of the costly steps are kept: plotext's build of the chart, and the conversion of its
+    coloured text into the screen's lines (each cell its own style, ≈ 10 ms a chart here). A
+    screen repaints its widgets often (a dialog closing over it repaints them all), and a chart
+    whose data did not change then reuses its lines. ``_render_content`` is the step of
+    Textual's ``Widget`` that makes the lines (Textual is pinned exactly; the snapshot tests
+    draw these charts).
+    """
 
     _version = 0
     _cached: tuple[object, object] | None = None
+    _lines: tuple[object, list[Strip]] | None = None
 
     def changed(self) -> None:
         self._version += 1
         self.refresh()
 
+    def _key(self) -> tuple[object, ...]:
+        return (self.size, self._version, self.app.theme)
+
     def render(self):  # type: ignore[override]
-        key = (self.size, self._version, self.app.theme)
+        key = self._key()
         if self._cached is None or self._cached[0] != key:
             self._cached = (key, super().render())
         return self._cached[1]
+
+    def _render_content(self) -> None:
+        key = (*self._key(), self.visual_style)
+        if self._lines is None or self._lines[0] != key:
+            super()._render_content()
+            self._lines = (key, self._render_cache.lines)
+            return
+        self._render_cache = type(self._render_cache)(self.size, self._lines[1])
+        self._dirty_regions.clear()
 
 
 class LineChart(CachedPlot):

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from game.engine import Plan, PlanError
 from game.session.game import Game, GameError
@@ -27,6 +27,7 @@ from game.ui.dashboard import (
     NewsFeed,
 )
 from game.ui.decisions import Decisions, FieldError
+from game.ui.footer import SteadyFooter
 from game.ui.format import money
 from game.ui.modals import (
     DIALOG_CSS,
@@ -179,7 +180,7 @@ class GameScreen(Screen[None]):
         yield Static("", id="hint", classes="-hidden")
         yield Decisions(self.game, id="decisions")
         yield Static("", id="status")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.take_injections()
@@ -346,7 +347,7 @@ class DebriefScreen(Screen[None]):
                 yield Input(str(max(0, len(g.log) - 4)), compact=True, id="replay-quarter")
                 yield Button("Replay (r)", id="replay")
             yield Static("", classes="error", id="replay-error")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         labels, points = self.game.timeline()

@@ -7,7 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
+
+from game.ui.footer import SteadyFooter
 
 LOGO = r"""
   ___            _   _             _         _
@@ -43,7 +45,7 @@ class TitleScreen(Screen[None]):
             yield Button("Load a save (l)", compact=True, id="load")
             yield Button("Theme: dark / light (t)", compact=True, id="theme")
             yield Button("Quit (q)", compact=True, id="quit")
-        yield Footer()
+        yield SteadyFooter()
 
     @on(Button.Pressed, "#new")
     def action_new_game(self) -> None:

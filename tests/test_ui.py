@@ -293,3 +293,33 @@ async def test_the_footer_rebuilds_only_when_its_keys_change(content, tmp_path) 
         for _ in range(3):
             await pilot.pause()
         assert rebuilds and "Prices" in [str(k.description) for k in footer.query("FooterKey")]
+
+
+async def test_in_a_class_a_loaded_save_goes_on_in_a_copy(content, tmp_path) -> None:
+    """The server cannot tell students apart: a save this tab did not write is continued in a
+    new file, and the classmate's file is left byte for byte as it was."""
+    from game.bots import STRATEGIES
+    from game.session.store import save_game
+    from game.ui.saves import LoadModal
+
+    theirs = Game(content, DEFAULT_SCENARIO, seed=4, lab="Their Labs")
+    theirs.autoplay(STRATEGIES["cloud"], 2)
+    path = save_game(theirs, tmp_path)
+    before = path.read_bytes()
+    app = FrontierLab(content, tmp_path, class_dir=tmp_path)  # as `play --class` makes it
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoadModal)
+        options = app.screen.query_one("#saves")
+        ids = [options.get_option_at_index(i).id or "" for i in range(options.option_count)]
+        options.highlighted = ids.index(str(path))
+        await pilot.press("enter")
+        await pilot.pause()
+        await to_main(pilot, app)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert any("copy" in n.message for n in app._notifications)
+    assert path.read_bytes() == before
+    copies = sorted(p.name for p in tmp_path.glob("*.toml") if p != path)
+    assert copies == ["their-labs-2.ipo-window.toml"], copies

@@ -73,8 +73,7 @@ def due(game: Game, injections: list[Injection]) -> list[Injection]:
 
 def current_injected(game: Game) -> list[str]:
     """The events injected into the quarter now starting (not in the log until it is played)."""
-    # Game keeps them privately until end_quarter writes them into the log line.
-    return list(getattr(game, "_injected", []))
+    return list(game.injected)
 
 
 def _began(game: Game) -> datetime:

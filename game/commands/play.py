@@ -34,6 +34,8 @@ def run_play(args: argparse.Namespace) -> int:
             game = load_game(load, content)
         except SaveError as exc:
             raise UserError(str(exc)) from None
+        if class_dir is not None:  # in a class a loaded save goes on in a copy (see app._loaded)
+            game.save_path, game.created = None, None
     elif content is not None:
         from game.packs import DEFAULT_SCENARIO
         from game.session.game import Game, GameError

@@ -260,6 +260,12 @@ class Game:
         pending.chosen = choice
         self._answers.answers[event_id] = choice
 
+    @property
+    def injected(self) -> tuple[str, ...]:
+        """The events injected into the quarter now starting (a class's live events); they go
+        into the action log when the quarter is played."""
+        return tuple(self._injected)
+
     def inject(self, event_id: str) -> None:
         """Make an event happen this quarter (a classroom's live event), if its trigger holds."""
         self._require_running()

@@ -39,6 +39,7 @@ class FrontierLab(App[None]):
                  class_dir: Path | None = None, fixed: tuple[str, int] | None = None) -> None:
         super().__init__()
         self.class_dir = class_dir  # a class's folder: its saves, its live events
+        self._written: set[Path] = set()  # the saves this session wrote (in a class: its own)
         self.fixed = fixed  # the class's (scenario, seed), fixed for every student
         self._content = content
         self._content_lock = threading.Lock()
@@ -106,6 +107,7 @@ class FrontierLab(App[None]):
         except (SaveError, OSError) as exc:
             self.notify(f"Could not save: {exc}", severity="error", timeout=8)
             return
+        self._written.add(path)
         if announce:
             self.notify(f"Saved to {path}")
 
@@ -124,6 +126,13 @@ class FrontierLab(App[None]):
         except SaveError as exc:
             self.notify(str(exc), severity="error", timeout=10)
             return
+        if self.class_dir is not None and path not in self._written:
+            # The server cannot tell students apart, so a save this session did not write
+            # (a classmate's, or one's own from a closed tab) goes on in a copy: its file is
+            # never written to from here.
+            game.save_path, game.created = None, None
+            self.notify(f"Continuing a copy of {path.name}: the original stays as it was.",
+                        timeout=8)
         self.start_game(game)
 
     # --- help, glossary, themes, palette ----------------------------------------------

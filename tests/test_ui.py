@@ -323,3 +323,24 @@ async def test_in_a_class_a_loaded_save_goes_on_in_a_copy(content, tmp_path) -> 
     assert path.read_bytes() == before
     copies = sorted(p.name for p in tmp_path.glob("*.toml") if p != path)
     assert copies == ["their-labs-2.ipo-window.toml"], copies
+
+
+async def test_the_tutorial_shows_each_quarters_hint(content, tmp_path) -> None:
+    """The tutorial's hints appear above the decisions, one per quarter, and the other scenarios
+    show none."""
+    seed = content.scenarios["tutorial"].seed
+    game = Game(content, "tutorial", seed=2026 if seed is None else seed, lab="Pupil Labs")
+    app = FrontierLab(content, tmp_path, game=game)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await to_main(pilot, app)
+        hint = app.screen.query_one("#hint", Static)
+        assert str(hint.content).startswith("Hint: Procurement:") and hint.display
+        while game.quarter < 1:
+            await advance(pilot, app)
+        await to_main(pilot, app)
+        assert str(app.screen.query_one("#hint", Static).content).startswith("Hint: Allocation:")
+    plain = make_app(content, tmp_path / "plain")
+    async with plain.run_test(size=(120, 40)) as pilot:
+        await to_main(pilot, plain)
+        hint = plain.screen.query_one("#hint", Static)
+        assert str(hint.content) == "" and hint.has_class("-hidden")

@@ -44,6 +44,7 @@ class Run:
     seed: int
     quarters: int
     quarters_played: int  # quarters actually stepped (a batch stops once every game has ended)
+    worlds_stepped: int  # Σ over those quarters of the worlds stepped (games still running)
     state: State
 
     @property
@@ -75,9 +76,10 @@ def play(
     horizon = params.scenario.horizon_quarters if quarters is None else quarters
     workers = default_workers(n_worlds) if workers is None else workers
     if observe is not None or workers <= 1:
-        state, played = _play_worlds(params, policy, seed, np.arange(n_worlds), horizon, observe,
+        state, played, stepped = _play_worlds(params, policy, seed, np.arange(n_worlds), horizon,
+                                              observe,
                                      events)
-        return Run(params, policy.name, seed, horizon, played, state)
+        return Run(params, policy.name, seed, horizon, played, stepped, state)
     chunks = np.array_split(np.arange(n_worlds), workers)
     compile_economy(params)  # once, before forking, so every worker inherits the tables
     # Policies and directors hold compiled closures that cannot be pickled: the forked workers
@@ -93,7 +95,8 @@ def play(
     finally:
         _FORKED.clear()
         gc.unfreeze()
-    return Run(params, policy.name, seed, horizon, max(p.played for p in parts), state)
+    return Run(params, policy.name, seed, horizon, max(p.played for p in parts),
+               sum(p.stepped for p in parts), state)
 
 
 def _fork_each(seed: int, chunks: list[np.ndarray], horizon: int, folder: str) -> list[_Part]:
@@ -154,12 +157,13 @@ class _Part:
     path: str
     quarter: int
     played: int
+    stepped: int
     layout: tuple[tuple[str, str, tuple[int, ...]], ...]  # (name, dtype, shape); "extra:" keys
 
 
 def _play_forked(seed: int, worlds: np.ndarray, horizon: int, path: str) -> _Part:
     params, policy, events = _FORKED
-    state, played = _play_worlds(params, policy, seed, worlds, horizon, None, events)
+    state, played, stepped = _play_worlds(params, policy, seed, worlds, horizon, None, events)
     named = [*((name, getattr(state, name)) for name in ARRAY_FIELDS),
              *((f"extra:{key}", value) for key, value in state.extra.items())]
     layout = []
@@ -168,7 +172,7 @@ def _play_forked(seed: int, worlds: np.ndarray, horizon: int, path: str) -> _Par
             array = np.ascontiguousarray(array)
             layout.append((name, array.dtype.str, array.shape))
             f.write(array.data)
-    return _Part(path, state.quarter, played, tuple(layout))
+    return _Part(path, state.quarter, played, stepped, tuple(layout))
 
 
 def _gather(parts: list[_Part], n_worlds: int) -> State:
@@ -204,12 +208,13 @@ def _play_worlds(
     horizon: int,
     observe: Observer | None,
     events: QuarterHook | None = None,
-) -> tuple[State, int]:
+) -> tuple[State, int, int]:
+    """The final state, the quarters stepped, and Σ of the worlds each step computed."""
     econ: Economy = compile_economy(params)
     state = initial_state(params, len(worlds), worlds)
     rng = Rng(seed, worlds)
     disabled = params.scenario.disabled_actions
-    played = 0
+    played = stepped = 0
     positions = np.arange(len(worlds))  # where each stepped world sits in the whole batch
     finished: list[tuple[np.ndarray, State]] = []  # games set aside once ended, by position
     for q in range(horizon):
@@ -224,13 +229,14 @@ def _play_worlds(
         plan = policy.plan(state, econ)
         if disabled:  # the scenario's disabled actions stay at their defaults
             plan = restrict_plan(plan, disabled)
+        stepped += state.n_worlds
         state, ledger = step(state, plan, econ, rng, q, events)
         played += 1
         if observe is not None:
             observe(q, state, ledger)
     if finished:
         state = _reassemble([*finished, (positions, state)], len(worlds))
-    return state, played
+    return state, played, stepped
 
 
 def _reassemble(parts: list[tuple[np.ndarray, State]], n_worlds: int) -> State:

@@ -157,8 +157,11 @@ def test_bench_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     doc = json.loads(out)
     assert set(doc) == {"worlds", "quarters", "seconds", "world_quarters_per_s", "batch1_step_ms",
-                        "speedup_vs_batch1", "peak_rss_mb"}
+                        "speedup_vs_batch1", "peak_rss_mb",  # DESIGN.md §8, and what was stepped:
+                        "stepped_world_quarters", "stepped_world_quarters_per_s"}
     assert doc["worlds"] == 200 and doc["world_quarters_per_s"] > 0 and doc["batch1_step_ms"] > 0
+    # Three quarters: every game still runs, so the engine stepped every world-quarter.
+    assert doc["stepped_world_quarters"] == 200 * 3
 
 
 def test_python_dash_m_game_runs_without_traceback() -> None:

@@ -18,9 +18,10 @@ import pickle
 import signal
 import tempfile
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from game.engine.step import QuarterHook
 from game.packs.economy import restrict_plan
 
 Observer = Callable[[int, State, Ledger], None]
+T = TypeVar("T")
 PARALLEL_MIN_WORLDS = 4096
 # Step only the running games once fewer than this share of the stepped batch is running.
 COMPACT_BELOW = 0.75
@@ -77,8 +79,7 @@ def play(
     workers = default_workers(n_worlds) if workers is None else workers
     if observe is not None or workers <= 1:
         state, played, stepped = _play_worlds(params, policy, seed, np.arange(n_worlds), horizon,
-                                              observe,
-                                     events)
+                                              observe, events)
         return Run(params, policy.name, seed, horizon, played, stepped, state)
     chunks = np.array_split(np.arange(n_worlds), workers)
     compile_economy(params)  # once, before forking, so every worker inherits the tables
@@ -90,17 +91,21 @@ def play(
     gc.freeze()
     try:
         with tempfile.TemporaryDirectory(prefix="frontier-lab-", dir=_SHARED_MEMORY) as folder:
-            parts = _fork_each(seed, chunks, horizon, folder)
-            state = _gather(parts, n_worlds)
+            # The first chunk is played here while the children play the others.
+            own, parts = _fork_each(seed, chunks[1:], horizon, folder, lambda: _play_worlds(
+                params, policy, seed, chunks[0], horizon, None, events))
+            state = _gather([own[0], *parts], n_worlds)
     finally:
         _FORKED.clear()
         gc.unfreeze()
-    return Run(params, policy.name, seed, horizon, max(p.played for p in parts),
-               sum(p.stepped for p in parts), state)
+    return Run(params, policy.name, seed, horizon, max(own[1], *(p.played for p in parts)),
+               own[2] + sum(p.stepped for p in parts), state)
 
 
-def _fork_each(seed: int, chunks: list[np.ndarray], horizon: int, folder: str) -> list[_Part]:
-    """Play each chunk of worlds in a forked child process and wait for them all.
+def _fork_each(seed: int, chunks: list[np.ndarray], horizon: int, folder: str,
+               meanwhile: Callable[[], T]) -> tuple[T, list[_Part]]:
+    """Play each chunk of worlds in a forked child process, run ``meanwhile`` here, and wait
+    for the children.
 
     A bare fork rather than a process pool: a pool's threads, pipes and shutdown cost about as
     much as a quarter of a large batch, and each child does one task and exits. A child that
@@ -124,6 +129,7 @@ def _fork_each(seed: int, chunks: list[np.ndarray], horizon: int, folder: str) -
                 finally:
                     os._exit(code)  # no cleanup of the parent's state, no buffered output
             pids[pid] = k
+        result = meanwhile()
         for pid in list(pids):
             _, status = os.waitpid(pid, 0)
             k = pids.pop(pid)
@@ -141,7 +147,7 @@ def _fork_each(seed: int, chunks: list[np.ndarray], horizon: int, folder: str) -
     for k in range(len(chunks)):
         with open(f"{folder}/{k}.part", "rb") as f:
             parts.append(pickle.load(f))
-    return parts
+    return result, parts
 
 
 _FORKED: list = []
@@ -164,19 +170,18 @@ class _Part:
 def _play_forked(seed: int, worlds: np.ndarray, horizon: int, path: str) -> _Part:
     params, policy, events = _FORKED
     state, played, stepped = _play_worlds(params, policy, seed, worlds, horizon, None, events)
-    named = [*((name, getattr(state, name)) for name in ARRAY_FIELDS),
-             *((f"extra:{key}", value) for key, value in state.extra.items())]
     layout = []
     with open(path, "wb") as f:
-        for name, array in named:
+        for name, array in _named_arrays(state):
             array = np.ascontiguousarray(array)
             layout.append((name, array.dtype.str, array.shape))
             f.write(array.data)
     return _Part(path, state.quarter, played, stepped, tuple(layout))
 
 
-def _gather(parts: list[_Part], n_worlds: int) -> State:
-    """One state from the workers' consecutive chunks of worlds, in world order.
+def _gather(parts: list[State | _Part], n_worlds: int) -> State:
+    """One state from consecutive chunks of worlds (this process's own, or a worker's file),
+    in world order.
 
     An extra array that one chunk lacks was never created there (a flag no world of it set):
     its worlds get zeros, as they would in one batch.
@@ -184,20 +189,30 @@ def _gather(parts: list[_Part], n_worlds: int) -> State:
     out: dict[str, np.ndarray] = {}
     start = 0
     for part in parts:
-        data = np.memmap(part.path, dtype=np.uint8, mode="r")  # read where it lies
-        offset = 0
-        for name, dtype, shape in part.layout:
-            count = int(np.prod(shape))
-            array = np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape)
-            offset += array.nbytes
+        arrays = list(_named_arrays(part))
+        for name, array in arrays:
             if name not in out:
-                out[name] = np.zeros((n_worlds, *shape[1:]), dtype=dtype)
-            out[name][start:start + shape[0]] = array
-        start += part.layout[0][2][0]
+                out[name] = np.zeros((n_worlds, *array.shape[1:]), dtype=array.dtype)
+            out[name][start:start + len(array)] = array
+        start += len(arrays[0][1])
     extra = {name.removeprefix("extra:"): a for name, a in out.items()
              if name.startswith("extra:")}
     arrays = {name: out[name] for name in ARRAY_FIELDS}
     return State(quarter=max(p.quarter for p in parts), extra=extra, **arrays)
+
+
+def _named_arrays(part: State | _Part) -> Iterator[tuple[str, np.ndarray]]:
+    """A chunk's arrays by name (extra arrays as "extra:KEY"), read where they lie."""
+    if isinstance(part, State):
+        yield from ((name, getattr(part, name)) for name in ARRAY_FIELDS)
+        yield from ((f"extra:{key}", value) for key, value in part.extra.items())
+        return
+    data = np.memmap(part.path, dtype=np.uint8, mode="r")
+    offset = 0
+    for name, dtype, shape in part.layout:
+        array = np.frombuffer(data, dtype=dtype, count=int(np.prod(shape)), offset=offset)
+        offset += array.nbytes
+        yield name, array.reshape(shape)
 
 
 def _play_worlds(

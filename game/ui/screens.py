@@ -336,7 +336,7 @@ class DebriefScreen(Screen[None]):
             yield Static(self._summary(), id="summary")
             with Horizontal(id="debrief-charts"):
                 yield LineChart("Capability", id="debrief-capability")
-                yield LineChart("Cash and valuation/10 ($B)", id="debrief-money")
+                yield LineChart("Money ($B)", id="debrief-money")
                 yield LineChart("Sentiment", id="debrief-sentiment")
             yield Label("Decisions that mattered", classes="section")
             yield Static(self._timeline(), id="timeline")

@@ -8,6 +8,7 @@ events matrix. Both must pick the same events, in the same worlds, every quarter
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from game.bots import STRATEGIES
 from game.engine import Economy, Rng, State, compile_economy, initial_state, step
@@ -155,10 +156,14 @@ def reference_pace(d: Director, hits: list[tuple[int, np.ndarray, np.ndarray]]
     return {e: np.array(sorted(ws)) for e, ws in sorted(out.items())}
 
 
-def test_pacing_keeps_what_sorting_every_hit_keeps() -> None:
+@pytest.mark.parametrize("few", [0, 10**6], ids=["numpy", "plain-python"])
+def test_pacing_keeps_what_sorting_every_hit_keeps(monkeypatch, few: int) -> None:
     """The fast paths (only crowded worlds sorted; a counting sort when one event a quarter is
-    allowed) keep exactly the hits that the plain (world, score) sort keeps, majors included,
-    with ties in score broken by event order."""
+    allowed; plain Python for a handful of hits) keep exactly the hits that the plain
+    (world, score) sort keeps, majors included, with ties in score broken by event order."""
+    import game.packs.director as director_module
+
+    monkeypatch.setattr(director_module, "FEW_HITS", few)
     content = load_content()
     rng = np.random.default_rng(5)
     for preset in ("calm", "standard", "volatile"):

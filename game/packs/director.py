@@ -40,6 +40,7 @@ from game.packs.expressions import Compiled, evaluate, holds
 from game.packs.names import Name
 from game.packs.schema import Choice, Event
 
+FEW_HITS = 32  # up to this many hits a quarter, pacing runs in plain Python
 NEVER = -1000
 
 
@@ -293,6 +294,8 @@ class Director:
         """
         if not hits:
             return {}
+        if sum(len(idx) for _, idx, _ in hits) <= FEW_HITS:
+            return self._pace_few(hits)
         worlds = np.concatenate([idx for _, idx, _ in hits])
         keep = np.full(len(worlds), self.preset.max_per_quarter >= 1)
         crowded = np.flatnonzero(np.bincount(worlds)[worlds] > 1)
@@ -324,6 +327,33 @@ class Director:
             start += len(idx)
             if len(kept):
                 out[i] = kept
+        return dict(sorted(out.items()))
+
+    def _pace_few(self, hits: list[tuple[int, np.ndarray, np.ndarray]]
+                  ) -> dict[int, np.ndarray]:
+        """``_pace`` for a handful of hits (the live game's one world), in plain Python: the
+        same rules, the same (world, score, order of the hits) sort."""
+        entries = [(int(w), float(sc), n, i) for n, (i, w, sc) in enumerate(
+            (i, w, sc) for i, idx, scores in hits for w, sc in zip(idx, scores, strict=True))]
+        entries.sort()
+        kept: set[int] = set()
+        rank: dict[int, int] = {}
+        had_major: set[int] = set()
+        for w, _, n, i in entries:
+            if self._major[i]:
+                if w in had_major:
+                    continue
+                had_major.add(w)
+            rank[w] = rank.get(w, 0) + 1
+            if rank[w] <= self.preset.max_per_quarter:
+                kept.add(n)
+        out: dict[int, np.ndarray] = {}
+        n = 0
+        for i, idx, _ in hits:
+            mine = [k for k in range(len(idx)) if n + k in kept]
+            n += len(idx)
+            if mine:
+                out[i] = idx[mine]
         return dict(sorted(out.items()))
 
     @staticmethod

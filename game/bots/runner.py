@@ -94,7 +94,10 @@ def play(
             # The first chunk is played here while the children play the others.
             own, parts = _fork_each(seed, chunks[1:], horizon, folder, lambda: _play_worlds(
                 params, policy, seed, chunks[0], horizon, None, events))
-            state = _gather([own[0], *parts], n_worlds)
+            bounds = np.cumsum([0, *(len(c) for c in chunks)])
+            state = _reassemble([(slice(a, z), part) for a, z, part in
+                                 zip(bounds[:-1], bounds[1:], [own[0], *parts], strict=True)],
+                                n_worlds)
     finally:
         _FORKED.clear()
         gc.unfreeze()
@@ -179,28 +182,6 @@ def _play_forked(seed: int, worlds: np.ndarray, horizon: int, path: str) -> _Par
     return _Part(path, state.quarter, played, stepped, tuple(layout))
 
 
-def _gather(parts: list[State | _Part], n_worlds: int) -> State:
-    """One state from consecutive chunks of worlds (this process's own, or a worker's file),
-    in world order.
-
-    An extra array that one chunk lacks was never created there (a flag no world of it set):
-    its worlds get zeros, as they would in one batch.
-    """
-    out: dict[str, np.ndarray] = {}
-    start = 0
-    for part in parts:
-        arrays = list(_named_arrays(part))
-        for name, array in arrays:
-            if name not in out:
-                out[name] = np.zeros((n_worlds, *array.shape[1:]), dtype=array.dtype)
-            out[name][start:start + len(array)] = array
-        start += len(arrays[0][1])
-    extra = {name.removeprefix("extra:"): a for name, a in out.items()
-             if name.startswith("extra:")}
-    arrays = {name: out[name] for name in ARRAY_FIELDS}
-    return State(quarter=max(p.quarter for p in parts), extra=extra, **arrays)
-
-
 def _named_arrays(part: State | _Part) -> Iterator[tuple[str, np.ndarray]]:
     """A chunk's arrays by name (extra arrays as "extra:KEY"), read where they lie."""
     if isinstance(part, State):
@@ -254,27 +235,21 @@ def _play_worlds(
     return state, played, stepped
 
 
-def _reassemble(parts: list[tuple[np.ndarray, State]], n_worlds: int) -> State:
-    """One state of ``n_worlds`` from sub-batches and the positions their worlds hold in it.
+def _reassemble(parts: list[tuple[np.ndarray | slice, State | _Part]], n_worlds: int) -> State:
+    """One state of ``n_worlds`` from sub-batches (in this process, or a worker's file) and the
+    positions their worlds hold in it.
 
-    An extra array that a part lacks was created after its games ended, and ended worlds never
-    have one: they get zeros, as ``step`` gives them when all worlds are stepped together.
+    An extra array that a part lacks was never created there (a flag none of its worlds set,
+    or bookkeeping that began after its games ended): its worlds get zeros, as they would in
+    one batch stepped together.
     """
-    last = parts[-1][1]
-
-    def gather(arrays: list[np.ndarray | None], like: np.ndarray) -> np.ndarray:
-        out = np.zeros((n_worlds, *like.shape[1:]), dtype=like.dtype)
-        for (pos, _), a in zip(parts, arrays, strict=True):
-            if a is not None:
-                out[pos] = a
-        return out
-
-    arrays = {name: gather([getattr(s, name) for _, s in parts], getattr(last, name))
-              for name in ARRAY_FIELDS}
-    keys = dict.fromkeys(k for _, s in parts for k in s.extra)
-    extra = {}
-    for k in keys:
-        like = next(s.extra[k] for _, s in parts if k in s.extra)
-        extra[k] = gather([s.extra.get(k) for _, s in parts], like)
-    return State(quarter=max(s.quarter for _, s in parts), extra=extra, **arrays)
-
+    out: dict[str, np.ndarray] = {}
+    for positions, part in parts:
+        for name, array in _named_arrays(part):
+            if name not in out:
+                out[name] = np.zeros((n_worlds, *array.shape[1:]), dtype=array.dtype)
+            out[name][positions] = array
+    extra = {name.removeprefix("extra:"): a for name, a in out.items()
+             if name.startswith("extra:")}
+    arrays = {name: out[name] for name in ARRAY_FIELDS}
+    return State(quarter=max(p.quarter for _, p in parts), extra=extra, **arrays)

@@ -81,6 +81,7 @@ def _new(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     from game.classroom import folder
+    from game.commands.saves import save_line
     from game.session.saves import list_saves
 
     class_dir: Path = args.dir
@@ -113,12 +114,7 @@ def _show(args: argparse.Namespace) -> int:
         note = f" — {i.note}" if i.note else ""
         out.write(f"  {i.time:%Y-%m-%d %H:%M:%S} UTC  {i.event}  ({i.id}){note}\n")
     out.write(f"Saves: {len(saves) or 'none'}\n")
-    for s in saves:
-        if s.error:
-            out.write(f"  {s.path.name:<36} unreadable: {s.error}\n")
-        else:
-            out.write(f"  {s.path.name:<36} {s.lab} · quarter {s.quarter} · {s.outcome} · "
-                      f"{s.updated}\n")
+    out.writelines(save_line(s, scenario=False) for s in saves)
     return 0
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from game.cli import UserError, emit_json
+
+if TYPE_CHECKING:
+    from game.session.saves import SaveSummary
 
 
 def run_replay(args: argparse.Namespace) -> int:
@@ -57,10 +61,14 @@ def run_saves(args: argparse.Namespace) -> int:
                   "`frontier-lab simulate --save PATH` saves a bot's game.\n")
         return 0
     out.write(f"Saves in {folder}\n")
-    for r in rows:
-        if r.error:
-            out.write(f"  {r.path.name:<36} unreadable: {r.error}\n")
-        else:
-            out.write(f"  {r.path.name:<36} {r.lab} · {r.scenario} · quarter {r.quarter} · "
-                      f"{r.outcome} · {r.updated}\n")
+    out.writelines(save_line(r) for r in rows)
     return 0
+
+
+def save_line(row: SaveSummary, scenario: bool = True) -> str:
+    """One save as a line of a listing (a class folder's listing leaves out its one scenario)."""
+    if row.error:
+        return f"  {row.path.name:<36} unreadable: {row.error}\n"
+    where = f"{row.scenario} · " if scenario else ""
+    return (f"  {row.path.name:<36} {row.lab} · {where}quarter {row.quarter} · {row.outcome} · "
+            f"{row.updated}\n")

@@ -320,41 +320,26 @@ class Director:
             rank = np.arange(len(w)) - np.repeat(starts, np.diff(np.r_[starts, len(w)]))
             keep[crowded] = False
             keep[at[rank < self.preset.max_per_quarter]] = True
-        out: dict[int, np.ndarray] = {}
-        start = 0
-        for i, idx, _ in hits:
-            kept = idx[keep[start:start + len(idx)]]
-            start += len(idx)
-            if len(kept):
-                out[i] = kept
-        return dict(sorted(out.items()))
+        return _kept_by_event(hits, keep)
 
     def _pace_few(self, hits: list[tuple[int, np.ndarray, np.ndarray]]
                   ) -> dict[int, np.ndarray]:
         """``_pace`` for a handful of hits (the live game's one world), in plain Python: the
-        same rules, the same (world, score, order of the hits) sort."""
-        entries = [(int(w), float(sc), n, i) for n, (i, w, sc) in enumerate(
-            (i, w, sc) for i, idx, scores in hits for w, sc in zip(idx, scores, strict=True))]
-        entries.sort()
-        kept: set[int] = set()
+        same rules over the same (world, score) order, ties in the order of the hits."""
+        flat = [(i, int(w), float(sc)) for i, idx, scores in hits
+                for w, sc in zip(idx, scores, strict=True)]
+        keep = np.zeros(len(flat), dtype=bool)
         rank: dict[int, int] = {}
         had_major: set[int] = set()
-        for w, _, n, i in entries:
+        for n in sorted(range(len(flat)), key=lambda n: flat[n][1:]):  # a stable sort
+            i, w, _ = flat[n]
             if self._major[i]:
                 if w in had_major:
                     continue
                 had_major.add(w)
             rank[w] = rank.get(w, 0) + 1
-            if rank[w] <= self.preset.max_per_quarter:
-                kept.add(n)
-        out: dict[int, np.ndarray] = {}
-        n = 0
-        for i, idx, _ in hits:
-            mine = [k for k in range(len(idx)) if n + k in kept]
-            n += len(idx)
-            if mine:
-                out[i] = idx[mine]
-        return dict(sorted(out.items()))
+            keep[n] = rank[w] <= self.preset.max_per_quarter
+        return _kept_by_event(hits, keep)
 
     @staticmethod
     def _first_smallest(worlds: np.ndarray, scores: np.ndarray) -> np.ndarray:
@@ -516,6 +501,20 @@ class Director:
         count[positions, events] += 1
         last_major[positions[self._major[events]]] = q
         s.extra["events.due"] = due
+
+
+def _kept_by_event(hits: list[tuple[int, np.ndarray, np.ndarray]], keep: np.ndarray
+                   ) -> dict[int, np.ndarray]:
+    """Each event's kept worlds (``keep`` runs over the hits' worlds, event after event), by
+    event."""
+    out: dict[int, np.ndarray] = {}
+    start = 0
+    for i, idx, _ in hits:
+        kept = idx[keep[start:start + len(idx)]]
+        start += len(idx)
+        if len(kept):
+            out[i] = kept
+    return dict(sorted(out.items()))
 
 
 def _runs(sorted_values: np.ndarray) -> Iterator[tuple[int, int, int]]:

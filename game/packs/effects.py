@@ -17,6 +17,7 @@ Semantics per target (docs/MODDING.md has the table):
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,8 +114,12 @@ class Work:
         self.rival_index, self.event_index, self.quarter = rival_index, event_index, quarter
         self.owned: set[str] = set()
         self.due = s.extra["events.due"].copy()
-        self.scratch = np.zeros(s.n_worlds, dtype=np.int64)  # per-world counts, left at zero
         self.deltas: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
+
+    @functools.cached_property
+    def scratch(self) -> np.ndarray:
+        """Per-world counts for whoever needs them, left at zero after each use."""
+        return np.zeros(self.s.n_worlds, dtype=np.int64)
 
     def own(self, field: str) -> np.ndarray:
         """The state's array for ``field``, copied the first time it is written this quarter."""
@@ -238,22 +243,18 @@ def _rounds(idx: np.ndarray, group: list[Step], work: Work) -> list[np.ndarray]:
     occurrence is the number of its event's earlier steps that include it."""
     starts = list(itertools.accumulate((len(st.idx) for st in group), initial=0))
     occurrence = None
-    seen = work.scratch
-    for j in range(1, len(group)):
-        if group[j].event != group[j - 1].event:
+    for _, steps in itertools.groupby(range(len(group)), key=lambda j: group[j].event):
+        run = list(steps)
+        if len(run) == 1:
             continue
         if occurrence is None:
             occurrence = np.zeros(len(idx), dtype=np.int64)
-        first = j - 1
-        while first > 0 and group[first - 1].event == group[j].event:
-            first -= 1
-        if first == j - 1:  # the run's first step: count it
-            seen[group[first].idx] += 1
-        occurrence[starts[j]:starts[j + 1]] = seen[group[j].idx]
-        seen[group[j].idx] += 1
-        if j + 1 == len(group) or group[j + 1].event != group[j].event:  # the run ends
-            for st in group[first:j + 1]:
-                seen[st.idx] = 0
+        seen = work.scratch
+        for j in run:
+            occurrence[starts[j]:starts[j + 1]] = seen[group[j].idx]
+            seen[group[j].idx] += 1
+        for j in run:
+            seen[group[j].idx] = 0
     if occurrence is None:
         return [np.arange(len(idx))]
     return [np.flatnonzero(occurrence == r) for r in range(int(occurrence.max()) + 1)]

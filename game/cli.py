@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--events", action=argparse.BooleanOptionalAction, default=True,
                        help="include the packs' events (default: yes; --no-events measures "
                             "the engine alone)")
+    bench.add_argument("--rounds", type=_int_in(1, 20, "--rounds"), default=3,
+                       help="repeat each measurement on the same work and keep the fastest "
+                            "(default: 3; the spread is reported)")
     rep = sub.add_parser(
         "replay", help="verify a save by replaying it from its seed",
         description="Replay a save's action log from its seed with the installed packs and "

@@ -75,6 +75,7 @@ def test_identical_runs_print_identical_json(capsys: pytest.CaptureFixture[str])
         ["simulate", "--nonsense"],
         ["launch-rockets"],
         ["bench", "--worlds", "1e9"],
+        ["bench", "--rounds", "0"],
     ],
 )
 def test_bad_flags_are_one_line_usage_errors(
@@ -153,13 +154,24 @@ def test_missing_plan_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
 
 def test_bench_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     """bench --format json reports batch W and batch 1 from the same run."""
-    code, out, _ = run(capsys, "bench", "--worlds", "200", "--quarters", "3", "--format", "json")
+    code, out, _ = run(capsys, "bench", "--worlds", "200", "--quarters", "3", "--rounds", "2",
+                       "--format", "json")
     assert code == 0
     doc = json.loads(out)
     assert set(doc) == {"worlds", "quarters", "seconds", "world_quarters_per_s", "batch1_step_ms",
                         "speedup_vs_batch1", "peak_rss_mb",  # DESIGN.md §8, and what was stepped:
-                        "stepped_world_quarters", "stepped_world_quarters_per_s"}
+                        "stepped_world_quarters", "stepped_world_quarters_per_s",
+                        "rounds", "spread"}  # and how the machine's noise was handled
     assert doc["worlds"] == 200 and doc["world_quarters_per_s"] > 0 and doc["batch1_step_ms"] > 0
+    # The fastest round counts, and the spread lists every round's own figure, slowest first.
+    assert doc["rounds"] == 2
+    rates, medians = doc["spread"]["world_quarters_per_s"], doc["spread"]["batch1_step_ms"]
+    assert len(rates) == len(medians) == 2
+    assert rates == sorted(rates) and rates[-1] == doc["world_quarters_per_s"]
+    assert medians == sorted(medians, reverse=True)
+    # Each quarter's fastest timing is no slower than that quarter in any round, so neither is
+    # their median than any round's median.
+    assert doc["batch1_step_ms"] <= medians[-1]
     # Three quarters: every game still runs, so the engine stepped every world-quarter.
     assert doc["stepped_world_quarters"] == 200 * 3
 

@@ -127,8 +127,7 @@ class Rng:
         identical to drawing channel by channel; only the number of numpy calls changes.
         """
         layout = _layout(tuple(normals.items()), tuple(uniforms.items()))
-        keys = np.repeat(np.array([self._key(quarter, ch) for ch in layout.channels],
-                                  dtype=np.uint64), layout.widths)
+        keys = self._keys(quarter, layout.column_text)
         # Column-major (one row per draw column, one column per world): every numpy loop then
         # runs along the worlds, not along a row of a few columns (4× faster at 10,000 worlds).
         x = layout.mults[:, None] * self.worlds[None, :]
@@ -152,7 +151,7 @@ class Rng:
     def uniform_block(self, quarter: int, channels: tuple[str, ...]) -> np.ndarray:
         """(W, len(channels)): one uniform per channel, as ``uniform(quarter, channel)`` gives."""
         # The keys of _key, computed for all channels at once (same wrapping arithmetic).
-        keys = _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ _text_keys(channels)))
+        keys = self._keys(quarter, _text_keys(channels))
         bits = _mix((self.worlds + np.uint64(1))[:, None] * _GOLDEN + keys[None, :])
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0**-53)
 
@@ -162,7 +161,7 @@ class Rng:
         conversion u = (b + 0.5)·2^−53, one row per channel (contiguous, so a row can be scanned
         fast), for the worlds at ``positions`` (all by default). Comparing b with a threshold
         finds the few draws below a probability without converting them all."""
-        keys = _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ _text_keys(channels)))
+        keys = self._keys(quarter, _text_keys(channels))
         worlds = self.worlds if positions is None else self.worlds[positions]
         weyl = (worlds + np.uint64(1)) * _GOLDEN
         out = np.empty((len(keys), len(weyl)), dtype=np.uint64)
@@ -181,12 +180,17 @@ class Rng:
         """One uniform per (channel, world) pair: pair j draws from ``channels[which[j]]`` in
         the world at position ``positions[j]``, exactly as ``uniform(quarter, channel)`` gives
         that world — many channels' scattered draws in one pass."""
-        keys = _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ _text_keys(channels)))
+        keys = self._keys(quarter, _text_keys(channels))
         bits = _mix((self.worlds[positions] + np.uint64(1)) * _GOLDEN + keys[which])
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0**-53)
 
     def _key(self, quarter: int, channel: str) -> int:
         return _mix_int(self._base ^ _mix_int((quarter & _MASK) ^ _text_key(channel)))
+
+    def _keys(self, quarter: int, text_keys: np.ndarray) -> np.ndarray:
+        """``_key`` for many channels at once, from their text keys (the same wrapping
+        arithmetic)."""
+        return _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ text_keys))
 
 
 _BLOCK = 65536  # elements hashed at a time by bits_rows: 512 KiB, within a core's cache
@@ -227,7 +231,7 @@ class _Layout:
     """Where each channel's draws sit in a prefetched block (computed once per channel set)."""
 
     channels: tuple[str, ...]
-    widths: np.ndarray  # uniforms each channel takes (2n for n normals)
+    column_text: np.ndarray  # per column: its channel's text key
     mults: np.ndarray  # per column: the channel's width (world k's index is k·width + offset)
     offs: np.ndarray  # per column: 1 … width
     a_cols: np.ndarray  # the normals' first uniforms (Box–Muller)
@@ -255,7 +259,8 @@ def _layout(normals: tuple[tuple[str, int], ...],
             else:
                 slices.append((kind, channel, n, col))
             col += width
-    return _Layout(tuple(channels), np.array(widths), np.array(mults, dtype=np.uint64),
+    column_text = np.repeat(_text_keys(tuple(channels)), widths)
+    return _Layout(tuple(channels), column_text, np.array(mults, dtype=np.uint64),
                    np.array(offs, dtype=np.uint64), np.array(a_cols, dtype=np.int64),
                    np.array(b_cols, dtype=np.int64), tuple(slices))
 

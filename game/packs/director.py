@@ -519,8 +519,9 @@ def _kept_by_event(hits: list[tuple[int, np.ndarray, np.ndarray]], keep: np.ndar
 
 def _runs(sorted_values: np.ndarray) -> Iterator[tuple[int, int, int]]:
     """(value, start, stop) of each run of equal values in a sorted array."""
-    if not len(sorted_values):
+    n = len(sorted_values)
+    if not n:
         return
-    cuts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1], True])
-    for a, z in itertools.pairwise(cuts):
-        yield int(sorted_values[a]), int(a), int(z)
+    inner = (np.flatnonzero(sorted_values[1:] != sorted_values[:-1]) + 1).tolist()
+    for a, z in itertools.pairwise([0, *inner, n]):
+        yield int(sorted_values[a]), a, z

@@ -351,12 +351,13 @@ def test_uniforms_are_in_the_open_unit_interval() -> None:
     assert np.all(np.abs(counts - 20_000) < 1_000)
 
 
-def test_scattered_and_row_draws_are_the_channel_draws() -> None:
+@pytest.mark.parametrize("n_pairs", [6, 40])  # keyed one by one, and all channels at once
+def test_scattered_and_row_draws_are_the_channel_draws(n_pairs: int) -> None:
     """``uniform_pairs`` and ``bits_rows`` give exactly what ``uniform`` gives each world."""
     rng = Rng(9, np.array([4, 17, 2, 99, 5], dtype=np.uint64))
     channels = ("events.a", "events.b.choice", "events.c")
-    which = np.array([2, 0, 0, 1, 2, 1])
-    positions = np.array([0, 4, 1, 3, 3, 0])
+    which = np.resize([2, 0, 0, 1, 2, 1, 1], n_pairs)
+    positions = np.resize([0, 4, 1, 3, 3, 0, 2, 2, 1], n_pairs)
     pairs = rng.uniform_pairs(6, channels, which, positions)
     for j in range(len(which)):
         assert pairs[j] == rng.uniform(6, channels[which[j]])[positions[j]]

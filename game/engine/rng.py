@@ -180,8 +180,12 @@ class Rng:
         """One uniform per (channel, world) pair: pair j draws from ``channels[which[j]]`` in
         the world at position ``positions[j]``, exactly as ``uniform(quarter, channel)`` gives
         that world — many channels' scattered draws in one pass."""
-        keys = self._keys(quarter, _text_keys(channels))
-        bits = _mix((self.worlds[positions] + np.uint64(1)) * _GOLDEN + keys[which])
+        if len(which) <= _FEW_PAIRS:  # the channels' keys one by one (the live game's case)
+            keys = np.array([self._key(quarter, channels[j]) for j in which.tolist()],
+                            dtype=np.uint64)
+        else:
+            keys = self._keys(quarter, _text_keys(channels))[which]
+        bits = _mix((self.worlds[positions] + np.uint64(1)) * _GOLDEN + keys)
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0**-53)
 
     def _key(self, quarter: int, channel: str) -> int:
@@ -193,6 +197,7 @@ class Rng:
         return _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ text_keys))
 
 
+_FEW_PAIRS = 8  # up to this many pairs, uniform_pairs keys only the channels it draws from
 _BLOCK = 65536  # elements hashed at a time by bits_rows: 512 KiB, within a core's cache
 
 

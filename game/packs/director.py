@@ -372,8 +372,8 @@ class Director:
         if asked:
             full = fx.env_for(s, econ, self.names, cache=True)
             sizes = [len(idx) for _, idx in asked]
-            bounds = np.concatenate(([0], np.cumsum(sizes)))
-            n, width = int(bounds[-1]), self._max_choices
+            bounds = list(itertools.accumulate(sizes, initial=0))
+            n, width = bounds[-1], self._max_choices
             weights = np.zeros((n, width))
             available = np.zeros((n, width), dtype=bool)
             for (i, idx), a, b in zip(asked, bounds[:-1], bounds[1:], strict=True):

@@ -53,7 +53,7 @@ def cold_start(runs: int = 5) -> list[float]:
     return times
 
 
-async def in_game() -> tuple[list[tuple[float, str]], list[float]]:
+async def in_game() -> tuple[list[tuple[float, str]], list[float], list[float]]:
     from game.packs import DEFAULT_SCENARIO, load_content
     from game.session.game import Game
     from game.ui.app import FrontierLab
@@ -74,6 +74,20 @@ async def in_game() -> tuple[list[tuple[float, str]], list[float]]:
         original(screen)
 
     GameScreen.end_quarter_now = timed  # type: ignore[method-assign]
+
+    # When the quarter's events open dialogs, the dashboard they cover is brought up to date
+    # when the last one closes: timed from the key that closes it to the next frame.
+    dialog_key = [0.0]  # when the last dialog key was pressed (0: the quarter had no dialog)
+    after_dialogs: list[float] = []
+    show_quarter = GameScreen._show_quarter
+
+    def shown(screen: GameScreen) -> None:
+        if dialog_key[0]:
+            t0 = dialog_key[0]
+            screen.app.call_after_refresh(lambda: after_dialogs.append(time.perf_counter() - t0))
+        show_quarter(screen)
+
+    GameScreen._show_quarter = shown  # type: ignore[method-assign]
     previews: list[float] = []
     with tempfile.TemporaryDirectory() as saves:
         app = FrontierLab(content, Path(saves), game=Game(content, DEFAULT_SCENARIO, 5, "Bench"))
@@ -83,6 +97,7 @@ async def in_game() -> tuple[list[tuple[float, str]], list[float]]:
                 if isinstance(screen, DebriefScreen):
                     break
                 if isinstance(screen, EventModal | NoticeModal):
+                    dialog_key[0] = time.perf_counter()
                     await pilot.press("enter")
                 elif isinstance(screen, GameScreen):
                     t0 = time.process_time()
@@ -94,17 +109,18 @@ async def in_game() -> tuple[list[tuple[float, str]], list[float]]:
                 elif isinstance(screen, PreviewModal):
                     game = next(s for s in app.screen_stack if isinstance(s, GameScreen)).game
                     quarter = game.quarter
+                    dialog_key[0] = 0.0
                     await pilot.press("e")
                     while game.quarter == quarter:
                         await pilot.pause()
                     await pilot.pause()  # the dashboard's repaint
                 await pilot.pause()
-    return ends, previews
+    return ends, after_dialogs, previews
 
 
 def main() -> None:
     cold = cold_start()
-    ends, previews = asyncio.run(in_game())
+    ends, after_dialogs, previews = asyncio.run(in_game())
     print(f"cold start to first frame: median {statistics.median(cold):.3f} s "
           f"(min {min(cold):.3f}, max {max(cold):.3f}; bar 0.8 s)")
     every = [t for t, _ in ends]
@@ -117,6 +133,10 @@ def main() -> None:
         if times:
             print(f"  frames showing {kind}: median {statistics.median(times) * 1000:.0f} ms "
                   f"over {len(times)}")
+    if after_dialogs:
+        print(f"  and from the key that closes the quarter's last event dialog to the updated "
+              f"dashboard: median {statistics.median(after_dialogs) * 1000:.0f} ms over "
+              f"{len(after_dialogs)} (max {max(after_dialogs) * 1000:.0f})")
     print(f"preview fan chart (1,000 worlds): median {statistics.median(previews):.3f} s "
           f"(max {max(previews):.3f}; bar 0.5 s)")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable
 from functools import partial
@@ -72,6 +73,7 @@ class FrontierLab(App[None]):
             from game.ui.screens import GameScreen
 
             self.push_screen(GameScreen(self._first_game))
+            self.call_after_refresh(gc.freeze)
         else:
             self.call_after_refresh(self._warm_up)
 
@@ -82,6 +84,9 @@ class FrontierLab(App[None]):
             import game.ui.screens  # noqa: F401  (the game's modules, numpy, pydantic)
 
             self.content  # noqa: B018
+            # What is loaded now lives as long as the app: the garbage collector's full passes
+            # need not walk it again (they took up to 240 ms each in a campaign, 120 ms after).
+            gc.freeze()
 
         self.run_worker(load, thread=True, group="warm-up")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -41,10 +43,14 @@ class EventModal(ModalScreen[int]):
     """
     BINDINGS = [Binding("g", "glossary", "Glossary", id="event.glossary")]
 
-    def __init__(self, event: PendingEvent, concept: Concept | None) -> None:
+    def __init__(self, event: PendingEvent, concept: Concept | None,
+                 on_choice: Callable[[int], None] | None = None) -> None:
         super().__init__()
         self.event = event
         self.concept = concept
+        # Called with the choice before the dialog closes, so that what the choice changes is
+        # drawn in the same frame as the screen the dialog uncovers.
+        self.on_choice = on_choice
 
     def compose(self) -> ComposeResult:
         ev = self.event
@@ -55,25 +61,36 @@ class EventModal(ModalScreen[int]):
                 Option(c.label + ("" if c.available else "  (not open to you now)"),
                        id=str(c.index), disabled=not c.available)
                 for c in ev.choices], id="choices")
-            yield Static("", classes="note", id="choice-note")
+            # The note of the choice highlighted first, so highlighting it changes nothing
+            # (no second layout before the dialog's first frame).
+            self._shown_note = (ev.choices[self._first()].note or "") if ev.choices else ""
+            yield Static(self._shown_note, classes="note", id="choice-note")
             if self.concept is not None:
                 yield Static(Text.assemble(("Concept: ", "bold"), self.concept.term, " — ",
                                            self.concept.definition), classes="note")
 
+    def _first(self) -> int:
+        """The choice highlighted when the dialog opens: the first one open to the lab."""
+        return next((c.index for c in self.event.choices if c.available), 0)
+
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        first = next((c.index for c in self.event.choices if c.available), 0)
-        options.highlighted = first
+        options.highlighted = self._first()
         options.focus()
 
     @on(OptionList.OptionHighlighted)
     def _note(self, message: OptionList.OptionHighlighted) -> None:
-        choice = self.event.choices[int(message.option.id or 0)]
-        self.query_one("#choice-note", Static).update(choice.note or "")
+        note = self.event.choices[int(message.option.id or 0)].note or ""
+        if note != self._shown_note:
+            self._shown_note = note
+            self.query_one("#choice-note", Static).update(note)
 
     @on(OptionList.OptionSelected)
     def _chosen(self, message: OptionList.OptionSelected) -> None:
-        self.dismiss(int(message.option.id or 0))
+        choice = int(message.option.id or 0)
+        if self.on_choice is not None:
+            self.on_choice(choice)
+        self.dismiss(choice)
 
     def action_glossary(self) -> None:
         if self.concept is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -16,7 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from game.engine import Plan, PlanError
-from game.session.game import Game, GameError
+from game.session.game import Game, GameError, PendingEvent
 from game.ui.charts import LineChart
 from game.ui.dashboard import (
     ComputePanel,
@@ -174,6 +175,9 @@ class GameScreen(Screen[None]):
     def __init__(self, game: Game) -> None:
         super().__init__()
         self.game = game
+        # The quarter has ended behind an event dialog: the dashboard, which the dialog
+        # covers, is brought up to date when it shows again (the dialog's frame comes first).
+        self._stale = False
 
     def compose(self) -> ComposeResult:
         yield MetricsBar(id="metrics")
@@ -222,30 +226,43 @@ class GameScreen(Screen[None]):
         if injected:
             self.app.autosave(self.game)
 
-    def show_events(self) -> None:
-        """Show this quarter's events one after another; those with choices wait for one."""
-        waiting = [p for p in self.game.pending if p.needs_choice]
-        notices = [p for p in self.game.pending if not p.choices and not getattr(p, "_seen", 0)]
-        if notices:
-            p = notices[0]
-            p._seen = 1  # type: ignore[attr-defined]
-            concept = self.app.content.glossary.get(p.concept) if p.concept else None
-            self.app.push_screen(NoticeModal(p.title, p.text.strip(),
-                                             f"Concept: {concept.term}" if concept else ""),
+    def show_events(self) -> bool:
+        """Show this quarter's events one after another (those with choices wait for one);
+        returns whether a dialog opened. After a quarter, the dashboard is brought up to date
+        while the last dialog covers it, so the frame that uncovers it is drawn once, new."""
+        p = self._next_dialog()
+        if p is None:
+            if self._stale:
+                self._show_quarter()
+            return False
+        concept = self.app.content.glossary.get(p.concept) if p.concept else None
+        if p.needs_choice:
+            self.app.push_screen(EventModal(p, concept, on_choice=partial(self._choose, p)),
                                  lambda _: self.show_events())
-            return
-        if waiting:
-            p = waiting[0]
-            concept = self.app.content.glossary.get(p.concept) if p.concept else None
-            self.app.push_screen(EventModal(p, concept), lambda c, p=p: self._chosen(p, c))
+            return True
+        p._seen = 1  # type: ignore[attr-defined]
+        self.app.push_screen(NoticeModal(p.title, p.text.strip(),
+                                         f"Concept: {concept.term}" if concept else ""),
+                             lambda _: self.show_events())
+        if self._stale and self._next_dialog() is None:  # the last dialog: update behind it
+            self._show_quarter()
+        return True
 
-    def _chosen(self, pending, choice: int | None) -> None:
-        if choice is not None:
-            try:
-                self.game.choose(pending.id, choice)
-            except GameError as exc:
-                self.notify(str(exc), severity="error")
-        self.show_events()
+    def _next_dialog(self) -> PendingEvent | None:
+        """The next event to show: news first (each once), then those awaiting a choice."""
+        pending = self.game.pending
+        return (next((p for p in pending if not p.choices and not getattr(p, "_seen", 0)), None)
+                or next((p for p in pending if p.needs_choice), None))
+
+    def _choose(self, pending: PendingEvent, choice: int) -> None:
+        """The lab's choice, taken while its dialog still shows (``EventModal.on_choice``)."""
+        try:
+            self.game.choose(pending.id, choice)
+        except GameError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        if self._stale and self._next_dialog() is None:
+            self._show_quarter()
 
     # --- actions -----------------------------------------------------------------------
 
@@ -287,14 +304,19 @@ class GameScreen(Screen[None]):
         except GameError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.query_one(NewsFeed).report_quarter(self.game)
         self.take_injections()
-        self.refresh_all()
         self.app.autosave(self.game)
         if not self.game.running:
             self.app.switch_screen(DebriefScreen(self.game))
             return
+        self._stale = True
         self.show_events()
+
+    def _show_quarter(self) -> None:
+        """The dashboard after a quarter: its news, then every panel."""
+        self._stale = False
+        self.query_one(NewsFeed).report_quarter(self.game)
+        self.refresh_all()
 
     def action_why(self) -> None:
         self.app.push_screen(WhyModal(self.game))

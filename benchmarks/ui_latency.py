@@ -29,8 +29,9 @@ import time
 from pathlib import Path
 
 COLD = """
-import time
-t0 = time.perf_counter()
+from game.ui.startup import pause_collection
+
+pause_collection()  # as `frontier-lab` starts the game (game.commands.play)
 from pathlib import Path
 from game.ui.app import FrontierLab
 

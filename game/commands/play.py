@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from pathlib import Path
 
 from game.cli import UserError
 
 
 def run_play(args: argparse.Namespace) -> int:
+    from game.ui.startup import pause_collection
+
+    pause_collection()  # resumed by the app after its first frame
+    try:
+        return _play(args)
+    finally:
+        gc.enable()  # and in any case once the app has ended, or never started
+
+
+def _play(args: argparse.Namespace) -> int:
     saves = getattr(args, "saves", None)  # resolved when first needed (fast first frame)
     class_dir = getattr(args, "class_dir", None)
     fixed: tuple[str, int] | None = None

@@ -133,7 +133,8 @@ class Director:
                           "events.pool_pick")
         self._with_modifiers = [i for i, ce in enumerate(self.events) if ce.modifiers]
         self._choice_channels = tuple(f"events.{ce.id}.choice" for ce in self.events)
-        self._channel_sets: dict[bytes, tuple[str, ...]] = {}
+        self._quarters: dict[tuple[int, Preset], tuple[np.ndarray, tuple[str, ...],
+                                                      np.ndarray, list[int]]] = {}
         self._n_choices = np.array([len(ce.choices) for ce in self.events])
         self._max_choices = max(1, int(self._n_choices.max(initial=0)))
 
@@ -141,11 +142,13 @@ class Director:
 
     def _memory(self, s: State) -> None:
         """Make sure the director's arrays exist (first quarter of a game)."""
+        if "events.last_major" in s.extra:
+            return
         W, E = s.n_worlds, len(self.events)
         s.extra.setdefault("events.last", np.full((W, E), NEVER, dtype=np.int16))
         s.extra.setdefault("events.due", np.full((W, E), -1, dtype=np.int16))
         s.extra.setdefault("events.count", np.zeros((W, E), dtype=np.int16))
-        s.extra.setdefault("events.last_major", np.full(W, NEVER, dtype=np.int16))
+        s.extra["events.last_major"] = np.full(W, NEVER, dtype=np.int16)
 
     # --- the hook ------------------------------------------------------------------------------
 
@@ -192,14 +195,12 @@ class Director:
         live = np.flatnonzero(running)
         last, due, count = (s.extra[k] for k in ("events.last", "events.due", "events.count"))
         spaced = (q - s.extra["events.last_major"]) >= self.preset.major_spacing
-        window = ~self._scripted & (q >= self._earliest) & (q <= self._latest)
         env = fx.env_for(s, econ, self.names, cache=True)
         hits: list[tuple[int, np.ndarray, np.ndarray]] = []  # (event, worlds, score)
-        rolled = np.flatnonzero(window & (self._mtth > 0))
+        rolled, channels, thresholds, pooled = self._quarter(q)
         if len(rolled) and len(live):
-            bits = rng.bits_rows(q, self._channels_of(rolled), live)
-            limit = np.minimum(self._mtth_max[rolled] * self.preset.frequency, 1.0)
-            below = bits < np.ceil(limit * 2.0**53).astype(np.uint64)[:, None]
+            bits = rng.bits_rows(q, channels, live)
+            below = bits < thresholds
             # Flat indices throughout: np.nonzero's order, at a fraction of 2-D indexing's cost.
             k = np.flatnonzero(below)
             row, col = np.divmod(k, bits.shape[1])
@@ -219,7 +220,7 @@ class Director:
                 hit = np.flatnonzero((ui < p) & holds(ce.trigger, near))
                 if len(hit):
                     hits.append((i, idx[hit], ui[hit] / (p[hit] if np.ndim(p) else p)))
-        hits.extend(self._pool_sparse(s, rng, q, env, running, window, spaced))
+        hits.extend(self._pool_sparse(s, rng, q, env, running, pooled, spaced))
         scheduled: dict[int, np.ndarray] = {}
         pos, ev = np.divmod(np.flatnonzero(due == q), due.shape[1])  # 20× np.nonzero's speed
         keep = running[pos]
@@ -232,20 +233,27 @@ class Director:
                 scheduled[i] = idx[now]
         return hits, scheduled
 
-    def _channels_of(self, rolled: np.ndarray) -> tuple[str, ...]:
-        """The draw channels of the rolled events (the same few sets, quarter after quarter)."""
-        key = rolled.tobytes()
-        channels = self._channel_sets.get(key)
-        if channels is None:
-            channels = self._channel_sets[key] = tuple(self._channels[i] for i in rolled)
-        return channels
+    def _quarter(self, q: int) -> tuple[np.ndarray, tuple[str, ...], np.ndarray, list[int]]:
+        """What depends only on the quarter (and the preset): the events rolled (in their
+        window, with odds), their draw channels, the draw below which each can be a hit, and
+        the pool's events in their window. The same few sets recur, so each is made once."""
+        key = (q, self.preset)
+        known = self._quarters.get(key)
+        if known is None:
+            window = ~self._scripted & (q >= self._earliest) & (q <= self._latest)
+            rolled = np.flatnonzero(window & (self._mtth > 0))
+            limit = np.minimum(self._mtth_max[rolled] * self.preset.frequency, 1.0)
+            known = self._quarters[key] = (
+                rolled, tuple(self._channels[i] for i in rolled),
+                np.ceil(limit * 2.0**53).astype(np.uint64)[:, None],
+                [int(i) for i in np.flatnonzero(window & (self._pool > 0) & (self._mtth == 0))])
+        return known
 
     def _pool_sparse(self, s: State, rng: Rng, q: int, env: Callable[[str], object],
-                     running: np.ndarray, window: np.ndarray, spaced: np.ndarray
+                     running: np.ndarray, pooled: list[int], spaced: np.ndarray
                      ) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """The weighted pool: in a share ``pool_rate`` of the worlds, one eligible pool event
-        drawn in proportion to weight × modifiers."""
-        pooled = [int(i) for i in np.flatnonzero(window & (self._pool > 0) & (self._mtth == 0))]
+        (of ``pooled``, those in their window) drawn in proportion to weight × modifiers."""
         if not pooled:
             return []
         last, count = s.extra["events.last"], s.extra["events.count"]

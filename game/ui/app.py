@@ -68,6 +68,7 @@ class FrontierLab(App[None]):
     def on_mount(self) -> None:
         from game.ui.title import TitleScreen
 
+        self.call_after_refresh(gc.enable)  # paused until the first frame (game.ui.startup)
         self.push_screen(TitleScreen())
         if self._first_game is not None:
             from game.ui.screens import GameScreen

@@ -273,10 +273,13 @@ class PreviewModal(ModalScreen[bool]):
     ]
     WORLDS = 1000
 
-    def __init__(self, game: Game) -> None:
+    def __init__(self, game: Game, on_confirm: Callable[[], bool] | None = None) -> None:
         super().__init__()
         self.game = game
         self.projection: Projection | None = None
+        # Ends the quarter while this dialog still covers the dashboard (so the dashboard can
+        # be brought up to date unseen); its answer, whether the quarter ended, is the result.
+        self.on_confirm = on_confirm
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -314,7 +317,7 @@ class PreviewModal(ModalScreen[bool]):
 
     @on(Button.Pressed, "#confirm")
     def action_confirm(self) -> None:
-        self.dismiss(True)
+        self.dismiss(self.on_confirm() if self.on_confirm is not None else True)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -292,24 +292,32 @@ class GameScreen(Screen[None]):
         except PlanError as exc:
             status.update("The lab cannot do this: " + "; ".join(exc.problems))
             return
-        self.app.push_screen(PreviewModal(self.game), self._preview_done)
+        self.app.push_screen(PreviewModal(self.game, on_confirm=self.end_quarter_now),
+                             self._after_quarter)
 
-    def _preview_done(self, confirmed: bool | None) -> None:
-        if confirmed:
-            self.end_quarter_now()
-
-    def end_quarter_now(self) -> None:
+    def end_quarter_now(self) -> bool:
+        """End the quarter (the preview's confirmation, while the preview still shows); returns
+        whether it ended. When no event dialog follows, the dashboard is brought up to date
+        behind the preview, so the frame that uncovers it draws it once, new."""
         try:
             self.game.end_quarter()
         except GameError as exc:
             self.notify(str(exc), severity="error")
-            return
+            return False
         self.take_injections()
         self.app.autosave(self.game)
+        self._stale = True
+        if self.game.running and self._next_dialog() is None:
+            self._show_quarter()
+        return True
+
+    def _after_quarter(self, ended: bool | None) -> None:
+        """Once the preview has closed: the quarter's events, or the debrief."""
+        if not ended:
+            return
         if not self.game.running:
             self.app.switch_screen(DebriefScreen(self.game))
             return
-        self._stale = True
         self.show_events()
 
     def _show_quarter(self) -> None:

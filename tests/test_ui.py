@@ -116,6 +116,29 @@ async def test_a_whole_campaign_by_key_presses(content, tmp_path) -> None:
         assert game.lab in text and "Score" in text
 
 
+async def test_the_preview_ends_one_quarter_however_often_it_is_confirmed(content,
+                                                                         tmp_path) -> None:
+    """The quarter ends as the preview's confirmation is handled (behind the preview): a second
+    confirmation before the dialog has gone must not end another quarter."""
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        while not isinstance(app.screen, GameScreen):
+            await advance(pilot, app)  # the first quarter's events
+        game = game_screen(app).game
+        quarter = game.quarter
+        await pilot.press("e")
+        await app.workers.wait_for_complete()
+        preview = app.screen
+        assert isinstance(preview, PreviewModal) and preview.on_confirm is not None
+        ended, end_quarter = [], preview.on_confirm
+        preview.on_confirm = lambda: ended.append(end_quarter()) or ended[-1]
+        preview.action_confirm()
+        preview.action_confirm()
+        await pilot.pause()
+        assert ended == [True] and game.quarter == quarter + 1
+        assert not any(isinstance(s, PreviewModal) for s in app.screen_stack)
+
+
 async def test_an_event_choice_changes_what_it_promises(content, tmp_path) -> None:
     """Pick each event's first open choice; when it has a cash effect, the quarter's cash
     ledger carries a line under the event's title."""

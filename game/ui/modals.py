@@ -280,6 +280,7 @@ class PreviewModal(ModalScreen[bool]):
         # Ends the quarter while this dialog still covers the dashboard (so the dashboard can
         # be brought up to date unseen); its answer, whether the quarter ended, is the result.
         self.on_confirm = on_confirm
+        self._answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -317,6 +318,9 @@ class PreviewModal(ModalScreen[bool]):
 
     @on(Button.Pressed, "#confirm")
     def action_confirm(self) -> None:
+        if self._answered:  # a second e before the dialog has gone ends no second quarter
+            return
+        self._answered = True
         self.dismiss(self.on_confirm() if self.on_confirm is not None else True)
 
     @on(Button.Pressed, "#cancel")

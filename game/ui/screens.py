@@ -175,8 +175,9 @@ class GameScreen(Screen[None]):
     def __init__(self, game: Game) -> None:
         super().__init__()
         self.game = game
-        # The quarter has ended behind an event dialog: the dashboard, which the dialog
-        # covers, is brought up to date when it shows again (the dialog's frame comes first).
+        # A quarter has ended and the dashboard still shows the one before: it is brought up
+        # to date behind the last dialog that covers it (the preview's, or an event's), so the
+        # frame that uncovers it draws it once.
         self._stale = False
 
     def compose(self) -> ComposeResult:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 
@@ -13,3 +15,18 @@ def content_dir() -> Path:
 
 def base_pack_dir() -> Path:
     return content_dir() / "base"
+
+
+def parse_cache_dir() -> Path | None:
+    """Where the shipped content's parsed TOML is kept between runs (None: not kept).
+
+    ``$FRONTIER_LAB_CACHE`` names the folder (``off`` keeps nothing); else the user's cache
+    folder (``$XDG_CACHE_HOME`` or ``~/.cache``), under ``frontier-lab``. Per Python version,
+    since the cached form is Python's own (``marshal``).
+    """
+    chosen = os.environ.get("FRONTIER_LAB_CACHE")
+    if chosen is not None and chosen.strip().lower() in ("off", "0", "no", ""):
+        return None
+    root = Path(chosen) if chosen else Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "frontier-lab"
+    return root / f"toml-py{sys.version_info[0]}{sys.version_info[1]}"

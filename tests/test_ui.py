@@ -15,6 +15,7 @@ from game.session.game import Game
 from game.ui import app as app_module
 from game.ui import decisions, modals, saves, screens, title
 from game.ui.app import FrontierLab
+from game.ui.dashboard import NewsFeed
 from game.ui.format import money
 from game.ui.modals import EventModal, NoticeModal, PreviewModal, WhyModal
 from game.ui.screens import DebriefScreen, GameScreen
@@ -108,6 +109,8 @@ async def test_a_whole_campaign_by_key_presses(content, tmp_path) -> None:
                 # it), it shows the quarter reached and the cash the ledger explains.
                 bar = str(main.query_one("#metrics", Static).content)
                 assert game.calendar() in bar and money(game.metrics()["cash"]) in bar
+                news = main.query_one(NewsFeed)  # and the news ends with the newest
+                assert news.scroll_y == news.max_scroll_y
                 shown_quarters.add(game.quarter)
         assert isinstance(app.screen, DebriefScreen)
         assert len(seen_quarters) == len(game.log) + 1 >= 2

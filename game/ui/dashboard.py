@@ -191,7 +191,10 @@ class NewsFeed(RichLog):
             if before is not None and h[key] > before[key] + 1e-9:
                 lines.append(Text(f"  {rival.model_name} released a new model "
                                   f"({h[key]:.0f})", style="magenta"))
-        self.write(Text("\n").join(lines))
+        # Scrolled to the newest at once, not after the next frame (RichLog's way), so the
+        # quarter's dashboard is drawn in one frame, not two.
+        self.write(Text("\n").join(lines), scroll_end=False)
+        self.scroll_end(animate=False, immediate=True, x_axis=False)
 
 
 def quantile_text(values: np.ndarray) -> str:

@@ -321,6 +321,7 @@ class PreviewModal(ModalScreen[bool]):
         if self._answered:  # a second e before the dialog has gone ends no second quarter
             return
         self._answered = True
+        self.set_focus(None)  # its button's blur now, not as a repaint after the dashboard's
         self.dismiss(self.on_confirm() if self.on_confirm is not None else True)
 
     @on(Button.Pressed, "#cancel")

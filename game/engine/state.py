@@ -182,10 +182,15 @@ class State:
         return self.mod_factor[:, MODIFIABLE.index(name)]
 
     def take(self, worlds: np.ndarray | slice) -> State:
-        """The sub-batch of the given world positions."""
-        kwargs = {name: getattr(self, name)[worlds].copy() for name in ARRAY_FIELDS}
-        return State(quarter=self.quarter,
-                     extra={k: v[worlds].copy() for k, v in self.extra.items()}, **kwargs)
+        """The sub-batch of the given world positions (a copy: positions or a mask index
+        copies already, a slice is copied)."""
+        if isinstance(worlds, slice):
+            kwargs = {name: getattr(self, name)[worlds].copy() for name in ARRAY_FIELDS}
+            extra = {k: v[worlds].copy() for k, v in self.extra.items()}
+        else:
+            kwargs = {name: getattr(self, name)[worlds] for name in ARRAY_FIELDS}
+            extra = {k: v[worlds] for k, v in self.extra.items()}
+        return State(quarter=self.quarter, extra=extra, **kwargs)
 
 
 ARRAY_FIELDS: tuple[str, ...] = tuple(

@@ -32,11 +32,12 @@ from typing import Any
 
 import tomli_w
 
+from game.packs.economy import DEFAULT_SEED
+
 META = ".class"
 SETTINGS_FILE = "class.toml"
 INJECTIONS_FILE = "injections.toml"
 LOCK_FILE = "lock"
-DEFAULT_SEED = 2026
 
 _SETTINGS_HEADER = """\
 # A Frontier Lab class, written by `frontier-lab class new`. Every game played with

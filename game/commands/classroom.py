@@ -56,10 +56,7 @@ def _new(args: argparse.Namespace) -> int:
     content = _content()
     scenario = args.scenario or DEFAULT_SCENARIO
     _check_scenario(content, scenario)
-    seed = args.seed
-    if seed is None:  # the scenario's seed policy: its own seed, else the classroom default
-        fixed = content.scenarios[scenario].seed
-        seed = folder.DEFAULT_SEED if fixed is None else fixed
+    seed = content.scenarios[scenario].default_seed() if args.seed is None else args.seed
     class_dir: Path = args.dir
     name = args.name or class_dir.resolve().name
     path = folder.write_settings(class_dir, folder.ClassSettings(name, scenario, seed),

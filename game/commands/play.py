@@ -55,9 +55,8 @@ def _play(args: argparse.Namespace) -> int:
         if scenario not in content.scenarios:
             content.params(scenario)  # the "no scenario" problem, with suggestions
         try:
-            if seed is None:  # the scenario's seed policy: its own seed, else 2026
-                fixed_seed = content.scenarios[scenario].seed
-                seed = 2026 if fixed_seed is None else fixed_seed
+            if seed is None:
+                seed = content.scenarios[scenario].default_seed()
             game = Game(content, scenario, seed, lab or "Frontier Lab")
         except GameError as exc:
             raise UserError(str(exc)) from None

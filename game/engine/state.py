@@ -184,13 +184,13 @@ class State:
     def take(self, worlds: np.ndarray | slice) -> State:
         """The sub-batch of the given world positions (a copy: positions or a mask index
         copies already, a slice is copied)."""
-        if isinstance(worlds, slice):
-            kwargs = {name: getattr(self, name)[worlds].copy() for name in ARRAY_FIELDS}
-            extra = {k: v[worlds].copy() for k, v in self.extra.items()}
-        else:
-            kwargs = {name: getattr(self, name)[worlds] for name in ARRAY_FIELDS}
-            extra = {k: v[worlds] for k, v in self.extra.items()}
-        return State(quarter=self.quarter, extra=extra, **kwargs)
+        view = isinstance(worlds, slice)
+
+        def pick(a: np.ndarray) -> np.ndarray:
+            return a[worlds].copy() if view else a[worlds]
+
+        return State(quarter=self.quarter, extra={k: pick(v) for k, v in self.extra.items()},
+                     **{name: pick(getattr(self, name)) for name in ARRAY_FIELDS})
 
 
 ARRAY_FIELDS: tuple[str, ...] = tuple(

@@ -44,6 +44,7 @@ from game.engine.plan import IPO_ACTIONS, Plan
 from game.packs.errors import did_you_mean
 
 DEFAULT_SCENARIO = "ipo-window"
+DEFAULT_SEED = 2026  # a game's seed when neither the player nor the scenario names one
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 
@@ -198,6 +199,11 @@ class ScenarioFile(_File):
                              f"allocation, summing to 100%): disable all three or none, not only "
                              f"{', '.join(some)}")
         return v
+
+    def default_seed(self) -> int:
+        """The seed games and classes of this scenario use unless one is given (its seed
+        policy): its own, else DEFAULT_SEED."""
+        return DEFAULT_SEED if self.seed is None else self.seed
 
     def economy_patch(self) -> dict[str, Any]:
         """The economy override as written: {section: {key: value}}."""

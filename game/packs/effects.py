@@ -172,8 +172,6 @@ class Step:
     event: int  # the event's index: within a pass, different events' worlds are disjoint
 
 
-
-
 def _batched(ce: CompiledEffect) -> str | None:
     """The batch a step joins, named by what it changes: constant effects, which read nothing
     but what they change (one column or flag, or a bounded number, or a modifier). None for
@@ -260,6 +258,16 @@ def _rounds(idx: np.ndarray, group: list[Step], work: Work) -> list[np.ndarray]:
     return [np.flatnonzero(occurrence == r) for r in range(int(occurrence.max()) + 1)]
 
 
+def _gathered(group: list[Step]) -> tuple[np.ndarray, np.ndarray | None]:
+    """The group's worlds, step after step, and each one's constant value (None for effects
+    without a value)."""
+    idx = np.concatenate([st.idx for st in group])
+    if group[0].effect.value is None:
+        return idx, None
+    return idx, np.repeat(np.array([st.effect.value.constant for st in group]),  # type: ignore[union-attr]
+                          [len(st.idx) for st in group])
+
+
 def _apply_alike(group: list[Step], work: Work) -> None:
     """Constant changes of one thing: as one operation per round when they all do the same
     (up to their values), else one by one in the order they came (which is each world's)."""
@@ -268,10 +276,7 @@ def _apply_alike(group: list[Step], work: Work) -> None:
         for st in group:
             apply(st.effect, st.idx, work, st.label)
         return
-    idx = np.concatenate([st.idx for st in group])
-    x = None if first.value is None else np.repeat(
-        np.array([st.effect.value.constant for st in group]),  # type: ignore[union-attr]
-        [len(st.idx) for st in group])
+    idx, x = _gathered(group)
     for r in _rounds(idx, group, work):
         apply(first, idx[r], work, group[0].label, None if x is None else x[r])
 
@@ -281,8 +286,8 @@ def _apply_group(group: list[Step], work: Work) -> None:
     changed twice, by an event and by its choice, takes two rounds)."""
     sizes = np.array([len(st.idx) for st in group])
     starts = np.concatenate(([0], np.cumsum(sizes)))
-    idx = np.concatenate([st.idx for st in group])
-    x = np.repeat(np.array([st.effect.value.constant for st in group]), sizes)  # type: ignore[union-attr]
+    idx, x = _gathered(group)
+    assert x is not None  # bounded numbers and modifiers always have a value
     rounds = _rounds(idx, group, work)
     e = group[0].effect.effect
     if isinstance(e, ModifierEffect):
@@ -322,12 +327,9 @@ def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str,
     expression there, when the caller has them)."""
     e = ce.effect
     n = len(idx)
-    if x is not None or ce.value is None:
-        pass
-    elif ce.value.constant is not None:
-        x = np.full(n, ce.value.constant)
-    else:
-        x = evaluate(ce.value, work.env(idx), n)
+    if x is None and ce.value is not None:
+        x = (np.full(n, ce.value.constant) if ce.value.constant is not None
+             else evaluate(ce.value, work.env(idx), n))
     if isinstance(e, AddEffect | MultiplyEffect | SetEffect):
         assert x is not None
         _number(e, x, idx, work, label)

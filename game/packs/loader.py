@@ -108,21 +108,11 @@ class Content:
     def params(self, scenario: str) -> EconomyParams:
         """The engine's parameters for a scenario: the merged packs' economy and rivals with the
         scenario's own overrides applied."""
-        sc = self.scenario(scenario)
-        e = self.scenario_economy.get(scenario, self.economy)
-        rivals = self.scenario_rivals.get(scenario, self.rivals)
-        try:
-            params = EconomyParams(
-                gpus=e.gpu, market=e.market, fleet=e.fleet, training=e.training, demand=e.demand,
-                finance=e.finance, valuation=e.valuation, ipo=e.ipo, rivals=rivals,
-                scenario=sc.to_engine())
-            from game.engine.economy import compile_economy
-
-            compile_economy(params)
-        except (ValidationError, ValueError) as exc:
-            msgs = ([err["msg"].removeprefix("Value error, ") for err in exc.errors()]
-                    if isinstance(exc, ValidationError) else [str(exc)])
-            raise ContentError([Problem(f"scenario '{scenario}'", m) for m in msgs]) from None
+        params, wrong = _engine_params(self.scenario_economy.get(scenario, self.economy),
+                                       self.scenario_rivals.get(scenario, self.rivals),
+                                       self.scenario(scenario))
+        if params is None:
+            raise ContentError([Problem(f"scenario '{scenario}'", m) for m in wrong])
         return params
 
     def director(self, preset: str = "standard", chooser: Chooser | None = None,
@@ -294,16 +284,43 @@ def _sort_key(p: Problem) -> tuple[str, int, int]:
     return (str(p.path), p.line or 0, p.col or 0)
 
 
+def _engine_params(e: EconomyFile, rivals: list[RivalParams], scenario: ScenarioFile
+                   ) -> tuple[EconomyParams | None, list[str]]:
+    """The engine's parameters for a scenario, compiled once to be sure they hold together:
+    (params, []), or (None, a sentence for each thing wrong)."""
+    from game.engine.economy import compile_economy
+
+    try:
+        params = EconomyParams(
+            gpus=e.gpu, market=e.market, fleet=e.fleet, training=e.training, demand=e.demand,
+            finance=e.finance, valuation=e.valuation, ipo=e.ipo, rivals=rivals,
+            scenario=scenario.to_engine())
+        compile_economy(params)
+    except ValidationError as exc:
+        return None, [err["msg"].removeprefix("Value error, ") for err in exc.errors()]
+    except ValueError as exc:
+        return None, [str(exc)]
+    return params, []
+
+
+def _read(path: Path, problems: list[Problem]) -> tuple[Any, str] | None:
+    """(data, text) of a TOML file, or None with its problem recorded."""
+    try:
+        return read_toml(path)
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
 def _load(extra: Sequence[Path], shipped: bool) -> tuple[Content | None, list[Problem]]:
     folders, problems = discover(extra, shipped)
     packs: dict[str, Pack] = {}
     for folder in folders:
         manifest_path = folder / "pack.toml"
-        try:
-            data, text = read_toml(manifest_path)
-        except ContentError as exc:
-            problems += exc.problems
+        got = _read(manifest_path, problems)
+        if got is None:
             continue
+        data, text = got
         manifest = validate_file(PackManifest, data, manifest_path, text, problems)
         if manifest is None:
             continue
@@ -384,11 +401,10 @@ class _Loading:
         return (a, b) in self.before or (b, a) in self.before or a == b
 
     def read(self, path: Path, model: type[BaseModel]) -> tuple[Any, str] | None:
-        try:
-            data, text = read_toml(path)
-        except ContentError as exc:
-            self.problems.extend(exc.problems)
+        got = _read(path, self.problems)
+        if got is None:
             return None
+        data, text = got
         parsed = validate_file(model, data, path, text, self.problems)
         return (parsed, text) if parsed is not None else None
 
@@ -405,11 +421,10 @@ class _Loading:
                             f"duplicate concept id '{c.id}' (also in {other.path})", "id"))
                     self.glossary[c.id] = (c, src)
         for path in sorted((folder / "events").glob("*.toml")):
-            try:
-                data, text = read_toml(path)
-            except ContentError as exc:
-                self.problems.extend(exc.problems)
+            got = _read(path, self.problems)
+            if got is None:
                 continue
+            data, text = got
             good = dict(validate_items(Event, data, "event", path, text, self.problems))
             items = data.get("event") if isinstance(data, dict) else None
             for i, item in enumerate(items if isinstance(items, list) else []):
@@ -434,11 +449,10 @@ class _Loading:
                         continue
                     self.rivals[r.id] = (r, pack.id)
         for path in sorted((folder / "scenarios").glob("*.toml")):
-            try:
-                data, text = read_toml(path)
-            except ContentError as exc:
-                self.problems.extend(exc.problems)
+            got = _read(path, self.problems)
+            if got is None:
                 continue
+            data, text = got
             src = Source(path, text, ())
             scen = validate_file(ScenarioFile, data, path, text, self.problems)
             # Its references are checked once every pack is loaded, even when its shape is wrong.
@@ -491,11 +505,10 @@ class _Loading:
         return True
 
     def load_economy(self, path: Path, pack: Pack) -> None:
-        try:
-            data, text = read_toml(path)
-        except ContentError as exc:
-            self.problems.extend(exc.problems)
+        got = _read(path, self.problems)
+        if got is None:
             return
+        data, text = got
         src = Source(path, text, ())
         if not self.economy:
             parsed = validate_file(EconomyFile, data, path, text, self.problems)
@@ -705,18 +718,9 @@ class _Loading:
                 return None  # an unknown rival, reported with the references
         if len(self.problems) > before:
             return None
-        try:
-            from game.engine.economy import compile_economy
-
-            e = scen_economy
-            compile_economy(EconomyParams(
-                gpus=e.gpu, market=e.market, fleet=e.fleet, training=e.training,
-                demand=e.demand, finance=e.finance, valuation=e.valuation, ipo=e.ipo,
-                rivals=scen_rivals, scenario=scen.to_engine()))
-        except (ValidationError, ValueError) as exc:
-            msgs = ([err["msg"].removeprefix("Value error, ") for err in exc.errors()]
-                    if isinstance(exc, ValidationError) else [str(exc)])
-            self.problems += [Problem(src.path, f"{label}: {m}") for m in msgs]
+        params, wrong = _engine_params(scen_economy, scen_rivals, scen)
+        if params is None:
+            self.problems += [Problem(src.path, f"{label}: {m}") for m in wrong]
             return None
         return scen_economy, scen_rivals
 

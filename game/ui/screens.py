@@ -88,18 +88,13 @@ class NewGameModal(ModalScreen[tuple[str, str, int] | None]):
                 yield Input("Frontier Lab", compact=True, max_length=40, id="lab")
             with Horizontal(classes="row"):
                 yield Label("Seed", classes="name")
-                yield Input(str(self.fixed[1] if self.fixed else self._default_seed(scenarios[0])),
+                yield Input(str(self.fixed[1] if self.fixed else scenarios[0].default_seed()),
                             compact=True, id="seed", disabled=self.fixed is not None)
             yield Static("", classes="error", id="error")
             yield Static("", id="briefing")
             with Horizontal(classes="buttons"):
                 yield Button("Start", variant="primary", id="start")
                 yield Button("Back", id="back")
-
-    @staticmethod
-    def _default_seed(scenario) -> int:
-        fixed = getattr(scenario, "seed", None)
-        return int(fixed) if fixed is not None else 2026
 
     def on_mount(self) -> None:
         self._brief(str(self.query_one("#scenario", Select).value))
@@ -227,27 +222,24 @@ class GameScreen(Screen[None]):
         if injected:
             self.app.autosave(self.game)
 
-    def show_events(self) -> bool:
-        """Show this quarter's events one after another (those with choices wait for one);
-        returns whether a dialog opened. After a quarter, the dashboard is brought up to date
-        while the last dialog covers it, so the frame that uncovers it is drawn once, new."""
+    def show_events(self) -> None:
+        """Show this quarter's events one after another (those with choices wait for one).
+        After a quarter, the dashboard is brought up to date while the last dialog covers it, so
+        the frame that uncovers it is drawn once, new."""
         p = self._next_dialog()
         if p is None:
-            if self._stale:
-                self._show_quarter()
-            return False
+            self._update_if_last()
+            return
         concept = self.app.content.glossary.get(p.concept) if p.concept else None
         if p.needs_choice:
             self.app.push_screen(EventModal(p, concept, on_choice=partial(self._choose, p)),
                                  lambda _: self.show_events())
-            return True
+            return
         p._seen = 1  # type: ignore[attr-defined]
         self.app.push_screen(NoticeModal(p.title, p.text.strip(),
                                          f"Concept: {concept.term}" if concept else ""),
                              lambda _: self.show_events())
-        if self._stale and self._next_dialog() is None:  # the last dialog: update behind it
-            self._show_quarter()
-        return True
+        self._update_if_last()  # behind the notice, if no dialog follows it
 
     def _next_dialog(self) -> PendingEvent | None:
         """The next event to show: news first (each once), then those awaiting a choice."""
@@ -262,6 +254,10 @@ class GameScreen(Screen[None]):
         except GameError as exc:
             self.notify(str(exc), severity="error")
             return
+        self._update_if_last()
+
+    def _update_if_last(self) -> None:
+        """Bring the dashboard up to date after a quarter once no dialog is left to show."""
         if self._stale and self._next_dialog() is None:
             self._show_quarter()
 
@@ -308,8 +304,8 @@ class GameScreen(Screen[None]):
         self.take_injections()
         self.app.autosave(self.game)
         self._stale = True
-        if self.game.running and self._next_dialog() is None:
-            self._show_quarter()
+        if self.game.running:  # (a finished game goes to the debrief instead)
+            self._update_if_last()
         return True
 
     def _after_quarter(self, ended: bool | None) -> None:

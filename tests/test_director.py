@@ -183,3 +183,140 @@ def test_pacing_keeps_what_sorting_every_hit_keeps(monkeypatch, few: int) -> Non
             assert list(got) == list(want), preset
             for e in want:
                 np.testing.assert_array_equal(got[e], want[e])
+
+
+# Effects that make the batched application work hard: an event and its choice changing one
+# number several times, expressions that read what an earlier effect changed, sets between adds,
+# flags set both ways, repeated modifiers and rival effects, schedules and follow-ups.
+TRICKY_EVENTS = '''
+[[event]]
+id = "tricky.stack"
+title = "Stacked changes"
+text = "Many changes of one number."
+category = "markets"
+trigger = "quarter >= 0"
+mtth_quarters = 4
+effects = [
+  { type = "add", target = "cash", value = "0.5" },
+  { type = "multiply", target = "cash", factor = "1.1" },
+  { type = "add", target = "sentiment", value = "3" },
+  { type = "modifier", parameter = "mfu", factor = "0.9", quarters = 2 },
+  { type = "flag", flag = "tricky_seen", value = true },
+]
+
+[[event.choices]]
+label = "Again"
+effects = [
+  { type = "add", target = "cash", value = "-0.25" },
+  { type = "set", target = "sentiment", value = "55" },
+  { type = "modifier", parameter = "mfu", factor = "1.3", quarters = 4 },
+  { type = "flag", flag = "tricky_seen", value = false },
+  { type = "rival_boost", rival = "gemini", factor = "1.5" },
+  { type = "rival_boost", rival = "gemini", factor = "0.8" },
+]
+follow_ups = [{ event = "tricky.reader", delay = 1 }]
+
+[[event.choices]]
+label = "Read"
+effects = [
+  { type = "add", target = "cash", value = "cash * 0.01 + sentiment / 100" },
+  { type = "multiply", target = "share", factor = "0.97" },
+  { type = "add", target = "cash", value = "0.125" },
+  { type = "multiply", target = "run_progress", factor = "0.5" },
+  { type = "add", target = "run_progress", value = "0.1" },
+]
+
+[[event.choices]]
+label = "Nothing"
+note = "Leave it."
+
+[[event]]
+id = "tricky.reader"
+title = "Reads the state"
+text = "Effects that read what came before."
+category = "markets"
+trigger = "quarter >= 0"
+mtth_quarters = 3
+effects = [
+  { type = "multiply", target = "sentiment", factor = "1.05" },
+  { type = "add", target = "debt", value = "debt * 0.1 + 0.5" },
+  { type = "add", target = "sentiment", value = "-2" },
+  { type = "gpu_price_shock", size = "0.2" },
+  { type = "schedule", event = "tricky.stack", delay = 2 },
+  { type = "multiply", target = "gpu_pipeline", factor = "0.5" },
+  { type = "multiply", target = "leased_h100e", factor = "0.9" },
+  { type = "multiply", target = "algo_efficiency", factor = "1.2" },
+  { type = "add", target = "hype", value = "0.05" },
+  { type = "rival_price", rival = "claude", factor = "0.8" },
+  { type = "rival_delay", rival = "claude", quarters = 1 },
+]
+
+[[event]]
+id = "tricky.same_title"
+title = "Stacked changes"
+text = "Shares its title (and so its ledger line) with another event."
+category = "markets"
+trigger = "quarter >= 0"
+mtth_quarters = 5
+effects = [
+  { type = "add", target = "cash", value = "0.75" },
+  { type = "multiply", target = "cash", factor = "0.5" },
+  { type = "modifier", parameter = "mfu", factor = "2", quarters = 1 },
+  { type = "offer", event = "tricky.reader" },
+]
+'''
+
+
+def _apply_both_ways(director: Director, s: State, econ: Economy,
+                     picks: dict[int, tuple[np.ndarray, np.ndarray]]) -> tuple[dict, dict]:
+    """The state, due events and ledger after applying ``picks`` one event at a time (the live
+    game's path, the reference) and in the batch's grouped passes."""
+    from game.engine import Ledger
+
+    out = {}
+    for how in ("one by one", "batched"):
+        t = s.shallow()
+        director._memory(t)
+        ledger = Ledger()
+        work = fx.Work(t, econ, director.names, ledger, director.rival_index, director.index, 3)
+        if how == "one by one":
+            director._apply_one_by_one(work, picks)
+        else:
+            director._apply_batched(work, picks, np.concatenate([i for i, _ in picks.values()]))
+        work.flush()
+        out[how] = ({**t.arrays(), "due": work.due},
+                    {m: dict(book) for m, book in ledger.entries.items()})
+    return out["one by one"], out["batched"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_batched_effects_equal_one_event_at_a_time(params, tmp_path, seed: int) -> None:
+    """However many events a world has in a quarter, and whatever they change, the batched
+    application ends every world exactly where applying its events one at a time does: every
+    state array, every scheduled event and every ledger line."""
+    from tests.test_packs_core import write_pack
+
+    pack = write_pack(tmp_path, "tricky", files={"events/tricky.toml": TRICKY_EVENTS})
+    content = load_content([pack])
+    director = content.director("volatile")
+    econ = compile_economy(params)
+    W = 240
+    state, rng = initial_state(params, W), Rng.for_batch(seed, W)
+    for q in range(3):  # some history, so the numbers differ between worlds
+        state, _ = step(state, STRATEGIES["builder"].plan(state, econ), econ, rng, q, director)
+    gen = np.random.default_rng(seed)
+    tricky = [director.index[e] for e in director.index if e.startswith("tricky.")]
+    chosen = [*tricky, *gen.choice(len(director.events), size=25, replace=False).tolist()]
+    picks = {}
+    for i in dict.fromkeys(gen.permutation(chosen).tolist()):  # any order, as the roll gives
+        idx = np.sort(gen.choice(W, size=int(gen.integers(1, W)), replace=False))
+        n = len(director.events[i].choices)
+        picks[i] = (idx, gen.integers(0, n, size=len(idx)) if n else np.full(len(idx), -1))
+    (want, want_ledger), (got, got_ledger) = _apply_both_ways(director, state, econ, picks)
+    assert want.keys() == got.keys()
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+    for metric, book in want_ledger.items():
+        assert got_ledger[metric].keys() == book.keys(), metric
+        for label, values in book.items():
+            np.testing.assert_array_equal(got_ledger[metric][label], values, err_msg=label)

@@ -434,8 +434,9 @@ class Director:
 
     def _apply_one_by_one(self, work: fx.Work,
                           picks: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
-        """The live game's single world: each event's effects in order, then its choice's (the
-        semantics the batched path reproduces, without its bookkeeping)."""
+        """Each event in turn, in all its worlds: its effects in order, then those of the choice
+        taken in each world. The live game's single world takes this path, and it is the
+        semantics the batched path reproduces (tests/test_director.py checks that they agree)."""
         for i, (idx, picked) in picks.items():
             ce = self.events[i]
             label = ce.event.title
@@ -443,12 +444,16 @@ class Director:
                 fx.apply(e, idx, work, label)
             for event_id, delay in ce.follow_ups:
                 work.schedule(event_id, idx, delay)
-            if picked[0] >= 0:
-                cc = ce.choices[int(picked[0])]
+            taken = ([(int(picked[0]), idx)] if len(idx) == 1
+                     else [(c, idx[picked == c]) for c in range(len(ce.choices))])
+            for c, took in taken:
+                if c < 0 or not len(took):
+                    continue
+                cc = ce.choices[c]
                 for e in cc.effects:
-                    fx.apply(e, idx, work, label)
+                    fx.apply(e, took, work, label)
                 for event_id, delay in cc.follow_ups:
-                    work.schedule(event_id, idx, delay)
+                    work.schedule(event_id, took, delay)
 
     def _apply_batched(self, work: fx.Work, picks: dict[int, tuple[np.ndarray, np.ndarray]],
                        positions: np.ndarray) -> None:

@@ -282,7 +282,8 @@ def _apply_both_ways(director: Director, s: State, econ: Economy,
         if how == "one by one":
             director._apply_one_by_one(work, picks)
         else:
-            director._apply_batched(work, picks, np.concatenate([i for i, _ in picks.values()]))
+            director._apply_batched(work, picks, np.concatenate([i for i, _ in picks.values()]),
+                                    np.repeat(list(picks), [len(i) for i, _ in picks.values()]))
         work.flush()
         out[how] = ({**t.arrays(), "due": work.due},
                     {m: dict(book) for m, book in ledger.entries.items()})

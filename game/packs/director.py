@@ -26,7 +26,7 @@ effects of all events apply in batches that keep each world's order (``apply``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -137,6 +137,14 @@ class Director:
                                                       np.ndarray, list[int]]] = {}
         self._n_choices = np.array([len(ce.choices) for ce in self.events])
         self._max_choices = max(1, int(self._n_choices.max(initial=0)))
+        # Combo base[i] is event i with no choice taken, base[i] + 1 + c with its choice c.
+        self._combo_base = np.cumsum([0, *(1 + self._n_choices[:-1])]).astype(np.int64)
+        combos = []
+        for ce in self.events:
+            combos.append(fx.Combo(ce.event.title, ce.effects, ce.follow_ups))
+            combos.extend(fx.Combo(ce.event.title, [*ce.effects, *cc.effects],
+                                   [*ce.follow_ups, *cc.follow_ups]) for cc in ce.choices)
+        self._batch = fx.Batch(combos, self.index)
 
     # --- bookkeeping kept in State.extra -------------------------------------------------------
 
@@ -211,7 +219,7 @@ class Director:
             ok &= ~self._major[ev] | spaced[pos]
             ev, pos = ev[ok], pos[ok]
             u = (b[ok].astype(np.float64) + 0.5) * 2.0**-53
-            for i, a, z in _runs(ev):
+            for i, a, z in fx.runs(ev):
                 idx, ui = pos[a:z], u[a:z]
                 ce = self.events[i]
                 near = fx.subset(env, idx)
@@ -226,7 +234,7 @@ class Director:
         keep = running[pos]
         by_event = np.argsort(ev[keep], kind="stable")  # each event's worlds stay in order
         ev, pos = ev[keep][by_event], pos[keep][by_event]
-        for i, a, z in _runs(ev):
+        for i, a, z in fx.runs(ev):
             idx = pos[a:z]
             now = np.broadcast_to(holds(self.events[i].trigger, fx.subset(env, idx)), idx.shape)
             if now.any():
@@ -419,18 +427,20 @@ class Director:
 
         A world's events apply one after another in the order of ``picks``. Pass k holds each
         world's k-th event (nearly always there is one pass): within a pass the events' worlds
-        are disjoint, so ``effects.apply_passes`` can batch their effects.
+        are disjoint, so ``effects.Batch`` can apply the pass's effects together.
         """
         work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q)
         positions = np.concatenate([idx for idx, _ in picks.values()])
+        events = np.repeat(np.fromiter(picks, dtype=np.int64, count=len(picks)),
+                           [len(idx) for idx, _ in picks.values()])
         if s.n_worlds == 1:
             self._apply_one_by_one(work, picks)
         else:
-            self._apply_batched(work, picks, positions)
+            self._apply_batched(work, picks, positions, events)
         if self.on_fire is not None:
             for i, (idx, picked) in picks.items():
                 self.on_fire(i, idx, picked)
-        self._bookkeeping(s, q, work, picks, positions)
+        self._bookkeeping(s, q, work, events, positions)
 
     def _apply_one_by_one(self, work: fx.Work,
                           picks: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
@@ -456,48 +466,25 @@ class Director:
                     work.schedule(event_id, took, delay)
 
     def _apply_batched(self, work: fx.Work, picks: dict[int, tuple[np.ndarray, np.ndarray]],
-                       positions: np.ndarray) -> None:
+                       positions: np.ndarray, events: np.ndarray) -> None:
+        """``picks`` as (world, combo) pairs, in passes: pass r holds each world's r-th event in
+        the order of ``picks`` (``positions`` and ``events`` are its worlds and events, flat)."""
+        picked = np.concatenate([p for _, p in picks.values()])
+        combos = self._combo_base[events] + 1 + picked
         order = np.argsort(positions, kind="stable")
         sorted_pos = positions[order]
         starts = np.flatnonzero(np.r_[True, sorted_pos[1:] != sorted_pos[:-1]])
+        if len(starts) == len(positions):  # one event per world: one pass
+            self._batch.apply_pass(work, positions, combos)
+            return
         rank = np.empty(len(positions), dtype=np.int64)
         rank[order] = np.arange(len(positions)) - np.repeat(starts, np.diff(np.r_[starts,
                                                                                  len(positions)]))
-        passes = int(rank.max()) + 1
-        at = 0
-        layered: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
-        for i, (idx, picked) in picks.items():
-            layered.append((i, idx, picked, rank[at:at + len(idx)]))
-            at += len(idx)
-        steps_by_pass: list[list[list[fx.Step]]] = []
-        for k in range(passes):
-            events: list[list[fx.Step]] = []
-            for i, idx, picked, r in layered:
-                if passes > 1:
-                    here = r == k
-                    idx, picked = idx[here], picked[here]
-                    if not len(idx):
-                        continue
-                ce = self.events[i]
-                label = ce.event.title
-                steps = [fx.Step(e, idx, label, i) for e in ce.effects]
-                for event_id, delay in ce.follow_ups:
-                    work.schedule(event_id, idx, delay)
-                for c, cc in enumerate(ce.choices):
-                    if not cc.effects and not cc.follow_ups:
-                        continue
-                    took = idx[picked == c]
-                    if not len(took):
-                        continue
-                    steps.extend(fx.Step(e, took, label, i) for e in cc.effects)
-                    for event_id, delay in cc.follow_ups:
-                        work.schedule(event_id, took, delay)
-                events.append(steps)
-            steps_by_pass.append(events)
-        fx.apply_passes(steps_by_pass, work)
+        for r in range(int(rank.max()) + 1):
+            here = np.flatnonzero(rank == r)
+            self._batch.apply_pass(work, positions[here], combos[here])
 
-    def _bookkeeping(self, s: State, q: int, work: fx.Work,
-                     picks: dict[int, tuple[np.ndarray, np.ndarray]],
+    def _bookkeeping(self, s: State, q: int, work: fx.Work, events: np.ndarray,
                      positions: np.ndarray) -> None:
         work.flush()
         # The bookkeeping arrays are shared with the state the director was given: change copies.
@@ -505,8 +492,6 @@ class Director:
                                                                "events.last_major"))
         s.extra.update({"events.last": last, "events.count": count,
                         "events.last_major": last_major})
-        events = np.repeat(np.fromiter(picks, dtype=np.int64, count=len(picks)),
-                           [len(idx) for idx, _ in picks.values()])
         due = work.due  # each (world, event) pair happens once: plain fancy indexing is exact
         due[positions, events] = np.where(due[positions, events] == q, -1,
                                           due[positions, events])
@@ -528,13 +513,3 @@ def _kept_by_event(hits: list[tuple[int, np.ndarray, np.ndarray]], keep: np.ndar
         if len(kept):
             out[i] = kept
     return dict(sorted(out.items()))
-
-
-def _runs(sorted_values: np.ndarray) -> Iterator[tuple[int, int, int]]:
-    """(value, start, stop) of each run of equal values in a sorted array."""
-    n = len(sorted_values)
-    if not n:
-        return
-    inner = (np.flatnonzero(sorted_values[1:] != sorted_values[:-1]) + 1).tolist()
-    for a, z in itertools.pairwise([0, *inner, n]):
-        yield int(sorted_values[a]), a, z

@@ -17,9 +17,8 @@ Semantics per target (docs/MODDING.md has the table):
 
 from __future__ import annotations
 
-import functools
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,12 +113,8 @@ class Work:
         self.rival_index, self.event_index, self.quarter = rival_index, event_index, quarter
         self.owned: set[str] = set()
         self.due = s.extra["events.due"].copy()
-        self.deltas: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
-
-    @functools.cached_property
-    def scratch(self) -> np.ndarray:
-        """Per-world counts for whoever needs them, left at zero after each use."""
-        return np.zeros(self.s.n_worlds, dtype=np.int64)
+        # metric -> (label, None, worlds, delta) or (labels, each one's row, worlds, delta)
+        self.deltas: dict[str, list[tuple]] = {}
 
     def own(self, field: str) -> np.ndarray:
         """The state's array for ``field``, copied the first time it is written this quarter."""
@@ -141,16 +136,33 @@ class Work:
         return subset(env_for(self.s, self.econ, self.names), idx)
 
     def record(self, metric: str, label: str, idx: np.ndarray, delta: np.ndarray) -> None:
-        self.deltas.setdefault(metric, []).append((label, idx, delta))
+        """``delta`` (in the worlds at positions ``idx``) is a change of ``metric`` by ``label``."""
+        self.deltas.setdefault(metric, []).append((label, None, idx, delta))
+
+    def record_rows(self, metric: str, labels: list[str], rows: np.ndarray, idx: np.ndarray,
+                    delta: np.ndarray) -> None:
+        """``delta[k]`` is a change of ``metric`` by ``labels[rows[k]]`` in world ``idx[k]``
+        (each world at most once)."""
+        self.deltas.setdefault(metric, []).append((labels, rows, idx, delta))
 
     def flush(self) -> None:
-        """Put the recorded changes into the ledger: one line per metric and event, summed in
-        the order they were recorded."""
+        """Put the recorded changes into the ledger: one line per metric and label, each world's
+        changes summed in the order they were recorded."""
         for metric, records in self.deltas.items():
-            row = {label: j for j, label in enumerate(dict.fromkeys(r[0] for r in records))}
+            row: dict[str, int] = {}
+            lookups = []
+            for labels, rows, _, _ in records:
+                if rows is None:
+                    row.setdefault(labels, len(row))
+                    lookups.append(None)
+                    continue
+                present = np.unique(rows)
+                lookup = np.zeros(len(labels), dtype=np.int64)
+                lookup[present] = [row.setdefault(labels[k], len(row)) for k in present.tolist()]
+                lookups.append(lookup)
             lines = np.zeros((len(row), self.s.n_worlds))  # one block, a row per line
-            for label, idx, delta in records:
-                lines[row[label], idx] += delta
+            for (labels, rows, idx, delta), lookup in zip(records, lookups, strict=True):
+                lines[row[labels] if lookup is None else lookup[rows], idx] += delta
             for label, j in row.items():
                 self.ledger.add(metric, label, lines[j])
         self.deltas.clear()
@@ -162,163 +174,170 @@ class Work:
         self.due[idx, j] = np.where(current > q, np.minimum(current, q + delay), q + delay)
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One effect to apply in the worlds at positions ``idx`` (under the event's title)."""
+@dataclass(frozen=True)
+class Combo:
+    """What happens in a world where an event happens and one of its choices (or none) is
+    taken: the event's effects and follow-ups, then the choice's, under the event's title."""
 
-    effect: CompiledEffect
-    idx: np.ndarray
     label: str
-    event: int  # the event's index: within a pass, different events' worlds are disjoint
+    effects: list[CompiledEffect]
+    follow_ups: list[tuple[str, int]]
 
 
-def _batched(ce: CompiledEffect) -> str | None:
-    """The batch a step joins, named by what it changes: constant effects, which read nothing
-    but what they change (one column or flag, or a bounded number, or a modifier). None for
-    expressions (they read the state) and for schedules and offers (they apply in order)."""
-    e = ce.effect
-    if ce.value is not None and ce.value.constant is None:
-        return None
-    if isinstance(e, AddEffect | MultiplyEffect | SetEffect):
-        return e.target
-    if isinstance(e, ModifierEffect):
-        return f"modifier.{e.parameter}"
-    if isinstance(e, GpuPriceShockEffect):
-        return "price_shock"
-    if isinstance(e, RivalBoostEffect | RivalDelayEffect | RivalPriceEffect):
-        return f"{e.type}.{e.rival}"
-    if isinstance(e, FlagEffect):
-        return f"flag.{e.flag}"
-    return None
+# How a group of deferred effects applies (``Batch._apply_group``).
+_NUMBER, _MODIFIER, _DUE, _OTHER = range(4)
 
 
-def apply_passes(passes: list[list[list[Step]]], work: Work) -> None:
-    """Apply a quarter's events, each world's in its order, batching the common changes.
+class Batch:
+    """A pack's effects compiled for applying one quarter's events in a batch of worlds.
 
-    ``passes[k]`` holds, for each event, its steps in the worlds where it is the k-th event this
-    quarter: within a pass the events' worlds are disjoint, so their steps commute. A constant
-    change reads nothing but what it changes, so it also commutes with every change of anything
-    else: the constant changes wait and apply together at the end of the pass, one operation
-    per thing changed (per occurrence, when an event and its choice change the same one). An
-    event with a step whose value is an expression applies its steps up to that one one by one,
-    in order, so the expression reads what it would read in a one-at-a-time application. Each
-    world ends with exactly the changes of that application.
+    ``apply_pass`` applies a pass: pairs (world, combo) in which each world appears at most once,
+    so the pass's events commute with one another. Within a combo, the effects up to its last
+    expression apply in order, one combo at a time, so each expression reads the changes before
+    it. Every later effect is constant and reads nothing but what it changes (a number, a
+    modifier, a flag, a rival's figure, an event's due quarter), so it commutes with every change
+    of anything else: these wait, and apply together, one operation per group of entries that
+    change the same thing the same way (an effect's k-th change of one thing in a combo is in
+    level k, so each world still takes its own changes in order). Each world ends with exactly
+    the changes of applying its events one at a time.
+
+    Everything that depends only on the pack is made here once: per combo, its ordered effects
+    and its deferred entries, in flat arrays a pass gathers from with a few numpy operations.
     """
-    for events in passes:
-        pending: dict[str, list[Step]] = {}
-        for steps in events:
-            # Up to its last expression, an event applies in order (so each expression reads
-            # the changes before it); after it, its changes can wait like any other.
-            last = max((k for k, st in enumerate(steps)
-                        if st.effect.value is not None and st.effect.value.constant is None),
-                       default=-1)
-            for k, st in enumerate(steps):
-                batch = None if k <= last else _batched(st.effect)
-                if batch is None:
-                    apply(st.effect, st.idx, work, st.label)
-                else:
-                    pending.setdefault(batch, []).append(st)
-        _flush(pending, work)
 
+    def __init__(self, combos: list[Combo], event_index: dict[str, int]):
+        self.combos = combos
+        self.labels = list(dict.fromkeys(c.label for c in combos))
+        label_id = {label: k for k, label in enumerate(self.labels)}
+        self.ordered: list[list[CompiledEffect]] = []
+        groups: dict[tuple[str, int, int], int] = {}  # (thing changed, level, signature) -> id
+        self._group_info: list[tuple[int, object]] = []
+        signatures: dict[tuple, int] = {}
+        entries: list[tuple[int, int, float, float, float, int]] = []  # group, label, m, a, x, n
+        self.first = np.zeros(len(combos), dtype=np.int64)
+        self.count = np.zeros(len(combos), dtype=np.int64)
+        for j, combo in enumerate(combos):
+            last = max((k for k, e in enumerate(combo.effects)
+                        if e.value is not None and e.value.constant is None), default=-1)
+            self.ordered.append(combo.effects[:last + 1])
+            deferred = [_entry(e, event_index) for e in combo.effects[last + 1:]]
+            deferred += [(f"due.{event}", _DUE, event_index[event], None, 0.0, 0.0, 0.0, delay)
+                         for event, delay in combo.follow_ups]
+            self.first[j] = len(entries)
+            level: dict[str, int] = {}
+            for key, kind, info, effect, m, a, x, n in deferred:
+                signature = 0 if effect is None else signatures.setdefault(
+                    (key, effect.signature), len(signatures))
+                g = groups.setdefault((key, level.get(key, 0), signature), len(groups))
+                if g == len(self._group_info):
+                    self._group_info.append((kind, info if effect is None else effect))
+                level[key] = level.get(key, 0) + 1
+                entries.append((g, label_id[combo.label], m, a, x, n))
+            self.count[j] = len(entries) - self.first[j]
+        self.has_ordered = np.array([bool(o) for o in self.ordered])
+        # A group's rank in (thing, level, signature) order: sorting entries by it puts each
+        # thing's levels in order. Few groups, so the ranks fit 16 bits (numpy's radix sort).
+        rank = np.empty(len(groups), dtype=np.int64)
+        rank[list(groups[k] for k in sorted(groups))] = np.arange(len(groups))
+        self._group_info = [self._group_info[g] for g in np.argsort(rank)]
+        table = np.array(entries, dtype=float).reshape(-1, 6)
+        small = np.uint16 if len(groups) < 2**16 else np.int64
+        self._group = rank[table[:, 0].astype(np.int64)].astype(small)
+        self._label = table[:, 1].astype(np.int64)
+        self._m, self._a, self._x = table[:, 2], table[:, 3], table[:, 4]
+        self._n = table[:, 5].astype(np.int64)
 
-def _flush(pending: dict[str, list[Step]], work: Work) -> None:
-    for group in pending.values():
-        e = group[0].effect.effect
-        if len(group) == 1:
-            apply(group[0].effect, group[0].idx, work, group[0].label)
-        elif isinstance(e, ModifierEffect) or (isinstance(e, AddEffect | MultiplyEffect | SetEffect)
-                                               and e.target in BOUNDS):
-            _apply_group(group, work)
+    def apply_pass(self, work: Work, worlds: np.ndarray, combos: np.ndarray) -> None:
+        """Apply a pass: combo ``combos[k]`` in world ``worlds[k]``, each world at most once."""
+        if self.has_ordered[combos].any():
+            self._apply_ordered(work, worlds, combos)
+        counts = self.count[combos]
+        ends = np.cumsum(counts)
+        total = int(ends[-1]) if len(ends) else 0
+        if not total:
+            return
+        # Each pair's entries, pair after pair (a CSR expansion), then grouped by what they
+        # change: a stable sort keeps the pairs' order within each group.
+        entry = np.arange(total) + np.repeat(self.first[combos] - (ends - counts), counts)
+        group = self._group[entry]
+        order = np.argsort(group, kind="stable")
+        entry, group = entry[order], group[order]
+        at = np.repeat(worlds, counts)[order]
+        for g, a, z in runs(group):
+            self._apply_group(g, entry[a:z], at[a:z], work)
+
+    def _apply_ordered(self, work: Work, worlds: np.ndarray, combos: np.ndarray) -> None:
+        """Each combo's effects up to its last expression, in order, in its worlds."""
+        sel = np.flatnonzero(self.has_ordered[combos])
+        by_combo = sel[np.argsort(combos[sel], kind="stable")]
+        for j, a, z in runs(combos[by_combo]):
+            idx = worlds[by_combo[a:z]]
+            combo = self.combos[j]
+            for e in self.ordered[j]:
+                apply(e, idx, work, combo.label)
+
+    def _apply_group(self, g: int, entry: np.ndarray, w: np.ndarray, work: Work) -> None:
+        kind, info = self._group_info[g]
+        if kind == _NUMBER:  # add, multiply and set as one map: new = old·m + a, then bounds
+            target = str(info)
+            arr = work.own(target)
+            lo, hi = BOUNDS[target]
+            old = arr[w]
+            new = np.minimum(np.maximum(old * self._m[entry] + self._a[entry], lo), hi)
+            arr[w] = new
+            if target in LEDGER_TARGETS:
+                work.record_rows(target, self.labels, self._label[entry], w, new - old)
+        elif kind == _MODIFIER:
+            i = int(info)  # type: ignore[call-overload]
+            work.own("mod_factor")[w, i] *= self._x[entry]
+            left = work.own("mod_left")
+            left[w, i] = np.maximum(left[w, i], self._n[entry].astype(float))
+        elif kind == _DUE:
+            j, q = int(info), work.quarter  # type: ignore[call-overload]
+            when = q + self._n[entry]
+            current = work.due[w, j]
+            work.due[w, j] = np.where(current > q, np.minimum(current, when), when)
         else:
-            _apply_alike(group, work)
+            effect = info
+            assert isinstance(effect, CompiledEffect)
+            apply(effect, w, work, "", None if effect.value is None else self._x[entry])
 
 
-def _rounds(idx: np.ndarray, group: list[Step], work: Work) -> list[np.ndarray]:
-    """Positions in ``idx`` (the group's worlds, step after step) split into rounds with each
-    world at most once: round r holds each world's r-th occurrence, so applying the rounds in
-    order keeps each world's order. Only steps of one event can share a world (a pass's events
-    happen in different worlds), and a group lists an event's steps together: a world's
-    occurrence is the number of its event's earlier steps that include it."""
-    starts = list(itertools.accumulate((len(st.idx) for st in group), initial=0))
-    occurrence = None
-    for _, steps in itertools.groupby(range(len(group)), key=lambda j: group[j].event):
-        run = list(steps)
-        if len(run) == 1:
-            continue
-        if occurrence is None:
-            occurrence = np.zeros(len(idx), dtype=np.int64)
-        seen = work.scratch
-        for j in run:
-            occurrence[starts[j]:starts[j + 1]] = seen[group[j].idx]
-            seen[group[j].idx] += 1
-        for j in run:
-            seen[group[j].idx] = 0
-    if occurrence is None:
-        return [np.arange(len(idx))]
-    return [np.flatnonzero(occurrence == r) for r in range(int(occurrence.max()) + 1)]
-
-
-def _gathered(group: list[Step]) -> tuple[np.ndarray, np.ndarray | None]:
-    """The group's worlds, step after step, and each one's constant value (None for effects
-    without a value)."""
-    idx = np.concatenate([st.idx for st in group])
-    if group[0].effect.value is None:
-        return idx, None
-    return idx, np.repeat(np.array([st.effect.value.constant for st in group]),  # type: ignore[union-attr]
-                          [len(st.idx) for st in group])
-
-
-def _apply_alike(group: list[Step], work: Work) -> None:
-    """Constant changes of one thing: as one operation per round when they all do the same
-    (up to their values), else one by one in the order they came (which is each world's)."""
-    first = group[0].effect
-    if any(st.effect.signature != first.signature for st in group[1:]):
-        for st in group:
-            apply(st.effect, st.idx, work, st.label)
-        return
-    idx, x = _gathered(group)
-    for r in _rounds(idx, group, work):
-        apply(first, idx[r], work, group[0].label, None if x is None else x[r])
-
-
-def _apply_group(group: list[Step], work: Work) -> None:
-    """One bounded number's or modifier's constant changes in many worlds, in rounds (a world
-    changed twice, by an event and by its choice, takes two rounds)."""
-    sizes = np.array([len(st.idx) for st in group])
-    starts = np.concatenate(([0], np.cumsum(sizes)))
-    idx, x = _gathered(group)
-    assert x is not None  # bounded numbers and modifiers always have a value
-    rounds = _rounds(idx, group, work)
-    e = group[0].effect.effect
+def _entry(ce: CompiledEffect, event_index: dict[str, int]) -> tuple[
+        str, int, object, CompiledEffect | None, float, float, float, int]:
+    """A deferred (constant) effect as (thing changed, kind, what the kind needs, the effect
+    itself where it applies as one, m, a, x, n): a bounded number's map old·m + a; a modifier's
+    factor x (within its bounds) and quarters n; a schedule's delay n; any other effect's value
+    x, applied by ``apply`` for all entries of one signature."""
+    e = ce.effect
+    x = ce.value.constant if ce.value is not None else None
+    if isinstance(e, AddEffect | MultiplyEffect | SetEffect) and e.target in BOUNDS:
+        assert x is not None
+        m = x if isinstance(e, MultiplyEffect) else 1.0 if isinstance(e, AddEffect) else 0.0
+        a = (0.0 if isinstance(e, MultiplyEffect) else 1.0) * x
+        return e.target, _NUMBER, e.target, None, m, a, 0.0, 0
     if isinstance(e, ModifierEffect):
-        i = MODIFIABLE.index(e.parameter)
-        factor, left = work.own("mod_factor"), work.own("mod_left")
-        quarters = np.repeat(np.array([float(st.effect.effect.quarters) for st in group]),  # type: ignore[union-attr]
-                             sizes)
-        for r in rounds:
-            factor[idx[r], i] *= np.minimum(np.maximum(x[r], 0.0), 100.0)
-            left[idx[r], i] = np.maximum(left[idx[r], i], quarters[r])
+        assert x is not None
+        return (f"modifier.{e.parameter}", _MODIFIER, MODIFIABLE.index(e.parameter), None, 0.0,
+                0.0, min(max(x, 0.0), 100.0), e.quarters)
+    if isinstance(e, ScheduleEffect | OfferEffect):
+        delay = e.delay if isinstance(e, ScheduleEffect) else 1
+        return f"due.{e.event}", _DUE, event_index[e.event], None, 0.0, 0.0, 0.0, delay
+    key = (e.target if isinstance(e, AddEffect | MultiplyEffect | SetEffect)
+           else f"{e.type}.{e.rival}" if isinstance(e, RivalBoostEffect | RivalDelayEffect
+                                                    | RivalPriceEffect)
+           else f"flag.{e.flag}" if isinstance(e, FlagEffect) else e.type)
+    return key, _OTHER, None, ce, 0.0, 0.0, 0.0 if x is None else x, 0
+
+
+def runs(sorted_values: np.ndarray) -> Iterator[tuple[int, int, int]]:
+    """(value, start, stop) of each run of equal values in a sorted array."""
+    n = len(sorted_values)
+    if not n:
         return
-    # add, multiply and set as one map: new = old·m + a (add: m = 1, a = x; multiply: m = x,
-    # a = 0; set: m = 0, a = x), each exact, then the target's bounds.
-    kinds = [type(st.effect.effect) for st in group]
-    m = np.repeat(np.array([1.0 if k is AddEffect else 0.0 for k in kinds]), sizes)
-    a = np.repeat(np.array([0.0 if k is MultiplyEffect else 1.0 for k in kinds]), sizes)
-    mul = np.repeat(np.array([k is MultiplyEffect for k in kinds]), sizes)
-    m = np.where(mul, x, m)
-    a = a * x
-    target = e.target  # type: ignore[union-attr]
-    arr = work.own(target)
-    lo, hi = BOUNDS[target]
-    delta = np.empty(len(idx))
-    for r in rounds:
-        old = arr[idx[r]]
-        new = np.minimum(np.maximum(old * m[r] + a[r], lo), hi)
-        arr[idx[r]] = new
-        delta[r] = new - old
-    if target in LEDGER_TARGETS:
-        for k, st in enumerate(group):
-            work.record(target, st.label, st.idx, delta[starts[k]:starts[k + 1]])
+    inner = (np.flatnonzero(sorted_values[1:] != sorted_values[:-1]) + 1).tolist()
+    for a, z in itertools.pairwise([0, *inner, n]):
+        yield int(sorted_values[a]), a, z
 
 
 def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str,

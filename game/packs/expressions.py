@@ -58,6 +58,9 @@ class Compiled:
     names: frozenset[str]
     fn: Fn
     constant: float | None = None  # the value, when the expression reads no state
+    # Whether it holds, for an expression whose last operation is a comparison or a logical
+    # one: computed without turning truth into numbers and back (None: ``fn`` gives a number).
+    truth: Fn | None = None
 
     def __call__(self, env: Env) -> Value:
         return self.fn(env)
@@ -82,24 +85,44 @@ def compile_expr(
         raise ExprError("expression is nested too deeply") from None
     names: set[str] = set()
     offset = len(mangled) - len(mangled.lstrip())
-    fn = _build(_Compiler(set(known), names, offset, max_constant).visit(tree.body, 1))
-    constant = None
+    code, kind = _Compiler(set(known), names, offset, max_constant).visit(tree.body, 1)
+    fn = _build(_as_number(code, kind))
     if not names:  # fold it: it reads no state
         value = fn(lambda name: 0.0)
         constant = float(value) if np.isfinite(value) else 0.0
-        fn = _const(constant)
-    return Compiled(source, frozenset(names), fn, constant)
+        return Compiled(source, frozenset(), _const(constant), constant)
+    return Compiled(source, frozenset(names), fn, None,
+                    _build(code) if kind == _TRUTH else None)
 
 
 def _const(v: float) -> Fn:
     return lambda env: v
 
 
+# What a piece of generated source yields: a number (a float or float array), a truth (a bool or
+# bool array: comparisons, and/or/not) or a state name's value as read (a number in practice).
+_NUMBER, _TRUTH, _READ = "number", "truth", "read"
+
+
+def _as_number(code: str, kind: str) -> str:
+    return code if kind == _NUMBER else f"_num({code})"
+
+
+def _as_truth(code: str, kind: str) -> str:
+    return code if kind == _TRUTH else f"_truth({code})"
+
+
 class _Compiler:
     """Checks each node against the whitelist and writes the Python source of the same
     expression in which every name is a lookup ``E("cash")`` and every operation that must
     work on arrays and floats alike is one of this module's helpers. Only this source, built
-    from checked nodes, is ever compiled: a pack's text never reaches the compiler."""
+    from checked nodes, is ever compiled: a pack's text never reaches the compiler.
+
+    Each piece of source comes with its kind, so a truth is turned into a number (1.0 or 0.0)
+    only where arithmetic needs one, and a number into a truth (≠ 0) only where logic does:
+    ``a > 1 and b < 2`` is two comparisons and one ``and`` over the worlds, and where a number is
+    wanted, exactly the numbers that converting at every step would give.
+    """
 
     def __init__(self, known: set[str], names: set[str], offset: int, max_constant: float):
         self.known = known
@@ -111,27 +134,28 @@ class _Compiler:
         col = getattr(node, "col_offset", None)
         return ExprError(message, None if col is None else col + 1 + self.offset)
 
-    def visit(self, node: ast.AST, depth: int) -> str:
+    def visit(self, node: ast.AST, depth: int) -> tuple[str, str]:
+        """The source of ``node`` and its kind."""
         if depth > MAX_DEPTH:
             raise self.fail(node, f"expression is nested more than {MAX_DEPTH} deep")
         d = depth + 1
         if isinstance(node, ast.Constant):
-            return self.constant(node)
+            return self.constant(node), _NUMBER
         if isinstance(node, ast.Name):
             return self.name(node)
         if isinstance(node, ast.BoolOp):
             combine = "_and" if isinstance(node.op, ast.And) else "_or"
-            parts = [f"_truth({self.visit(v, d)})" for v in node.values]
+            parts = [_as_truth(*self.visit(v, d)) for v in node.values]
             out = parts[0]
             for part in parts[1:]:
                 out = f"{combine}({out}, {part})"
-            return f"_num({out})"
+            return out, _TRUTH
         if isinstance(node, ast.UnaryOp):
             inner = self.visit(node.operand, d)
             if isinstance(node.op, ast.Not):
-                return f"_not({inner})"
+                return f"_not({_as_truth(*inner)})", _TRUTH
             if isinstance(node.op, ast.USub):
-                return f"(-_num({inner}))"
+                return f"(-{self.number(inner)})", _NUMBER
             if isinstance(node.op, ast.UAdd):
                 return inner
             raise self.fail(node, "only 'not', '-' and '+' may stand before a value")
@@ -149,6 +173,10 @@ class _Compiler:
                                   "instead, e.g. 1 + (cash > 20) * 2")
         raise self.fail(node, f"{_describe(node)} is not allowed in an expression")
 
+    @staticmethod
+    def number(piece: tuple[str, str]) -> str:
+        return _as_number(*piece)
+
     def constant(self, node: ast.Constant) -> str:
         value = node.value
         if isinstance(value, bool):
@@ -161,46 +189,46 @@ class _Compiler:
                                   f"{self.max_constant:g} here)")
         return repr(v)
 
-    def name(self, node: ast.Name) -> str:
+    def name(self, node: ast.Name) -> tuple[str, str]:
         raw = node.id.replace(_DOT, ".")
         if raw in CONSTANTS:
-            return repr(CONSTANTS[raw])
+            return repr(CONSTANTS[raw]), _NUMBER
         if raw not in self.known:
             hint = did_you_mean(raw, sorted(self.known))
             kind = "flag" if raw.startswith("flag.") else "state name"
             extra = " that no loaded effect sets" if kind == "flag" else ""
             raise self.fail(node, f"unknown {kind} '{raw}'{extra}{hint}")
         self.names.add(raw)
-        return f"E({raw!r})"
+        return f"E({raw!r})", _READ
 
-    def binop(self, node: ast.BinOp, d: int) -> str:
-        left, right = self.visit(node.left, d), self.visit(node.right, d)
+    def binop(self, node: ast.BinOp, d: int) -> tuple[str, str]:
+        left, right = self.number(self.visit(node.left, d)), self.number(self.visit(node.right, d))
         op = node.op
         if isinstance(op, ast.Div):
-            return f"_divide(_num({left}), _num({right}))"
+            return f"_divide({left}, {right})", _NUMBER
         symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}.get(type(op))
         if symbol is None:
             bad = {ast.Pow: "**", ast.Mod: "%", ast.FloorDiv: "//"}.get(type(op),
                                                                          "this operator")
             raise self.fail(node, f"'{bad}' is not allowed; use + - * / and the functions "
                                   f"{', '.join(FUNCTIONS)}")
-        return f"(_num({left}) {symbol} _num({right}))"
+        return f"({left} {symbol} {right})", _NUMBER
 
-    def compare(self, node: ast.Compare, d: int) -> str:
+    def compare(self, node: ast.Compare, d: int) -> tuple[str, str]:
         symbols = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
                    ast.NotEq: "!="}
-        terms = [self.visit(node.left, d)] + [self.visit(c, d) for c in node.comparators]
+        terms = [self.number(self.visit(t, d)) for t in (node.left, *node.comparators)]
         parts = []
         for i, op in enumerate(node.ops):
             if type(op) not in symbols:
                 raise self.fail(node, "only < <= > >= == != compare values")
-            parts.append(f"(_num({terms[i]}) {symbols[type(op)]} _num({terms[i + 1]}))")
+            parts.append(f"({terms[i]} {symbols[type(op)]} {terms[i + 1]})")
         out = parts[0]
         for part in parts[1:]:
             out = f"_and({out}, {part})"
-        return f"_num({out})"
+        return out, _TRUTH
 
-    def call(self, node: ast.Call, d: int) -> str:
+    def call(self, node: ast.Call, d: int) -> tuple[str, str]:
         if not isinstance(node.func, ast.Name) or node.keywords:
             raise self.fail(node, f"only the functions {', '.join(FUNCTIONS)} may be called")
         name = node.func.id.replace(_DOT, ".")
@@ -212,17 +240,17 @@ class _Compiler:
         if not lo <= len(node.args) <= hi:
             want = str(lo) if lo == hi else f"{lo} to {hi}"
             raise self.fail(node, f"{name}() takes {want} arguments, got {len(node.args)}")
-        args = [f"_num({self.visit(a, d)})" for a in node.args]
+        args = [self.number(self.visit(a, d)) for a in node.args]
         if name in ("min", "max"):
             out = args[0]
             for a in args[1:]:
                 out = f"_{name}({out}, {a})"
-            return out
+            return out, _NUMBER
         if name == "abs":
-            return f"abs({args[0]})"
+            return f"abs({args[0]})", _NUMBER
         if name == "clip":
-            return f"_min(_max({args[0]}, {args[1]}), {args[2]})"
-        return f"_log10({args[0]})"
+            return f"_min(_max({args[0]}, {args[1]}), {args[2]})", _NUMBER
+        return f"_log10({args[0]})", _NUMBER
 
 
 @lru_cache(maxsize=8192)
@@ -256,9 +284,8 @@ def _or(a: Value | bool, b: Value | bool) -> Value | bool:
     return bool(a) or bool(b)
 
 
-def _not(v: Value) -> Value:
-    return np.logical_not(v != 0.0).astype(float) if isinstance(v, np.ndarray) else float(
-        v == 0.0)
+def _not(v: Value | bool) -> Value | bool:
+    return np.logical_not(v) if isinstance(v, np.ndarray) else not v
 
 
 def _min(a: Value, b: Value) -> Value:
@@ -316,10 +343,14 @@ def holds(compiled: Compiled, env: Env) -> np.ndarray | bool:
     """Whether a condition holds: a bool array over worlds, or a plain bool for one world."""
     if compiled.constant is not None:
         return compiled.constant != 0.0
+    if compiled.truth is not None:
+        return compiled.truth(env)
     value = compiled(env)
     if isinstance(value, np.ndarray):
-        return value != 0.0
-    return value != 0.0 and value == value  # NaN never holds
+        out = value != 0.0
+        out &= value == value  # NaN never holds
+        return out
+    return value != 0.0 and value == value
 
 
 def env_from(values: Mapping[str, Value]) -> Env:

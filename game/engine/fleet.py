@@ -116,8 +116,8 @@ def procure(
         end = (quarter + min(plan.lease_quarters, p.fleet.max_lease_quarters) - 1) % K
         old_qty = s.lease_qty[:, end]
         total = old_qty + plan.lease_h100e
-        s.lease_price[:, end] = np.where(
-            total > 0,
+        s.lease_price[:, end] = np.where(  # only where a lease is signed: (q·p)/q ≠ p exactly
+            plan.lease_h100e > 0,
             (old_qty * s.lease_price[:, end] + plan.lease_h100e * rental) / np.maximum(total,
                                                                                       1e-300),
             s.lease_price[:, end])

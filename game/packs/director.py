@@ -15,7 +15,10 @@ Each quarter, for every world at once:
    the scenario's script) happen when due, outside these limits, if their trigger holds.
 4. **Choices.** Where an event has choices, the lab picks one among those whose condition holds:
    a bot's ``choose`` method if it has one, else in proportion to ``ai_weight``.
-5. **Effects** of the event and of the choice apply, and follow-ups are scheduled.
+5. **Effects** of the event and of the choice apply, and follow-ups are scheduled. A world's
+   events apply one after another: those it rolled, by event, then those due that it did not
+   roll, by event. The order is the world's own, whatever other worlds rolled, so a world ends
+   bit-identical alone, in a batch, or in any chunk of one.
 
 Every roll has its own random channel (``events.<id>``, ``events.<id>.choice``) of the engine's
 keyed generator: a world's events do not depend on the batch or on which other events exist.
@@ -164,9 +167,9 @@ class Director:
                  ledger: Ledger) -> State:
         s = state.shallow()  # effects replace the arrays they change (effects.Work.own)
         self._memory(s)
-        fired = self.roll(s, econ, rng, quarter)
+        fired, late = self._fired(s, econ, rng, quarter)
         if fired:
-            self.apply(s, econ, quarter, self.choose(s, econ, rng, quarter, fired), ledger)
+            self.apply(s, econ, quarter, self.choose(s, econ, rng, quarter, fired), ledger, late)
         return s
 
     def make_due(self, s: State, q: int, event_ids: tuple[str, ...] | list[str]) -> None:
@@ -179,14 +182,30 @@ class Director:
             due[:, self.index[event_id]] = q
 
     def roll(self, s: State, econ: Economy, rng: Rng, q: int) -> dict[int, np.ndarray]:
-        """The events that happen this quarter: event index -> positions of the worlds."""
+        """The events that happen this quarter: event index -> positions of the worlds.
+
+        For one world the order is the order its events apply in: those it rolled, by event,
+        then those due (follow-ups, the script, a class's live events) that it did not roll,
+        by event. ``apply`` keeps that order in every world of a batch.
+        """
+        return self._fired(s, econ, rng, q)[0]
+
+    def _fired(self, s: State, econ: Economy, rng: Rng, q: int) -> tuple[
+            dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """``roll``'s events, and for each event due this quarter the worlds where it comes
+        late: due there without having been rolled there."""
         self._memory(s)
         self.make_due(s, q, self.script.get(q, ()))
         hits, scheduled = self._roll(s, econ, rng, q)
         fired = self._pace(hits)
+        late = {}
         for i, idx in scheduled.items():
-            fired[i] = np.union1d(fired[i], idx) if i in fired else idx
-        return fired
+            if i in fired:
+                late[i] = np.setdiff1d(idx, fired[i], assume_unique=True)
+                fired[i] = np.union1d(fired[i], idx)
+            else:
+                fired[i] = late[i] = idx
+        return fired, late
 
     def _roll(self, s: State, econ: Economy, rng: Rng, q: int) -> tuple[
             list[tuple[int, np.ndarray, np.ndarray]], dict[int, np.ndarray]]:
@@ -422,12 +441,16 @@ class Director:
                 for i, idx in fired.items()}
 
     def apply(self, s: State, econ: Economy, q: int,
-              picks: dict[int, tuple[np.ndarray, np.ndarray]], ledger: Ledger) -> None:
+              picks: dict[int, tuple[np.ndarray, np.ndarray]], ledger: Ledger,
+              late: dict[int, np.ndarray] | None = None) -> None:
         """Apply what happened: effects, choices, follow-ups and the bookkeeping.
 
-        A world's events apply one after another in the order of ``picks``. Pass k holds each
-        world's k-th event (nearly always there is one pass): within a pass the events' worlds
-        are disjoint, so ``effects.Batch`` can apply the pass's effects together.
+        A world's events apply one after another: in the order of ``picks``, except that the
+        events ``late`` lists for a world come after its others, by event (the order ``roll``
+        gives a single world, kept in each world of a batch whatever the other worlds rolled).
+        Pass k holds each world's k-th event (nearly always there is one pass): within a pass
+        the events' worlds are disjoint, so ``effects.Batch`` can apply the pass's effects
+        together.
         """
         work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q)
         positions = np.concatenate([idx for idx, _ in picks.values()])
@@ -436,7 +459,7 @@ class Director:
         if s.n_worlds == 1:
             self._apply_one_by_one(work, picks)
         else:
-            self._apply_batched(work, picks, positions, events)
+            self._apply_batched(work, picks, positions, events, late or {})
         if self.on_fire is not None:
             for i, (idx, picked) in picks.items():
                 self.on_fire(i, idx, picked)
@@ -466,12 +489,25 @@ class Director:
                     work.schedule(event_id, took, delay)
 
     def _apply_batched(self, work: fx.Work, picks: dict[int, tuple[np.ndarray, np.ndarray]],
-                       positions: np.ndarray, events: np.ndarray) -> None:
+                       positions: np.ndarray, events: np.ndarray,
+                       late: dict[int, np.ndarray]) -> None:
         """``picks`` as (world, combo) pairs, in passes: pass r holds each world's r-th event in
-        the order of ``picks`` (``positions`` and ``events`` are its worlds and events, flat)."""
+        the order of ``apply`` (``positions`` and ``events`` are the picks' worlds and events,
+        flat)."""
         picked = np.concatenate([p for _, p in picks.values()])
         combos = self._combo_base[events] + 1 + picked
-        order = np.argsort(positions, kind="stable")
+        if any(len(idx) for idx in late.values()):
+            # Within a world: its events in the order of picks, then its late ones by event.
+            key = np.repeat(np.arange(len(picks)), [len(idx) for idx, _ in picks.values()])
+            at = 0
+            for i, (idx, _) in picks.items():
+                if i in late:
+                    here = at + np.flatnonzero(np.isin(idx, late[i], assume_unique=True))
+                    key[here] = len(picks) + i
+                at += len(idx)
+            order = np.lexsort((key, positions))
+        else:
+            order = np.argsort(positions, kind="stable")
         sorted_pos = positions[order]
         starts = np.flatnonzero(np.r_[True, sorted_pos[1:] != sorted_pos[:-1]])
         if len(starts) == len(positions):  # one event per world: one pass

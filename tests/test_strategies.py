@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import numpy as np
 import pytest
 
@@ -115,3 +118,61 @@ def test_a_failing_worker_raises_its_error_in_the_parent(params) -> None:
     traceback comes back as the parent's error."""
     with pytest.raises(RuntimeError, match="ValueError: no plan for world 300"):
         play(params, Broken(), seed=1, n_worlds=400, quarters=3, workers=2)
+
+
+def test_workers_kept_for_many_games_give_what_one_process_gives(content) -> None:
+    """Workers forked once play game after game, of different setups, each bit-identical to
+    playing it in one process; the same processes serve every game, and leaving the block ends
+    them (none is left behind)."""
+    from game.bots.runner import Workers
+
+    params = content.params("ipo-window")
+    setups = {name: (params, STRATEGIES[name],
+                     content.director_for("ipo-window", chooser=STRATEGIES[name]))
+              for name in ("balanced", "frugal")}
+    with Workers(setups, 3) as pool:
+        pids = [child.pid for child in pool._children]
+        assert len(pids) == 2
+        for name, seed in (("balanced", 4), ("frugal", 5), ("balanced", 6)):
+            run = pool.play(name, seed, 500, 6)
+            alone = play(params, STRATEGIES[name], seed, 500, 6, workers=1,
+                         events=setups[name][2])
+            got, want = run.state.arrays(), alone.state.arrays()
+            assert got.keys() == want.keys()
+            for key, arr in want.items():
+                np.testing.assert_array_equal(got[key], arr, err_msg=f"{name} {key}")
+            assert (run.quarters_played, run.worlds_stepped) == (alone.quarters_played,
+                                                                 alone.worlds_stepped)
+        assert [child.pid for child in pool._children] == pids
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(params) -> None:
+    """A worker killed between games: the next game raises, naming how it ended."""
+    from game.bots.runner import Workers
+
+    with Workers({0: (params, STRATEGIES["balanced"], None)}, 2) as pool:
+        os.kill(pool._children[0].pid, signal.SIGKILL)
+        with pytest.raises(RuntimeError, match="exit status -9"):
+            pool.play(0, 1, 400, 3)
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_every_world_ends_as_it_would_alone(content, name: str) -> None:
+    """A world's game never depends on the other worlds of its batch: played alone (the live
+    game's path) it ends bit-identical to its row of a 300-world batch, with events and
+    without."""
+    from game.bots.runner import _play_worlds
+
+    params = content.params("ipo-window")
+    policy = STRATEGIES[name]
+    horizon = params.scenario.horizon_quarters
+    for events in (content.director_for("ipo-window", chooser=policy), None):
+        batch, _, _ = _play_worlds(params, policy, 21, np.arange(300), horizon, None, events)
+        for w in (0, 26, 39, 52, 299):
+            alone, _, _ = _play_worlds(params, policy, 21, np.array([w]), horizon, None, events)
+            for key, arr in alone.arrays().items():
+                np.testing.assert_array_equal(arr[0], batch.arrays()[key][w],
+                                              err_msg=f"world {w}: {key}")

@@ -20,8 +20,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO
 
 import numpy as np
 
@@ -33,7 +32,6 @@ from game.engine.step import QuarterHook
 from game.packs.economy import restrict_plan
 
 Observer = Callable[[int, State, Ledger], None]
-T = TypeVar("T")
 PARALLEL_MIN_WORLDS = 4096
 # Step only the running games once fewer than this share of the stepped batch is running.
 COMPACT_BELOW = 0.75
@@ -75,85 +73,177 @@ def play(
     ``events`` is the quarter hook that makes events happen (a pack ``Director``); without it the
     economy runs undisturbed.
     """
-    horizon = params.scenario.horizon_quarters if quarters is None else quarters
     workers = default_workers(n_worlds) if workers is None else workers
     if observe is not None or workers <= 1:
+        horizon = params.scenario.horizon_quarters if quarters is None else quarters
         state, played, stepped = _play_worlds(params, policy, seed, np.arange(n_worlds), horizon,
                                               observe, events)
         return Run(params, policy.name, seed, horizon, played, stepped, state)
-    chunks = np.array_split(np.arange(n_worlds), workers)
-    compile_economy(params)  # once, before forking, so every worker inherits the tables
-    # Policies and directors hold compiled closures that cannot be pickled: the forked workers
-    # inherit them from this module instead of receiving them as arguments.
-    _FORKED[:] = [params, policy, events]
-    # Objects made before the fork are moved out of the collector's reach, so the workers'
-    # collections do not write into (and so copy) every page of the parent's heap.
-    gc.freeze()
-    try:
-        with tempfile.TemporaryDirectory(prefix="frontier-lab-", dir=_SHARED_MEMORY) as folder:
-            # The first chunk is played here while the children play the others.
-            own, parts = _fork_each(seed, chunks[1:], horizon, folder, lambda: _play_worlds(
-                params, policy, seed, chunks[0], horizon, None, events))
-            bounds = np.cumsum([0, *(len(c) for c in chunks)])
-            state = _reassemble([(slice(a, z), part) for a, z, part in
-                                 zip(bounds[:-1], bounds[1:], [own[0], *parts], strict=True)],
-                                n_worlds)
-    finally:
-        _FORKED.clear()
-        gc.unfreeze()
-    return Run(params, policy.name, seed, horizon, max(own[1], *(p.played for p in parts)),
-               own[2] + sum(p.stepped for p in parts), state)
+    with Workers({None: (params, policy, events)}, workers) as pool:
+        return pool.play(None, seed, n_worlds, quarters)
 
 
-def _fork_each(seed: int, chunks: list[np.ndarray], horizon: int, folder: str,
-               meanwhile: Callable[[], T]) -> tuple[T, list[_Part]]:
-    """Play each chunk of worlds in a forked child process, run ``meanwhile`` here, and wait
-    for the children.
+Setup = tuple[EconomyParams, Policy, "QuarterHook | None"]
 
-    A bare fork rather than a process pool: a pool's threads, pipes and shutdown cost about as
-    much as a quarter of a large batch, and each child does one task and exits. A child that
-    fails leaves its traceback beside its state file, and the parent raises it.
+
+class Workers:
+    """Forked processes that play chunks of a batch's worlds, kept for a job's many games.
+
+    ``setups`` names what the games may be: (params, policy, events). Policies and directors hold
+    compiled closures that cannot be pickled, so the workers inherit them when they are forked,
+    and a game names its setup by key. ``play`` splits the worlds into contiguous chunks, sends
+    each worker its chunk, plays the first chunk here meanwhile, and puts the batch back
+    together: bit-identical to one process, since every draw is keyed by the world.
+
+    Why keep them: after a fork, each process's first write to a page of memory copies it
+    (copy-on-write), and a 5,000-world game writes some 50 MB, about 12,500 page faults that
+    slow its first game by a third. Workers kept for the next game write into pages they own
+    already. With one worker (``n`` ≤ 1) everything plays here, unforked. A worker that fails
+    sends its traceback, which ``play`` raises; leaving the ``with`` block ends the workers.
     """
-    pids: dict[int, int] = {}
-    try:
-        for k, chunk in enumerate(chunks):
-            path = f"{folder}/{k}"
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - runs in the child, which never returns
-                code = 1
-                try:
-                    part = _play_forked(seed, chunk, horizon, path)
-                    with open(f"{path}.part", "wb") as f:
-                        pickle.dump(part, f)
-                    code = 0
-                except BaseException:
-                    with open(f"{path}.error", "w", encoding="utf-8") as f:
-                        f.write(traceback.format_exc())
-                finally:
-                    os._exit(code)  # no cleanup of the parent's state, no buffered output
-            pids[pid] = k
-        result = meanwhile()
-        for pid in list(pids):
-            _, status = os.waitpid(pid, 0)
-            k = pids.pop(pid)
-            if os.waitstatus_to_exitcode(status) != 0:
-                error = Path(f"{folder}/{k}.error")
-                raise RuntimeError("a worker process failed:\n" + (
-                    error.read_text(encoding="utf-8") if error.exists()
-                    else f"exit status {os.waitstatus_to_exitcode(status)}"))
-    finally:
-        for pid in pids:  # the others, if one failed or the wait was interrupted
-            with contextlib.suppress(ProcessLookupError, ChildProcessError):
-                os.kill(pid, signal.SIGTERM)
-                os.waitpid(pid, 0)
-    parts = []
-    for k in range(len(chunks)):
-        with open(f"{folder}/{k}.part", "rb") as f:
-            parts.append(pickle.load(f))
-    return result, parts
+
+    def __init__(self, setups: dict[object, Setup], n: int) -> None:
+        self.setups = setups
+        self.n = max(1, n) if hasattr(os, "fork") else 1
+        self._children: list[_Child] = []
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> Workers:
+        if self.n <= 1:
+            return self
+        for params, _, _ in self.setups.values():
+            compile_economy(params)  # before forking, so every worker inherits the tables
+        _FORKED.clear()
+        _FORKED.update(self.setups)
+        # Objects made before the fork are moved out of the collector's reach, so the workers'
+        # collections do not write into (and so copy) every page of the parent's heap.
+        gc.freeze()
+        self._folder = tempfile.TemporaryDirectory(prefix="frontier-lab-", dir=_SHARED_MEMORY)
+        try:
+            for k in range(1, self.n):
+                self._children.append(_Child.fork(k, self._folder.name, self._children))
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        for child in self._children:
+            child.stop(force=error is not None)
+        self._children.clear()
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+            _FORKED.clear()
+            gc.unfreeze()
+
+    def play(self, key: object, seed: int, n_worlds: int, quarters: int | None = None) -> Run:
+        """Play setup ``key`` in ``n_worlds`` worlds, as ``play`` would."""
+        params, policy, events = self.setups[key]
+        horizon = params.scenario.horizon_quarters if quarters is None else quarters
+        chunks = np.array_split(np.arange(n_worlds), len(self._children) + 1)
+        if not self._children or not len(chunks[-1]):  # too few worlds to share: play here
+            state, played, stepped = _play_worlds(params, policy, seed, np.arange(n_worlds),
+                                                  horizon, None, events)
+            return Run(params, policy.name, seed, horizon, played, stepped, state)
+        for child, chunk in zip(self._children, chunks[1:], strict=True):
+            child.send((key, seed, int(chunk[0]), int(chunk[-1]) + 1, horizon))
+        own, played, stepped = _play_worlds(params, policy, seed, chunks[0], horizon, None,
+                                            events)
+        parts = [child.receive() for child in self._children]
+        bounds = np.cumsum([0, *(len(c) for c in chunks)])
+        try:
+            state = _reassemble([(slice(a, z), part) for a, z, part in zip(
+                bounds[:-1], bounds[1:], [own, *parts], strict=True)], n_worlds)
+        finally:
+            for part in parts:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(part.path)
+        return Run(params, policy.name, seed, horizon, max(played, *(p.played for p in parts)),
+                   stepped + sum(p.stepped for p in parts), state)
 
 
-_FORKED: list = []
+@dataclass
+class _Child:
+    """A worker process and the pipes to it: tasks go in, parts or tracebacks come back."""
+
+    pid: int
+    tasks: BinaryIO
+    replies: BinaryIO
+
+    @classmethod
+    def fork(cls, index: int, folder: str, siblings: list[_Child]) -> _Child:
+        task_r, task_w = os.pipe()
+        reply_r, reply_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child, which never returns
+            code = 1
+            try:
+                os.close(task_w)
+                os.close(reply_r)
+                for sibling in siblings:  # so each worker sees its own pipe close, and exits
+                    sibling.tasks.close()
+                    sibling.replies.close()
+                with os.fdopen(task_r, "rb") as tasks, os.fdopen(reply_w, "wb") as replies:
+                    _serve(tasks, replies, f"{folder}/{index}")
+                code = 0
+            finally:
+                os._exit(code)  # no cleanup of the parent's state, no buffered output
+        os.close(task_r)
+        os.close(reply_w)
+        return cls(pid, os.fdopen(task_w, "wb"), os.fdopen(reply_r, "rb"))
+
+    def send(self, task: tuple) -> None:
+        try:
+            pickle.dump(task, self.tasks)
+            self.tasks.flush()
+        except BrokenPipeError:
+            raise self._died() from None
+
+    def receive(self) -> _Part:
+        try:
+            status, value = pickle.load(self.replies)
+        except (EOFError, pickle.UnpicklingError):
+            raise self._died() from None
+        if status != "ok":
+            raise RuntimeError("a worker process failed:\n" + value)
+        return value
+
+    def _died(self) -> RuntimeError:
+        _, code = os.waitpid(self.pid, 0)
+        self.pid = 0
+        return RuntimeError(f"a worker process failed: exit status "
+                            f"{os.waitstatus_to_exitcode(code)}")
+
+    def stop(self, force: bool) -> None:
+        """End the worker: it exits when its task pipe closes (or at once, when ``force``)."""
+        with contextlib.suppress(OSError):
+            self.tasks.close()
+        self.replies.close()
+        if not self.pid:
+            return
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            if force:
+                os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+
+
+def _serve(tasks: BinaryIO, replies: BinaryIO, path: str) -> None:  # pragma: no cover - child
+    """A worker's loop: play each task's chunk, reply with its part (or the traceback)."""
+    while True:
+        try:
+            key, seed, a, z, horizon = pickle.load(tasks)
+        except EOFError:
+            return
+        try:
+            reply = ("ok", _play_forked(key, seed, np.arange(a, z), horizon, path))
+        except Exception:
+            reply = ("error", traceback.format_exc())
+        pickle.dump(reply, replies)
+        replies.flush()
+
+
+_FORKED: dict[object, Setup] = {}
 # Workers hand their final states back through files in memory (tmpfs) where there is one: a
 # pipe carries a 5,000-world state (≈ 12 MB) an order of magnitude more slowly.
 _SHARED_MEMORY = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
@@ -170,8 +260,8 @@ class _Part:
     layout: tuple[tuple[str, str, tuple[int, ...]], ...]  # (name, dtype, shape); "extra:" keys
 
 
-def _play_forked(seed: int, worlds: np.ndarray, horizon: int, path: str) -> _Part:
-    params, policy, events = _FORKED
+def _play_forked(key: object, seed: int, worlds: np.ndarray, horizon: int, path: str) -> _Part:
+    params, policy, events = _FORKED[key]
     state, played, stepped = _play_worlds(params, policy, seed, worlds, horizon, None, events)
     layout = []
     with open(path, "wb") as f:

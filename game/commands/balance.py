@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from game.bots import STRATEGIES, play
+from game.bots import STRATEGIES
+from game.bots.runner import Workers, default_workers
 from game.cli import UserError, emit_json
 from game.engine.state import OUTCOMES
 from game.packs import load_content
@@ -93,17 +94,21 @@ def run_balance(args: argparse.Namespace) -> int:
     for n, scenario in enumerate(scenarios):
         params = content.params(scenario)
         table[scenario] = {}
-        for m, name in enumerate(strategies):
-            if progress:
-                done = n * len(strategies) + m
-                print(f"\r  balance: {scenario} · {name} ({done + 1}/"
-                      f"{len(scenarios) * len(strategies)})" + " " * 10, end="",
-                      file=sys.stderr, flush=True)
-            run = play(params, STRATEGIES[name], args.seed, args.worlds,
-                       events=content.director_for(scenario, chooser=STRATEGIES[name]))
-            counts = np.bincount(run.state.outcome, minlength=len(OUTCOMES))
-            table[scenario][name] = Cell({o: int(counts[i]) for i, o in enumerate(OUTCOMES)},
-                                         args.worlds, float(run.scores.mean()))
+        setups = {name: (params, STRATEGIES[name],
+                         content.director_for(scenario, chooser=STRATEGIES[name]))
+                  for name in strategies}
+        with Workers(setups, default_workers(args.worlds)) as pool:  # one fork per scenario
+            for m, name in enumerate(strategies):
+                if progress:
+                    done = n * len(strategies) + m
+                    print(f"\r  balance: {scenario} · {name} ({done + 1}/"
+                          f"{len(scenarios) * len(strategies)})" + " " * 10, end="",
+                          file=sys.stderr, flush=True)
+                run = pool.play(name, args.seed, args.worlds)
+                counts = np.bincount(run.state.outcome, minlength=len(OUTCOMES))
+                table[scenario][name] = Cell(
+                    {o: int(counts[i]) for i, o in enumerate(OUTCOMES)}, args.worlds,
+                    float(run.scores.mean()))
     if progress:
         print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
     verdict = judge(table)

@@ -45,26 +45,27 @@ def run_bench(args: argparse.Namespace) -> int:
     W, Q, rounds = args.worlds, args.quarters, args.rounds
     horizon = params.scenario.horizon_quarters
 
-    # Batch W: whole games as balance runs play them (bot decisions included), on every core.
+    # Batch W: whole games as balance runs play them (bot decisions included), on every core,
+    # by workers forked once and kept for every game (as balance and stats runs keep them).
     # Games end at the scenario's horizon, so longer runs play further games with new seeds;
     # only quarters actually stepped are counted.
-    from game.bots.runner import default_workers, play
+    from game.bots.runner import Workers, default_workers
 
     workers = default_workers(W)
     timings: list[float] = []
-    for _ in range(rounds):
-        played = stepped = 0
-        remaining, game_index = Q, 0
-        t0 = time.perf_counter()
-        while remaining > 0:
-            n = min(remaining, horizon)
-            run = play(params, policy, args.seed + game_index, W, n, workers=workers,
-                       events=director)
-            played += W * run.quarters_played
-            stepped += run.worlds_stepped
-            remaining -= n
-            game_index += 1
-        timings.append(time.perf_counter() - t0)
+    with Workers({"bench": (params, policy, director)}, workers) as pool:
+        for _ in range(rounds):
+            played = stepped = 0
+            remaining, game_index = Q, 0
+            t0 = time.perf_counter()
+            while remaining > 0:
+                n = min(remaining, horizon)
+                run = pool.play("bench", args.seed + game_index, W, n)
+                played += W * run.quarters_played
+                stepped += run.worlds_stepped
+                remaining -= n
+                game_index += 1
+            timings.append(time.perf_counter() - t0)
     seconds = min(timings)
 
     # Batch 1: the engine's step alone, the live game's end of quarter, over 400 quarters of

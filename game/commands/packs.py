@@ -168,7 +168,8 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def stats(args: argparse.Namespace) -> int:
-    from game.bots import STRATEGIES, play
+    from game.bots import STRATEGIES
+    from game.bots.runner import Workers, default_workers
 
     content = load_content(args.paths)
     W = args.worlds
@@ -179,21 +180,24 @@ def stats(args: argparse.Namespace) -> int:
     every_quarter = np.zeros(E, dtype=bool)
     rows: list[dict[str, Any]] = []
     show = sys.stderr.isatty()
-    for scenario_id in sorted(content.scenarios):
-        params = content.params(scenario_id)
-        if show:
-            print(f"  simulating {scenario_id}: {W:,} worlds…", file=sys.stderr, flush=True)
-        director = content.director_for(scenario_id)  # its pacing and its scripted events
-        run = play(params, STRATEGIES["balanced"], args.seed, W, events=director)
-        counts = run.state.extra.get("events.count", np.zeros((W, E), dtype=np.int16))
-        quarters = np.maximum(np.where(run.state.quarter_ended >= 0,
-                                       run.state.quarter_ended + 1, run.quarters_played), 1)
-        share = (counts > 0).mean(axis=0)
-        fired_any = np.maximum(fired_any, share)
-        mean_fires += counts.mean(axis=0) / len(content.scenarios)
-        every_quarter |= (counts >= quarters[:, None]).all(axis=0)
-        rows.append({"scenario": scenario_id, "worlds": W,
-                     "events": {ev.id: round(float(share[i]), 4) for i, ev in enumerate(events)}})
+    # Each scenario with its pacing and its scripted events, played by workers forked once.
+    setups = {scenario_id: (content.params(scenario_id), STRATEGIES["balanced"],
+                            content.director_for(scenario_id))
+              for scenario_id in sorted(content.scenarios)}
+    with Workers(setups, default_workers(W)) as pool:
+        for scenario_id in setups:
+            if show:
+                print(f"  simulating {scenario_id}: {W:,} worlds…", file=sys.stderr, flush=True)
+            run = pool.play(scenario_id, args.seed, W)
+            counts = run.state.extra.get("events.count", np.zeros((W, E), dtype=np.int16))
+            quarters = np.maximum(np.where(run.state.quarter_ended >= 0,
+                                           run.state.quarter_ended + 1, run.quarters_played), 1)
+            share = (counts > 0).mean(axis=0)
+            fired_any = np.maximum(fired_any, share)
+            mean_fires += counts.mean(axis=0) / len(content.scenarios)
+            every_quarter |= (counts >= quarters[:, None]).all(axis=0)
+            rows.append({"scenario": scenario_id, "worlds": W, "events": {
+                ev.id: round(float(share[i]), 4) for i, ev in enumerate(events)}})
     never = [ev.id for i, ev in enumerate(events) if fired_any[i] == 0]
     always = [ev.id for i, ev in enumerate(events) if every_quarter[i]]
     nearly = [ev.id for i, ev in enumerate(events) if fired_any[i] >= 0.95]

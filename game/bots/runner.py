@@ -75,15 +75,22 @@ def play(
     """
     workers = default_workers(n_worlds) if workers is None else workers
     if observe is not None or workers <= 1:
-        horizon = params.scenario.horizon_quarters if quarters is None else quarters
-        state, played, stepped = _play_worlds(params, policy, seed, np.arange(n_worlds), horizon,
-                                              observe, events)
-        return Run(params, policy.name, seed, horizon, played, stepped, state)
+        return _play_here(params, policy, seed, n_worlds, quarters, observe, events)
     with Workers({None: (params, policy, events)}, workers) as pool:
         return pool.play(None, seed, n_worlds, quarters)
 
 
-Setup = tuple[EconomyParams, Policy, "QuarterHook | None"]
+def _play_here(params: EconomyParams, policy: Policy, seed: int, n_worlds: int,
+               quarters: int | None, observe: Observer | None,
+               events: QuarterHook | None) -> Run:
+    """``play`` in this process."""
+    horizon = params.scenario.horizon_quarters if quarters is None else quarters
+    state, played, stepped = _play_worlds(params, policy, seed, np.arange(n_worlds), horizon,
+                                          observe, events)
+    return Run(params, policy.name, seed, horizon, played, stepped, state)
+
+
+Setup = tuple[EconomyParams, Policy, QuarterHook | None]
 
 
 class Workers:
@@ -140,12 +147,10 @@ class Workers:
     def play(self, key: object, seed: int, n_worlds: int, quarters: int | None = None) -> Run:
         """Play setup ``key`` in ``n_worlds`` worlds, as ``play`` would."""
         params, policy, events = self.setups[key]
-        horizon = params.scenario.horizon_quarters if quarters is None else quarters
         chunks = np.array_split(np.arange(n_worlds), len(self._children) + 1)
         if not self._children or not len(chunks[-1]):  # too few worlds to share: play here
-            state, played, stepped = _play_worlds(params, policy, seed, np.arange(n_worlds),
-                                                  horizon, None, events)
-            return Run(params, policy.name, seed, horizon, played, stepped, state)
+            return _play_here(params, policy, seed, n_worlds, quarters, None, events)
+        horizon = params.scenario.horizon_quarters if quarters is None else quarters
         for child, chunk in zip(self._children, chunks[1:], strict=True):
             child.send((key, seed, int(chunk[0]), int(chunk[-1]) + 1, horizon))
         own, played, stepped = _play_worlds(params, policy, seed, chunks[0], horizon, None,
@@ -210,6 +215,8 @@ class _Child:
         return value
 
     def _died(self) -> RuntimeError:
+        if not self.pid:
+            return RuntimeError("a worker process failed earlier")
         _, code = os.waitpid(self.pid, 0)
         self.pid = 0
         return RuntimeError(f"a worker process failed: exit status "

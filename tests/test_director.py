@@ -264,6 +264,25 @@ effects = [
   { type = "modifier", parameter = "mfu", factor = "2", quarters = 1 },
   { type = "offer", event = "tricky.reader" },
 ]
+
+[[event]]
+id = "tricky.closed"
+title = "Nothing open"
+text = "Its choices open only with more cash than any lab has."
+category = "markets"
+trigger = "quarter >= 0"
+mtth_quarters = 6
+
+[[event.choices]]
+label = "Rich"
+condition = "cash > 1e6"
+effects = [{ type = "add", target = "cash", value = "1" }]
+
+[[event.choices]]
+label = "Richer"
+condition = "cash > 1e7"
+ai_weight = "cash / 1000"
+effects = [{ type = "add", target = "cash", value = "2" }]
 '''
 
 
@@ -351,3 +370,44 @@ def test_a_world_ends_the_same_in_any_batch(params) -> None:
             for name, arr in part.arrays().items():
                 np.testing.assert_array_equal(arr, whole.arrays()[name][lo:hi],
                                               err_msg=f"{name} in worlds {lo}-{hi}")
+
+
+def test_one_world_chooses_in_plain_python_as_the_table_does(params, tmp_path) -> None:
+    """The live game's plain-Python choice (one world) makes the table's pick for every event
+    with choices, in states of many games: open and closed choices, weights that are
+    expressions, no open choice at all, and a chooser that answers some events and not others
+    (and is shown the same open choices either way)."""
+    from tests.test_packs_core import write_pack
+
+    pack = write_pack(tmp_path, "tricky", files={"events/tricky.toml": TRICKY_EVENTS})
+    director = load_content([pack]).director("volatile")
+    econ = compile_economy(params)
+    asked = [(i, np.array([0])) for i, ce in enumerate(director.events) if ce.choices]
+    shown: dict[str, list] = {"one": [], "table": []}
+
+    def answers_some(event, available, state, econ, worlds, seen=None):
+        seen.append((event.id, available.tolist()))
+        return np.array([available.shape[1] - 1]) if len(event.id) % 2 else None
+
+    closed = compared = 0
+    for seed in range(8):
+        state, rng = initial_state(params, 1), Rng.for_batch(seed, 1)
+        for q in range(10):
+            s = state.shallow()
+            director._memory(s)
+            for own in (None, answers_some):
+                got = director._choose_one(s, econ, rng, q, asked, own and (
+                    lambda *a: answers_some(*a, seen=shown["one"])))
+                want = director._choose_table(s, econ, rng, q, asked, own and (
+                    lambda *a: answers_some(*a, seen=shown["table"])))
+                assert got.keys() == want.keys()
+                for i in want:
+                    np.testing.assert_array_equal(got[i], want[i], err_msg=f"seed {seed} q {q}")
+                compared += len(want)
+                closed += sum(int(want[i][0]) == -1 for i in want)
+            strategy = STRATEGIES["frugal" if seed % 2 else "builder"]
+            state, _ = step(state, strategy.plan(state, econ), econ, rng, q, director)
+            if not state.running[0]:
+                break
+    assert shown["one"] == shown["table"]
+    assert compared > 1000 and closed > 0

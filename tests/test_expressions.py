@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game.packs.expressions import compile_expr, evaluate, holds
+from game.packs.expressions import compile_expr, evaluate, evaluate_one, holds
 
 NAMES = ("a", "b", "flag.c")
 # Each name's value in five worlds: zeros, signs, fractions and large numbers.
@@ -53,6 +53,7 @@ def test_a_batch_gets_what_each_world_gets_alone(source: str) -> None:
         alone = {name: float(v[k]) for name, v in VALUES.items()}.__getitem__
         value = evaluate(compiled, alone, 1)[0]
         assert batch[k] == value or (np.isnan(batch[k]) and np.isnan(value)), (source, k)
+        assert evaluate_one(compiled, alone) == value, (source, k)  # the live game's path
         assert bool(batch_holds[k]) == bool(holds(compiled, alone)), (source, k)
         assert bool(batch_holds[k]) == (value != 0.0), (source, k)
 

@@ -39,7 +39,7 @@ from game.engine import Economy, Ledger, Rng, State
 from game.engine.rows import row_sum
 from game.engine.state import RUNNING
 from game.packs import effects as fx
-from game.packs.expressions import Compiled, evaluate, holds
+from game.packs.expressions import Compiled, evaluate, evaluate_one, holds
 from game.packs.names import Name
 from game.packs.schema import Choice, Event
 
@@ -403,42 +403,86 @@ class Director:
         """
         own = getattr(self.chooser, "choose", None)
         asked = [(i, idx) for i, idx in fired.items() if self.events[i].choices]
-        picks: dict[int, np.ndarray] = {}
-        if asked:
-            full = fx.env_for(s, econ, self.names, cache=True)
-            sizes = [len(idx) for _, idx in asked]
-            bounds = list(itertools.accumulate(sizes, initial=0))
-            n, width = bounds[-1], self._max_choices
-            weights = np.zeros((n, width))
-            available = np.zeros((n, width), dtype=bool)
-            for (i, idx), a, b in zip(asked, bounds[:-1], bounds[1:], strict=True):
-                ce = self.events[i]
-                env = fx.subset(full, idx)
-                for c, cc in enumerate(ce.choices):
-                    available[a:b, c] = True if cc.condition is None else holds(cc.condition, env)
-                if own is not None:
-                    mine = own(ce.event, available[a:b, :len(ce.choices)], s, econ, idx)
-                    if mine is not None:
-                        picks[i] = np.asarray(mine)
-                        continue
-                for c, cc in enumerate(ce.choices):
-                    w = cc.ai_weight.constant
-                    weights[a:b, c] = w if w is not None else evaluate(cc.ai_weight, env, b - a)
-            np.maximum(weights, 0.0, out=weights)
-            weights *= available
-            total = row_sum(weights)
-            weights = np.where(total[:, None] > 0, weights, available)
-            total = np.maximum(row_sum(weights), 1e-300)
-            which = np.repeat(np.array([i for i, _ in asked]), sizes)
-            u = rng.uniform_pairs(q, self._choice_channels, which,
-                                  np.concatenate([idx for _, idx in asked])) * total
-            picked = np.minimum((np.cumsum(weights, axis=1) <= u[:, None]).sum(axis=1),
-                                self._n_choices[which] - 1)
-            picked = np.where(available.any(axis=1), picked, -1)
-            for (i, _), a, b in zip(asked, bounds[:-1], bounds[1:], strict=True):
-                picks.setdefault(i, picked[a:b])
+        if not asked:
+            picks = {}
+        elif s.n_worlds == 1:  # the live game: the same picks, in plain Python
+            picks = self._choose_one(s, econ, rng, q, asked, own)
+        else:
+            picks = self._choose_table(s, econ, rng, q, asked, own)
         return {i: (idx, picks[i] if i in picks else np.full(len(idx), -1))
                 for i, idx in fired.items()}
+
+    def _choose_table(self, s: State, econ: Economy, rng: Rng, q: int,
+                      asked: list[tuple[int, np.ndarray]], own: Callable | None
+                      ) -> dict[int, np.ndarray]:
+        """``choose``'s picks for the events with choices, in one (pairs × choices) table."""
+        picks: dict[int, np.ndarray] = {}
+        full = fx.env_for(s, econ, self.names, cache=True)
+        sizes = [len(idx) for _, idx in asked]
+        bounds = list(itertools.accumulate(sizes, initial=0))
+        n, width = bounds[-1], self._max_choices
+        weights = np.zeros((n, width))
+        available = np.zeros((n, width), dtype=bool)
+        for (i, idx), a, b in zip(asked, bounds[:-1], bounds[1:], strict=True):
+            ce = self.events[i]
+            env = fx.subset(full, idx)
+            for c, cc in enumerate(ce.choices):
+                available[a:b, c] = True if cc.condition is None else holds(cc.condition, env)
+            if own is not None:
+                mine = own(ce.event, available[a:b, :len(ce.choices)], s, econ, idx)
+                if mine is not None:
+                    picks[i] = np.asarray(mine)
+                    continue
+            for c, cc in enumerate(ce.choices):
+                w = cc.ai_weight.constant
+                weights[a:b, c] = w if w is not None else evaluate(cc.ai_weight, env, b - a)
+        np.maximum(weights, 0.0, out=weights)
+        weights *= available
+        total = row_sum(weights)
+        weights = np.where(total[:, None] > 0, weights, available)
+        total = np.maximum(row_sum(weights), 1e-300)
+        which = np.repeat(np.array([i for i, _ in asked]), sizes)
+        u = rng.uniform_pairs(q, self._choice_channels, which,
+                              np.concatenate([idx for _, idx in asked])) * total
+        picked = np.minimum((np.cumsum(weights, axis=1) <= u[:, None]).sum(axis=1),
+                            self._n_choices[which] - 1)
+        picked = np.where(available.any(axis=1), picked, -1)
+        for (i, _), a, b in zip(asked, bounds[:-1], bounds[1:], strict=True):
+            picks.setdefault(i, picked[a:b])
+        return picks
+
+    def _choose_one(self, s: State, econ: Economy, rng: Rng, q: int,
+                    asked: list[tuple[int, np.ndarray]], own: Callable | None
+                    ) -> dict[int, np.ndarray]:
+        """``choose`` for one world (the live game), in plain Python: the table's weights, draw
+        and pick for its one row, without its numpy calls. ``tests/test_director.py`` holds the
+        two to the same picks."""
+        env = fx.env_for(s, econ, self.names, cache=True)  # names read as floats
+        picks: dict[int, np.ndarray] = {}
+        for i, idx in asked:
+            ce = self.events[i]
+            available = [cc.condition is None or bool(holds(cc.condition, env))
+                         for cc in ce.choices]
+            if own is not None:
+                mine = own(ce.event, np.array([available]), s, econ, idx)
+                if mine is not None:
+                    picks[i] = np.asarray(mine)
+                    continue
+            if not any(available):
+                picks[i] = np.array([-1])
+                continue
+            # The table's row: weights at least 0 where open; all open alike when none weighs.
+            weights = [max(cc.ai_weight.constant if cc.ai_weight.constant is not None
+                           else evaluate_one(cc.ai_weight, env), 0.0) * ok
+                       for cc, ok in zip(ce.choices, available, strict=True)]
+            if not _row_total(weights) > 0:
+                weights = [float(ok) for ok in available]
+            u = float(rng.uniform(q, self._choice_channels[i])[0]) * max(_row_total(weights),
+                                                                          1e-300)
+            below = sum(c <= u for c in itertools.accumulate(weights))
+            below += (self._max_choices - len(weights)) * (_row_total(weights) <= u)
+            picks[i] = np.array([min(below, len(ce.choices) - 1)])
+        return picks
 
     def apply(self, s: State, econ: Economy, q: int,
               picks: dict[int, tuple[np.ndarray, np.ndarray]], ledger: Ledger,
@@ -535,6 +579,14 @@ class Director:
         count[positions, events] += 1
         last_major[positions[self._major[events]]] = q
         s.extra["events.due"] = due
+
+
+def _row_total(row: list[float]) -> float:
+    """A row's sum as numpy's row sum of a few columns gives it: from zero, in column order."""
+    total = 0.0
+    for x in row:
+        total += x
+    return total
 
 
 def _kept_by_event(hits: list[tuple[int, np.ndarray, np.ndarray]], keep: np.ndarray

@@ -339,6 +339,24 @@ def evaluate(compiled: Compiled, env: Env, n_worlds: int) -> np.ndarray:
     return value
 
 
+def evaluate_one(compiled: Compiled, env: Env) -> float:
+    """``evaluate`` for one world whose names read as floats (the live game), in plain Python:
+    the same number, without an array."""
+    if compiled.constant is not None:
+        return compiled.constant
+    value = compiled(env)
+    if isinstance(value, np.ndarray):  # a name read as an array after all: evaluate's path
+        return float(evaluate(compiled, env, 1)[0])
+    return _finite(float(value))
+
+
+def _finite(v: float) -> float:
+    """``np.nan_to_num``'s replacements, as ``evaluate`` makes them."""
+    if math.isfinite(v):
+        return v
+    return 0.0 if v != v else (1e300 if v > 0 else -1e300)
+
+
 def holds(compiled: Compiled, env: Env) -> np.ndarray | bool:
     """Whether a condition holds: a bool array over worlds, or a plain bool for one world."""
     if compiled.constant is not None:

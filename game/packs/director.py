@@ -147,7 +147,7 @@ class Director:
             combos.append(fx.Combo(ce.event.title, ce.effects, ce.follow_ups))
             combos.extend(fx.Combo(ce.event.title, [*ce.effects, *cc.effects],
                                    [*ce.follow_ups, *cc.follow_ups]) for cc in ce.choices)
-        self._batch = fx.Batch(combos, self.index)
+        self._batch = fx.Batch(combos)
 
     # --- bookkeeping kept in State.extra -------------------------------------------------------
 
@@ -471,16 +471,18 @@ class Director:
             if not any(available):
                 picks[i] = np.array([-1])
                 continue
-            # The table's row: weights at least 0 where open; all open alike when none weighs.
-            weights = [max(cc.ai_weight.constant if cc.ai_weight.constant is not None
-                           else evaluate_one(cc.ai_weight, env), 0.0) * ok
-                       for cc, ok in zip(ce.choices, available, strict=True)]
-            if not _row_total(weights) > 0:
-                weights = [float(ok) for ok in available]
-            u = float(rng.uniform(q, self._choice_channels[i])[0]) * max(_row_total(weights),
-                                                                          1e-300)
-            below = sum(c <= u for c in itertools.accumulate(weights))
-            below += (self._max_choices - len(weights)) * (_row_total(weights) <= u)
+            # The table's row, padded to its width: weights at least 0 where open; all open
+            # alike when none weighs.
+            pad = [0.0] * (self._max_choices - len(ce.choices))
+            row = [max(cc.ai_weight.constant if cc.ai_weight.constant is not None
+                       else evaluate_one(cc.ai_weight, env), 0.0) * ok
+                   for cc, ok in zip(ce.choices, available, strict=True)] + pad
+            total = _row_total(row)
+            if not total > 0:
+                row = [float(ok) for ok in available] + pad
+                total = _row_total(row)
+            u = float(rng.uniform(q, self._choice_channels[i])[0]) * max(total, 1e-300)
+            below = sum(c <= u for c in itertools.accumulate(row))
             picks[i] = np.array([min(below, len(ce.choices) - 1)])
         return picks
 
@@ -582,7 +584,8 @@ class Director:
 
 
 def _row_total(row: list[float]) -> float:
-    """A row's sum as numpy's row sum of a few columns gives it: from zero, in column order."""
+    """A row's sum as numpy's row sum of a few columns gives it: from zero, in column order
+    (not ``sum``, which from Python 3.12 compensates its rounding)."""
     total = 0.0
     for x in row:
         total += x

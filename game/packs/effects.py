@@ -184,10 +184,6 @@ class Combo:
     follow_ups: list[tuple[str, int]]
 
 
-# How a group of deferred effects applies (``Batch._apply_group``).
-_NUMBER, _MODIFIER, _DUE, _OTHER = range(4)
-
-
 class Batch:
     """A pack's effects compiled for applying one quarter's events in a batch of worlds.
 
@@ -201,51 +197,55 @@ class Batch:
     level k, so each world still takes its own changes in order). Each world ends with exactly
     the changes of applying its events one at a time.
 
+    A group of bounded numbers (cash, sentiment, …) applies as one map, old·m + a, whatever mix
+    of add, multiply and set it holds, and records each change under its own event's title; any
+    other group is effects of one signature, applied by ``apply`` with each entry's value.
     Everything that depends only on the pack is made here once: per combo, its ordered effects
     and its deferred entries, in flat arrays a pass gathers from with a few numpy operations.
     """
 
-    def __init__(self, combos: list[Combo], event_index: dict[str, int]):
+    def __init__(self, combos: list[Combo]):
         self.combos = combos
         self.labels = list(dict.fromkeys(c.label for c in combos))
         label_id = {label: k for k, label in enumerate(self.labels)}
         self.ordered: list[list[CompiledEffect]] = []
         groups: dict[tuple[str, int, int], int] = {}  # (thing changed, level, signature) -> id
-        self._group_info: list[tuple[int, object]] = []
+        # Per group: the bounded number it changes, or the effect that applies for all of it.
+        applies: list[str | CompiledEffect] = []
         signatures: dict[tuple, int] = {}
-        entries: list[tuple[int, int, float, float, float, int]] = []  # group, label, m, a, x, n
+        entries: list[tuple[int, int, float, float, float]] = []  # group, label, m, a, x
         self.first = np.zeros(len(combos), dtype=np.int64)
         self.count = np.zeros(len(combos), dtype=np.int64)
         for j, combo in enumerate(combos):
             last = max((k for k, e in enumerate(combo.effects)
                         if e.value is not None and e.value.constant is None), default=-1)
             self.ordered.append(combo.effects[:last + 1])
-            deferred = [_entry(e, event_index) for e in combo.effects[last + 1:]]
-            deferred += [(f"due.{event}", _DUE, event_index[event], None, 0.0, 0.0, 0.0, delay)
-                         for event, delay in combo.follow_ups]
+            follow_ups = [CompiledEffect(ScheduleEffect(type="schedule", event=event,
+                                                        delay=delay), None)
+                          for event, delay in combo.follow_ups]
             self.first[j] = len(entries)
             level: dict[str, int] = {}
-            for key, kind, info, effect, m, a, x, n in deferred:
-                signature = 0 if effect is None else signatures.setdefault(
-                    (key, effect.signature), len(signatures))
+            for e in [*combo.effects[last + 1:], *follow_ups]:
+                key, number, m, a, x = _entry(e)
+                signature = 0 if number else signatures.setdefault((key, e.signature),
+                                                                   len(signatures))
                 g = groups.setdefault((key, level.get(key, 0), signature), len(groups))
-                if g == len(self._group_info):
-                    self._group_info.append((kind, info if effect is None else effect))
+                if g == len(applies):
+                    applies.append(key if number else e)
                 level[key] = level.get(key, 0) + 1
-                entries.append((g, label_id[combo.label], m, a, x, n))
+                entries.append((g, label_id[combo.label], m, a, x))
             self.count[j] = len(entries) - self.first[j]
         self.has_ordered = np.array([bool(o) for o in self.ordered])
         # A group's rank in (thing, level, signature) order: sorting entries by it puts each
         # thing's levels in order. Few groups, so the ranks fit 16 bits (numpy's radix sort).
         rank = np.empty(len(groups), dtype=np.int64)
         rank[list(groups[k] for k in sorted(groups))] = np.arange(len(groups))
-        self._group_info = [self._group_info[g] for g in np.argsort(rank)]
-        table = np.array(entries, dtype=float).reshape(-1, 6)
+        self._applies = [applies[g] for g in np.argsort(rank)]
+        table = np.array(entries, dtype=float).reshape(-1, 5)
         small = np.uint16 if len(groups) < 2**16 else np.int64
         self._group = rank[table[:, 0].astype(np.int64)].astype(small)
         self._label = table[:, 1].astype(np.int64)
         self._m, self._a, self._x = table[:, 2], table[:, 3], table[:, 4]
-        self._n = table[:, 5].astype(np.int64)
 
     def apply_pass(self, work: Work, worlds: np.ndarray, combos: np.ndarray) -> None:
         """Apply a pass: combo ``combos[k]`` in world ``worlds[k]``, each world at most once."""
@@ -277,57 +277,38 @@ class Batch:
                 apply(e, idx, work, combo.label)
 
     def _apply_group(self, g: int, entry: np.ndarray, w: np.ndarray, work: Work) -> None:
-        kind, info = self._group_info[g]
-        if kind == _NUMBER:  # add, multiply and set as one map: new = old·m + a, then bounds
-            target = str(info)
-            arr = work.own(target)
-            lo, hi = BOUNDS[target]
-            old = arr[w]
-            new = np.minimum(np.maximum(old * self._m[entry] + self._a[entry], lo), hi)
-            arr[w] = new
-            if target in LEDGER_TARGETS:
-                work.record_rows(target, self.labels, self._label[entry], w, new - old)
-        elif kind == _MODIFIER:
-            i = int(info)  # type: ignore[call-overload]
-            work.own("mod_factor")[w, i] *= self._x[entry]
-            left = work.own("mod_left")
-            left[w, i] = np.maximum(left[w, i], self._n[entry].astype(float))
-        elif kind == _DUE:
-            j, q = int(info), work.quarter  # type: ignore[call-overload]
-            when = q + self._n[entry]
-            current = work.due[w, j]
-            work.due[w, j] = np.where(current > q, np.minimum(current, when), when)
-        else:
-            effect = info
-            assert isinstance(effect, CompiledEffect)
-            apply(effect, w, work, "", None if effect.value is None else self._x[entry])
+        applies = self._applies[g]
+        if isinstance(applies, CompiledEffect):
+            apply(applies, w, work, "", None if applies.value is None else self._x[entry])
+            return
+        # A bounded number: add, multiply and set as one map, new = old·m + a, then its bounds.
+        arr = work.own(applies)
+        lo, hi = BOUNDS[applies]
+        old = arr[w]
+        new = np.minimum(np.maximum(old * self._m[entry] + self._a[entry], lo), hi)
+        arr[w] = new
+        if applies in LEDGER_TARGETS:
+            work.record_rows(applies, self.labels, self._label[entry], w, new - old)
 
 
-def _entry(ce: CompiledEffect, event_index: dict[str, int]) -> tuple[
-        str, int, object, CompiledEffect | None, float, float, float, int]:
-    """A deferred (constant) effect as (thing changed, kind, what the kind needs, the effect
-    itself where it applies as one, m, a, x, n): a bounded number's map old·m + a; a modifier's
-    factor x (within its bounds) and quarters n; a schedule's delay n; any other effect's value
-    x, applied by ``apply`` for all entries of one signature."""
+def _entry(ce: CompiledEffect) -> tuple[str, bool, float, float, float]:
+    """A deferred (constant) effect as (thing changed, whether it is a bounded number, m, a, x):
+    a bounded number's map old·m + a (add: m = 1, a = x; multiply: m = x, a = 0; set: m = 0,
+    a = x); any other effect's value x, if it has one."""
     e = ce.effect
     x = ce.value.constant if ce.value is not None else None
     if isinstance(e, AddEffect | MultiplyEffect | SetEffect) and e.target in BOUNDS:
         assert x is not None
         m = x if isinstance(e, MultiplyEffect) else 1.0 if isinstance(e, AddEffect) else 0.0
         a = (0.0 if isinstance(e, MultiplyEffect) else 1.0) * x
-        return e.target, _NUMBER, e.target, None, m, a, 0.0, 0
-    if isinstance(e, ModifierEffect):
-        assert x is not None
-        return (f"modifier.{e.parameter}", _MODIFIER, MODIFIABLE.index(e.parameter), None, 0.0,
-                0.0, min(max(x, 0.0), 100.0), e.quarters)
-    if isinstance(e, ScheduleEffect | OfferEffect):
-        delay = e.delay if isinstance(e, ScheduleEffect) else 1
-        return f"due.{e.event}", _DUE, event_index[e.event], None, 0.0, 0.0, 0.0, delay
+        return e.target, True, m, a, 0.0
     key = (e.target if isinstance(e, AddEffect | MultiplyEffect | SetEffect)
+           else f"modifier.{e.parameter}" if isinstance(e, ModifierEffect)
+           else f"due.{e.event}" if isinstance(e, ScheduleEffect | OfferEffect)
            else f"{e.type}.{e.rival}" if isinstance(e, RivalBoostEffect | RivalDelayEffect
                                                     | RivalPriceEffect)
            else f"flag.{e.flag}" if isinstance(e, FlagEffect) else e.type)
-    return key, _OTHER, None, ce, 0.0, 0.0, 0.0 if x is None else x, 0
+    return key, False, 0.0, 0.0, 0.0 if x is None else x
 
 
 def runs(sorted_values: np.ndarray) -> Iterator[tuple[int, int, int]]:

@@ -411,3 +411,41 @@ def test_one_world_chooses_in_plain_python_as_the_table_does(params, tmp_path) -
                 break
     assert shown["one"] == shown["table"]
     assert compared > 1000 and closed > 0
+
+
+def test_one_world_rolls_in_plain_python_as_the_batch_roll_does(params, tmp_path) -> None:
+    """The live game's plain-Python roll (one world) finds the batch roll's hits, with the same
+    pacing scores, and the same scheduled events, in every quarter of many games: events held
+    back by cooldowns, once and major spacing, odds raised by modifiers, follow-ups and the
+    scenario's script, and games that have ended."""
+    from tests.test_packs_core import write_pack
+
+    pack = write_pack(tmp_path, "tricky", files={"events/tricky.toml": TRICKY_EVENTS})
+    content = load_content([pack])
+    econ = compile_economy(params)
+    hits = scheduled = ended = 0
+    for preset in ("standard", "volatile"):
+        director = content.director(preset)
+        director.script = {2: ("tricky.reader",), 5: ("tricky.stack",)}
+        for seed in range(12):
+            state, rng = initial_state(params, 1), Rng.for_batch(seed, 1)
+            for q in range(16):
+                s = state.shallow()
+                director._memory(s)
+                director.make_due(s, q, director.script.get(q, ()))
+                got_hits, got_due = director._roll_one(s, econ, rng, q)
+                want_hits, want_due = director._roll(s, econ, rng, q)
+                assert [i for i, _, _ in got_hits] == [i for i, _, _ in want_hits]
+                for (_, gi, gs), (_, wi, ws) in zip(got_hits, want_hits, strict=True):
+                    np.testing.assert_array_equal(gi, wi)
+                    np.testing.assert_array_equal(gs, ws)
+                    assert gi.dtype == wi.dtype and gs.dtype == ws.dtype
+                assert got_due.keys() == want_due.keys()
+                for i in want_due:
+                    np.testing.assert_array_equal(got_due[i], want_due[i])
+                hits += len(want_hits)
+                scheduled += len(want_due)
+                ended += not state.running[0]
+                strategy = STRATEGIES["frugal" if seed % 2 else "builder"]
+                state, _ = step(state, strategy.plan(state, econ), econ, rng, q, director)
+    assert hits > 200 and scheduled > 20 and ended > 0

@@ -37,22 +37,36 @@ def credit_limit(fp: FinanceParams, revenue_quarter: np.ndarray) -> np.ndarray:
 
 
 def raise_and_borrow(s: State, plan: PlanArrays, fp: FinanceParams, u: np.ndarray) -> Financing:
+    # A part no world asks for this quarter is skipped: it would change nothing (keep = 1,
+    # drawn = repaid = 0 exactly).
+    W = s.n_worlds
     pre = np.maximum(s.valuation, 1e-9)
     cap = np.minimum(fp.max_round_fraction * pre, fp.max_round_size)
-    ask = np.minimum(plan.raise_equity, cap)
-    attempted = ask > 0
-    ok = attempted & (u < round_success_probability(fp, s.sentiment) * s.modifier("round_success"))
-    equity = np.where(ok, ask, 0.0)
-    vendor = np.minimum(plan.vendor_equity, cap)
-    vendor_pre = pre * (1.0 - fp.vendor_equity_discount)
-    keep = pre / (pre + equity) * vendor_pre / (vendor_pre + vendor)
-    new_ownership = s.ownership * keep
-    dilution = new_ownership - s.ownership
-    s.ownership = new_ownership
-    s.vendor_credit = s.vendor_credit + vendor
-    headroom = np.maximum(credit_limit(fp, s.revenue) - s.debt, 0.0)
-    drawn = np.minimum(plan.draw_debt, headroom)
-    repaid = np.minimum(np.minimum(plan.repay_debt, s.debt + drawn),
-                        np.maximum(s.cash + equity + drawn, 0.0))
-    s.debt = s.debt + drawn - repaid
-    return Financing(equity, attempted & ~ok, dilution, vendor, drawn, repaid)
+    if plan.raise_equity.any():
+        ask = np.minimum(plan.raise_equity, cap)
+        attempted = ask > 0
+        ok = attempted & (u < round_success_probability(fp, s.sentiment)
+                          * s.modifier("round_success"))
+        equity = np.where(ok, ask, 0.0)
+        failed = attempted & ~ok
+    else:
+        equity, failed = np.zeros(W), np.zeros(W, dtype=bool)
+    vendor = np.minimum(plan.vendor_equity, cap) if plan.vendor_equity.any() else np.zeros(W)
+    if equity.any() or vendor.any():
+        vendor_pre = pre * (1.0 - fp.vendor_equity_discount)
+        keep = pre / (pre + equity) * vendor_pre / (vendor_pre + vendor)
+        new_ownership = s.ownership * keep
+        dilution = new_ownership - s.ownership
+        s.ownership = new_ownership
+        s.vendor_credit = s.vendor_credit + vendor
+    else:
+        dilution = np.zeros(W)
+    if plan.draw_debt.any() or plan.repay_debt.any():
+        headroom = np.maximum(credit_limit(fp, s.revenue) - s.debt, 0.0)
+        drawn = np.minimum(plan.draw_debt, headroom)
+        repaid = np.minimum(np.minimum(plan.repay_debt, s.debt + drawn),
+                            np.maximum(s.cash + equity + drawn, 0.0))
+        s.debt = s.debt + drawn - repaid
+    else:
+        drawn, repaid = np.zeros(W), np.zeros(W)
+    return Financing(equity, failed, dilution, vendor, drawn, repaid)

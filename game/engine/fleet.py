@@ -57,44 +57,44 @@ def procure(
     ration: np.ndarray,
 ) -> FleetFlows:
     p = econ.params
-    rows = np.arange(s.n_worlds)
+    row = econ.row(quarter)
+    value_per_gpu = econ.gpu_price[row] / 1e9
+    # Each part below is skipped where no world does it this quarter (no order, no delivery, no
+    # broken lease, no new data center): what it would add is exactly zero. A live game's
+    # quarter often does only a few of them.
 
     # GPU orders: only generations on sale; trimmed to what cash and vendor credit can pay.
-    orders = plan.gpu_orders * econ.available[econ.row(quarter)][None, :]
-    cost = order_cost(econ, quarter, orders)
-    budget = np.maximum(s.cash, 0.0) + s.vendor_credit
-    scale = np.where(cost > budget, budget / np.maximum(cost, 1e-300), 1.0)
-    orders = orders * scale[:, None]
-    cost = cost * scale
-    vendor_used = np.minimum(s.vendor_credit, cost)
-    s.vendor_credit = s.vendor_credit - vendor_used
-    gpu_capex = cost - vendor_used
-    s.gpu_book = s.gpu_book + cost
-    value_per_gpu = econ.gpu_price[econ.row(quarter)] / 1e9
-    # The pipeline is a ring: slot (q mod P) holds what arrives in quarter q. An order with lead
-    # L arrives in quarter q + L (lead 0: at once).
+    orders = plan.gpu_orders * econ.available[row][None, :]
+    if orders.any():
+        cost = order_cost(econ, quarter, orders)
+        budget = np.maximum(s.cash, 0.0) + s.vendor_credit
+        scale = np.where(cost > budget, budget / np.maximum(cost, 1e-300), 1.0)
+        orders = orders * scale[:, None]
+        cost = cost * scale
+        vendor_used = np.minimum(s.vendor_credit, cost)
+        s.vendor_credit = s.vendor_credit - vendor_used
+        gpu_capex = cost - vendor_used
+        s.gpu_book = s.gpu_book + cost
+        _order(s, orders, quarter, lead)
+    else:
+        vendor_used, gpu_capex = np.zeros(s.n_worlds), np.zeros(s.n_worlds)
     P = s.pipeline.shape[1]
-    G = orders.shape[1]
-    if not s.pipeline.flags.c_contiguous:
-        s.pipeline = np.ascontiguousarray(s.pipeline)
-    # Scattered by flat index into the (worlds, slots, generations) ring: each (world,
-    # generation) has one slot, and one flat index is twice as fast as three index arrays.
-    flat = (quarter + lead) % P * G
-    flat += (rows * (P * G))[:, None]
-    flat += np.arange(G)
-    s.pipeline.reshape(-1)[flat.ravel()] += orders.ravel()
     delivered = s.pipeline[:, quarter % P, :].copy()
-    s.pipeline[:, quarter % P, :] = 0.0
 
     # Depreciation: each delivered cohort adds cost / life to the quarterly charge, for life
     # quarters; the ring slot (q mod S) holds the charge that ends after quarter q. A cohort is
     # valued at the delivery quarter's price (a simplification when prices fall in between).
-    s.owned = s.owned + delivered
     life = econ.life_quarters
     S = s.dep_schedule.shape[1]
-    new_rate = per_world(delivered, value_per_gpu) / life
-    s.dep_rate = s.dep_rate + new_rate
-    s.dep_schedule[:, (quarter + life - 1) % S] += new_rate
+    if delivered.any():
+        s.pipeline[:, quarter % P, :] = 0.0
+        s.owned = s.owned + delivered
+        new_rate = per_world(delivered, value_per_gpu) / life
+        s.dep_rate = s.dep_rate + new_rate
+        s.dep_schedule[:, (quarter + life - 1) % S] += new_rate
+        delivered_h100e = per_world(delivered, econ.h100e)
+    else:
+        delivered_h100e = np.zeros(s.n_worlds)
     gpu_dep = np.minimum(s.dep_rate, s.gpu_book)
     s.gpu_book = s.gpu_book - gpu_dep
     s.dep_rate = np.maximum(s.dep_rate - s.dep_schedule[:, quarter % S], 0.0)
@@ -105,13 +105,15 @@ def procure(
     # which keeps every payment exact. Break first (a penalty on the remaining payments), then
     # sign the new lease, pay the quarter, and let the slot ending now expire.
     K = s.lease_qty.shape[1]
-    leased = s.lease_qty.sum(axis=1)
-    shed = np.minimum(plan.break_lease_h100e / np.maximum(leased, 1e-300), 1.0)
-    remaining = per_world(s.lease_qty * s.lease_price, s.lease_quarters_left()) * (
-        HOURS_PER_QUARTER / 1e9)
-    penalty = shed * remaining * p.fleet.lease_break_penalty
     if plan.break_lease_h100e.any():
+        leased = s.lease_qty.sum(axis=1)
+        shed = np.minimum(plan.break_lease_h100e / np.maximum(leased, 1e-300), 1.0)
+        remaining = per_world(s.lease_qty * s.lease_price, s.lease_quarters_left()) * (
+            HOURS_PER_QUARTER / 1e9)
+        penalty = shed * remaining * p.fleet.lease_break_penalty
         s.lease_qty *= (1.0 - shed)[:, None]
+    else:
+        penalty = np.zeros(s.n_worlds)
     if plan.lease_h100e.any():
         end = (quarter + min(plan.lease_quarters, p.fleet.max_lease_quarters) - 1) % K
         old_qty = s.lease_qty[:, end]
@@ -135,9 +137,11 @@ def procure(
     # A project started in quarter q pays in quarters q … q+b−1 and powers on in q+b−1.
     b = p.fleet.dc_build_quarters
     B = s.dc_pipeline.shape[1]
-    capex_total = plan.datacenter_mw * p.fleet.dc_capex_per_gw / 1000.0 * s.modifier("dc_capex")
-    s.dc_capex_due[:, (quarter + np.arange(b)) % B] += (capex_total / b)[:, None]
-    s.dc_pipeline[:, (quarter + b - 1) % B] += plan.datacenter_mw
+    if plan.datacenter_mw.any():
+        capex_total = (plan.datacenter_mw * p.fleet.dc_capex_per_gw / 1000.0
+                       * s.modifier("dc_capex"))
+        s.dc_capex_due[:, (quarter + np.arange(b)) % B] += (capex_total / b)[:, None]
+        s.dc_pipeline[:, (quarter + b - 1) % B] += plan.datacenter_mw
     dc_capex = s.dc_capex_due[:, quarter % B].copy()
     s.dc_capex_due[:, quarter % B] = 0.0
     s.dc_mw = s.dc_mw + s.dc_pipeline[:, quarter % B]
@@ -170,8 +174,23 @@ def procure(
         dc_depreciation=dc_dep,
         capacity=s.capacity,
         spot_granted=spot,
-        delivered_h100e=per_world(delivered, econ.h100e),
+        delivered_h100e=delivered_h100e,
     )
+
+
+def _order(s: State, orders: np.ndarray, quarter: int, lead: np.ndarray) -> None:
+    """Put (W, G) orders into the delivery pipeline. The pipeline is a ring: slot (q mod P)
+    holds what arrives in quarter q, and an order with lead L arrives in quarter q + L (lead 0:
+    at once)."""
+    W, P, G = s.pipeline.shape
+    if not s.pipeline.flags.c_contiguous:
+        s.pipeline = np.ascontiguousarray(s.pipeline)
+    # Scattered by flat index into the (worlds, slots, generations) ring: each (world,
+    # generation) has one slot, and one flat index is twice as fast as three index arrays.
+    flat = (quarter + lead) % P * G
+    flat += (np.arange(W) * (P * G))[:, None]
+    flat += np.arange(G)
+    s.pipeline.reshape(-1)[flat.ravel()] += orders.ravel()
 
 
 assert DC_SLOTS >= 15  # the longest build (fleet.dc_build_quarters ≤ 15) must fit the pipeline

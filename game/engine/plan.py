@@ -196,6 +196,12 @@ class PlanArrays:
     ipo: np.ndarray  # int8: 0 hold, 1 file, 2 withdraw
 
 
+# The numeric decisions of a plan, one value per world each once resolved.
+_PER_WORLD = ("lease_h100e", "break_lease_h100e", "spot_h100e", "datacenter_mw",
+              "start_run_flop", "price", "hire", "raise_equity", "vendor_equity", "draw_debt",
+              "repay_debt", "training", "inference", "research")
+
+
 def resolve(plan: Plan, gpu_names: list[str], n_worlds: int) -> PlanArrays:
     """Broadcast a plan to W worlds; raises PlanError for names or lengths that do not fit."""
     problems: list[str] = []
@@ -221,27 +227,32 @@ def resolve(plan: Plan, gpu_names: list[str], n_worlds: int) -> PlanArrays:
             continue
         orders[:, gpu_names.index(name)] = vec(f"gpu_orders['{name}']", units)
 
-    alloc = np.stack(
-        [vec("training", plan.training), vec("inference", plan.inference),
-         vec("research", plan.research)],
-        axis=1,
-    )
+    # The decisions given as one number are broadcast together: one block, a row each (a live
+    # game's plan is all numbers, and a dozen np.full calls cost more than its quarter's rest).
+    given = {name: getattr(plan, name) for name in _PER_WORLD}
+    numbers = [name for name, value in given.items() if not isinstance(value, np.ndarray)]
+    block = np.repeat(np.array([given[name] for name in numbers], dtype=float)[:, None],
+                      n_worlds, axis=1)
+    v = {name: block[j] for j, name in enumerate(numbers)}
+    for name, value in given.items():
+        if name not in v:
+            v[name] = vec(name, value)
     arrays = PlanArrays(
         gpu_orders=orders,
-        lease_h100e=vec("lease_h100e", plan.lease_h100e),
+        lease_h100e=v["lease_h100e"],
         lease_quarters=plan.lease_quarters,
-        break_lease_h100e=vec("break_lease_h100e", plan.break_lease_h100e),
-        spot_h100e=vec("spot_h100e", plan.spot_h100e),
-        datacenter_mw=vec("datacenter_mw", plan.datacenter_mw),
-        alloc=alloc,
-        start_run_flop=vec("start_run_flop", plan.start_run_flop),
+        break_lease_h100e=v["break_lease_h100e"],
+        spot_h100e=v["spot_h100e"],
+        datacenter_mw=v["datacenter_mw"],
+        alloc=np.stack([v["training"], v["inference"], v["research"]], axis=1),
+        start_run_flop=v["start_run_flop"],
         cancel_run=vec("cancel_run", plan.cancel_run).astype(bool),
-        price=vec("price", plan.price),
-        hire=vec("hire", plan.hire),
-        raise_equity=vec("raise_equity", plan.raise_equity),
-        vendor_equity=vec("vendor_equity", plan.vendor_equity),
-        draw_debt=vec("draw_debt", plan.draw_debt),
-        repay_debt=vec("repay_debt", plan.repay_debt),
+        price=v["price"],
+        hire=v["hire"],
+        raise_equity=v["raise_equity"],
+        vendor_equity=v["vendor_equity"],
+        draw_debt=v["draw_debt"],
+        repay_debt=v["repay_debt"],
         ipo=(vec("ipo", plan.ipo).astype(np.int8) if isinstance(plan.ipo, np.ndarray)
              else np.full(n_worlds, IPO_ACTIONS.index(plan.ipo), dtype=np.int8)),
     )

@@ -196,12 +196,13 @@ def step(
     }
     for name, values in flows.items():
         ledger.add("cash", name, values)
-    before_auto = state.cash + ledger.total("cash")
+    flows_total = ledger.total("cash")
+    before_auto = state.cash + flows_total
     headroom = np.maximum(finance.credit_limit(fp, revenue) - s.debt, 0.0)
     auto = np.minimum(np.maximum(-before_auto, 0.0), headroom)
     ledger.add("cash", "credit line (automatic)", auto)
     s.debt = s.debt + auto
-    s.cash = state.cash + ledger.total("cash")
+    s.cash = state.cash + (flows_total + auto)  # ledger.total("cash"): the same sum, in order
     ledger.add("debt", "drawn", fin.drawn)
     ledger.add("debt", "repaid", -fin.repaid)
     ledger.add("debt", "automatic draw", auto)

@@ -196,7 +196,8 @@ class Director:
         late: due there without having been rolled there."""
         self._memory(s)
         self.make_due(s, q, self.script.get(q, ()))
-        hits, scheduled = self._roll(s, econ, rng, q)
+        one = s.n_worlds == 1  # the live game: the same roll in plain Python
+        hits, scheduled = (self._roll_one if one else self._roll)(s, econ, rng, q)
         fired = self._pace(hits)
         late = {}
         for i, idx in scheduled.items():
@@ -258,6 +259,42 @@ class Director:
             now = np.broadcast_to(holds(self.events[i].trigger, fx.subset(env, idx)), idx.shape)
             if now.any():
                 scheduled[i] = idx[now]
+        return hits, scheduled
+
+    def _roll_one(self, s: State, econ: Economy, rng: Rng, q: int) -> tuple[
+            list[tuple[int, np.ndarray, np.ndarray]], dict[int, np.ndarray]]:
+        """``_roll`` for one world (the live game), in plain Python: the same draws, rules,
+        odds and order, without a hundred numpy calls on one-element arrays.
+        ``tests/test_director.py`` holds the two to the same hits."""
+        if s.outcome[0] != RUNNING:
+            return [], {}
+        env = fx.env_for(s, econ, self.names, cache=True)  # names read as floats
+        hits: list[tuple[int, np.ndarray, np.ndarray]] = []
+        rolled, channels, thresholds, pooled = self._quarter(q)
+        last_major = int(s.extra["events.last_major"][0])
+        spaced = q - last_major >= self.preset.major_spacing
+        if len(rolled):
+            bits = rng.bits_rows(q, channels)[:, 0]
+            below = np.flatnonzero(bits < thresholds[:, 0]).tolist()
+            last, count = s.extra["events.last"][0], s.extra["events.count"][0]
+            for r in below:
+                i = int(rolled[r])
+                if (q - int(last[i]) < self._cooldown[i] or (self._once[i] and count[i] > 0)
+                        or (self._major[i] and not spaced)):
+                    continue
+                u = (float(bits[r]) + 0.5) * 2.0**-53
+                ce = self.events[i]
+                factor = self._factor(i, env) if ce.modifiers else 1.0
+                p = min(float(self._mtth[i]) * factor * self.preset.frequency, 1.0)
+                if u < p and holds(ce.trigger, env):
+                    hits.append((i, np.zeros(1, dtype=np.intp), np.array([u / p])))
+        if pooled:
+            running = s.outcome == RUNNING
+            hits.extend(self._pool_sparse(s, rng, q, env, running, pooled,
+                                          np.array([spaced])))
+        scheduled = {i: np.zeros(1, dtype=np.intp)
+                     for i in np.flatnonzero(s.extra["events.due"][0] == q).tolist()
+                     if holds(self.events[i].trigger, env)}
         return hits, scheduled
 
     def _quarter(self, q: int) -> tuple[np.ndarray, tuple[str, ...], np.ndarray, list[int]]:
@@ -575,11 +612,20 @@ class Director:
         s.extra.update({"events.last": last, "events.count": count,
                         "events.last_major": last_major})
         due = work.due  # each (world, event) pair happens once: plain fancy indexing is exact
-        due[positions, events] = np.where(due[positions, events] == q, -1,
-                                          due[positions, events])
-        last[positions, events] = q
-        count[positions, events] += 1
-        last_major[positions[self._major[events]]] = q
+        if s.n_worlds == 1:  # the live game: the same updates, an event at a time
+            for i in events.tolist():
+                if due[0, i] == q:
+                    due[0, i] = -1
+                last[0, i] = q
+                count[0, i] += 1
+                if self._major[i]:
+                    last_major[0] = q
+        else:
+            due[positions, events] = np.where(due[positions, events] == q, -1,
+                                              due[positions, events])
+            last[positions, events] = q
+            count[positions, events] += 1
+            last_major[positions[self._major[events]]] = q
         s.extra["events.due"] = due
 
 

@@ -355,6 +355,51 @@ def test_batched_effects_equal_one_event_at_a_time(params, tmp_path, seed: int) 
             np.testing.assert_array_equal(got_ledger[metric][label], values, err_msg=label)
 
 
+def test_one_world_alone_applies_its_events_as_the_reference_does(params, tmp_path) -> None:
+    """The live game's one world (plain-Python numbers and ledger lines) ends where the
+    reference ends that world in a batch: every state array, every scheduled event, every
+    ledger line (a line another world needed is zero here)."""
+    from game.engine import Ledger
+    from tests.test_packs_core import write_pack
+
+    pack = write_pack(tmp_path, "tricky", files={"events/tricky.toml": TRICKY_EVENTS})
+    director = load_content([pack]).director("volatile")
+    econ = compile_economy(params)
+    W = 60
+    state, rng = initial_state(params, W), Rng.for_batch(4, W)
+    for q in range(3):
+        state, _ = step(state, STRATEGIES["builder"].plan(state, econ), econ, rng, q, director)
+    gen = np.random.default_rng(4)
+    tricky = [director.index[e] for e in director.index if e.startswith("tricky.")]
+    chosen = [*tricky, *gen.choice(len(director.events), size=25, replace=False).tolist()]
+    picks = {}
+    for i in dict.fromkeys(gen.permutation(chosen).tolist()):
+        idx = np.sort(gen.choice(W, size=int(gen.integers(1, W)), replace=False))
+        n = len(director.events[i].choices)
+        picks[i] = (idx, gen.integers(0, n, size=len(idx)) if n else np.full(len(idx), -1))
+    (want, want_ledger), _ = _apply_both_ways(director, state, econ, picks, {})
+    lines = 0
+    for w in range(W):
+        alone = state.take(np.array([w]))
+        director._memory(alone)
+        ledger = Ledger()
+        work = fx.Work(alone, econ, director.names, ledger, director.rival_index,
+                       director.index, 3)
+        director._apply_one_by_one(work, {i: (np.array([0]), p[idx == w])
+                                          for i, (idx, p) in picks.items() if w in idx})
+        work.flush()
+        for name, arr in {**alone.arrays(), "due": work.due}.items():
+            np.testing.assert_array_equal(arr[0], want[name][w], err_msg=f"{name}, world {w}")
+        for metric, book in want_ledger.items():
+            mine = ledger.entries[metric]
+            assert set(mine) <= set(book), metric
+            for label, values in book.items():
+                got = mine[label][0] if label in mine else 0.0
+                assert got == values[w], f"{metric} {label}, world {w}"
+                lines += label in mine
+    assert lines > 100
+
+
 def test_a_world_ends_the_same_in_any_batch(params) -> None:
     """A world's events apply in an order of its own (those it rolled, then those due that it
     did not roll), never in one that depends on what other worlds rolled: so a world ends

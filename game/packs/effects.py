@@ -25,7 +25,7 @@ import numpy as np
 
 from game.engine import Economy, Ledger, State
 from game.engine.state import MODIFIABLE
-from game.packs.expressions import Compiled, evaluate
+from game.packs.expressions import Compiled, evaluate, evaluate_one
 from game.packs.names import Name
 from game.packs.schema import (
     AddEffect,
@@ -148,6 +148,9 @@ class Work:
     def flush(self) -> None:
         """Put the recorded changes into the ledger: one line per metric and label, each world's
         changes summed in the order they were recorded."""
+        if self.s.n_worlds == 1:
+            self._flush_one()
+            return
         for metric, records in self.deltas.items():
             row: dict[str, int] = {}
             lookups = []
@@ -165,6 +168,23 @@ class Work:
                 lines[row[labels] if lookup is None else lookup[rows], idx] += delta
             for label, j in row.items():
                 self.ledger.add(metric, label, lines[j])
+        self.deltas.clear()
+
+    def _flush_one(self) -> None:
+        """``flush`` for one world (the live game), in plain Python: each line the sum from 0,
+        in the order recorded, its labels in order of first appearance."""
+        for metric, records in self.deltas.items():
+            lines: dict[str, float] = {}
+            for labels, rows, _, delta in records:
+                if rows is None:
+                    lines[labels] = lines.get(labels, 0.0)
+                    for d in delta.tolist():
+                        lines[labels] += d
+                    continue
+                for r, d in zip(rows.tolist(), delta.tolist(), strict=True):
+                    lines[labels[r]] = lines.get(labels[r], 0.0) + d
+            for label, total in lines.items():
+                self.ledger.add(metric, label, np.array([total]))
         self.deltas.clear()
 
     def schedule(self, event_id: str, idx: np.ndarray, delay: int) -> None:
@@ -327,6 +347,10 @@ def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str,
     expression there, when the caller has them)."""
     e = ce.effect
     n = len(idx)
+    if (x is None and work.s.n_worlds == 1 and isinstance(e, AddEffect | MultiplyEffect | SetEffect)
+            and e.target in BOUNDS):
+        _bounded_one(e, ce.value, idx, work, label)
+        return
     if x is None and ce.value is not None:
         x = (np.full(n, ce.value.constant) if ce.value.constant is not None
              else evaluate(ce.value, work.env(idx), n))
@@ -365,6 +389,22 @@ def _op(e: AddEffect | MultiplyEffect | SetEffect, old: np.ndarray, x: np.ndarra
     if isinstance(e, MultiplyEffect):
         return old * x
     return np.broadcast_to(x, old.shape).astype(float)
+
+
+def _bounded_one(e: AddEffect | MultiplyEffect | SetEffect, value: Compiled | None,
+                 idx: np.ndarray, work: Work, label: str) -> None:
+    """``_number`` on a bounded number of the live game's one world, in plain Python: the
+    same old·m + a, bounds and ledger line, without a dozen numpy calls on one element."""
+    assert value is not None
+    x = value.constant if value.constant is not None else evaluate_one(value, work.env(idx))
+    arr = work.own(e.target)
+    lo, hi = BOUNDS[e.target]
+    old = float(arr[0])
+    new = min(max(old + x if isinstance(e, AddEffect)
+                  else old * x if isinstance(e, MultiplyEffect) else x, lo), hi)
+    arr[0] = new
+    if e.target in LEDGER_TARGETS:
+        work.record(e.target, label, idx, np.array([new - old]))
 
 
 def _number(e: AddEffect | MultiplyEffect | SetEffect, x: np.ndarray, idx: np.ndarray,

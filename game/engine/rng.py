@@ -22,9 +22,17 @@ from functools import lru_cache
 
 import numpy as np
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
+
+def _u64(value: int) -> np.ndarray:
+    """A 0-d uint64 array: numpy combines it with an array faster than a numpy scalar (whose
+    type it resolves on every call), with the same result."""
+    return np.array(value, dtype=np.uint64)
+
+
+_GOLDEN = _u64(0x9E3779B97F4A7C15)
+_M1 = _u64(0xBF58476D1CE4E5B9)
+_M2 = _u64(0x94D049BB133111EB)
+_ONE, _S11, _S27, _S30, _S31 = (_u64(v) for v in (1, 11, 27, 30, 31))
 _MASK = (1 << 64) - 1
 
 LIVE = "live"
@@ -33,11 +41,11 @@ PROJECTION = "projection"
 
 def _mix(x: np.ndarray) -> np.ndarray:
     """SplitMix64's finaliser over an array of uint64 (wrapping arithmetic)."""
-    x = x ^ (x >> np.uint64(30))
+    x = x ^ (x >> _S30)
     x = x * _M1
-    x = x ^ (x >> np.uint64(27))
+    x = x ^ (x >> _S27)
     x = x * _M2
-    return x ^ (x >> np.uint64(31))
+    return x ^ (x >> _S31)
 
 
 def _mix_int(x: int) -> int:
@@ -107,7 +115,7 @@ class Rng:
         """Uniforms in (0, 1), shape (W,) when n == 1 else (W, n)."""
         if n == 1:
             return _single(self.worlds, self._key(quarter, channel))
-        u = ((self._bits(quarter, channel, n) >> np.uint64(11)).astype(np.float64) + 0.5) * (
+        u = ((self._bits(quarter, channel, n) >> _S11).astype(np.float64) + 0.5) * (
             2.0**-53
         )
         return u
@@ -152,8 +160,8 @@ class Rng:
         """(W, len(channels)): one uniform per channel, as ``uniform(quarter, channel)`` gives."""
         # The keys of _key, computed for all channels at once (same wrapping arithmetic).
         keys = self._keys(quarter, _text_keys(channels))
-        bits = _mix((self.worlds + np.uint64(1))[:, None] * _GOLDEN + keys[None, :])
-        return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0**-53)
+        bits = _mix((self.worlds + _ONE)[:, None] * _GOLDEN + keys[None, :])
+        return ((bits >> _S11).astype(np.float64) + 0.5) * (2.0**-53)
 
     def bits_rows(self, quarter: int, channels: tuple[str, ...],
                   positions: np.ndarray | None = None) -> np.ndarray:
@@ -163,7 +171,7 @@ class Rng:
         finds the few draws below a probability without converting them all."""
         keys = self._keys(quarter, _text_keys(channels))
         worlds = self.worlds if positions is None else self.worlds[positions]
-        weyl = (worlds + np.uint64(1)) * _GOLDEN
+        weyl = (worlds + _ONE) * _GOLDEN
         out = np.empty((len(keys), len(weyl)), dtype=np.uint64)
         # A few rows at a time, so the hash's passes over memory stay in the cache (3× faster
         # than one pass over the whole table at 10,000 worlds; the same numbers).
@@ -185,8 +193,8 @@ class Rng:
                             dtype=np.uint64)
         else:
             keys = self._keys(quarter, _text_keys(channels))[which]
-        bits = _mix((self.worlds[positions] + np.uint64(1)) * _GOLDEN + keys)
-        return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (2.0**-53)
+        bits = _mix((self.worlds[positions] + _ONE) * _GOLDEN + keys)
+        return ((bits >> _S11).astype(np.float64) + 0.5) * (2.0**-53)
 
     def _key(self, quarter: int, channel: str) -> int:
         return _mix_int(self._base ^ _mix_int((quarter & _MASK) ^ _text_key(channel)))
@@ -194,32 +202,37 @@ class Rng:
     def _keys(self, quarter: int, text_keys: np.ndarray) -> np.ndarray:
         """``_key`` for many channels at once, from their text keys (the same wrapping
         arithmetic)."""
-        return _mix(np.uint64(self._base) ^ _mix(np.uint64(quarter & _MASK) ^ text_keys))
+        return _mix(_u64(self._base) ^ _mix(_u64(quarter & _MASK) ^ text_keys))
 
 
+# From this many elements, operating in place saves memory traffic; below it, it costs: numpy
+# checks an in-place operation on one element for overlap on its slow path (≈ 2.5× the time).
+_IN_PLACE_FROM = 64
 _FEW_PAIRS = 8  # up to this many pairs, uniform_pairs keys only the channels it draws from
 _BLOCK = 65536  # elements hashed at a time by bits_rows: 512 KiB, within a core's cache
 
 
 def _mix_top53(x: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
     """``_mix(x) >> 11`` computed in place in x (with one scratch buffer of x's shape)."""
-    t = np.right_shift(x, np.uint64(30), out=scratch)
+    t = np.right_shift(x, _S30, out=scratch)
     x ^= t
     x *= _M1
-    np.right_shift(x, np.uint64(27), out=t)
+    np.right_shift(x, _S27, out=t)
     x ^= t
     x *= _M2
-    np.right_shift(x, np.uint64(31), out=t)
+    np.right_shift(x, _S31, out=t)
     x ^= t
-    x >>= np.uint64(11)
+    x >>= _S11
     return x
 
 
 def _single(worlds: np.ndarray, key: int) -> np.ndarray:
     """One uniform per world for a key: _bits(…, n=1) and the float conversion, done in place
     on one buffer (the same numbers, fewer passes over memory)."""
-    x = (worlds + np.uint64(1)) * _GOLDEN
-    x += np.uint64(key)
+    x = (worlds + _ONE) * _GOLDEN
+    if len(x) < _IN_PLACE_FROM:
+        return ((_mix(x + _u64(key)) >> _S11).astype(np.float64) + 0.5) * 2.0**-53
+    x += _u64(key)
     u = _mix_top53(x).astype(np.float64)
     u += 0.5
     u *= 2.0**-53

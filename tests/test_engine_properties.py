@@ -357,3 +357,27 @@ def test_ledger_balances_over_1000_random_plans(random_play: RandomPlay) -> None
     """Every metric's ledger sums to its change over the acceptance run (1e-9 relative)."""
     off = {m: r for m, r in random_play.worst_residual.items() if r > 1e-9}
     assert not off, off
+
+
+_signed_floats = st.one_of(
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.sampled_from([0.0, -0.0, 1e-13, -1e-13, 5e-12, 1e-10, -1e-10]))  # around the threshold
+
+
+@given(total=_signed_floats, parts=st.lists(_signed_floats, min_size=1, max_size=5),
+       other=st.floats(-1e3, 1e3, allow_nan=False))
+def test_one_world_splits_a_change_as_a_batch_does(total: float, parts: list[float],
+                                                   other: float) -> None:
+    """The ledger's split of a change among its causes, for the live game's one world (plain
+    Python) and for that world in a batch (numpy): the same numbers, signs of zero included."""
+    from game.engine.step import _split
+
+    names = [f"cause {k}" for k in range(len(parts))]
+    alone = _split(np.array([total]), {n: np.array([v]) for n, v in zip(names, parts,
+                                                                        strict=True)})
+    batch = _split(np.array([other, total, other]),
+                   {n: np.array([other, v, -other]) for n, v in zip(names, parts, strict=True)})
+    assert list(alone) == list(batch)
+    for name, values in batch.items():
+        assert values[1] == alone[name][0] or (np.isnan(values[1]) and np.isnan(alone[name][0]))
+        assert np.signbit(values[1]) == np.signbit(alone[name][0]), name

@@ -15,6 +15,7 @@ import numpy as np
 
 from game.engine.params import FinanceParams
 from game.engine.plan import PlanArrays
+from game.engine.rows import any_set
 from game.engine.state import State
 
 
@@ -42,7 +43,7 @@ def raise_and_borrow(s: State, plan: PlanArrays, fp: FinanceParams, u: np.ndarra
     W = s.n_worlds
     pre = np.maximum(s.valuation, 1e-9)
     cap = np.minimum(fp.max_round_fraction * pre, fp.max_round_size)
-    if plan.raise_equity.any():
+    if any_set(plan.raise_equity):
         ask = np.minimum(plan.raise_equity, cap)
         attempted = ask > 0
         ok = attempted & (u < round_success_probability(fp, s.sentiment)
@@ -51,8 +52,9 @@ def raise_and_borrow(s: State, plan: PlanArrays, fp: FinanceParams, u: np.ndarra
         failed = attempted & ~ok
     else:
         equity, failed = np.zeros(W), np.zeros(W, dtype=bool)
-    vendor = np.minimum(plan.vendor_equity, cap) if plan.vendor_equity.any() else np.zeros(W)
-    if equity.any() or vendor.any():
+    vendor = (np.minimum(plan.vendor_equity, cap) if any_set(plan.vendor_equity)
+              else np.zeros(W))
+    if any_set(equity) or any_set(vendor):
         vendor_pre = pre * (1.0 - fp.vendor_equity_discount)
         keep = pre / (pre + equity) * vendor_pre / (vendor_pre + vendor)
         new_ownership = s.ownership * keep
@@ -61,7 +63,7 @@ def raise_and_borrow(s: State, plan: PlanArrays, fp: FinanceParams, u: np.ndarra
         s.vendor_credit = s.vendor_credit + vendor
     else:
         dilution = np.zeros(W)
-    if plan.draw_debt.any() or plan.repay_debt.any():
+    if any_set(plan.draw_debt) or any_set(plan.repay_debt):
         headroom = np.maximum(credit_limit(fp, s.revenue) - s.debt, 0.0)
         drawn = np.minimum(plan.draw_debt, headroom)
         repaid = np.minimum(np.minimum(plan.repay_debt, s.debt + drawn),

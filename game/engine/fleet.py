@@ -21,7 +21,7 @@ import numpy as np
 from game.engine.economy import Economy
 from game.engine.params import HOURS_PER_QUARTER
 from game.engine.plan import PlanArrays
-from game.engine.rows import per_world
+from game.engine.rows import any_set, per_world
 from game.engine.state import DC_SLOTS, State
 
 
@@ -65,7 +65,7 @@ def procure(
 
     # GPU orders: only generations on sale; trimmed to what cash and vendor credit can pay.
     orders = plan.gpu_orders * econ.available[row][None, :]
-    if orders.any():
+    if any_set(orders):
         cost = order_cost(econ, quarter, orders)
         budget = np.maximum(s.cash, 0.0) + s.vendor_credit
         scale = np.where(cost > budget, budget / np.maximum(cost, 1e-300), 1.0)
@@ -86,7 +86,7 @@ def procure(
     # valued at the delivery quarter's price (a simplification when prices fall in between).
     life = econ.life_quarters
     S = s.dep_schedule.shape[1]
-    if delivered.any():
+    if any_set(delivered):
         s.pipeline[:, quarter % P, :] = 0.0
         s.owned = s.owned + delivered
         new_rate = per_world(delivered, value_per_gpu) / life
@@ -105,7 +105,7 @@ def procure(
     # which keeps every payment exact. Break first (a penalty on the remaining payments), then
     # sign the new lease, pay the quarter, and let the slot ending now expire.
     K = s.lease_qty.shape[1]
-    if plan.break_lease_h100e.any():
+    if any_set(plan.break_lease_h100e):
         leased = s.lease_qty.sum(axis=1)
         shed = np.minimum(plan.break_lease_h100e / np.maximum(leased, 1e-300), 1.0)
         remaining = per_world(s.lease_qty * s.lease_price, s.lease_quarters_left()) * (
@@ -114,7 +114,7 @@ def procure(
         s.lease_qty *= (1.0 - shed)[:, None]
     else:
         penalty = np.zeros(s.n_worlds)
-    if plan.lease_h100e.any():
+    if any_set(plan.lease_h100e):
         end = (quarter + min(plan.lease_quarters, p.fleet.max_lease_quarters) - 1) % K
         old_qty = s.lease_qty[:, end]
         total = old_qty + plan.lease_h100e
@@ -137,7 +137,7 @@ def procure(
     # A project started in quarter q pays in quarters q … q+b−1 and powers on in q+b−1.
     b = p.fleet.dc_build_quarters
     B = s.dc_pipeline.shape[1]
-    if plan.datacenter_mw.any():
+    if any_set(plan.datacenter_mw):
         capex_total = (plan.datacenter_mw * p.fleet.dc_capex_per_gw / 1000.0
                        * s.modifier("dc_capex"))
         s.dc_capex_due[:, (quarter + np.arange(b)) % B] += (capex_total / b)[:, None]

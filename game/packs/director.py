@@ -36,7 +36,7 @@ from typing import Protocol
 import numpy as np
 
 from game.engine import Economy, Ledger, Rng, State
-from game.engine.rows import row_sum
+from game.engine.rows import add_in_order, row_sum
 from game.engine.state import RUNNING
 from game.packs import effects as fx
 from game.packs.expressions import Compiled, evaluate, evaluate_one, holds
@@ -514,10 +514,10 @@ class Director:
             row = [max(cc.ai_weight.constant if cc.ai_weight.constant is not None
                        else evaluate_one(cc.ai_weight, env), 0.0) * ok
                    for cc, ok in zip(ce.choices, available, strict=True)] + pad
-            total = _row_total(row)
+            total = add_in_order(row)
             if not total > 0:
                 row = [float(ok) for ok in available] + pad
-                total = _row_total(row)
+                total = add_in_order(row)
             u = float(rng.uniform(q, self._choice_channels[i])[0]) * max(total, 1e-300)
             below = sum(c <= u for c in itertools.accumulate(row))
             picks[i] = np.array([min(below, len(ce.choices) - 1)])
@@ -627,15 +627,6 @@ class Director:
             count[positions, events] += 1
             last_major[positions[self._major[events]]] = q
         s.extra["events.due"] = due
-
-
-def _row_total(row: list[float]) -> float:
-    """A row's sum as numpy's row sum of a few columns gives it: from zero, in column order
-    (not ``sum``, which from Python 3.12 compensates its rounding)."""
-    total = 0.0
-    for x in row:
-        total += x
-    return total
 
 
 def _kept_by_event(hits: list[tuple[int, np.ndarray, np.ndarray]], keep: np.ndarray

@@ -129,25 +129,31 @@ def step(
     cap_h = ff.capacity
     train_h, infer_h = cap_h * pa.alloc[:, 0], cap_h * pa.alloc[:, 1]
     tp = p.training
-    s.run_target = np.where(pa.cancel_run, 0.0, s.run_target)
-    s.run_done = np.where(pa.cancel_run, 0.0, s.run_done)
-    start = (pa.start_run_flop > 0) & (s.run_target <= 0)
-    s.run_target = np.where(start, pa.start_run_flop, s.run_target)
-    s.run_done = np.where(start, 0.0, s.run_done)
-    s.run_efficiency = np.where(start, 10.0**s.algo_log_eff, s.run_efficiency)
+    # A step no world takes this quarter (cancel, start, finish a run) is skipped: it would
+    # leave every number as it is.
+    if any_set(pa.cancel_run):
+        s.run_target = np.where(pa.cancel_run, 0.0, s.run_target)
+        s.run_done = np.where(pa.cancel_run, 0.0, s.run_done)
+    if any_set(pa.start_run_flop):
+        start = (pa.start_run_flop > 0) & (s.run_target <= 0)
+        s.run_target = np.where(start, pa.start_run_flop, s.run_target)
+        s.run_done = np.where(start, 0.0, s.run_done)
+        s.run_efficiency = np.where(start, 10.0**s.algo_log_eff, s.run_efficiency)
     mfu = tp.mfu * s.modifier("mfu") * np.exp(tp.mfu_noise * rng.normal(q, "training.mfu")
                                                  - 0.5 * tp.mfu_noise**2)
     progress = training.training_flop(train_h, np.minimum(mfu, 0.95), SECONDS_PER_QUARTER)
     s.run_done = s.run_done + np.where(s.run_target > 0, progress, 0.0)
     done = (s.run_target > 0) & (s.run_done >= s.run_target)
-    effective = s.run_target * s.run_efficiency
-    better = done & (effective > s.model_flop)
-    s.model_flop = np.where(better, effective, s.model_flop)
-    s.model_params = np.where(better, training.optimal_size(s.run_target, tp)[0], s.model_params)
-    s.run_target = np.where(done, 0.0, s.run_target)
-    s.run_done = np.where(done, 0.0, s.run_done)
-    if better.any():
-        s.capability = np.where(better, econ.capability(s.model_flop), s.capability)
+    if any_set(done):
+        effective = s.run_target * s.run_efficiency
+        better = done & (effective > s.model_flop)
+        s.model_flop = np.where(better, effective, s.model_flop)
+        s.model_params = np.where(better, training.optimal_size(s.run_target, tp)[0],
+                                  s.model_params)
+        s.run_target = np.where(done, 0.0, s.run_target)
+        s.run_done = np.where(done, 0.0, s.run_done)
+        if any_set(better):
+            s.capability = np.where(better, econ.capability(s.model_flop), s.capability)
     ledger.add("capability", "model release", s.capability - state.capability)
     industry = row_max(s.rival_log_eff)
     s.algo_log_eff = (
@@ -295,14 +301,21 @@ def step(
         ledger.add("valuation", label, rr_new * values)
     ledger.add("valuation", "public market", rr_new * dm * ~private)
     s.valuation = state.valuation + ledger.total("valuation")
-    primary = np.where(can_list, ip.primary_fraction, 0.0)
+    if any_set(can_list):
+        primary = np.where(can_list, ip.primary_fraction, 0.0)
+        s.ipo_stage = np.where(can_list, 2, s.ipo_stage).astype(np.int8)
+        s.ipo_valuation = np.where(can_list, s.valuation, s.ipo_valuation)
+    else:
+        primary = np.zeros(W)
     proceeds = primary * s.valuation
     ledger.add("cash", "IPO proceeds", proceeds)
     s.cash = s.cash + proceeds
-    s.ipo_stage = np.where(can_list, 2, s.ipo_stage).astype(np.int8)
-    s.ipo_valuation = np.where(can_list, s.valuation, s.ipo_valuation)
-    ledger.add("ownership", "equity round", np.where(fin.equity > 0, fin.dilution, 0.0))
-    ledger.add("ownership", "vendor financing", np.where(fin.equity > 0, 0.0, fin.dilution))
+    if any_set(fin.dilution):
+        ledger.add("ownership", "equity round", np.where(fin.equity > 0, fin.dilution, 0.0))
+        ledger.add("ownership", "vendor financing", np.where(fin.equity > 0, 0.0, fin.dilution))
+    else:
+        ledger.add("ownership", "equity round", np.zeros(W))
+        ledger.add("ownership", "vendor financing", np.zeros(W))
     ipo_dilution = -s.ownership * primary
     ledger.add("ownership", "IPO shares sold", ipo_dilution)
     s.ownership = state.ownership + ledger.total("ownership")

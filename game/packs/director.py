@@ -398,6 +398,8 @@ class Director:
                   ) -> dict[int, np.ndarray]:
         """``_pace`` for a handful of hits (the live game's one world), in plain Python: the
         same rules over the same (world, score) order, ties in the order of the hits."""
+        if len(hits) == 1 and len(hits[0][1]) == 1 and self.preset.max_per_quarter >= 1:
+            return {hits[0][0]: hits[0][1]}  # one hit in one world: kept
         flat = [(i, int(w), float(sc)) for i, idx, scores in hits
                 for w, sc in zip(idx, scores, strict=True)]
         keep = np.zeros(len(flat), dtype=bool)
@@ -536,12 +538,13 @@ class Director:
         together.
         """
         work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q)
-        positions = np.concatenate([idx for idx, _ in picks.values()])
-        events = np.repeat(np.fromiter(picks, dtype=np.int64, count=len(picks)),
-                           [len(idx) for idx, _ in picks.values()])
-        if s.n_worlds == 1:
+        if s.n_worlds == 1:  # each event's worlds are the one world
             self._apply_one_by_one(work, picks)
+            positions, events = np.zeros(len(picks), dtype=np.intp), np.fromiter(picks, np.int64)
         else:
+            positions = np.concatenate([idx for idx, _ in picks.values()])
+            events = np.repeat(np.fromiter(picks, dtype=np.int64, count=len(picks)),
+                               [len(idx) for idx, _ in picks.values()])
             self._apply_batched(work, picks, positions, events, late or {})
         if self.on_fire is not None:
             for i, (idx, picked) in picks.items():

@@ -347,9 +347,7 @@ def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str,
     expression there, when the caller has them)."""
     e = ce.effect
     n = len(idx)
-    if (x is None and work.s.n_worlds == 1 and isinstance(e, AddEffect | MultiplyEffect | SetEffect)
-            and e.target in BOUNDS):
-        _bounded_one(e, ce.value, idx, work, label)
+    if x is None and work.s.n_worlds == 1 and _applied_alone(ce, idx, work, label):
         return
     if x is None and ce.value is not None:
         x = (np.full(n, ce.value.constant) if ce.value.constant is not None
@@ -391,12 +389,22 @@ def _op(e: AddEffect | MultiplyEffect | SetEffect, old: np.ndarray, x: np.ndarra
     return np.broadcast_to(x, old.shape).astype(float)
 
 
-def _bounded_one(e: AddEffect | MultiplyEffect | SetEffect, value: Compiled | None,
-                 idx: np.ndarray, work: Work, label: str) -> None:
-    """``_number`` on a bounded number of the live game's one world, in plain Python: the
-    same old·m + a, bounds and ledger line, without a dozen numpy calls on one element."""
+def _applied_alone(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str) -> bool:
+    """The commonest effects on the live game's one world, in plain Python: the same numbers,
+    bounds and ledger lines as ``_number`` and the modifier's branch of ``apply``, without a
+    dozen numpy calls on one element. False for any other effect."""
+    e, value = ce.effect, ce.value
+    bounded = isinstance(e, AddEffect | MultiplyEffect | SetEffect) and e.target in BOUNDS
+    if not (bounded or isinstance(e, ModifierEffect)):
+        return False
     assert value is not None
     x = value.constant if value.constant is not None else evaluate_one(value, work.env(idx))
+    if isinstance(e, ModifierEffect):
+        i = MODIFIABLE.index(e.parameter)
+        factor, left = work.own("mod_factor"), work.own("mod_left")
+        factor[0, i] = float(factor[0, i]) * min(max(x, 0.0), 100.0)
+        left[0, i] = max(float(left[0, i]), float(e.quarters))
+        return True
     arr = work.own(e.target)
     lo, hi = BOUNDS[e.target]
     old = float(arr[0])
@@ -405,6 +413,7 @@ def _bounded_one(e: AddEffect | MultiplyEffect | SetEffect, value: Compiled | No
     arr[0] = new
     if e.target in LEDGER_TARGETS:
         work.record(e.target, label, idx, np.array([new - old]))
+    return True
 
 
 def _number(e: AddEffect | MultiplyEffect | SetEffect, x: np.ndarray, idx: np.ndarray,

@@ -16,7 +16,7 @@ def wide_range(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def same(a: np.ndarray, b: np.ndarray) -> bool:
-    return np.array_equal(a, b) and np.array_equal(np.signbit(a), np.signbit(b))
+    return np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a), np.signbit(b))
 
 
 @pytest.mark.parametrize("k", [1, 2, 4, 6, 7, 8, 13, 23])
@@ -54,9 +54,12 @@ def test_one_world_alone_gets_numpys_numbers(k: int) -> None:
     """The live game's one row, added in plain Python, is numpy's row (negative zeros too)."""
     rng = np.random.default_rng(20 + k)
     a, w = wide_range(rng, (400, k)), rng.uniform(0.1, 5.0, k)
+    a[10:20, 0] = np.nan  # numpy's maximum is NaN wherever a NaN is
+    a[20:30, -1] = np.nan
     for j in range(len(a)):
         row = a[j:j + 1]
         assert same(row_sum(row), a.sum(axis=1)[j:j + 1]), j
+        assert same(row_max(row), a.max(axis=1)[j:j + 1]), j
         assert same(per_world(row, w), (a * w).sum(axis=1)[j:j + 1]), j
 
 

@@ -129,8 +129,11 @@ def procure(
     s.lease_qty[:, quarter % K] = 0.0
 
     # Spot capacity, rationed when tight.
-    spot = plan.spot_h100e * ration
-    spot_cost = spot * rental * p.market.spot_premium * HOURS_PER_QUARTER / 1e9
+    if any_set(plan.spot_h100e):
+        spot = plan.spot_h100e * ration
+        spot_cost = spot * rental * p.market.spot_premium * HOURS_PER_QUARTER / 1e9
+    else:
+        spot, spot_cost = np.zeros(s.n_worlds), np.zeros(s.n_worlds)
 
     # Data centers: start new projects, pay this quarter's instalments, power on finished ones.
     # Rings again: slot (q mod B) holds the MW powering on, and the capex due, in quarter q.

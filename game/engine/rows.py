@@ -32,6 +32,9 @@ def row_sum(a: np.ndarray) -> np.ndarray:
 
 def row_max(a: np.ndarray) -> np.ndarray:
     """``a.max(axis=1)`` for a (W, k) array with k ≥ 1."""
+    if a.shape[0] == 1 and a.shape[1] < _SEQUENTIAL:  # the live game: one row, in Python
+        row = a[0].tolist()
+        return np.array([max(row) if all(x == x for x in row) else np.nan])  # NaN wins
     if a.shape[0] < _FEW_WORLDS:
         return a.max(axis=1)
     out = a[:, 0].copy()

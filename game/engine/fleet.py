@@ -59,9 +59,9 @@ def procure(
     p = econ.params
     row = econ.row(quarter)
     value_per_gpu = econ.gpu_price[row] / 1e9
-    # Each part below is skipped where no world does it this quarter (no order, no delivery, no
-    # broken lease, no new data center): what it would add is exactly zero. A live game's
-    # quarter often does only a few of them.
+    # A part below that no world takes this quarter (an order, a delivery, a broken or new
+    # lease, spot rental, a new data center) is skipped: it would add exactly zero. A live
+    # game's quarter often takes only a few of them.
 
     # GPU orders: only generations on sale; trimmed to what cash and vendor credit can pay.
     orders = plan.gpu_orders * econ.available[row][None, :]

@@ -139,11 +139,15 @@ def step(
         s.run_target = np.where(start, pa.start_run_flop, s.run_target)
         s.run_done = np.where(start, 0.0, s.run_done)
         s.run_efficiency = np.where(start, 10.0**s.algo_log_eff, s.run_efficiency)
-    mfu = tp.mfu * s.modifier("mfu") * np.exp(tp.mfu_noise * rng.normal(q, "training.mfu")
-                                                 - 0.5 * tp.mfu_noise**2)
-    progress = training.training_flop(train_h, np.minimum(mfu, 0.95), SECONDS_PER_QUARTER)
-    s.run_done = s.run_done + np.where(s.run_target > 0, progress, 0.0)
-    done = (s.run_target > 0) & (s.run_done >= s.run_target)
+    active = s.run_target > 0
+    if any_set(active):
+        mfu = tp.mfu * s.modifier("mfu") * np.exp(tp.mfu_noise * rng.normal(q, "training.mfu")
+                                                     - 0.5 * tp.mfu_noise**2)
+        progress = training.training_flop(train_h, np.minimum(mfu, 0.95), SECONDS_PER_QUARTER)
+        s.run_done = s.run_done + np.where(active, progress, 0.0)
+        done = active & (s.run_done >= s.run_target)
+    else:
+        done = active
     if any_set(done):
         effective = s.run_target * s.run_efficiency
         better = done & (effective > s.model_flop)
@@ -279,14 +283,17 @@ def step(
         & (s.sentiment >= ip.min_sentiment)
         & (4.0 * revenue >= ip.min_runrate)
     )
-    fcf_margin = -s.burn / np.maximum(revenue, 1e-9)
-    m_pub = valuation.public_multiple(vp, growth, fcf_margin, s.hype)
-    pop = np.exp(ip.listing_noise * rng.normal(q, "ipo.listing"))
     comps_new = valuation.private_log_multiple(vp, s.sentiment, growth, s.hype)
     m_priv = np.minimum(np.maximum(np.exp(sum(comps_new.values())), vp.multiple_floor),
                         vp.multiple_cap)
     was_listed = state.ipo_stage == 2
-    m_new = np.where(was_listed, m_pub, np.where(can_list, m_pub * pop, m_priv))
+    if any_set(was_listed) or any_set(can_list):  # a public multiple where listed or listing
+        fcf_margin = -s.burn / np.maximum(revenue, 1e-9)
+        m_pub = valuation.public_multiple(vp, growth, fcf_margin, s.hype)
+        pop = np.exp(ip.listing_noise * rng.normal(q, "ipo.listing"))
+        m_new = np.where(was_listed, m_pub, np.where(can_list, m_pub * pop, m_priv))
+    else:
+        m_new = m_priv
     rr_old, rr_new = 4.0 * state.revenue, 4.0 * revenue
     m_old = state.valuation / np.maximum(rr_old, 1e-9)
     ledger.add("valuation", "run-rate", (rr_new - rr_old) * m_old)

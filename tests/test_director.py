@@ -317,30 +317,39 @@ def _apply_both_ways(director: Director, s: State, econ: Economy,
     return out["world by world"], out["batched"]
 
 
+def _tricky_picks(params, tmp_path, seed: int, W: int) -> tuple[
+        Director, Economy, State, dict[int, tuple[np.ndarray, np.ndarray]],
+        np.random.Generator]:
+    """A volatile director with the tricky events, W worlds after three quarters (so the
+    numbers differ between worlds), and picks: the tricky events and 25 others, in any order
+    (as the roll gives), each in a random set of worlds with random choices. The generator is
+    returned for further draws."""
+    from tests.test_packs_core import write_pack
+
+    pack = write_pack(tmp_path, "tricky", files={"events/tricky.toml": TRICKY_EVENTS})
+    director = load_content([pack]).director("volatile")
+    econ = compile_economy(params)
+    state, rng = initial_state(params, W), Rng.for_batch(seed, W)
+    for q in range(3):
+        state, _ = step(state, STRATEGIES["builder"].plan(state, econ), econ, rng, q, director)
+    gen = np.random.default_rng(seed)
+    tricky = [director.index[e] for e in director.index if e.startswith("tricky.")]
+    chosen = [*tricky, *gen.choice(len(director.events), size=25, replace=False).tolist()]
+    picks = {}
+    for i in dict.fromkeys(gen.permutation(chosen).tolist()):
+        idx = np.sort(gen.choice(W, size=int(gen.integers(1, W)), replace=False))
+        n = len(director.events[i].choices)
+        picks[i] = (idx, gen.integers(0, n, size=len(idx)) if n else np.full(len(idx), -1))
+    return director, econ, state, picks, gen
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_batched_effects_equal_one_event_at_a_time(params, tmp_path, seed: int) -> None:
     """However many events a world has in a quarter, in whatever order, and whatever they
     change, the batched application ends every world exactly where applying its events one at
     a time, world by world, does: every state array, every scheduled event and every ledger
     line."""
-    from tests.test_packs_core import write_pack
-
-    pack = write_pack(tmp_path, "tricky", files={"events/tricky.toml": TRICKY_EVENTS})
-    content = load_content([pack])
-    director = content.director("volatile")
-    econ = compile_economy(params)
-    W = 240
-    state, rng = initial_state(params, W), Rng.for_batch(seed, W)
-    for q in range(3):  # some history, so the numbers differ between worlds
-        state, _ = step(state, STRATEGIES["builder"].plan(state, econ), econ, rng, q, director)
-    gen = np.random.default_rng(seed)
-    tricky = [director.index[e] for e in director.index if e.startswith("tricky.")]
-    chosen = [*tricky, *gen.choice(len(director.events), size=25, replace=False).tolist()]
-    picks = {}
-    for i in dict.fromkeys(gen.permutation(chosen).tolist()):  # any order, as the roll gives
-        idx = np.sort(gen.choice(W, size=int(gen.integers(1, W)), replace=False))
-        n = len(director.events[i].choices)
-        picks[i] = (idx, gen.integers(0, n, size=len(idx)) if n else np.full(len(idx), -1))
+    director, econ, state, picks, gen = _tricky_picks(params, tmp_path, seed, 240)
     # Some events come late in some of their worlds (due there, not rolled there).
     late = {i: np.sort(gen.choice(idx, size=len(idx) // 2, replace=False))
             for i, (idx, _) in picks.items() if gen.random() < 0.4}
@@ -360,23 +369,9 @@ def test_one_world_alone_applies_its_events_as_the_reference_does(params, tmp_pa
     reference ends that world in a batch: every state array, every scheduled event, every
     ledger line (a line another world needed is zero here)."""
     from game.engine import Ledger
-    from tests.test_packs_core import write_pack
 
-    pack = write_pack(tmp_path, "tricky", files={"events/tricky.toml": TRICKY_EVENTS})
-    director = load_content([pack]).director("volatile")
-    econ = compile_economy(params)
     W = 60
-    state, rng = initial_state(params, W), Rng.for_batch(4, W)
-    for q in range(3):
-        state, _ = step(state, STRATEGIES["builder"].plan(state, econ), econ, rng, q, director)
-    gen = np.random.default_rng(4)
-    tricky = [director.index[e] for e in director.index if e.startswith("tricky.")]
-    chosen = [*tricky, *gen.choice(len(director.events), size=25, replace=False).tolist()]
-    picks = {}
-    for i in dict.fromkeys(gen.permutation(chosen).tolist()):
-        idx = np.sort(gen.choice(W, size=int(gen.integers(1, W)), replace=False))
-        n = len(director.events[i].choices)
-        picks[i] = (idx, gen.integers(0, n, size=len(idx)) if n else np.full(len(idx), -1))
+    director, econ, state, picks, _ = _tricky_picks(params, tmp_path, 4, W)
     (want, want_ledger), _ = _apply_both_ways(director, state, econ, picks, {})
     lines = 0
     for w in range(W):

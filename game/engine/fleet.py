@@ -58,7 +58,6 @@ def procure(
 ) -> FleetFlows:
     p = econ.params
     row = econ.row(quarter)
-    value_per_gpu = econ.gpu_price[row] / 1e9
     # A part below that no world takes this quarter (an order, a delivery, a broken or new
     # lease, spot rental, a new data center) is skipped: it would add exactly zero. A live
     # game's quarter often takes only a few of them.
@@ -89,7 +88,7 @@ def procure(
     if any_set(delivered):
         s.pipeline[:, quarter % P, :] = 0.0
         s.owned = s.owned + delivered
-        new_rate = per_world(delivered, value_per_gpu) / life
+        new_rate = per_world(delivered, econ.gpu_price[row] / 1e9) / life
         s.dep_rate = s.dep_rate + new_rate
         s.dep_schedule[:, (quarter + life - 1) % S] += new_rate
         delivered_h100e = per_world(delivered, econ.h100e)

@@ -129,8 +129,8 @@ def step(
     cap_h = ff.capacity
     train_h, infer_h = cap_h * pa.alloc[:, 0], cap_h * pa.alloc[:, 1]
     tp = p.training
-    # A step no world takes this quarter (cancel, start, finish a run) is skipped: it would
-    # leave every number as it is.
+    # A step no world takes this quarter (cancel, start, progress or finish a run) is skipped:
+    # it would leave every number as it is.
     if any_set(pa.cancel_run):
         s.run_target = np.where(pa.cancel_run, 0.0, s.run_target)
         s.run_done = np.where(pa.cancel_run, 0.0, s.run_done)

@@ -117,7 +117,8 @@ def test_one_world_gets_the_events_it_gets_in_a_batch(params) -> None:
 
 
 def test_one_world_ends_in_the_state_it_reaches_in_a_batch(params) -> None:
-    """The live game's one-by-one effects and the batch's grouped effects agree exactly."""
+    """A world played alone (the live game's batch of one) ends in every state array where it
+    ends in a batch of 40."""
     from game.bots.runner import play
 
     content = load_content()
@@ -156,14 +157,12 @@ def reference_pace(d: Director, hits: list[tuple[int, np.ndarray, np.ndarray]]
     return {e: np.array(sorted(ws)) for e, ws in sorted(out.items())}
 
 
-@pytest.mark.parametrize("few", [0, 10**6], ids=["numpy", "plain-python"])
-def test_pacing_keeps_what_sorting_every_hit_keeps(monkeypatch, few: int) -> None:
+@pytest.mark.parametrize("n_worlds", [1, 3, 300])
+def test_pacing_keeps_what_sorting_every_hit_keeps(n_worlds: int) -> None:
     """The fast paths (only crowded worlds sorted; a counting sort when one event a quarter is
-    allowed; plain Python for a handful of hits) keep exactly the hits that the plain
-    (world, score) sort keeps, majors included, with ties in score broken by event order."""
-    import game.packs.director as director_module
-
-    monkeypatch.setattr(director_module, "FEW_HITS", few)
+    allowed) keep exactly the hits that the plain (world, score) sort keeps, majors included,
+    with ties in score broken by event order: in a batch, and among the handful of hits of the
+    live game's one world."""
     content = load_content()
     rng = np.random.default_rng(5)
     for preset in ("calm", "standard", "volatile"):
@@ -173,9 +172,12 @@ def test_pacing_keeps_what_sorting_every_hit_keeps(monkeypatch, few: int) -> Non
             minor = np.setdiff1d(np.arange(len(d.events)), majors)
             events = np.r_[rng.choice(majors, size=3, replace=False),
                            rng.choice(minor, size=9, replace=False)]
+            if n_worlds < 300:  # a few events: one alone, or some majors and minors together
+                events = rng.choice(events, size=int(rng.integers(1, 5)), replace=False)
             hits = []  # each event once, as the roll gives them
             for i in sorted(events.tolist()):
-                idx = np.sort(rng.choice(300, size=int(rng.integers(1, 120)), replace=False))
+                size = int(rng.integers(1, min(n_worlds + 1, 120)))
+                idx = np.sort(rng.choice(n_worlds, size=size, replace=False))
                 scores = rng.choice([0.25, 0.5, 0.75], size=len(idx)) if i % 3 == 0 \
                     else rng.random(len(idx))
                 hits.append((i, idx, scores))
@@ -286,13 +288,40 @@ effects = [{ type = "add", target = "cash", value = "2" }]
 '''
 
 
+def reference_apply(d: Director, work: fx.Work,
+                    picks: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
+    """Effects as first written: each event in turn, in all its worlds, its effects one at a
+    time in order, then those of the choice taken in each world (and the follow-ups of each)."""
+    for i, (idx, picked) in picks.items():
+        ce = d.events[i]
+        label = ce.event.title
+        for e in ce.effects:
+            fx.apply(e, idx, work, label)
+        for event_id, delay in ce.follow_ups:
+            work.schedule(event_id, idx, delay)
+        for c, cc in enumerate(ce.choices):
+            took = idx[picked == c]
+            if not len(took):
+                continue
+            for e in cc.effects:
+                fx.apply(e, took, work, label)
+            for event_id, delay in cc.follow_ups:
+                work.schedule(event_id, took, delay)
+
+
+def _apply_batched(d: Director, work: fx.Work, picks: dict[int, tuple[np.ndarray, np.ndarray]],
+                   late: dict[int, np.ndarray]) -> None:
+    """``picks`` applied as ``Director.apply`` applies them, in the batch's passes."""
+    d._apply_batched(work, picks, np.concatenate([i for i, _ in picks.values()]),
+                     np.repeat(list(picks), [len(i) for i, _ in picks.values()]), late)
+
+
 def _apply_both_ways(director: Director, s: State, econ: Economy,
                      picks: dict[int, tuple[np.ndarray, np.ndarray]],
                      late: dict[int, np.ndarray]) -> tuple[dict, dict]:
     """The state, due events and ledger after applying ``picks`` world by world, each world's
-    events one at a time (the live game's path: the reference), and in the batch's passes.
-    A world's events apply in the order of ``picks``, then those ``late`` lists for it, by
-    event."""
+    events one at a time (the reference), and in the batch's passes. A world's events apply in
+    the order of ``picks``, then those ``late`` lists for it, by event."""
     from game.engine import Ledger
 
     out = {}
@@ -306,11 +335,9 @@ def _apply_both_ways(director: Director, s: State, econ: Economy,
                 mine = [(i, picked[idx == w]) for i, (idx, picked) in picks.items() if w in idx]
                 is_late = {i: i in late and w in late[i] for i, _ in mine}
                 mine.sort(key=lambda pair: (is_late[pair[0]], is_late[pair[0]] and pair[0]))
-                director._apply_one_by_one(work, {i: (np.array([w]), p) for i, p in mine})
+                reference_apply(director, work, {i: (np.array([w]), p) for i, p in mine})
         else:
-            director._apply_batched(work, picks, np.concatenate([i for i, _ in picks.values()]),
-                                    np.repeat(list(picks), [len(i) for i, _ in picks.values()]),
-                                    late)
+            _apply_batched(director, work, picks, late)
         work.flush()
         out[how] = ({**t.arrays(), "due": work.due},
                     {m: dict(book) for m, book in ledger.entries.items()})
@@ -365,9 +392,9 @@ def test_batched_effects_equal_one_event_at_a_time(params, tmp_path, seed: int) 
 
 
 def test_one_world_alone_applies_its_events_as_the_reference_does(params, tmp_path) -> None:
-    """The live game's one world (plain-Python numbers and ledger lines) ends where the
-    reference ends that world in a batch: every state array, every scheduled event, every
-    ledger line (a line another world needed is zero here)."""
+    """A world alone (the live game's batch of one), its events applied in the batch's passes,
+    ends where the reference ends that world in a batch: every state array, every scheduled
+    event, every ledger line (a line another world needed is zero here)."""
     from game.engine import Ledger
 
     W = 60
@@ -380,8 +407,9 @@ def test_one_world_alone_applies_its_events_as_the_reference_does(params, tmp_pa
         ledger = Ledger()
         work = fx.Work(alone, econ, director.names, ledger, director.rival_index,
                        director.index, 3)
-        director._apply_one_by_one(work, {i: (np.array([0]), p[idx == w])
-                                          for i, (idx, p) in picks.items() if w in idx})
+        mine = {i: (np.array([0]), p[idx == w]) for i, (idx, p) in picks.items() if w in idx}
+        if mine:
+            _apply_batched(director, work, mine, {})
         work.flush()
         for name, arr in {**alone.arrays(), "due": work.due}.items():
             np.testing.assert_array_equal(arr[0], want[name][w], err_msg=f"{name}, world {w}")
@@ -412,80 +440,93 @@ def test_a_world_ends_the_same_in_any_batch(params) -> None:
                                               err_msg=f"{name} in worlds {lo}-{hi}")
 
 
-def test_one_world_chooses_in_plain_python_as_the_table_does(params, tmp_path) -> None:
-    """The live game's plain-Python choice (one world) makes the table's pick for every event
-    with choices, in states of many games: open and closed choices, weights that are
-    expressions, no open choice at all, and a chooser that answers some events and not others
-    (and is shown the same open choices either way)."""
+class _AnswersSome:
+    """A chooser that answers the events with an odd-length id (the last choice) and leaves the
+    others to ai_weight; it notes what it was shown in each world (``world``: the world a lone
+    batch stands for)."""
+
+    def __init__(self, seen: list, world: int | None = None) -> None:
+        self.seen, self.world = seen, world
+
+    def choose(self, event, available, state, econ, worlds):
+        for w, row in zip(worlds.tolist(), available.tolist(), strict=True):
+            self.seen.append((event.id, w if self.world is None else self.world, row))
+        return np.full(len(worlds), available.shape[1] - 1) if len(event.id) % 2 else None
+
+
+def test_a_world_alone_chooses_as_it_does_in_a_batch(params, tmp_path) -> None:
+    """A world alone (the live game's batch of one) makes the pick it makes in a batch, for
+    every event with choices, in states of many games: open and closed choices, weights that
+    are expressions, no open choice at all, and a chooser that answers some events and not
+    others (and is shown, world by world, the same open choices either way)."""
     from tests.test_packs_core import write_pack
 
     pack = write_pack(tmp_path, "tricky", files={"events/tricky.toml": TRICKY_EVENTS})
     director = load_content([pack]).director("volatile")
     econ = compile_economy(params)
-    asked = [(i, np.array([0])) for i, ce in enumerate(director.events) if ce.choices]
-    shown: dict[str, list] = {"one": [], "table": []}
-
-    def answers_some(event, available, state, econ, worlds, seen=None):
-        seen.append((event.id, available.tolist()))
-        return np.array([available.shape[1] - 1]) if len(event.id) % 2 else None
-
+    W = 8
+    asked = [i for i, ce in enumerate(director.events) if ce.choices]
+    shown: dict[str, list] = {"alone": [], "batch": []}
     closed = compared = 0
-    for seed in range(8):
-        state, rng = initial_state(params, 1), Rng.for_batch(seed, 1)
+    for seed, strategy in ((1, "frugal"), (2, "builder")):
+        state, rng = initial_state(params, W), Rng.for_batch(seed, W)
         for q in range(10):
             s = state.shallow()
             director._memory(s)
-            for own in (None, answers_some):
-                got = director._choose_one(s, econ, rng, q, asked, own and (
-                    lambda *a: answers_some(*a, seen=shown["one"])))
-                want = director._choose_table(s, econ, rng, q, asked, own and (
-                    lambda *a: answers_some(*a, seen=shown["table"])))
-                assert got.keys() == want.keys()
-                for i in want:
-                    np.testing.assert_array_equal(got[i], want[i], err_msg=f"seed {seed} q {q}")
-                compared += len(want)
-                closed += sum(int(want[i][0]) == -1 for i in want)
-            strategy = STRATEGIES["frugal" if seed % 2 else "builder"]
-            state, _ = step(state, strategy.plan(state, econ), econ, rng, q, director)
-            if not state.running[0]:
-                break
-    assert shown["one"] == shown["table"]
+            for answers in (False, True):
+                director.chooser = _AnswersSome(shown["batch"]) if answers else None
+                batch = director.choose(s, econ, rng, q, {i: np.arange(W) for i in asked})
+                for w in range(W):
+                    director.chooser = _AnswersSome(shown["alone"], w) if answers else None
+                    one = np.array([w])
+                    alone = director.choose(s.take(one), econ, rng.subset(one), q,
+                                            {i: np.array([0]) for i in asked})
+                    assert list(alone) == list(batch)
+                    for i, (_, picked) in batch.items():
+                        assert alone[i][1].tolist() == [picked[w]], f"{strategy} q {q} w {w}"
+                        closed += int(picked[w]) == -1
+                    compared += len(batch)
+            director.chooser = None
+            state, _ = step(state, STRATEGIES[strategy].plan(state, econ), econ, rng, q, director)
+    assert sorted(shown["alone"], key=repr) == sorted(shown["batch"], key=repr)
     assert compared > 1000 and closed > 0
 
 
-def test_one_world_rolls_in_plain_python_as_the_batch_roll_does(params, tmp_path) -> None:
-    """The live game's plain-Python roll (one world) finds the batch roll's hits, with the same
-    pacing scores, and the same scheduled events, in every quarter of many games: events held
-    back by cooldowns, once and major spacing, odds raised by modifiers, follow-ups and the
-    scenario's script, and games that have ended."""
+def test_a_world_alone_rolls_as_it_does_in_a_batch(params, tmp_path) -> None:
+    """A world alone (the live game's batch of one) finds the hits it finds in a batch, with
+    the same pacing scores, and the same scheduled events, in every quarter of many games:
+    events held back by cooldowns, once and major spacing, odds raised by modifiers, follow-ups
+    and the scenario's script, and games that have ended."""
     from tests.test_packs_core import write_pack
 
     pack = write_pack(tmp_path, "tricky", files={"events/tricky.toml": TRICKY_EVENTS})
     content = load_content([pack])
     econ = compile_economy(params)
+    W = 6
     hits = scheduled = ended = 0
     for preset in ("standard", "volatile"):
         director = content.director(preset)
         director.script = {2: ("tricky.reader",), 5: ("tricky.stack",)}
-        for seed in range(12):
-            state, rng = initial_state(params, 1), Rng.for_batch(seed, 1)
+        for seed, strategy in ((1, "frugal"), (2, "builder")):
+            state, rng = initial_state(params, W), Rng.for_batch(seed, W)
             for q in range(16):
                 s = state.shallow()
                 director._memory(s)
                 director.make_due(s, q, director.script.get(q, ()))
-                got_hits, got_due = director._roll_one(s, econ, rng, q)
-                want_hits, want_due = director._roll(s, econ, rng, q)
-                assert [i for i, _, _ in got_hits] == [i for i, _, _ in want_hits]
-                for (_, gi, gs), (_, wi, ws) in zip(got_hits, want_hits, strict=True):
-                    np.testing.assert_array_equal(gi, wi)
-                    np.testing.assert_array_equal(gs, ws)
-                    assert gi.dtype == wi.dtype and gs.dtype == ws.dtype
-                assert got_due.keys() == want_due.keys()
-                for i in want_due:
-                    np.testing.assert_array_equal(got_due[i], want_due[i])
-                hits += len(want_hits)
-                scheduled += len(want_due)
-                ended += not state.running[0]
-                strategy = STRATEGIES["frugal" if seed % 2 else "builder"]
-                state, _ = step(state, strategy.plan(state, econ), econ, rng, q, director)
+                batch_hits, batch_due = director._roll(s, econ, rng, q)
+                for w in range(W):
+                    one = np.array([w])
+                    got_hits, got_due = director._roll(s.take(one), econ, rng.subset(one), q)
+                    want = [(i, sc[idx == w]) for i, idx, sc in batch_hits if w in idx]
+                    assert [i for i, _, _ in got_hits] == [i for i, _ in want]
+                    for (_, gi, gs), (_, ws) in zip(got_hits, want, strict=True):
+                        assert gi.tolist() == [0] and gs.dtype == ws.dtype
+                        np.testing.assert_array_equal(gs, ws)
+                    assert list(got_due) == [i for i, idx in batch_due.items() if w in idx]
+                    assert all(idx.tolist() == [0] for idx in got_due.values())
+                    hits += len(got_hits)
+                    scheduled += len(got_due)
+                    ended += not s.running[w]
+                state, _ = step(state, STRATEGIES[strategy].plan(state, econ), econ, rng, q,
+                                director)
     assert hits > 200 and scheduled > 20 and ended > 0

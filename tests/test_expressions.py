@@ -1,6 +1,7 @@
 """The expression language's numbers: a batch of worlds gets, world by world, exactly what each
-world alone gets (the live game evaluates one world with plain floats), and a condition holds
-exactly where its value is a number other than zero."""
+world alone gets (as a batch of one, as the live game evaluates it, and with its names read as
+plain floats, as a name the same in every world reads), and a condition holds exactly where its
+value is a number other than zero."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from game.packs.expressions import compile_expr, evaluate, evaluate_one, holds
+from game.packs.expressions import compile_expr, evaluate, holds
 
 NAMES = ("a", "b", "flag.c")
 # Each name's value in five worlds: zeros, signs, fractions and large numbers.
@@ -53,8 +54,10 @@ def test_a_batch_gets_what_each_world_gets_alone(source: str) -> None:
         alone = {name: float(v[k]) for name, v in VALUES.items()}.__getitem__
         value = evaluate(compiled, alone, 1)[0]
         assert batch[k] == value or (np.isnan(batch[k]) and np.isnan(value)), (source, k)
-        assert evaluate_one(compiled, alone) == value, (source, k)  # the live game's path
+        one = {name: v[k:k + 1] for name, v in VALUES.items()}.__getitem__  # the live game
+        assert evaluate(compiled, one, 1)[0] == value, (source, k)
         assert bool(batch_holds[k]) == bool(holds(compiled, alone)), (source, k)
+        assert bool(batch_holds[k]) == bool(holds(compiled, one)), (source, k)
         assert bool(batch_holds[k]) == (value != 0.0), (source, k)
 
 

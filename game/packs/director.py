@@ -36,14 +36,13 @@ from typing import Protocol
 import numpy as np
 
 from game.engine import Economy, Ledger, Rng, State
-from game.engine.rows import add_in_order, row_sum
+from game.engine.rows import row_sum
 from game.engine.state import RUNNING
 from game.packs import effects as fx
-from game.packs.expressions import Compiled, evaluate, evaluate_one, holds
+from game.packs.expressions import Compiled, evaluate, holds
 from game.packs.names import Name
 from game.packs.schema import Choice, Event
 
-FEW_HITS = 32  # up to this many hits a quarter, pacing runs in plain Python
 NEVER = -1000
 
 
@@ -196,8 +195,7 @@ class Director:
         late: due there without having been rolled there."""
         self._memory(s)
         self.make_due(s, q, self.script.get(q, ()))
-        one = s.n_worlds == 1  # the live game: the same roll in plain Python
-        hits, scheduled = (self._roll_one if one else self._roll)(s, econ, rng, q)
+        hits, scheduled = self._roll(s, econ, rng, q)
         fired = self._pace(hits)
         late = {}
         for i, idx in scheduled.items():
@@ -259,42 +257,6 @@ class Director:
             now = np.broadcast_to(holds(self.events[i].trigger, fx.subset(env, idx)), idx.shape)
             if now.any():
                 scheduled[i] = idx[now]
-        return hits, scheduled
-
-    def _roll_one(self, s: State, econ: Economy, rng: Rng, q: int) -> tuple[
-            list[tuple[int, np.ndarray, np.ndarray]], dict[int, np.ndarray]]:
-        """``_roll`` for one world (the live game), in plain Python: the same draws, rules,
-        odds and order, without a hundred numpy calls on one-element arrays.
-        ``tests/test_director.py`` holds the two to the same hits."""
-        if s.outcome[0] != RUNNING:
-            return [], {}
-        env = fx.env_for(s, econ, self.names, cache=True)  # names read as floats
-        hits: list[tuple[int, np.ndarray, np.ndarray]] = []
-        rolled, channels, thresholds, pooled = self._quarter(q)
-        last_major = int(s.extra["events.last_major"][0])
-        spaced = q - last_major >= self.preset.major_spacing
-        if len(rolled):
-            bits = rng.bits_rows(q, channels)[:, 0]
-            below = np.flatnonzero(bits < thresholds[:, 0]).tolist()
-            last, count = s.extra["events.last"][0], s.extra["events.count"][0]
-            for r in below:
-                i = int(rolled[r])
-                if (q - int(last[i]) < self._cooldown[i] or (self._once[i] and count[i] > 0)
-                        or (self._major[i] and not spaced)):
-                    continue
-                u = (float(bits[r]) + 0.5) * 2.0**-53
-                ce = self.events[i]
-                factor = self._factor(i, env) if ce.modifiers else 1.0
-                p = min(float(self._mtth[i]) * factor * self.preset.frequency, 1.0)
-                if u < p and holds(ce.trigger, env):
-                    hits.append((i, np.zeros(1, dtype=np.intp), np.array([u / p])))
-        if pooled:
-            running = s.outcome == RUNNING
-            hits.extend(self._pool_sparse(s, rng, q, env, running, pooled,
-                                          np.array([spaced])))
-        scheduled = {i: np.zeros(1, dtype=np.intp)
-                     for i in np.flatnonzero(s.extra["events.due"][0] == q).tolist()
-                     if holds(self.events[i].trigger, env)}
         return hits, scheduled
 
     def _quarter(self, q: int) -> tuple[np.ndarray, tuple[str, ...], np.ndarray, list[int]]:
@@ -366,8 +328,6 @@ class Director:
         """
         if not hits:
             return {}
-        if sum(len(idx) for _, idx, _ in hits) <= FEW_HITS:
-            return self._pace_few(hits)
         worlds = np.concatenate([idx for _, idx, _ in hits])
         keep = np.full(len(worlds), self.preset.max_per_quarter >= 1)
         crowded = np.flatnonzero(np.bincount(worlds)[worlds] > 1)
@@ -392,27 +352,6 @@ class Director:
             rank = np.arange(len(w)) - np.repeat(starts, np.diff(np.r_[starts, len(w)]))
             keep[crowded] = False
             keep[at[rank < self.preset.max_per_quarter]] = True
-        return _kept_by_event(hits, keep)
-
-    def _pace_few(self, hits: list[tuple[int, np.ndarray, np.ndarray]]
-                  ) -> dict[int, np.ndarray]:
-        """``_pace`` for a handful of hits (the live game's one world), in plain Python: the
-        same rules over the same (world, score) order, ties in the order of the hits."""
-        if len(hits) == 1 and len(hits[0][1]) == 1 and self.preset.max_per_quarter >= 1:
-            return {hits[0][0]: hits[0][1]}  # one hit in one world: kept
-        flat = [(i, int(w), float(sc)) for i, idx, scores in hits
-                for w, sc in zip(idx, scores, strict=True)]
-        keep = np.zeros(len(flat), dtype=bool)
-        rank: dict[int, int] = {}
-        had_major: set[int] = set()
-        for n in sorted(range(len(flat)), key=lambda n: flat[n][1:]):  # a stable sort
-            i, w, _ = flat[n]
-            if self._major[i]:
-                if w in had_major:
-                    continue
-                had_major.add(w)
-            rank[w] = rank.get(w, 0) + 1
-            keep[n] = rank[w] <= self.preset.max_per_quarter
         return _kept_by_event(hits, keep)
 
     @staticmethod
@@ -442,12 +381,7 @@ class Director:
         """
         own = getattr(self.chooser, "choose", None)
         asked = [(i, idx) for i, idx in fired.items() if self.events[i].choices]
-        if not asked:
-            picks = {}
-        elif s.n_worlds == 1:  # the live game: the same picks, in plain Python
-            picks = self._choose_one(s, econ, rng, q, asked, own)
-        else:
-            picks = self._choose_table(s, econ, rng, q, asked, own)
+        picks = self._choose_table(s, econ, rng, q, asked, own) if asked else {}
         return {i: (idx, picks[i] if i in picks else np.full(len(idx), -1))
                 for i, idx in fired.items()}
 
@@ -490,41 +424,6 @@ class Director:
             picks.setdefault(i, picked[a:b])
         return picks
 
-    def _choose_one(self, s: State, econ: Economy, rng: Rng, q: int,
-                    asked: list[tuple[int, np.ndarray]], own: Callable | None
-                    ) -> dict[int, np.ndarray]:
-        """``choose`` for one world (the live game), in plain Python: the table's weights, draw
-        and pick for its one row, without its numpy calls. ``tests/test_director.py`` holds the
-        two to the same picks."""
-        env = fx.env_for(s, econ, self.names, cache=True)  # names read as floats
-        picks: dict[int, np.ndarray] = {}
-        for i, idx in asked:
-            ce = self.events[i]
-            available = [cc.condition is None or bool(holds(cc.condition, env))
-                         for cc in ce.choices]
-            if own is not None:
-                mine = own(ce.event, np.array([available]), s, econ, idx)
-                if mine is not None:
-                    picks[i] = np.asarray(mine)
-                    continue
-            if not any(available):
-                picks[i] = np.array([-1])
-                continue
-            # The table's row, padded to its width: weights at least 0 where open; all open
-            # alike when none weighs.
-            pad = [0.0] * (self._max_choices - len(ce.choices))
-            row = [max(cc.ai_weight.constant if cc.ai_weight.constant is not None
-                       else evaluate_one(cc.ai_weight, env), 0.0) * ok
-                   for cc, ok in zip(ce.choices, available, strict=True)] + pad
-            total = add_in_order(row)
-            if not total > 0:
-                row = [float(ok) for ok in available] + pad
-                total = add_in_order(row)
-            u = float(rng.uniform(q, self._choice_channels[i])[0]) * max(total, 1e-300)
-            below = sum(c <= u for c in itertools.accumulate(row))
-            picks[i] = np.array([min(below, len(ce.choices) - 1)])
-        return picks
-
     def apply(self, s: State, econ: Economy, q: int,
               picks: dict[int, tuple[np.ndarray, np.ndarray]], ledger: Ledger,
               late: dict[int, np.ndarray] | None = None) -> None:
@@ -538,41 +437,14 @@ class Director:
         together.
         """
         work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q)
-        if s.n_worlds == 1:  # each event's worlds are the one world
-            self._apply_one_by_one(work, picks)
-            positions, events = np.zeros(len(picks), dtype=np.intp), np.fromiter(picks, np.int64)
-        else:
-            positions = np.concatenate([idx for idx, _ in picks.values()])
-            events = np.repeat(np.fromiter(picks, dtype=np.int64, count=len(picks)),
-                               [len(idx) for idx, _ in picks.values()])
-            self._apply_batched(work, picks, positions, events, late or {})
+        positions = np.concatenate([idx for idx, _ in picks.values()])
+        events = np.repeat(np.fromiter(picks, dtype=np.int64, count=len(picks)),
+                           [len(idx) for idx, _ in picks.values()])
+        self._apply_batched(work, picks, positions, events, late or {})
         if self.on_fire is not None:
             for i, (idx, picked) in picks.items():
                 self.on_fire(i, idx, picked)
         self._bookkeeping(s, q, work, events, positions)
-
-    def _apply_one_by_one(self, work: fx.Work,
-                          picks: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
-        """Each event in turn, in all its worlds: its effects in order, then those of the choice
-        taken in each world. The live game's single world takes this path, and it is the
-        semantics the batched path reproduces (tests/test_director.py checks that they agree)."""
-        for i, (idx, picked) in picks.items():
-            ce = self.events[i]
-            label = ce.event.title
-            for e in ce.effects:
-                fx.apply(e, idx, work, label)
-            for event_id, delay in ce.follow_ups:
-                work.schedule(event_id, idx, delay)
-            taken = ([(int(picked[0]), idx)] if len(idx) == 1
-                     else [(c, idx[picked == c]) for c in range(len(ce.choices))])
-            for c, took in taken:
-                if c < 0 or not len(took):
-                    continue
-                cc = ce.choices[c]
-                for e in cc.effects:
-                    fx.apply(e, took, work, label)
-                for event_id, delay in cc.follow_ups:
-                    work.schedule(event_id, took, delay)
 
     def _apply_batched(self, work: fx.Work, picks: dict[int, tuple[np.ndarray, np.ndarray]],
                        positions: np.ndarray, events: np.ndarray,
@@ -615,20 +487,11 @@ class Director:
         s.extra.update({"events.last": last, "events.count": count,
                         "events.last_major": last_major})
         due = work.due  # each (world, event) pair happens once: plain fancy indexing is exact
-        if s.n_worlds == 1:  # the live game: the same updates, an event at a time
-            for i in events.tolist():
-                if due[0, i] == q:
-                    due[0, i] = -1
-                last[0, i] = q
-                count[0, i] += 1
-                if self._major[i]:
-                    last_major[0] = q
-        else:
-            due[positions, events] = np.where(due[positions, events] == q, -1,
-                                              due[positions, events])
-            last[positions, events] = q
-            count[positions, events] += 1
-            last_major[positions[self._major[events]]] = q
+        due[positions, events] = np.where(due[positions, events] == q, -1,
+                                          due[positions, events])
+        last[positions, events] = q
+        count[positions, events] += 1
+        last_major[positions[self._major[events]]] = q
         s.extra["events.due"] = due
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from game.engine import Economy, Ledger, State
 from game.engine.state import MODIFIABLE
-from game.packs.expressions import Compiled, evaluate, evaluate_one
+from game.packs.expressions import Compiled, evaluate
 from game.packs.names import Name
 from game.packs.schema import (
     AddEffect,
@@ -72,20 +72,18 @@ class CompiledEffect:
 
 def env_for(s: State, econ: Economy, names: dict[str, Name],
             cache: bool = False) -> Callable[[str], object]:
-    """Name -> value for expressions: arrays over worlds, or plain floats when W = 1.
+    """Name -> value for expressions: an array over worlds (a plain float for a name that is
+    the same in every world, such as the quarter).
 
     With ``cache`` each name is read once (for reading many expressions of one unchanging
     state, as the director's roll does).
     """
-    scalar = s.n_worlds == 1
     seen: dict[str, object] = {}
 
     def get(name: str) -> object:
         if cache and name in seen:
             return seen[name]
         value = names[name].read(s, econ)
-        if scalar:
-            value = float(value[0]) if isinstance(value, np.ndarray) else float(value)
         if cache:
             seen[name] = value
         return value
@@ -148,9 +146,6 @@ class Work:
     def flush(self) -> None:
         """Put the recorded changes into the ledger: one line per metric and label, each world's
         changes summed in the order they were recorded."""
-        if self.s.n_worlds == 1:
-            self._flush_one()
-            return
         for metric, records in self.deltas.items():
             row: dict[str, int] = {}
             lookups = []
@@ -168,23 +163,6 @@ class Work:
                 lines[row[labels] if lookup is None else lookup[rows], idx] += delta
             for label, j in row.items():
                 self.ledger.add(metric, label, lines[j])
-        self.deltas.clear()
-
-    def _flush_one(self) -> None:
-        """``flush`` for one world (the live game), in plain Python: each line the sum from 0,
-        in the order recorded, its labels in order of first appearance."""
-        for metric, records in self.deltas.items():
-            lines: dict[str, float] = {}
-            for labels, rows, _, delta in records:
-                if rows is None:
-                    lines[labels] = lines.get(labels, 0.0)
-                    for d in delta.tolist():
-                        lines[labels] += d
-                    continue
-                for r, d in zip(rows.tolist(), delta.tolist(), strict=True):
-                    lines[labels[r]] = lines.get(labels[r], 0.0) + d
-            for label, total in lines.items():
-                self.ledger.add(metric, label, np.array([total]))
         self.deltas.clear()
 
     def schedule(self, event_id: str, idx: np.ndarray, delay: int) -> None:
@@ -347,8 +325,6 @@ def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str,
     expression there, when the caller has them)."""
     e = ce.effect
     n = len(idx)
-    if x is None and work.s.n_worlds == 1 and _applied_alone(ce, idx, work, label):
-        return
     if x is None and ce.value is not None:
         x = (np.full(n, ce.value.constant) if ce.value.constant is not None
              else evaluate(ce.value, work.env(idx), n))
@@ -387,33 +363,6 @@ def _op(e: AddEffect | MultiplyEffect | SetEffect, old: np.ndarray, x: np.ndarra
     if isinstance(e, MultiplyEffect):
         return old * x
     return np.broadcast_to(x, old.shape).astype(float)
-
-
-def _applied_alone(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str) -> bool:
-    """The commonest effects on the live game's one world, in plain Python: the same numbers,
-    bounds and ledger lines as ``_number`` and the modifier's branch of ``apply``, without a
-    dozen numpy calls on one element. False for any other effect."""
-    e, value = ce.effect, ce.value
-    bounded = isinstance(e, AddEffect | MultiplyEffect | SetEffect) and e.target in BOUNDS
-    if not (bounded or isinstance(e, ModifierEffect)):
-        return False
-    assert value is not None
-    x = value.constant if value.constant is not None else evaluate_one(value, work.env(idx))
-    if isinstance(e, ModifierEffect):
-        i = MODIFIABLE.index(e.parameter)
-        factor, left = work.own("mod_factor"), work.own("mod_left")
-        factor[0, i] = float(factor[0, i]) * min(max(x, 0.0), 100.0)
-        left[0, i] = max(float(left[0, i]), float(e.quarters))
-        return True
-    arr = work.own(e.target)
-    lo, hi = BOUNDS[e.target]
-    old = float(arr[0])
-    new = min(max(old + x if isinstance(e, AddEffect)
-                  else old * x if isinstance(e, MultiplyEffect) else x, lo), hi)
-    arr[0] = new
-    if e.target in LEDGER_TARGETS:
-        work.record(e.target, label, idx, np.array([new - old]))
-    return True
 
 
 def _number(e: AddEffect | MultiplyEffect | SetEffect, x: np.ndarray, idx: np.ndarray,

@@ -10,9 +10,10 @@ strings, lambdas, powers — is an error naming the column. Length and nesting a
 hostile expression is refused in bounded time. Division by zero gives 0, and log10 of a
 non-positive number is log10 of 1e-300: an expression always yields finite numbers.
 
-The compiled closures work on numpy arrays over worlds and on plain floats alike: a batch hands
-them arrays, the live game (one world) hands them floats and gets Python's speed. The operations
-are the same either way.
+The compiled closures work on numpy arrays over worlds and on plain floats alike: a batch (the
+live game is a batch of one world) hands them arrays, while a name that is the same in every
+world (the quarter, the year) reads as a float, and a part that reads no state is folded to a
+constant when it is compiled. The operations are the same either way.
 """
 
 from __future__ import annotations
@@ -339,26 +340,9 @@ def evaluate(compiled: Compiled, env: Env, n_worlds: int) -> np.ndarray:
     return value
 
 
-def evaluate_one(compiled: Compiled, env: Env) -> float:
-    """``evaluate`` for one world whose names read as floats (the live game), in plain Python:
-    the same number, without an array."""
-    if compiled.constant is not None:
-        return compiled.constant
-    value = compiled(env)
-    if isinstance(value, np.ndarray):  # a name read as an array after all: evaluate's path
-        return float(evaluate(compiled, env, 1)[0])
-    return _finite(float(value))
-
-
-def _finite(v: float) -> float:
-    """``np.nan_to_num``'s replacements, as ``evaluate`` makes them."""
-    if math.isfinite(v):
-        return v
-    return 0.0 if v != v else (1e300 if v > 0 else -1e300)
-
-
 def holds(compiled: Compiled, env: Env) -> np.ndarray | bool:
-    """Whether a condition holds: a bool array over worlds, or a plain bool for one world."""
+    """Whether a condition holds: a bool array over worlds, or a plain bool where it reads no
+    array (a constant, or only names that read as floats)."""
     if compiled.constant is not None:
         return compiled.constant != 0.0
     if compiled.truth is not None:

@@ -368,8 +368,8 @@ _signed_floats = st.one_of(
        other=st.floats(-1e3, 1e3, allow_nan=False))
 def test_one_world_splits_a_change_as_a_batch_does(total: float, parts: list[float],
                                                    other: float) -> None:
-    """The ledger's split of a change among its causes, for the live game's one world (plain
-    Python) and for that world in a batch (numpy): the same numbers, signs of zero included."""
+    """The ledger's split of a change among its causes, for the live game's one world alone and
+    for that world in a batch: the same numbers, signs of zero included."""
     from game.engine.step import _split
 
     names = [f"cause {k}" for k in range(len(parts))]

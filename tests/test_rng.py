@@ -351,7 +351,7 @@ def test_uniforms_are_in_the_open_unit_interval() -> None:
     assert np.all(np.abs(counts - 20_000) < 1_000)
 
 
-@pytest.mark.parametrize("n_pairs", [6, 40])  # keyed one by one, and all channels at once
+@pytest.mark.parametrize("n_pairs", [6, 40])  # a live game's few choices, and a batch's
 def test_scattered_and_row_draws_are_the_channel_draws(n_pairs: int) -> None:
     """``uniform_pairs`` and ``bits_rows`` give exactly what ``uniform`` gives each world."""
     rng = Rng(9, np.array([4, 17, 2, 99, 5], dtype=np.uint64))

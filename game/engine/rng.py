@@ -188,11 +188,7 @@ class Rng:
         """One uniform per (channel, world) pair: pair j draws from ``channels[which[j]]`` in
         the world at position ``positions[j]``, exactly as ``uniform(quarter, channel)`` gives
         that world — many channels' scattered draws in one pass."""
-        if len(which) <= _FEW_PAIRS:  # the channels' keys one by one (the live game's case)
-            keys = np.array([self._key(quarter, channels[j]) for j in which.tolist()],
-                            dtype=np.uint64)
-        else:
-            keys = self._keys(quarter, _text_keys(channels))[which]
+        keys = self._keys(quarter, _text_keys(channels))[which]
         bits = _mix((self.worlds[positions] + _ONE) * _GOLDEN + keys)
         return ((bits >> _S11).astype(np.float64) + 0.5) * (2.0**-53)
 
@@ -205,12 +201,6 @@ class Rng:
         return _mix(_u64(self._base) ^ _mix(_u64(quarter & _MASK) ^ text_keys))
 
 
-# From this many elements, operating in place saves memory traffic; below it, it costs: numpy
-# checks an in-place operation on one element for overlap on its slow path (≈ 2.5× the time).
-_IN_PLACE_FROM = 64
-_FEW_INTS = 2  # up to this many worlds, one channel's uniforms are hashed in Python integers
-_GOLDEN_INT = int(_GOLDEN)
-_FEW_PAIRS = 8  # up to this many pairs, uniform_pairs keys only the channels it draws from
 _BLOCK = 65536  # elements hashed at a time by bits_rows: 512 KiB, within a core's cache
 
 
@@ -231,12 +221,7 @@ def _mix_top53(x: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:
 def _single(worlds: np.ndarray, key: int) -> np.ndarray:
     """One uniform per world for a key: _bits(…, n=1) and the float conversion, done in place
     on one buffer (the same numbers, fewer passes over memory)."""
-    if len(worlds) <= _FEW_INTS:  # a live game's draw: the same integers, in Python
-        return np.array([((_mix_int((w + 1) * _GOLDEN_INT + key) >> 11) + 0.5) * 2.0**-53
-                         for w in worlds.tolist()])
     x = (worlds + _ONE) * _GOLDEN
-    if len(x) < _IN_PLACE_FROM:
-        return ((_mix(x + _u64(key)) >> _S11).astype(np.float64) + 0.5) * 2.0**-53
     x += _u64(key)
     u = _mix_top53(x).astype(np.float64)
     u += 0.5

@@ -29,7 +29,7 @@ from game.engine.ledger import Ledger
 from game.engine.params import SECONDS_PER_QUARTER, EconomyParams
 from game.engine.plan import Plan, PlanArrays, resolve
 from game.engine.rng import Rng
-from game.engine.rows import add_in_order, any_set, row_max, row_sum
+from game.engine.rows import any_set, row_max, row_sum
 from game.engine.state import (
     ARRAY_FIELDS,
     BANKRUPT,
@@ -49,23 +49,11 @@ def ttm_growth(revenue_hist: np.ndarray) -> np.ndarray:
 
 def _split(total: np.ndarray, parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Share ``total`` among named log-changes in proportion; the rest goes to 'other'."""
-    if total.shape == (1,):  # the live game's one world: the same numbers in plain Python
-        return {k: np.array([v]) for k, v in _split_one(
-            float(total[0]), {k: float(v[0]) for k, v in parts.items()}).items()}
     denom = sum(parts.values())
     ok = np.abs(denom) > 1e-12
     scale = np.where(ok, total / np.where(ok, denom, 1.0), 0.0)
     out = {k: scale * v for k, v in parts.items()}
     out["other"] = total - sum(out.values())
-    return out
-
-
-def _split_one(total: float, parts: dict[str, float]) -> dict[str, float]:
-    """``_split`` for one world: each sum from zero, in order, as numpy adds the arrays."""
-    denom = add_in_order(list(parts.values()))
-    scale = total / denom if abs(denom) > 1e-12 else 0.0
-    out = {k: scale * v for k, v in parts.items()}
-    out["other"] = total - add_in_order(list(out.values()))
     return out
 
 

@@ -133,6 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
     bal.add_argument("--format", choices=("table", "json"), default="table")
     bal.add_argument("--check", action="store_true",
                      help="exit 1 when the game is unbalanced (for CI and content tuning)")
+    bal.add_argument("--adversary", action="store_true",
+                     help="also search for the strongest strategies (fixed plans, price and "
+                          "filing schedules, a parametric policy) and hold them to the balance "
+                          "rules; see docs/ENGINE.md, Balance")
+    bal.add_argument("--budget", type=_int_in(8, 100_000, "--budget"), default=None,
+                     help="with --adversary: candidates tried per family and scenario "
+                          "(default: 240)")
+    bal.add_argument("--search-worlds", type=_int_in(10, MAX_WORLDS, "--search-worlds"),
+                     default=None, help="with --adversary: worlds each candidate plays "
+                                        "(default: 300)")
 
     packs = sub.add_parser(
         "packs", help="validate, list, create and measure content packs",

@@ -1,20 +1,40 @@
-"""Demand: the market's adoption curve, logit market shares, and serving capped by capacity.
+"""Demand: the market's adoption curve, logit shares of usage, serving, and the reference price.
 
-Industry spending on frontier models M ($B/year) follows a logistic adoption curve:
-    M_{t+1} = M_t · exp(g₀ · (1 − M_t/K) / (1 − M₀/K) + σ ε)
-Labs (and an open-weight outside option that trails the frontier) split it by a logit
-(multinomial discrete choice):
-    u_i = β_c · capability_i / 100 + brand_i − β_p · ln(price_i),   s_i = e^{u_i} / Σ_j e^{u_j}
-Brands are calibrated so that every lab's starting share is its real one (run-rate over market);
+Demand for frontier models U ($B/year at the reference price) follows a logistic adoption curve:
+    U_{t+1} = U_t · exp(g₀ · (1 − U_t/K) / (1 − U₀/K) + σ ε)
+Customers choose among the labs and an open-weight outside option that trails the frontier by a
+logit (multinomial discrete choice) over usage:
+    u_i = β_c · capability_i / 100 + brand_i − β_p · ℓ(price_i) · ln(price_i),
+    s*_i = e^{u_i} / Σ_j e^{u_j}
+Customers judge a price against the market's reference (1) and dislike paying above it more than
+they like paying below it (loss aversion): ℓ(p) = λ_loss above the reference, 1 below.
+Brands are calibrated so that every lab's starting share is its real one (run-rate over demand);
 the open-weight option's capability is the frontier's minus ``lag`` quarters of its pace.
-so last year's frontier loses value as open weights catch up (the price of a fixed capability
-collapses). Customers move gradually (contracts, integrations): each quarter a lab's share closes
-a fraction λ of the gap to its logit share,  s_{t+1} = s_t + λ (s*_i − s_t).
-The player's demand is  M/4 · s · price  per quarter. Serving it needs
-    hours per $ = h₀ · (N / N₀)^ε / price / η^{t/4}
-H100e-hours (≈ 2 N FLOP per token, but labs serve distilled and sparse models, so cost grows
-with the trained size N only as N^ε; η is the yearly gain in serving efficiency). What capacity
-cannot serve is lost revenue, and investors notice ("GPU-constrained").
+Winning customers is slow and losing them fast: each quarter a lab closes a share λ⁺ of the gap
+to a higher logit share and λ⁻ ≥ λ⁺ of the gap to a lower one,
+    s_{t+1} = s_t + λ^± (s*_i − s_t),
+and the open-weight option holds the rest, 1 − Σ labs (customers between providers use it).
+Customers a lab turns away for want of capacity go there too.
+
+Money: every option's spending is its usage times its price, so the industry spends
+    M = U · Σ_j s_j p_j
+and the player's revenue is  U/4 · s · p · (1 − unserved)  a quarter: a share of M, never more.
+A price rise loses customers within the quarter (λ⁻); a price cut wins them over quarters (λ⁺).
+
+Serving. The reference price follows the industry's serving cost: competition passes cheaper
+compute on to customers. So a reference dollar of usage takes, for the player's model,
+    hours per $ = h₀ · (N / N_ind)^ε · anchor₀ / anchor_t
+H100e-hours, where N is the active parameters of the player's model, N_ind the geometric mean of
+the rivals' (≈ 2 N FLOP per token: ε = 1), and anchor_t the break-even rental price of an
+H100e-hour (game.engine.market). A lab that keeps pace with the industry keeps its cost per
+dollar, and its gross margin; one that serves a bigger model than its rivals, or pays more than
+the market for compute, earns less per dollar. In $ per million tokens the frontier tier's
+reference price is
+    P_t = P₀ · (anchor_t / anchor₀) · (N_ind,t / N_ind,0)^ε / η^{t/4},
+with η the yearly gain in serving a given model (batching, quantisation, speculative decoding):
+frontier tokens cost about the same year after year while a fixed capability gets cheap, since
+last year's frontier is soon served by smaller models and open weights.
+What capacity cannot serve is lost revenue, and investors notice ("GPU-constrained").
 """
 
 from __future__ import annotations
@@ -24,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from game.engine.economy import Economy
-from game.engine.params import HOURS_PER_QUARTER
+from game.engine.params import HOURS_PER_QUARTER, DemandParams
 from game.engine.rng import Rng
 from game.engine.rows import row_max, row_sum
 from game.engine.state import State
@@ -34,14 +54,16 @@ from game.engine.state import State
 class DemandResult:
     demand: np.ndarray  # $B the player's customers wanted this quarter
     served: np.ndarray  # $B booked
-    share: np.ndarray  # the player's logit share
+    share: np.ndarray  # the player's share of usage (customers who chose it)
+    rival_share: np.ndarray  # (W, R)
     hours_needed: np.ndarray  # H100e-hours to serve all demand
+    spending: np.ndarray  # what the industry spent this quarter, annualised, $B/year
 
 
 def advance_market(s: State, econ: Economy, rng: Rng, quarter: int) -> np.ndarray:
     d = econ.params.demand
-    g0 = np.log(d.market_growth_2026) / 4.0
-    logistic = (1.0 - s.market / d.market_ceiling) / (1.0 - d.market_2026 / d.market_ceiling)
+    g0 = np.log(d.market_growth_start) / 4.0
+    logistic = (1.0 - s.market / d.market_ceiling) / (1.0 - d.market_start / d.market_ceiling)
     growth = g0 * s.modifier("market_growth") * np.maximum(logistic, 0.0)
     factor = np.exp(growth + d.demand_noise * rng.normal(quarter, "demand.market"))
     s.market = s.market * factor
@@ -55,39 +77,85 @@ def open_weight_capability(s: State, econ: Economy) -> np.ndarray:
     return frontier - lag * econ.frontier_slope
 
 
-def shares(s: State, econ: Economy) -> tuple[np.ndarray, np.ndarray]:
-    """(player share, (W, R) rival shares) of spending: the logit over all offers, approached
-    gradually from last quarter's shares."""
+def price_utility(d: DemandParams, price: np.ndarray | float) -> np.ndarray:
+    """−β_p · ℓ(p) · ln p: what a price costs in utility, more above the reference than below."""
+    log_p = np.log(price)
+    return -d.price_weight * np.where(log_p > 0.0, d.overprice_aversion, 1.0) * log_p
+
+
+def targets(s: State, econ: Economy, price: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """(player, (W, R) rivals) logit shares of usage at this quarter's models and prices (the
+    player's at ``price`` if given)."""
     d = econ.params.demand
     u_p = (d.capability_weight * s.capability / 100.0 + econ.player_brand
-           - d.price_weight * np.log(s.price))
+           + price_utility(d, s.price if price is None else price))
     u_r = (d.capability_weight * s.rival_capability / 100.0 + econ.rival_brand
-           - d.price_weight * np.log(s.rival_price))
+           + price_utility(d, s.rival_price))
     u_o = (d.capability_weight * open_weight_capability(s, econ) / 100.0 + d.open_weight_utility
-           - d.price_weight * np.log(d.open_weight_price))
+           + price_utility(d, d.open_weight_price))
     top = np.maximum(np.maximum(u_p, row_max(u_r)), u_o)
     e_p, e_r, e_o = np.exp(u_p - top), np.exp(u_r - top[:, None]), np.exp(u_o - top)
     total = e_p + row_sum(e_r) + e_o
-    lam = d.share_adjustment
-    player = s.share + lam * (e_p / total - s.share)
-    rival = s.rival_share + lam * (e_r / total[:, None] - s.rival_share)
+    return e_p / total, e_r / total[:, None]
+
+
+def adjust(current: np.ndarray, target: np.ndarray, gain: float, loss: float) -> np.ndarray:
+    """A share's move towards its target: slow up, fast down."""
+    return current + np.where(target > current, gain, loss) * (target - current)
+
+
+def shares(s: State, econ: Economy, start_player: np.ndarray,
+           start_rival: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """This quarter's shares of usage, moving from where the quarter started.
+
+    With λ⁻ ≥ λ⁺ the labs' shares never sum above 1 (what the gainers gain, the losers and the
+    outside option lost); a start above 1 (an event that moved a share) is scaled back first.
+    """
+    d = econ.params.demand
+    total = start_player + row_sum(start_rival)
+    scale = np.where(total > 1.0, 1.0 / np.maximum(total, 1e-300), 1.0)
+    target_p, target_r = targets(s, econ)
+    player = adjust(start_player * scale, target_p, d.share_gain_speed, d.share_loss_speed)
+    rival = adjust(start_rival * scale[:, None], target_r, d.share_gain_speed, d.share_loss_speed)
     return player, rival
 
 
-def hours_per_dollar(s: State, econ: Economy, quarter: int, price: np.ndarray) -> np.ndarray:
-    """H100e-hours of serving per $ of revenue for the lab's current model at this price."""
+def hours_per_dollar(s: State, econ: Economy, quarter: int,
+                     model_params: np.ndarray | None = None) -> np.ndarray:
+    """H100e-hours to serve a reference dollar of usage with the lab's model (or one of
+    ``model_params`` active parameters)."""
     d = econ.params.demand
-    size = s.model_params / econ.params.scenario.start.model_parameters
-    return (d.inference_hours_per_dollar * size**d.inference_size_elasticity / price
-            / d.inference_efficiency_per_year ** (quarter / 4.0) * s.modifier("inference_cost"))
+    n = s.model_params if model_params is None else model_params
+    size = n / econ.industry_params(s.rival_release_flop)
+    cheaper = econ.rental_anchor[0] / econ.rental_anchor[econ.row(quarter)]
+    return (d.inference_hours_per_dollar * size**d.inference_size_elasticity * cheaper
+            * s.modifier("inference_cost"))
 
 
-def serve(
-    s: State, econ: Economy, quarter: int, inference_h100e: np.ndarray, player_share: np.ndarray
-) -> DemandResult:
-    demand = s.market / 4.0 * player_share * s.price
-    per_dollar = hours_per_dollar(s, econ, quarter, s.price)
-    hours_needed = demand * 1e9 * per_dollar
+def reference_price(s: State, econ: Economy, quarter: int) -> np.ndarray:
+    """The frontier tier's reference list price, $ per million tokens."""
+    d = econ.params.demand
+    industry = econ.industry_params(s.rival_release_flop) / econ.start_industry_params
+    anchor = econ.rental_anchor[econ.row(quarter)] / econ.rental_anchor[0]
+    return (d.reference_price_start * anchor * industry**d.inference_size_elasticity
+            / d.serving_efficiency_per_year ** (quarter / 4.0))
+
+
+def serve(s: State, econ: Economy, quarter: int, inference_h100e: np.ndarray,
+          player_share: np.ndarray, rival_share: np.ndarray) -> DemandResult:
+    """Serve the player's customers with its inference capacity; what the industry spent."""
+    d = econ.params.demand
+    usage = s.market / 4.0 * player_share  # reference-$B of usage wanted this quarter
+    demand = usage * s.price
+    per_dollar = hours_per_dollar(s, econ, quarter)
+    hours_needed = usage * 1e9 * per_dollar
     servable = inference_h100e * HOURS_PER_QUARTER / np.maximum(per_dollar, 1e-300) / 1e9
-    served = np.minimum(demand, servable)
-    return DemandResult(demand, served, player_share, hours_needed)
+    served_usage = np.minimum(usage, servable)
+    served = served_usage * s.price
+    open_share = 1.0 - player_share * (served_usage / np.maximum(usage, 1e-300)) - row_sum(
+        rival_share)
+    spending = s.market * (served_usage / np.maximum(s.market / 4.0, 1e-300) * s.price
+                           + row_sum(rival_share * s.rival_price)
+                           + np.maximum(open_share, 0.0) * d.open_weight_price)
+    return DemandResult(demand, served, player_share, rival_share, hours_needed, spending)

@@ -29,6 +29,7 @@ class Economy:
     available: np.ndarray  # (Q, G) bool
     rental_anchor: np.ndarray  # (Q,) $/H100e-hour
     rival_cost_per_flop: np.ndarray  # (Q, R) $/FLOP
+    training_gain: np.ndarray  # (Q,) training FLOP per H100e-second, relative to quarter 0
     rival_growth: np.ndarray  # (R,) log10 per quarter
     rival_volatility: np.ndarray  # (R,)
     rival_algo_growth: float  # log10 per quarter
@@ -38,11 +39,14 @@ class Economy:
     rival_cut: np.ndarray  # (R,)
     rival_reaction: np.ndarray  # (R,)
     rival_brand: np.ndarray  # (R,) logit utility calibrated to each rival's starting share
+    rival_k: np.ndarray  # (R,) tokens per parameter of each rival's models
     reference_reducible_loss: float
     life_quarters: int
     frontier_slope: float  # capability points per quarter of a frontier at the rivals' median pace
     player_brand: float  # the same for the player's lab
     start_rival_share: np.ndarray  # (R,) rivals' logit shares at quarter 0
+    start_k: float  # tokens per parameter of the player's starting model
+    start_industry_params: float  # geometric mean of the rivals' active parameters at quarter 0
 
     @property
     def n_quarters(self) -> int:
@@ -51,10 +55,17 @@ class Economy:
     def row(self, quarter: int) -> int:
         return min(max(quarter, 0), self.n_quarters - 1)
 
-    def capability(self, effective_flop: np.ndarray) -> np.ndarray:
+    def capability(self, effective_flop: np.ndarray,
+                   k: np.ndarray | float | None = None) -> np.ndarray:
         """training.capability with the reference loss computed once."""
         return training.capability(effective_flop, self.params.training,
-                                   self.reference_reducible_loss)
+                                   self.reference_reducible_loss, k)
+
+    def industry_params(self, rival_release_flop: np.ndarray) -> np.ndarray:
+        """(W,) geometric mean of the active parameters of the rivals' released models: the
+        model size the market's reference price is set for."""
+        n = np.sqrt(rival_release_flop / (6.0 * self.rival_k))
+        return np.exp(np.log(n).mean(axis=1))
 
 
 def gpu_price_table(params: EconomyParams, n_quarters: int) -> tuple[np.ndarray, np.ndarray]:
@@ -62,19 +73,22 @@ def gpu_price_table(params: EconomyParams, n_quarters: int) -> tuple[np.ndarray,
 
     A generation sells at its launch price until its successor ships; from then on its price falls
     by the hardware price-performance trend (Epoch AI: ≈1.4× more FLOP per dollar a year), down to
-    a floor share of launch.
+    a floor share of launch. The price is deployed: the chip's plus ``server_overhead`` of it for
+    the servers, networking and storage around it.
     """
-    gpus = sorted(params.gpus, key=lambda g: g.available_quarter)
+    start = params.start_index
+    gpus = sorted(params.gpus, key=lambda g: g.available_index)
     order = [params.gpus.index(g) for g in gpus]
     q = np.arange(n_quarters, dtype=float)[:, None]
     launch = np.array([g.launch_price for g in params.gpus])[None, :]
-    avail_q = np.array([g.available_quarter for g in params.gpus], dtype=float)[None, :]
+    avail_q = np.array([g.available_index - start for g in params.gpus], dtype=float)[None, :]
     successor = np.full(len(params.gpus), np.inf)
     for pos, idx in enumerate(order[:-1]):
-        successor[idx] = gpus[pos + 1].available_quarter
+        successor[idx] = gpus[pos + 1].available_index - start
     years_old = np.maximum(q - successor[None, :], 0.0) / 4.0
     fall = params.market.price_performance_per_year ** (-years_old)
-    price = launch * np.maximum(fall, params.market.price_floor_fraction)
+    price = launch * np.maximum(fall, params.market.price_floor_fraction) * (
+        1.0 + params.fleet.server_overhead)
     return price, q >= avail_q
 
 
@@ -86,14 +100,29 @@ def compile_economy(params: EconomyParams) -> Economy:
     n_q = params.scenario.horizon_quarters + MARGIN_QUARTERS
     price, available = gpu_price_table(params, n_q)
     h100e = np.array([g.h100e for g in params.gpus])
-    per_h100e = np.where(available, price / h100e[None, :], np.inf).min(axis=1)
+    # The break-even rental of an H100e-hour, served on the generation that is cheapest per
+    # H100e: its hardware share falls with the price per H100e, the rest (power, buildings,
+    # operations) with the watts per H100e.
+    # Each generation's cost of an H100e-hour relative to the H100 (the unit) at quarter 0; the
+    # market rents on whichever is cheapest.
     m = params.market
-    anchor = m.rental_anchor_2026 * (
-        m.rental_anchor_gpu_share * per_h100e / per_h100e[0] + (1.0 - m.rental_anchor_gpu_share)
-    )
+    share = m.rental_anchor_gpu_share
+    unit = params.gpus[params.gpu_index("H100")] if "H100" in [g.name for g in params.gpus] \
+        else params.gpus[0]
+    unit_price = price[0, params.gpus.index(unit)] / unit.h100e
+    watts_per = np.array([g.watts for g in params.gpus]) / h100e
+    index = (share * price / h100e[None, :] / unit_price
+             + (1.0 - share) * watts_per[None, :] / (unit.watts / unit.h100e))
+    best = np.where(available, index, np.inf).min(axis=1)
+    # A new generation sets the price only as its supply ramps up: the anchor closes a share of
+    # the gap to the best generation's cost each quarter.
+    ramped = best.copy()
+    for t in range(1, n_q):
+        ramped[t] = ramped[t - 1] + m.new_generation_ramp * (best[t] - ramped[t - 1])
+    anchor = m.rental_anchor_start * ramped / ramped[0]
     q = np.arange(n_q, dtype=float)[:, None]
     rivals = params.rivals
-    cost0 = np.array([r.cost_per_flop_2026 for r in rivals])[None, :]
+    cost0 = np.array([r.cost_per_flop for r in rivals])[None, :]
     fall = np.array([r.cost_per_flop_fall_per_year for r in rivals])[None, :]
     tp = params.training
     rival_growth = np.log10([r.compute_growth_per_year for r in rivals]) / 4.0
@@ -104,6 +133,8 @@ def compile_economy(params: EconomyParams) -> Economy:
     per_quarter = 10 ** (statistics.median(rival_growth.tolist()) + algo_growth)
     slope = float(training.capability(ref * per_quarter, tp)[0] - training.capability(ref, tp)[0])
     player_brand, rival_brand, start_rival_share = _calibrate_brands(params, slope)
+    rival_k = np.array([r.tokens_per_parameter for r in rivals])
+    r_flop = np.array([[r.training_flop for r in rivals]])
     econ = Economy(
         params=params,
         gpu_names=[g.name for g in params.gpus],
@@ -114,6 +145,7 @@ def compile_economy(params: EconomyParams) -> Economy:
         available=available,
         rental_anchor=anchor,
         rival_cost_per_flop=cost0 * fall ** (-q / 4.0),
+        training_gain=tp.precision_gain_per_year ** (q[:, 0] / 4.0),
         rival_growth=rival_growth,
         rival_volatility=np.array([r.compute_volatility for r in rivals]),
         rival_algo_growth=algo_growth,
@@ -123,16 +155,35 @@ def compile_economy(params: EconomyParams) -> Economy:
         rival_cut=np.array([r.price_cut_when_behind for r in rivals]),
         rival_reaction=np.array([r.reaction_to_lead for r in rivals]),
         rival_brand=rival_brand,
-        reference_reducible_loss=float(
-            training.reducible_loss(np.array([tp.reference_effective_flop]), tp)[0]
-        ),
+        rival_k=rival_k,
+        reference_reducible_loss=training.reference_loss(tp),
         life_quarters=round(params.fleet.server_life_years * 4),
         frontier_slope=slope,
         player_brand=player_brand,
         start_rival_share=start_rival_share,
+        start_k=start_tokens_per_parameter(params),
+        start_industry_params=float(np.exp(np.log(np.sqrt(r_flop / (6.0 * rival_k))).mean())),
     )
     params._compiled = econ
     return econ
+
+
+def start_tokens_per_parameter(params: EconomyParams) -> float:
+    """Tokens per parameter of the player's starting model: its training FLOP (effective FLOP
+    over efficiency) and its active parameters, C = 6 N · kN."""
+    st = params.scenario.start
+    return float(training.tokens_per_parameter(st.capability_flop / st.algo_efficiency,
+                                               st.model_parameters))
+
+
+def start_capabilities(params: EconomyParams) -> np.ndarray:
+    """(1 + R,) capability of the player's and each rival's model at quarter 0."""
+    st, tp = params.scenario.start, params.training
+    flop = np.array([st.capability_flop] + [r.training_flop * r.algo_efficiency
+                                            for r in params.rivals])
+    k = np.array([start_tokens_per_parameter(params)]
+                 + [r.tokens_per_parameter for r in params.rivals])
+    return training.capability(flop, tp, k=k)
 
 
 def _calibrate_brands(params: EconomyParams, slope: float) -> tuple[float, np.ndarray, np.ndarray]:
@@ -146,21 +197,23 @@ def _calibrate_brands(params: EconomyParams, slope: float) -> tuple[float, np.nd
     d, tp, st = params.demand, params.training, params.scenario.start
     rivals = params.rivals
     prices = np.array([st.price] + [r.price for r in rivals])
-    runrates = np.array([st.runrate] + [r.runrate_2026 for r in rivals])
-    shares = runrates / (d.market_2026 * prices)
+    runrates = np.array([st.runrate] + [r.runrate for r in rivals])
+    shares = runrates / (d.market_start * prices)
     open_share = 1.0 - shares.sum()
     if open_share <= 0.01:
         raise ValueError(
             f"the labs' run-rates (${runrates.sum():g}B/year at their prices) leave no room for "
-            f"open-weight models in a ${d.market_2026:g}B/year market; raise demand.market_2026 "
-            "or lower a run-rate"
+            f"open-weight models in a ${d.market_start:g}B/year market; raise "
+            "demand.market_start or lower a run-rate"
         )
-    caps = training.capability(
-        np.array([st.capability_flop] + [r.training_flop_2026 * r.algo_efficiency_2026
-                                         for r in rivals]), tp)
+    caps = start_capabilities(params)
     open_cap = float(caps.max()) - d.open_weight_lag_quarters * slope
+    def price_utility(p: np.ndarray | float) -> np.ndarray:  # as game.engine.demand's
+        log_p = np.log(p)
+        return -d.price_weight * np.where(log_p > 0.0, d.overprice_aversion, 1.0) * log_p
+
     u_open = (d.capability_weight * open_cap / 100.0 + d.open_weight_utility
-              - d.price_weight * np.log(d.open_weight_price))
+              + price_utility(d.open_weight_price))
     utility = np.log(shares / open_share) + u_open
-    brands = utility - (d.capability_weight * caps / 100.0 - d.price_weight * np.log(prices))
+    brands = utility - (d.capability_weight * caps / 100.0 + price_utility(prices))
     return float(brands[0]), brands[1:], shares[1:]

@@ -1,10 +1,14 @@
 """Financing: equity rounds that can fail, vendor financing, and the credit line.
 
-A round of size F at pre-money V succeeds with probability  1 / (1 + e^{−(S − mid)/width})  and
-dilutes existing holders by V / (V + F). Vendor financing (GPUs for equity, as in a GPU maker
-investing in its customer) cannot fail, gives the vendor a discount, and arrives as credit that only
-GPU orders can spend. The credit line is a multiple of run-rate; interest is (base + spread) / 4 a
-quarter on what is drawn.
+A round of size F succeeds with probability  1 / (1 + e^{−(S − mid)/width}).  New investors buy
+at a discount d to the equity mark V (the cost of equity the holders see; deeper when sentiment
+is low):
+    d = d₀ + d_low · max(0, 50 − S) / 50,   holders keep  V(1 − d) / (V(1 − d) + F),
+and the company's equity value becomes V + F (post-money = pre-money + the raise). The holders'
+stake is worth  V(1 − d)/(V(1 − d) + F) · (V + F) ≤ V: the difference is what the round costs
+them. Vendor financing (GPUs for equity, as in a GPU maker investing in its customer) cannot fail,
+is priced at a discount of its own, and arrives as credit that only GPU orders can spend. The
+credit line is a multiple of run-rate; interest is (base + spread) / 4 a quarter on what is drawn.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from game.engine.state import State
 class Financing:
     equity: np.ndarray  # cash raised
     failed: np.ndarray  # bool: a round was attempted and failed
-    dilution: np.ndarray  # ownership change (negative)
+    dilution: np.ndarray  # ownership change from the equity round (negative)
+    vendor_dilution: np.ndarray  # ownership change from vendor financing (negative)
     vendor: np.ndarray  # vendor credit granted
     drawn: np.ndarray
     repaid: np.ndarray
@@ -31,6 +36,12 @@ class Financing:
 
 def round_success_probability(fp: FinanceParams, sentiment: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(sentiment - fp.round_sentiment_mid) / fp.round_sentiment_width))
+
+
+def round_discount(fp: FinanceParams, sentiment: np.ndarray) -> np.ndarray:
+    """The discount to the mark at which new investors buy."""
+    return fp.round_discount + fp.round_discount_low_sentiment * np.maximum(
+        50.0 - sentiment, 0.0) / 50.0
 
 
 def credit_limit(fp: FinanceParams, revenue_quarter: np.ndarray) -> np.ndarray:
@@ -55,14 +66,16 @@ def raise_and_borrow(s: State, plan: PlanArrays, fp: FinanceParams, u: np.ndarra
     vendor = (np.minimum(plan.vendor_equity, cap) if any_set(plan.vendor_equity)
               else np.zeros(W))
     if any_set(equity) or any_set(vendor):
+        round_pre = pre * (1.0 - round_discount(fp, s.sentiment))
         vendor_pre = pre * (1.0 - fp.vendor_equity_discount)
-        keep = pre / (pre + equity) * vendor_pre / (vendor_pre + vendor)
-        new_ownership = s.ownership * keep
-        dilution = new_ownership - s.ownership
+        after_round = s.ownership * (round_pre / (round_pre + equity))
+        new_ownership = after_round * (vendor_pre / (vendor_pre + vendor))
+        dilution = after_round - s.ownership
+        vendor_dilution = new_ownership - after_round
         s.ownership = new_ownership
         s.vendor_credit = s.vendor_credit + vendor
     else:
-        dilution = np.zeros(W)
+        dilution = vendor_dilution = np.zeros(W)
     if any_set(plan.draw_debt) or any_set(plan.repay_debt):
         headroom = np.maximum(credit_limit(fp, s.revenue) - s.debt, 0.0)
         drawn = np.minimum(plan.draw_debt, headroom)
@@ -71,4 +84,4 @@ def raise_and_borrow(s: State, plan: PlanArrays, fp: FinanceParams, u: np.ndarra
         s.debt = s.debt + drawn - repaid
     else:
         drawn, repaid = np.zeros(W), np.zeros(W)
-    return Financing(equity, failed, dilution, vendor, drawn, repaid)
+    return Financing(equity, failed, dilution, vendor_dilution, vendor, drawn, repaid)

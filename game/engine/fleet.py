@@ -4,7 +4,14 @@ Functions here work on the step's own copy of the state (never on the caller's) 
 quarter's money flows in $B, one array per world.
 
 - Owned GPUs are paid on order, arrive after a lead time and depreciate straight-line over the
-  server life from delivery:  depreciation = Σ_cohorts cost / life_quarters.
+  server life from delivery, on the price paid:  depreciation = Σ_cohorts cost / life_quarters.
+  A cohort retires at the end of its life (its book value is then zero).
+- Owned GPUs can be sold on the secondary market, in proportion across a generation's cohorts.
+  A used GPU fetches today's new price of its generation × its remaining life share × (1 −
+  haircut), less when rentals are cheap:
+      resale = price_new · (life left / life) · (1 − h) · clip(rental / normal rental, floor, 1)
+  The gain or loss against book value goes to the P&L. GPUs sold leave the business: its
+  enterprise value loses what they were worth before the haircut, the cash gains the proceeds.
 - Power: owned GPUs need  Σ_g n_g · watts_g · PUE  of data-center capacity; without it the excess
   stands idle (utilisation < 1). Power costs MW · hours · $/MWh.
 - Leases lock a price for their term; breaking one costs a share of the remaining payments.
@@ -37,6 +44,9 @@ class FleetFlows:
     dc_opex: np.ndarray
     gpu_depreciation: np.ndarray
     dc_depreciation: np.ndarray
+    gpu_sales: np.ndarray  # cash from GPUs sold on the secondary market
+    gpu_sale_gain: np.ndarray  # proceeds less the book value sold (P&L)
+    gpu_sold_value: np.ndarray  # what the GPUs sold were worth before the haircut
     capacity: np.ndarray  # H100e usable this quarter
     spot_granted: np.ndarray
     delivered_h100e: np.ndarray
@@ -45,6 +55,26 @@ class FleetFlows:
 def order_cost(econ: Economy, quarter: int, orders: np.ndarray) -> np.ndarray:
     """$B cost of (W, G) GPU orders at this quarter's prices."""
     return per_world(orders, econ.gpu_price[econ.row(quarter)]) / 1e9
+
+
+def life_left(s: State, quarter: int, life: int) -> np.ndarray:
+    """(W, G) average share of the server life left, this quarter included, of each
+    generation's GPUs in service."""
+    S = s.cohort_qty.shape[1]
+    # Slot (q + k) mod S retires after quarter q + k: k + 1 quarters of service left.
+    left = (np.arange(S)[None, :, None] - quarter) % S + 1.0
+    qty = s.cohort_qty.sum(axis=1)
+    return np.where(qty > 0, (s.cohort_qty * left).sum(axis=1) / np.maximum(qty, 1e-300), 0.0
+                    ) / life
+
+
+def resale_price(econ: Economy, quarter: int, rental: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """(W, G) USD a used GPU fetches on the secondary market."""
+    m = econ.params.market
+    normal = econ.rental_anchor[econ.row(quarter)] * np.exp(m.rental_demand_premium)
+    market = np.minimum(np.maximum(rental / normal, m.resale_rental_floor), 1.0)
+    return econ.gpu_price[econ.row(quarter)][None, :] * left * (1.0 - m.resale_haircut) * (
+        market[:, None])
 
 
 def procure(
@@ -58,6 +88,9 @@ def procure(
 ) -> FleetFlows:
     p = econ.params
     row = econ.row(quarter)
+    W = s.n_worlds
+    life = econ.life_quarters
+    S = s.cohort_qty.shape[1]
     # A part below that no world takes this quarter (an order, a delivery, a broken or new
     # lease, spot rental, a new data center) is skipped: it would add exactly zero. A live
     # game's quarter often takes only a few of them.
@@ -73,31 +106,59 @@ def procure(
         vendor_used = np.minimum(s.vendor_credit, cost)
         s.vendor_credit = s.vendor_credit - vendor_used
         gpu_capex = cost - vendor_used
-        s.gpu_book = s.gpu_book + cost
-        _order(s, orders, quarter, lead)
+        _order(s, orders, orders * (econ.gpu_price[row] / 1e9)[None, :], quarter, lead)
     else:
-        vendor_used, gpu_capex = np.zeros(s.n_worlds), np.zeros(s.n_worlds)
+        vendor_used, gpu_capex = np.zeros(W), np.zeros(W)
+
+    # Sales on the secondary market: a share of each generation's GPUs in service, taken
+    # evenly from its cohorts (so their ages, book values and retirements stay in proportion).
+    sell = np.minimum(plan.sell_gpus, s.owned)
+    if any_set(sell):
+        shed = np.where(s.owned > 0, sell / np.maximum(s.owned, 1e-300), 0.0)  # (W, G)
+        price = resale_price(econ, quarter, rental, life_left(s, quarter, life))
+        gpu_sales = (sell * price).sum(axis=1) / 1e9
+        gpu_sold_value = gpu_sales / (1.0 - p.market.resale_haircut)
+        book_sold = (s.gpu_book * shed).sum(axis=1)
+        gpu_sale_gain = gpu_sales - book_sold
+        keep = 1.0 - shed
+        s.owned = s.owned * keep
+        s.gpu_book = s.gpu_book * keep
+        s.dep_rate = s.dep_rate * keep
+        s.cohort_qty *= keep[:, None, :]
+        s.cohort_dep *= keep[:, None, :]
+    else:
+        gpu_sales = gpu_sale_gain = gpu_sold_value = np.zeros(W)
+
+    # Deliveries join the fleet as a cohort: depreciated on what was paid, over the server
+    # life from delivery, retiring after its last charge. The ring slot (q mod S) holds the
+    # cohorts that retire, and whose charges end, after quarter q.
     P = s.pipeline.shape[1]
     delivered = s.pipeline[:, quarter % P, :].copy()
-
-    # Depreciation: each delivered cohort adds cost / life to the quarterly charge, for life
-    # quarters; the ring slot (q mod S) holds the charge that ends after quarter q. A cohort is
-    # valued at the delivery quarter's price (a simplification when prices fall in between).
-    life = econ.life_quarters
-    S = s.dep_schedule.shape[1]
     if any_set(delivered):
+        paid = s.pipeline_cost[:, quarter % P, :].copy()
         s.pipeline[:, quarter % P, :] = 0.0
+        s.pipeline_cost[:, quarter % P, :] = 0.0
         s.owned = s.owned + delivered
-        new_rate = per_world(delivered, econ.gpu_price[row] / 1e9) / life
-        s.dep_rate = s.dep_rate + new_rate
-        s.dep_schedule[:, (quarter + life - 1) % S] += new_rate
+        s.gpu_book = s.gpu_book + paid
+        s.dep_rate = s.dep_rate + paid / life
+        last = (quarter + life - 1) % S
+        s.cohort_qty[:, last, :] += delivered
+        s.cohort_dep[:, last, :] += paid / life
         delivered_h100e = per_world(delivered, econ.h100e)
     else:
-        delivered_h100e = np.zeros(s.n_worlds)
-    gpu_dep = np.minimum(s.dep_rate, s.gpu_book)
-    s.gpu_book = s.gpu_book - gpu_dep
-    s.dep_rate = np.maximum(s.dep_rate - s.dep_schedule[:, quarter % S], 0.0)
-    s.dep_schedule[:, quarter % S] = 0.0
+        delivered_h100e = np.zeros(W)
+    dep = np.minimum(s.dep_rate, s.gpu_book)
+    gpu_dep = dep.sum(axis=1)
+    s.gpu_book = s.gpu_book - dep
+    # Cohorts at the end of their life retire: their charge ends and they leave the fleet.
+    ending = quarter % S
+    s.dep_rate = np.maximum(s.dep_rate - s.cohort_dep[:, ending, :], 0.0)
+    retiring = s.cohort_qty[:, ending, :]
+    if any_set(retiring):
+        s.owned = np.maximum(s.owned - retiring, 0.0)
+        s.gpu_book = np.where(s.owned > 0, s.gpu_book, 0.0)
+    s.cohort_qty[:, ending, :] = 0.0
+    s.cohort_dep[:, ending, :] = 0.0
 
     # Leases live in a ring keyed by their last quarter in force: slot (q mod K) holds what is
     # leased until quarter q. Contracts ending together merge at their quantity-weighted price,
@@ -174,25 +235,28 @@ def procure(
         dc_opex=dc_opex,
         gpu_depreciation=gpu_dep,
         dc_depreciation=dc_dep,
+        gpu_sales=gpu_sales,
+        gpu_sale_gain=gpu_sale_gain,
+        gpu_sold_value=gpu_sold_value,
         capacity=s.capacity,
         spot_granted=spot,
         delivered_h100e=delivered_h100e,
     )
 
 
-def _order(s: State, orders: np.ndarray, quarter: int, lead: np.ndarray) -> None:
-    """Put (W, G) orders into the delivery pipeline. The pipeline is a ring: slot (q mod P)
-    holds what arrives in quarter q, and an order with lead L arrives in quarter q + L (lead 0:
-    at once)."""
+def _order(s: State, orders: np.ndarray, cost: np.ndarray, quarter: int,
+           lead: np.ndarray) -> None:
+    """Put (W, G) orders, and what they cost ($B), into the delivery pipeline. The pipeline is a
+    ring: slot (q mod P) holds what arrives in quarter q, and an order with lead L arrives in
+    quarter q + L (lead 0: at once)."""
     W, P, G = s.pipeline.shape
-    if not s.pipeline.flags.c_contiguous:
-        s.pipeline = np.ascontiguousarray(s.pipeline)
     # Scattered by flat index into the (worlds, slots, generations) ring: each (world,
     # generation) has one slot, and one flat index is twice as fast as three index arrays.
     flat = (quarter + lead) % P * G
     flat += (np.arange(W) * (P * G))[:, None]
     flat += np.arange(G)
     s.pipeline.reshape(-1)[flat.ravel()] += orders.ravel()
+    s.pipeline_cost.reshape(-1)[flat.ravel()] += cost.ravel()
 
 
 assert DC_SLOTS >= 15  # the longest build (fleet.dc_build_quarters ≤ 15) must fit the pipeline

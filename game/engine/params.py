@@ -24,7 +24,9 @@ class GpuGeneration(_Model):
     """One GPU generation sold on the market."""
 
     name: str = Field(description="Short name shown to the player, e.g. 'B200'.")
-    available_quarter: int = Field(description="First quarter (0 = scenario start) it ships.")
+    available: str = Field(
+        pattern=r"^\d{4}Q[1-4]$",
+        description="First calendar quarter it ships in volume, e.g. '2025Q1'.")
     tflops: float = Field(gt=0, description="Dense BF16 TFLOP/s per GPU.")
     watts: float = Field(gt=0, description="Board power in watts.")
     launch_price: float = Field(gt=0, description="Purchase price per GPU at launch, USD.")
@@ -35,6 +37,16 @@ class GpuGeneration(_Model):
         """H100-equivalents per GPU (dense BF16 throughput relative to an H100)."""
         return self.tflops * 1e12 / H100_FLOPS
 
+    @property
+    def available_index(self) -> int:
+        """Calendar quarter index (year × 4 + quarter − 1) of its first volume shipments."""
+        return quarter_index(self.available)
+
+
+def quarter_index(label: str) -> int:
+    """'2026Q3' → 2026 × 4 + 2: quarters counted from year 0, so differences are quarters."""
+    return int(label[:4]) * 4 + int(label[5]) - 1
+
 
 class MarketParams(_Model):
     price_performance_per_year: float = Field(
@@ -43,12 +55,15 @@ class MarketParams(_Model):
     price_floor_fraction: float = Field(
         gt=0, le=1, description="A generation's price never falls below this share of launch."
     )
-    rental_anchor_2026: float = Field(
-        gt=0, description="Cost anchor of an H100e-hour, $, at start."
+    rental_anchor_start: float = Field(
+        gt=0, description="Break-even cost of an H100e-hour at the scenario's start, $."
     )
     rental_anchor_gpu_share: float = Field(
         gt=0, lt=1, description="Share of the rental cost anchor that falls with price-performance."
     )
+    new_generation_ramp: float = Field(
+        gt=0, le=1, description="Share of the gap to the newest generation's cost per H100e-hour "
+                                "the rental market closes a quarter, as its supply ramps up.")
     rental_start: float = Field(gt=0, description="Rental price per H100e-hour at start, $.")
     rental_reversion: float = Field(
         gt=0, lt=1, description="Share of the log gap to the anchor closed per quarter."
@@ -72,10 +87,18 @@ class MarketParams(_Model):
         ge=0, description="Share of a spot request refused per unit of tightness."
     )
     ration_floor: float = Field(gt=0, le=1, description="Spot is never rationed below this share.")
+    resale_haircut: float = Field(
+        ge=0, lt=1, description="Discount of a used GPU on the secondary market at normal "
+                                "rental prices, against a new one of the same age-adjusted value.")
+    resale_rental_floor: float = Field(
+        gt=0, le=1, description="Lowest share of that value a glutted rental market leaves.")
 
 
 class FleetParams(_Model):
     server_life_years: float = Field(gt=0, description="Straight-line depreciation life of GPUs.")
+    server_overhead: float = Field(
+        ge=0, description="Servers, networking and storage bought with a GPU, a share of its "
+                          "price.")
     pue: float = Field(ge=1, description="Power usage effectiveness of the lab's data centers.")
     power_price_mwh: float = Field(gt=0, description="Industrial power price, $/MWh.")
     dc_capex_per_gw: float = Field(gt=0, description="Data-center capex excluding GPUs, $B/GW.")
@@ -96,8 +119,15 @@ class TrainingParams(_Model):
     chinchilla_B: float
     chinchilla_alpha: float
     chinchilla_beta: float
-    tokens_per_parameter: float = Field(gt=0, description="D_opt / N_opt at the optimum.")
+    optimal_tokens_per_parameter: float = Field(
+        gt=0, description="D_opt / N_opt at the compute-optimal point (Chinchilla).")
+    tokens_per_parameter: float = Field(
+        ge=1, le=2000, description="Tokens per parameter of a new run unless the plan says "
+                                   "otherwise: the industry's practice, past the optimum.")
     mfu: float = Field(gt=0, le=1, description="Model FLOPs utilisation of a training run.")
+    precision_gain_per_year: float = Field(
+        ge=1, description="Yearly gain in training FLOP per H100e-hour beyond dense BF16: lower "
+                          "precision (FP8, FP4) and better kernels.")
     mfu_noise: float = Field(ge=0, description="Std of a quarter's relative MFU noise.")
     algo_growth_per_year: float = Field(
         gt=1, description="Frontier algorithmic-efficiency gain per year at reference research."
@@ -121,30 +151,48 @@ class TrainingParams(_Model):
 
 
 class DemandParams(_Model):
-    market_2026: float = Field(gt=0, description="Frontier-model spending at start, $B/year.")
-    market_ceiling: float = Field(gt=0, description="Logistic ceiling of that spending, $B/year.")
-    market_growth_2026: float = Field(gt=1, description="Yearly growth of spending at start.")
+    market_start: float = Field(
+        gt=0, description="Demand for frontier models at the start: what customers would spend "
+                          "a year at the reference price, $B/year.")
+    market_ceiling: float = Field(gt=0, description="Logistic ceiling of that demand, $B/year.")
+    market_growth_start: float = Field(gt=1, description="Yearly growth of demand at start.")
     capability_weight: float = Field(gt=0, description="Logit utility per 100 capability points.")
-    share_adjustment: float = Field(
-        gt=0, le=1, description="Share of the gap to the logit share closed a quarter."
-    )
     price_weight: float = Field(gt=0, description="Logit utility per unit of log price.")
+    overprice_aversion: float = Field(
+        ge=1, description="How much more a price above the reference weighs than one below it "
+                          "(loss aversion).")
+    share_gain_speed: float = Field(
+        gt=0, le=1, description="Share of the gap to a higher logit share a lab closes a quarter "
+                                "(winning customers is slow: trials, contracts, integrations).")
+    share_loss_speed: float = Field(
+        gt=0, le=1, description="Share of the gap to a lower logit share a lab loses a quarter "
+                                "(losing them is fast); at least share_gain_speed.")
     open_weight_lag_quarters: float = Field(
         ge=0, description="How far open-weight models trail the frontier."
     )
-    open_weight_price: float = Field(gt=0, description="Open-weight price relative to frontier.")
+    open_weight_price: float = Field(
+        gt=0, description="Price of open-weight serving relative to the frontier reference.")
     open_weight_utility: float = Field(description="Extra utility of the outside option.")
     inference_hours_per_dollar: float = Field(
-        gt=0, description="H100e-hours of serving per $ of revenue at start."
-    )
+        gt=0, description="H100e-hours to serve a $ of usage at the reference price, for a model "
+                          "the size of the industry's, at the start.")
     inference_size_elasticity: float = Field(
-        ge=0, le=1, description="Serving cost per $ grows as (model parameters)^this."
-    )
-    inference_efficiency_per_year: float = Field(
-        ge=1, description="Yearly fall in serving compute per $ of revenue."
-    )
+        ge=0, le=2, description="Serving cost grows as (active parameters)^this.")
+    serving_efficiency_per_year: float = Field(
+        ge=1, description="Yearly fall in the compute to serve a token of a given model "
+                          "(batching, quantisation, speculative decoding).")
+    reference_price_start: float = Field(
+        gt=0, description="List price of the frontier tier at the start, $ per million tokens.")
     demand_noise: float = Field(ge=0, description="Std of quarterly log demand noise.")
 
+    @model_validator(mode="after")
+    def _losses_fast(self) -> DemandParams:
+        if self.share_loss_speed < self.share_gain_speed:
+            raise ValueError(
+                f"share_loss_speed ({self.share_loss_speed:g}) must be at least share_gain_speed "
+                f"({self.share_gain_speed:g}): customers leave at least as fast as they come, "
+                "which keeps every share within 0–1")
+        return self
 
 
 class FinanceParams(_Model):
@@ -158,6 +206,11 @@ class FinanceParams(_Model):
     max_round_fraction: float = Field(gt=0, description="Largest round as a share of pre-money.")
     max_round_size: float = Field(gt=0, description="Largest round the market can fund, $B.")
     failed_round_hit: float = Field(ge=0, description="Sentiment lost when a round fails.")
+    round_discount: float = Field(
+        ge=0, lt=1, description="Discount to the mark at which new investors buy, at neutral "
+                                "sentiment or better: the cost of equity the holders see.")
+    round_discount_low_sentiment: float = Field(
+        ge=0, lt=1, description="Extra discount at sentiment 0, rising linearly below 50.")
     vendor_equity_discount: float = Field(
         ge=0, lt=1, description="Discount on the valuation given to a GPU vendor investing."
     )
@@ -167,7 +220,9 @@ class ValuationParams(_Model):
     reversion: float = Field(gt=0, lt=1, description="Share of the gap to target closed a quarter.")
     neutral: float = Field(ge=0, le=100, description="Target sentiment with neutral fundamentals.")
     growth_weight: float
-    growth_reference: float = Field(description="Yearly run-rate growth investors call 'normal'.")
+    growth_reference: float = Field(
+        description="Yearly growth of the market at which the private multiple is "
+                    "private_multiple.")
     burn_weight: float
     burn_reference: float = Field(gt=0, description="Burn multiple investors call 'normal'.")
     gap_weight: float = Field(description="Target points per 100 capability points of gap.")
@@ -177,26 +232,51 @@ class ValuationParams(_Model):
     noise: float = Field(ge=0, description="Std of sentiment noise per quarter.")
     hype_reversion: float = Field(gt=0, lt=1)
     hype_volatility: float = Field(ge=0)
-    private_multiple: float = Field(gt=0, description="Run-rate multiple at neutral sentiment.")
+    private_multiple: float = Field(
+        gt=0, description="Enterprise value over trailing-twelve-month revenue at neutral "
+                          "sentiment and reference growth.")
     multiple_sentiment_slope: float = Field(description="Log multiple per 50 points of sentiment.")
-    multiple_growth_slope: float = Field(description="Log multiple per unit of log growth.")
+    multiple_growth_slope: float = Field(
+        description="Log private multiple per unit of log market growth.")
+    gross_margin_reference: float = Field(
+        gt=0, lt=1, description="The gross margin of a typical lab, which investors compare with.")
+    margin_in_value: float = Field(
+        ge=0, le=1, description="Weight of the gross margin in what a dollar of revenue is "
+                                "worth (0: revenue is revenue).")
+    quality_floor: float = Field(
+        gt=0, le=1, description="What a dollar of revenue sold at a loss is still worth, at least.")
+    mark_speed: float = Field(
+        gt=0, le=1, description="Share of the log gap between the private mark and what the "
+                                "fundamentals say that closes in a quarter.")
+    mark_max_move: float = Field(
+        gt=0, description="Largest log change of the private mark in a quarter without a round.")
     public_multiple_per_rule_of_x: float = Field(
-        gt=0, description="Public EV/run-rate per 100 points of rule of X."
+        gt=0, description="Public EV / trailing revenue per 100 points of rule of X."
     )
     rule_of_x_growth_weight: float = Field(gt=0, description="Weight of growth vs margin (2–3).")
-    multiple_floor: float = Field(gt=0)
-    multiple_cap: float = Field(gt=0)
+    multiple_floor: float = Field(gt=0, description="Lowest EV / trailing revenue, any market.")
+    multiple_cap: float = Field(gt=0, description="Highest EV / trailing revenue, any market.")
 
 
 class IpoParams(_Model):
-    filing_quarters: int = Field(ge=1, description="Quarters between filing and listing.")
-    min_sentiment: float = Field(description="Sentiment below which a listing is postponed.")
-    min_runrate: float = Field(ge=0, description="Smallest run-rate ($B/year) that can list.")
-    listing_noise: float = Field(ge=0, description="Std of the log listing-day pop or drop.")
+    filing_quarters: int = Field(
+        ge=2, le=8, description="Quarters from filing to the book's price range (S-1 review, "
+                                "roadshow); at least two.")
+    min_sentiment: float = Field(description="Sentiment below which the book cannot be built.")
+    min_ttm_revenue: float = Field(
+        ge=0, description="Smallest trailing-twelve-month revenue ($B) that can list.")
+    ipo_discount: float = Field(
+        ge=0, lt=1, description="Discount of the offer price to the public multiple, left for "
+                                "the first-day pop.")
+    range_width: float = Field(
+        gt=0, lt=1, description="Half-width of the price range, a share of its midpoint.")
+    listing_noise: float = Field(ge=0, description="Std of the log final price around the range.")
+    price_band: float = Field(
+        ge=0, lt=1, description="How far outside the range the final price may go, a share.")
     scrutiny: float = Field(ge=1, description="Burn weight multiplier while filed.")
     withdraw_hit: float = Field(ge=0, description="Sentiment lost when a filing is withdrawn.")
     primary_fraction: float = Field(
-        ge=0, lt=1, description="Share of the company sold as new shares at listing."
+        ge=0, lt=1, description="New shares sold at listing, a share of the pre-money value."
     )
 
 
@@ -208,7 +288,8 @@ class OutcomeParams(_Model):
 
 
 class ScoreParams(_Model):
-    """Score = ownership × value × weight[outcome], value = IPO valuation or last valuation."""
+    """Score = ownership × value × weight[outcome]: value is the equity value at the IPO's offer
+    price, or the last private mark."""
 
     ipo: float = 1.0
     horizon: float = 0.5
@@ -224,10 +305,14 @@ class RivalParams(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     model_name: str = Field(description="Model family name used in news, e.g. 'Gemini'.")
-    training_flop_2026: float = Field(gt=0, description="Training compute of its latest model.")
+    training_flop: float = Field(
+        gt=0, description="Training compute of its latest model at the scenario's start, FLOP.")
     compute_growth_per_year: float = Field(gt=1, description="Median yearly growth of compute.")
     compute_volatility: float = Field(ge=0, description="Std of quarterly log10 compute growth.")
-    algo_efficiency_2026: float = Field(gt=0, description="Effective FLOP per FLOP at start.")
+    algo_efficiency: float = Field(gt=0, description="Effective FLOP per FLOP at start.")
+    tokens_per_parameter: float = Field(
+        ge=1, le=2000, description="Training tokens per active parameter of its models: how far "
+                                   "past the compute-optimal size it trains to serve cheaply.")
     release_every_quarters: float = Field(gt=0, description="Mean quarters between releases.")
     release_jitter: float = Field(ge=0, le=1, description="Chance a release slips a quarter.")
     next_release_quarter: int = Field(
@@ -240,13 +325,13 @@ class RivalParams(_Model):
     reaction_to_lead: float = Field(
         ge=0, description="Extra log10 compute growth per quarter while the player leads."
     )
-    runrate_2026: float = Field(
+    runrate: float = Field(
         gt=0, description="Annualised revenue at start, $B/year; calibrates its brand."
     )
     cost_per_flop_fall_per_year: float = Field(
         gt=1, description="Yearly fall of its training cost per FLOP."
     )
-    cost_per_flop_2026: float = Field(gt=0, description="$ per training FLOP at start.")
+    cost_per_flop: float = Field(gt=0, description="$ per training FLOP at start.")
 
 
 class StartState(_Model):
@@ -270,7 +355,9 @@ class StartState(_Model):
     runrate: float = Field(gt=0, description="$B/year at start.")
     runrate_growth: float = Field(gt=0, description="Run-rate growth over the previous year.")
     capability_flop: float = Field(gt=0, description="Effective FLOP of its released model.")
-    model_parameters: float = Field(gt=0, description="Parameters of the served model.")
+    model_parameters: float = Field(
+        gt=0, description="Active parameters of the served model; with capability_flop and "
+                          "algo_efficiency it gives the tokens per parameter it was trained on.")
     algo_efficiency: float = Field(gt=0, description="Effective FLOP per FLOP at start.")
     run_target_flop: float = Field(ge=0, description="Target compute of a run in progress.")
     run_progress: float = Field(ge=0, le=1, description="Share of that run already done.")
@@ -278,6 +365,10 @@ class StartState(_Model):
     gross_margin: float = Field(ge=-5, le=1, description="Gross margin of the last quarter.")
     price: float = Field(gt=0, description="Price relative to the market reference.")
     vendor_credit: float = Field(ge=0, description="$B of vendor financing usable for GPUs.")
+    burn: float = Field(description="Net cash used by operations and capex in each of the last "
+                                    "four quarters, $B (negative: cash generated).")
+    hype: float = Field(0.0, ge=-3, le=3, description="Log of the market-wide hype index at "
+                                                      "the start (0 neutral, +0.3 frothy).")
 
 
 class Scenario(_Model):
@@ -332,7 +423,12 @@ class EconomyParams(_Model):
                 return i
         raise KeyError(name)
 
+    @property
+    def start_index(self) -> int:
+        """The scenario's first quarter as a calendar index (``quarter_index``)."""
+        return self.scenario.start_year * 4 + self.scenario.start_quarter - 1
+
     def calendar(self, quarter: int) -> str:
         """The calendar label ('2026Q3') of a quarter index counted from the scenario's start."""
-        q0 = self.scenario.start_year * 4 + self.scenario.start_quarter - 1 + quarter
+        q0 = self.start_index + quarter
         return f"{q0 // 4}Q{q0 % 4 + 1}"

@@ -69,25 +69,28 @@ def _signed(value: Any) -> Number:
     return float(arr) if arr.ndim == 0 else arr
 
 
-IPO_ACTIONS = ("hold", "file", "withdraw")
+IPO_ACTIONS = ("hold", "file", "withdraw", "accept")
 
 
 def _ipo(value: Any) -> str | np.ndarray:
-    """'hold' | 'file' | 'withdraw', or one of them per world (strings or codes 0/1/2)."""
+    """'hold' | 'file' | 'withdraw' | 'accept', or one of them per world (strings or codes
+    0/1/2/3)."""
     if isinstance(value, str):
         if value not in IPO_ACTIONS:
             raise ValueError(f"ipo must be one of {', '.join(IPO_ACTIONS)}, got '{value}'")
         return value
     arr = np.asarray(value)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError("ipo must be 'hold', 'file' or 'withdraw', or one of them per world")
+        raise ValueError("ipo must be 'hold', 'file', 'withdraw' or 'accept', or one of them per "
+                         "world")
     if arr.dtype.kind in "US":
         bad = sorted(set(arr.tolist()) - set(IPO_ACTIONS))
         if bad:
             raise ValueError(f"ipo must be one of {', '.join(IPO_ACTIONS)}, got '{bad[0]}'")
         return np.array([IPO_ACTIONS.index(a) for a in arr.tolist()], dtype=np.int8)
-    if arr.dtype.kind not in "iu" or np.any((arr < 0) | (arr > 2)):
-        raise ValueError("ipo codes per world must be 0 (hold), 1 (file) or 2 (withdraw)")
+    if arr.dtype.kind not in "iu" or np.any((arr < 0) | (arr > 3)):
+        raise ValueError("ipo codes per world must be 0 (hold), 1 (file), 2 (withdraw) or "
+                         "3 (accept)")
     return arr.astype(np.int8)
 
 
@@ -114,15 +117,23 @@ class Plan(BaseModel):
     gpu_orders: dict[str, Vec] = Field(
         default_factory=dict, description="GPUs to buy, by generation name."
     )
+    sell_gpus: dict[str, Vec] = Field(
+        default_factory=dict, description="GPUs in service to sell on the secondary market, by "
+                                          "generation name."
+    )
     lease_h100e: Vec = Field(0.0, description="New leased capacity, H100-equivalents.")
     lease_quarters: int = Field(4, ge=1, le=12, description="Length of the new lease.")
     break_lease_h100e: Vec = Field(0.0, description="Leased capacity to hand back early.")
     spot_h100e: Vec = Field(0.0, description="Spot capacity to rent this quarter.")
     datacenter_mw: Vec = Field(0.0, description="Data-center megawatts to start building.")
-    training: Vec = Field(0.35, description="Share of compute for training.")
+    training: Vec = Field(0.1, description="Share of compute for training the next model.")
     inference: Vec = Field(0.5, description="Share of compute for serving customers.")
-    research: Vec = Field(0.15, description="Share of compute for research.")
+    research: Vec = Field(0.4, description="Share of compute for research and experiments.")
     start_run_flop: Vec = Field(0.0, description="Start a training run of this many FLOP.")
+    tokens_per_parameter: Vec | None = Field(
+        None, description="Training tokens per parameter of a run started now (Chinchilla's "
+                          "optimum is 20; more: a smaller model, cheaper to serve). Not set: "
+                          "the industry's practice.")
     cancel_run: Flag = Field(False, description="Abandon the run in progress.")
     price: Vec = Field(1.0, description="Price relative to the market reference.")
     hire: Signed = Field(0.0, description="Headcount change (negative: layoffs).")
@@ -130,7 +141,9 @@ class Plan(BaseModel):
     vendor_equity: Vec = Field(0.0, description="$B of GPU-vendor financing to take.")
     draw_debt: Vec = Field(0.0, description="$B to draw on the credit line.")
     repay_debt: Vec = Field(0.0, description="$B of debt to repay.")
-    ipo: IpoAction = Field("hold", description="File for an IPO, withdraw a filing, or hold.")
+    ipo: IpoAction = Field(
+        "hold", description="File for an IPO, accept the book's price range and list, withdraw "
+                            "a filing, or hold.")
 
     @model_validator(mode="after")
     def _allocation_sums_to_one(self) -> Plan:
@@ -146,6 +159,11 @@ class Plan(BaseModel):
         price = np.asarray(self.price)
         if np.any(price < 0.1) or np.any(price > 10):
             raise ValueError("price must be between 0.1× and 10× the market reference")
+        if self.tokens_per_parameter is not None:
+            k = np.asarray(self.tokens_per_parameter)
+            if np.any(k < 1) or np.any(k > 2000):
+                raise ValueError("tokens per parameter must be between 1 and 2,000 (Chinchilla's "
+                                 "optimum is 20; Llama 3 8B was trained at ~1,900)")
         return self
 
     def explain(self) -> str:
@@ -153,6 +171,8 @@ class Plan(BaseModel):
         parts = []
         for name, units in self.gpu_orders.items():
             parts.append(f"buy {_fmt(units)} {name}")
+        for name, units in self.sell_gpus.items():
+            parts.append(f"sell {_fmt(units)} {name}")
         for label, value in (
             ("lease", self.lease_h100e),
             ("spot", self.spot_h100e),
@@ -179,6 +199,7 @@ class PlanArrays:
     """A plan resolved against a batch: one array per decision, world axis first."""
 
     gpu_orders: np.ndarray  # (W, G)
+    sell_gpus: np.ndarray  # (W, G)
     lease_h100e: np.ndarray
     lease_quarters: int
     break_lease_h100e: np.ndarray
@@ -186,6 +207,7 @@ class PlanArrays:
     datacenter_mw: np.ndarray
     alloc: np.ndarray  # (W, 3) training, inference, research
     start_run_flop: np.ndarray
+    tokens_per_parameter: np.ndarray
     cancel_run: np.ndarray  # bool
     price: np.ndarray
     hire: np.ndarray
@@ -193,17 +215,15 @@ class PlanArrays:
     vendor_equity: np.ndarray
     draw_debt: np.ndarray
     repay_debt: np.ndarray
-    ipo: np.ndarray  # int8: 0 hold, 1 file, 2 withdraw
+    ipo: np.ndarray  # int8: 0 hold, 1 file, 2 withdraw, 3 accept
 
 
-# The numeric decisions of a plan, one value per world each once resolved.
-_PER_WORLD = ("lease_h100e", "break_lease_h100e", "spot_h100e", "datacenter_mw",
-              "start_run_flop", "price", "hire", "raise_equity", "vendor_equity", "draw_debt",
-              "repay_debt", "training", "inference", "research")
+def resolve(plan: Plan, gpu_names: list[str], n_worlds: int,
+            default_tokens_per_parameter: float = 20.0) -> PlanArrays:
+    """Broadcast a plan to W worlds; raises PlanError for names or lengths that do not fit.
 
-
-def resolve(plan: Plan, gpu_names: list[str], n_worlds: int) -> PlanArrays:
-    """Broadcast a plan to W worlds; raises PlanError for names or lengths that do not fit."""
+    ``default_tokens_per_parameter`` stands in for a plan that leaves it unset (the industry's
+    practice, from the parameters)."""
     problems: list[str] = []
 
     def vec(name: str, value: Number | bool) -> np.ndarray:
@@ -214,45 +234,41 @@ def resolve(plan: Plan, gpu_names: list[str], n_worlds: int) -> PlanArrays:
                 )
                 return np.zeros(n_worlds)
             return value
-        return np.full(n_worlds, value)
+        return np.full(n_worlds, float(value))
 
-    orders = np.zeros((n_worlds, len(gpu_names)))
-    for name, units in plan.gpu_orders.items():
-        if name not in gpu_names:
-            close = difflib.get_close_matches(name, gpu_names, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(
-                f"unknown GPU generation '{name}'{hint}; the market sells {', '.join(gpu_names)}"
-            )
-            continue
-        orders[:, gpu_names.index(name)] = vec(f"gpu_orders['{name}']", units)
+    def per_generation(field: str, table: dict[str, Number]) -> np.ndarray:
+        out = np.zeros((n_worlds, len(gpu_names)))
+        for name, units in table.items():
+            if name not in gpu_names:
+                close = difflib.get_close_matches(name, gpu_names, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"{field}: unknown GPU generation '{name}'{hint}; the market "
+                                f"sells {', '.join(gpu_names)}")
+                continue
+            out[:, gpu_names.index(name)] = vec(f"{field}['{name}']", units)
+        return out
 
-    # The decisions given as one number are broadcast together: one block, a row each (a live
-    # game's plan is all numbers, and a dozen np.full calls cost more than its quarter's rest).
-    given = {name: getattr(plan, name) for name in _PER_WORLD}
-    numbers = [name for name, value in given.items() if not isinstance(value, np.ndarray)]
-    block = np.repeat(np.array([given[name] for name in numbers], dtype=float)[:, None],
-                      n_worlds, axis=1)
-    v = {name: block[j] for j, name in enumerate(numbers)}
-    for name, value in given.items():
-        if name not in v:
-            v[name] = vec(name, value)
+    tpp = plan.tokens_per_parameter
     arrays = PlanArrays(
-        gpu_orders=orders,
-        lease_h100e=v["lease_h100e"],
+        gpu_orders=per_generation("gpu_orders", plan.gpu_orders),
+        sell_gpus=per_generation("sell_gpus", plan.sell_gpus),
+        lease_h100e=vec("lease_h100e", plan.lease_h100e),
         lease_quarters=plan.lease_quarters,
-        break_lease_h100e=v["break_lease_h100e"],
-        spot_h100e=v["spot_h100e"],
-        datacenter_mw=v["datacenter_mw"],
-        alloc=np.stack([v["training"], v["inference"], v["research"]], axis=1),
-        start_run_flop=v["start_run_flop"],
+        break_lease_h100e=vec("break_lease_h100e", plan.break_lease_h100e),
+        spot_h100e=vec("spot_h100e", plan.spot_h100e),
+        datacenter_mw=vec("datacenter_mw", plan.datacenter_mw),
+        alloc=np.stack([vec("training", plan.training), vec("inference", plan.inference),
+                        vec("research", plan.research)], axis=1),
+        start_run_flop=vec("start_run_flop", plan.start_run_flop),
+        tokens_per_parameter=vec("tokens_per_parameter",
+                                 default_tokens_per_parameter if tpp is None else tpp),
         cancel_run=vec("cancel_run", plan.cancel_run).astype(bool),
-        price=v["price"],
-        hire=v["hire"],
-        raise_equity=v["raise_equity"],
-        vendor_equity=v["vendor_equity"],
-        draw_debt=v["draw_debt"],
-        repay_debt=v["repay_debt"],
+        price=vec("price", plan.price),
+        hire=vec("hire", plan.hire),
+        raise_equity=vec("raise_equity", plan.raise_equity),
+        vendor_equity=vec("vendor_equity", plan.vendor_equity),
+        draw_debt=vec("draw_debt", plan.draw_debt),
+        repay_debt=vec("repay_debt", plan.repay_debt),
         ipo=(vec("ipo", plan.ipo).astype(np.int8) if isinstance(plan.ipo, np.ndarray)
              else np.full(n_worlds, IPO_ACTIONS.index(plan.ipo), dtype=np.int8)),
     )
@@ -273,7 +289,7 @@ def check_plan(plan: Plan, state: Any, econ: Any, world: int = 0) -> list[str]:
     p = econ.params
     q = state.quarter
     k = world
-    arrays = resolve(plan, econ.gpu_names, state.n_worlds)
+    arrays = resolve(plan, econ.gpu_names, state.n_worlds, p.training.tokens_per_parameter)
     problems: list[str] = []
     row = econ.row(q)
     cash = float(state.cash[k])
@@ -323,10 +339,20 @@ def check_plan(plan: Plan, state: Any, econ: Any, world: int = 0) -> list[str]:
         done = float(state.run_done[k] / state.run_target[k])
         problems.append(f"a run of {state.run_target[k]:.1e} FLOP is in progress ({done:.0%} done);"
                         " cancel it before starting another")
+    for g, name in enumerate(econ.gpu_names):
+        owned = float(state.owned[k, g])
+        if arrays.sell_gpus[k, g] > owned + 1e-9:
+            problems.append(f"you have {owned:,.0f} {name} in service and cannot sell "
+                            f"{arrays.sell_gpus[k, g]:,.0f}")
     stage = int(state.ipo_stage[k])
-    if arrays.ipo[k] == 1 and stage != 0:
-        problems.append("the company has already filed for its IPO" if stage == 1
+    action = int(arrays.ipo[k])
+    if action == 1 and stage != 0:
+        problems.append("the company has already filed for its IPO" if stage in (1, 2)
                         else "the company is already listed")
-    if arrays.ipo[k] == 2 and stage != 1:
+    if action == 2 and stage not in (1, 2):
         problems.append("there is no IPO filing to withdraw")
+    if action == 3 and stage != 2:
+        problems.append("there is no price range to accept yet: file, then wait for the book "
+                        f"({p.ipo.filing_quarters} quarters after filing)" if stage < 2
+                        else "the company is already listed")
     return problems

@@ -3,7 +3,8 @@
 Each rival r prepares its next model on a stochastic compute trajectory and releases on a cadence:
     log10 C_{r,t+1} = log10 C_{r,t} + log10(g_r)/4 + σ_r ε + reaction_r · [player leads r]
     log10 e_{r,t+1} = log10 e_{r,t} + log10(algo growth)/4
-At a release, its capability becomes capability(C · e) and the next release is due in
+At a release, its capability becomes capability(C · e) at its tokens per parameter (its models
+are trained past the compute-optimal size, to serve cheaply) and the next release is due in
 ⌊cadence + U⌋ quarters (U uniform, so a cadence of 1.4 means 1 or 2 quarters, 1.4 on average),
 plus one more with probability ``release_jitter``. Its training cost is C × its cost per
 FLOP, which falls by ``cost_per_flop_fall_per_year``. Its price drifts back to its stance and is
@@ -34,7 +35,7 @@ def advance(s: State, econ: Economy, rng: Rng, quarter: int) -> np.ndarray:
     if not release.any():
         return release
     flop = 10.0**s.rival_log_flop
-    new_cap = econ.capability(10.0 ** (s.rival_log_flop + s.rival_log_eff))
+    new_cap = econ.capability(10.0 ** (s.rival_log_flop + s.rival_log_eff), econ.rival_k)
     s.rival_capability = np.where(release, np.maximum(new_cap, s.rival_capability),
                                   s.rival_capability)
     s.rival_release_flop = np.where(release, flop, s.rival_release_flop)

@@ -7,7 +7,8 @@ stays valid after the game moves on.
 
 Shapes: ``(W,)`` per world, ``(W, G)`` per GPU generation, ``(W, R)`` per rival lab, ``(W, K)`` per
 lease slot, ``(W, P, G)`` for GPUs in the delivery pipeline, ``(W, B)`` for data-center projects and
-``(W, S)`` for the depreciation schedule. The live game is simply ``W = 1``.
+``(W, S, G)`` for the cohorts of GPUs in service (when each retires, and its depreciation). The
+live game is simply ``W = 1``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from game.engine import training, valuation
-from game.engine.economy import compile_economy
+from game.engine import valuation
+from game.engine.economy import compile_economy, start_capabilities
 from game.engine.params import HOURS_PER_QUARTER, EconomyParams
 from game.engine.rows import row_max, row_sum
 
@@ -32,7 +33,9 @@ DC_SLOTS = 16
 
 OUTCOMES = ("running", "ipo", "bankrupt", "ousted", "irrelevant", "horizon")
 RUNNING, IPO, BANKRUPT, OUSTED, IRRELEVANT, HORIZON = range(len(OUTCOMES))
-IPO_STAGES = ("none", "filed", "listed")
+# none → filed (S-1 review and roadshow) → book (a price range the lab may accept) → listed
+IPO_STAGES = ("none", "filed", "book", "listed")
+NOT_FILED, FILED, BOOK, LISTED = range(len(IPO_STAGES))
 
 
 @dataclass(slots=True)
@@ -50,17 +53,21 @@ class State:
     headcount: np.ndarray
     vendor_credit: np.ndarray
     revenue: np.ndarray  # booked revenue of the last quarter, $B
-    revenue_hist: np.ndarray  # (W, 8) the last 8 quarters' revenue, oldest first (last = revenue)
+    revenue_hist: np.ndarray  # (W, 12) the last 12 quarters' revenue, oldest first (last = revenue)
     burn: np.ndarray  # net cash used by operations and capex last quarter, $B
+    burn_hist: np.ndarray  # (W, 4) the last 4 quarters' burn, oldest first (last = burn)
+    gross_profit_hist: np.ndarray  # (W, 4) the last 4 quarters' gross profit, oldest first
     net_income: np.ndarray
     gross_margin: np.ndarray
     gross_margin_prev: np.ndarray
     # fleet
     owned: np.ndarray  # (W, G) GPUs in service
     pipeline: np.ndarray  # (W, P, G) ring: slot q mod P holds GPUs arriving in quarter q
-    gpu_book: np.ndarray
-    dep_rate: np.ndarray  # $B of GPU depreciation per quarter
-    dep_schedule: np.ndarray  # (W, S) ring: slot q mod S holds the charge ending after quarter q
+    pipeline_cost: np.ndarray  # (W, P, G) ring: what those GPUs cost when ordered, $B
+    gpu_book: np.ndarray  # (W, G) book value of the GPUs in service, $B
+    dep_rate: np.ndarray  # (W, G) $B of GPU depreciation per quarter
+    cohort_qty: np.ndarray  # (W, S, G) ring: slot q mod S holds GPUs retiring after quarter q
+    cohort_dep: np.ndarray  # (W, S, G) ring: their quarterly depreciation, which ends with them
     lease_qty: np.ndarray  # (W, K) ring: slot q mod K holds H100e leased until quarter q
     lease_price: np.ndarray  # (W, K) their locked $/H100e-hour (quantity-weighted)
     dc_mw: np.ndarray
@@ -79,9 +86,11 @@ class State:
     run_target: np.ndarray  # FLOP of the run in progress (0 = none)
     run_done: np.ndarray  # FLOP done
     run_efficiency: np.ndarray  # algorithmic efficiency frozen at the run's start
+    run_tpp: np.ndarray  # tokens per parameter of the run in progress
     algo_log_eff: np.ndarray  # log10 effective FLOP per FLOP
     model_flop: np.ndarray  # effective FLOP of the released model
-    model_params: np.ndarray  # parameters of the released model
+    model_params: np.ndarray  # active parameters of the released model
+    model_tpp: np.ndarray  # tokens per parameter it was trained on
     capability: np.ndarray
     # rivals
     rival_log_flop: np.ndarray  # (W, R) log10 FLOP of the run each rival is preparing
@@ -94,16 +103,22 @@ class State:
     rival_release_cost: np.ndarray  # (W, R) training cost of the last release, $B
     rival_releases: np.ndarray  # (W, R) count of releases in game
     # demand
-    market: np.ndarray  # industry spending on frontier models, $B/year
-    share: np.ndarray  # the player's revenue share last quarter
+    market: np.ndarray  # demand for frontier models at the reference price, $B/year
+    market_hist: np.ndarray  # (W, 8) the last 8 quarters' demand, oldest first (last = market)
+    spending: np.ndarray  # what customers spent on frontier and open models last quarter × 4
+    share: np.ndarray  # the player's share of usage (customers who chose it) last quarter
     price: np.ndarray  # the player's price relative to the market reference
     unserved: np.ndarray  # share of the player's demand lost to capacity last quarter
+    ref_price: np.ndarray  # the frontier tier's reference list price, $ per million tokens
     # valuation and IPO
     sentiment: np.ndarray
-    valuation: np.ndarray
-    ipo_valuation: np.ndarray
+    enterprise_value: np.ndarray  # the private mark of the business, $B (the listing's, once listed)
+    valuation: np.ndarray  # equity value: enterprise value + cash + vendor credit − debt, $B
+    ipo_valuation: np.ndarray  # equity value at the offer price, once listed
     ipo_stage: np.ndarray  # (W,) int8 index into IPO_STAGES
     ipo_filed_quarter: np.ndarray  # (W,) int16
+    ipo_low: np.ndarray  # the book's price range as equity value, $B (0 with no book)
+    ipo_high: np.ndarray
     low_sentiment_quarters: np.ndarray
     behind_quarters: np.ndarray
     mod_factor: np.ndarray  # (W, M) temporary multipliers on MODIFIABLE parameters
@@ -127,10 +142,19 @@ class State:
 
     @property
     def runway(self) -> np.ndarray:
-        """Quarters of cash at last quarter's burn (inf when not burning)."""
-        # Never a division by zero (the divisor is at least 1e-12), so no np.errstate: entering
-        # one costs more than the rest of this.
-        return np.where(self.burn > 1e-12, self.cash / np.maximum(self.burn, 1e-12), np.inf)
+        """Quarters of cash at last quarter's burn (inf when not burning, never negative)."""
+        return np.where(self.burn > 1e-12,
+                        np.maximum(self.cash, 0.0) / np.maximum(self.burn, 1e-12), np.inf)
+
+    @property
+    def ttm_revenue(self) -> np.ndarray:
+        """Revenue booked over the last four quarters, $B."""
+        return self.revenue_hist[:, -4:].sum(axis=1)
+
+    @property
+    def ttm_gross_profit(self) -> np.ndarray:
+        """Revenue less the cost of serving it over the last four quarters, $B."""
+        return self.gross_profit_hist.sum(axis=1)
 
     def due(self, ring: np.ndarray, first: int, count: int) -> np.ndarray:
         """Sum of a ring buffer's slots for quarters first … first+count−1 (axis 1)."""
@@ -148,7 +172,13 @@ class State:
 
     @property
     def capability_gap(self) -> np.ndarray:
+        """The lab's capability minus the best rival's (negative: behind)."""
         return self.capability - self.rival_frontier
+
+    @property
+    def capability_vs_rivals(self) -> np.ndarray:
+        """The lab's capability minus the rivals' average: where it stands in the pack."""
+        return self.capability - self.rival_capability.mean(axis=1)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every state array by name, the extra arrays under their own keys."""
@@ -203,8 +233,8 @@ MODIFIABLE = ("power_price", "market_growth", "mfu", "staff_cost", "inference_co
 # Every field's value in the order of State's parameters, in one call.
 _every_field = operator.attrgetter(*(f.name for f in dataclasses.fields(State)))
 # The arrays step writes into by index (rings and slots); everything else it replaces.
-IN_PLACE = ("pipeline", "dep_schedule", "dc_capex_due", "dc_pipeline", "lease_qty",
-            "lease_price")
+IN_PLACE = ("pipeline", "pipeline_cost", "cohort_qty", "cohort_dep", "dc_capex_due",
+            "dc_pipeline", "lease_qty", "lease_price")
 
 
 def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | None = None) -> State:
@@ -212,7 +242,7 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
     W, G, R = n_worlds, len(params.gpus), len(params.rivals)
     s = params.scenario.start
     fl = params.fleet
-    tp = params.training
+    econ = compile_economy(params)
 
     def full(value: float, shape: tuple[int, ...] = ()) -> np.ndarray:
         return np.full((W, *shape), float(value))
@@ -220,11 +250,18 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
     owned = np.zeros((W, G))
     for name, count in s.owned_gpus.items():
         owned[:, params.gpu_index(name)] = count
-
-    life_q = round(fl.server_life_years * 4)
-    schedule = np.zeros((W, life_q + 1))
-    initial_dep = s.gpu_book_value / s.gpu_remaining_life_quarters
-    schedule[:, min(s.gpu_remaining_life_quarters, life_q) - 1] = initial_dep
+    # The starting fleet's book value, shared among generations by what they cost at launch;
+    # it depreciates over its remaining life and then retires (a cohort ending then).
+    launch_value = owned[0] * np.array([g.launch_price for g in params.gpus])
+    book = (s.gpu_book_value * launch_value / launch_value.sum() if launch_value.sum() > 0
+            else np.zeros(G))
+    life_q = econ.life_quarters
+    slots = life_q + 1
+    left = min(s.gpu_remaining_life_quarters, life_q)
+    cohort_qty = np.zeros((W, slots, G))
+    cohort_dep = np.zeros((W, slots, G))
+    cohort_qty[:, left - 1, :] = owned[0]
+    cohort_dep[:, left - 1, :] = book / left
 
     lease_qty = np.zeros((W, LEASE_SLOTS))
     lease_price = np.zeros((W, LEASE_SLOTS))
@@ -239,23 +276,25 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
 
     revenue = s.runrate / 4.0
     q_growth = s.runrate_growth**0.25
-    hist = revenue / q_growth ** np.arange(7, -1, -1, dtype=float)
+    hist = revenue / q_growth ** np.arange(11, -1, -1, dtype=float)
 
-    model_flop = s.capability_flop
-    cap = training.capability(np.array([model_flop]), tp)[0]
+    caps = start_capabilities(params)
 
-    econ = compile_economy(params)
     m = params.market
     # The deviation x₀ at which the price formula (game.engine.market) gives the starting price.
     gap0 = float(np.log(m.rental_start / econ.rental_anchor[0]))
     if gap0 < 0:
         gap0 /= max(m.rental_below_cost_pass_through, 1e-9)
     rental_x0 = gap0 - m.rental_demand_premium
+
+    # The private mark starts where the fundamentals put it.
     vp = params.valuation
-    comps = valuation.private_log_multiple(
-        vp, np.array([s.sentiment]), np.array([s.runrate_growth]), np.zeros(1)
-    )
-    multiple = float(np.clip(np.exp(sum(comps.values()))[0], vp.multiple_floor, vp.multiple_cap))
+    ttm = float(hist[-4:].sum())
+    growth = params.demand.market_growth_start  # the market's, which the multiple pays for
+    ev = float(valuation.fundamental_ev(vp, np.array([ttm]), np.array([ttm * s.gross_margin]),
+                                        np.array([s.sentiment]), np.array([growth]),
+                                        np.array([s.hype]))[0])
+    equity = ev + s.cash + s.vendor_credit - s.debt
 
     # What the fleet delivers at the start: owned GPUs that have power, plus leases.
     h100e = np.array([g.h100e for g in params.gpus])
@@ -266,9 +305,14 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
         s.leased_h100e if s.lease_quarters_left > 0 else 0.0)
 
     rivals = params.rivals
-    r_flop = np.array([r.training_flop_2026 for r in rivals])
-    r_eff = np.array([r.algo_efficiency_2026 for r in rivals])
-    r_cap = training.capability(r_flop * r_eff, tp)
+    r_flop = np.array([r.training_flop for r in rivals])
+    r_eff = np.array([r.algo_efficiency for r in rivals])
+    d = params.demand
+    share = s.runrate / (d.market_start * s.price)
+    r_prices = np.array([r.price for r in rivals])
+    open_share = 1.0 - share - float(econ.start_rival_share.sum())
+    spending = d.market_start * (share * s.price + float(econ.start_rival_share @ r_prices)
+                                 + open_share * d.open_weight_price)
 
     return State(
         quarter=0,
@@ -281,16 +325,20 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
         headcount=full(s.headcount),
         vendor_credit=full(s.vendor_credit),
         revenue=full(revenue),
-        revenue_hist=np.broadcast_to(hist, (W, 8)).copy(),
-        burn=full(0.0),
+        revenue_hist=np.broadcast_to(hist, (W, 12)).copy(),
+        burn=full(s.burn),
+        burn_hist=full(s.burn, (4,)),
+        gross_profit_hist=(hist[-4:] * s.gross_margin)[None, :].repeat(W, axis=0),
         net_income=full(0.0),
         gross_margin=full(s.gross_margin),
         gross_margin_prev=full(s.gross_margin),
         owned=owned,
         pipeline=np.zeros((W, DELIVERY_SLOTS, G)),
-        gpu_book=full(s.gpu_book_value),
-        dep_rate=full(initial_dep),
-        dep_schedule=schedule,
+        pipeline_cost=np.zeros((W, DELIVERY_SLOTS, G)),
+        gpu_book=np.broadcast_to(book, (W, G)).copy(),
+        dep_rate=np.broadcast_to(book / left, (W, G)).copy(),
+        cohort_qty=cohort_qty,
+        cohort_dep=cohort_dep,
         lease_qty=lease_qty,
         lease_price=lease_price,
         dc_mw=full(s.dc_mw),
@@ -302,37 +350,46 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
         capacity=full(start_capacity),
         rental_x=full(rental_x0),
         price_shock=full(0.0),
-        hype=full(0.0),
+        hype=full(s.hype),
         rental_price=full(params.market.rental_start),
         run_target=full(s.run_target_flop),
         run_done=full(s.run_target_flop * s.run_progress),
         run_efficiency=full(s.algo_efficiency),
+        run_tpp=full(params.training.tokens_per_parameter if s.run_target_flop > 0 else 0.0),
         algo_log_eff=full(np.log10(s.algo_efficiency)),
-        model_flop=full(model_flop),
+        model_flop=full(s.capability_flop),
         model_params=full(s.model_parameters),
-        capability=full(cap),
+        model_tpp=full(econ.start_k),
+        capability=full(caps[0]),
         rival_log_flop=np.broadcast_to(np.log10(r_flop), (W, R)).copy(),
         rival_log_eff=np.broadcast_to(np.log10(r_eff), (W, R)).copy(),
-        rival_capability=np.broadcast_to(r_cap, (W, R)).copy(),
+        rival_capability=np.broadcast_to(caps[1:], (W, R)).copy(),
         rival_next=np.broadcast_to(
             np.array([float(r.next_release_quarter) for r in rivals]), (W, R)
         ).copy(),
-        rival_price=np.broadcast_to(np.array([r.price for r in rivals]), (W, R)).copy(),
+        rival_price=np.broadcast_to(r_prices, (W, R)).copy(),
         rival_share=np.broadcast_to(econ.start_rival_share, (W, R)).copy(),
         rival_release_flop=np.broadcast_to(r_flop, (W, R)).copy(),
         rival_release_cost=np.broadcast_to(
-            np.array([r.training_flop_2026 * r.cost_per_flop_2026 / 1e9 for r in rivals]), (W, R)
+            np.array([r.training_flop * r.cost_per_flop / 1e9 for r in rivals]), (W, R)
         ).copy(),
         rival_releases=np.zeros((W, R)),
-        market=full(params.demand.market_2026),
-        share=full(s.runrate / (params.demand.market_2026 * s.price)),
+        market=full(d.market_start),
+        market_hist=np.broadcast_to(d.market_start / (d.market_growth_start ** 0.25) ** np.arange(
+            7, -1, -1, dtype=float), (W, 8)).copy(),
+        spending=full(spending),
+        share=full(share),
         price=full(s.price),
         unserved=full(0.0),
+        ref_price=full(d.reference_price_start),
         sentiment=full(s.sentiment),
-        valuation=full(s.runrate * multiple),
+        enterprise_value=full(ev),
+        valuation=full(equity),
         ipo_valuation=full(0.0),
         ipo_stage=np.zeros(W, dtype=np.int8),
         ipo_filed_quarter=np.full(W, -1, dtype=np.int16),
+        ipo_low=full(0.0),
+        ipo_high=full(0.0),
         low_sentiment_quarters=full(0.0),
         behind_quarters=full(0.0),
         mod_factor=np.ones((W, len(MODIFIABLE))),

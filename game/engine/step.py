@@ -11,8 +11,8 @@ The order within a quarter is fixed (docs/ENGINE.md, "The order of a quarter"):
  5. rivals     compute growth, releases
  6. demand     adoption, logit shares, serving capped by capacity, revenue; rivals reprice
  7. finance    cash flow and P&L (kept apart), automatic credit draw
- 8. IPO        filing or withdrawal
- 9. valuation  hype, sentiment, multiples, listing
+ 8. IPO        filing, withdrawal, accepting the book's price range
+ 9. valuation  hype, sentiment, the private mark, listing, the book
 10. outcome    bankrupt, ipo, ousted, irrelevant, horizon
 Worlds whose game has ended keep their state; their ledger contributions are zero.
 """
@@ -33,18 +33,30 @@ from game.engine.rows import any_set, row_max, row_sum
 from game.engine.state import (
     ARRAY_FIELDS,
     BANKRUPT,
+    BOOK,
+    FILED,
     HORIZON,
     IPO,
     IRRELEVANT,
+    LISTED,
+    NOT_FILED,
     OUSTED,
     RUNNING,
     State,
 )
 
 
-def ttm_growth(revenue_hist: np.ndarray) -> np.ndarray:
-    """Trailing-twelve-month revenue over the twelve months before: the growth investors quote."""
-    return row_sum(revenue_hist[:, 4:]) / np.maximum(row_sum(revenue_hist[:, :4]), 1e-9)
+def ttm_growth(hist: np.ndarray) -> np.ndarray:
+    """Trailing-twelve-month revenue over the twelve months before: the growth investors quote.
+
+    With more than 8 quarters of history, the base is the highest twelve-month total of the year
+    before (the totals ending 4 … 8 quarters ago): winning back revenue lost is not growth.
+    """
+    bases = [row_sum(hist[:, j:j + 4]) for j in range(hist.shape[1] - 7)]
+    base = bases[0]
+    for other in bases[1:]:
+        base = np.maximum(base, other)
+    return row_sum(hist[:, -4:]) / np.maximum(base, 1e-9)
 
 
 def _split(total: np.ndarray, parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -82,7 +94,8 @@ def step(
     p = econ.params
     q = state.quarter if quarter is None else quarter
     W = state.n_worlds
-    pa = plan if isinstance(plan, PlanArrays) else resolve(plan, econ.gpu_names, W)
+    pa = plan if isinstance(plan, PlanArrays) else resolve(
+        plan, econ.gpu_names, W, p.training.tokens_per_parameter)
     given = state
     alive = given.outcome == RUNNING
     before = Ledger()
@@ -127,25 +140,29 @@ def step(
         s.run_target = np.where(start, pa.start_run_flop, s.run_target)
         s.run_done = np.where(start, 0.0, s.run_done)
         s.run_efficiency = np.where(start, 10.0**s.algo_log_eff, s.run_efficiency)
+        s.run_tpp = np.where(start, pa.tokens_per_parameter, s.run_tpp)
     active = s.run_target > 0
     if any_set(active):
         mfu = tp.mfu * s.modifier("mfu") * np.exp(tp.mfu_noise * rng.normal(q, "training.mfu")
                                                      - 0.5 * tp.mfu_noise**2)
-        progress = training.training_flop(train_h, np.minimum(mfu, 0.95), SECONDS_PER_QUARTER)
+        progress = training.training_flop(train_h, np.minimum(mfu, 0.95), SECONDS_PER_QUARTER
+                                          ) * econ.training_gain[econ.row(q)]
         s.run_done = s.run_done + np.where(active, progress, 0.0)
         done = active & (s.run_done >= s.run_target)
     else:
         done = active
     if any_set(done):
         effective = s.run_target * s.run_efficiency
-        better = done & (effective > s.model_flop)
+        k = np.where(done, s.run_tpp, 1.0)
+        new_cap = econ.capability(effective, k)
+        better = done & (new_cap > s.capability)
         s.model_flop = np.where(better, effective, s.model_flop)
-        s.model_params = np.where(better, training.optimal_size(s.run_target, tp)[0],
-                                  s.model_params)
+        s.model_params = np.where(better, training.size(s.run_target, k)[0], s.model_params)
+        s.model_tpp = np.where(better, k, s.model_tpp)
+        s.capability = np.where(better, new_cap, s.capability)
         s.run_target = np.where(done, 0.0, s.run_target)
         s.run_done = np.where(done, 0.0, s.run_done)
-        if any_set(better):
-            s.capability = np.where(better, econ.capability(s.model_flop), s.capability)
+        s.run_tpp = np.where(done, 0.0, s.run_tpp)
     ledger.add("capability", "model release", s.capability - state.capability)
     industry = row_max(s.rival_log_eff)
     s.algo_log_eff = (
@@ -158,15 +175,19 @@ def step(
     old_rival_share = state.rival_share
     rivals.advance(s, econ, rng, q)
 
-    # 6. demand
+    # 6. demand: customers choose (those turned away last quarter start elsewhere), the lab
+    # serves what its capacity can, and the rivals reprice for next quarter.
     demand.advance_market(s, econ, rng, q)
     s.price = pa.price.copy()
-    share_p, share_r = demand.shares(s, econ)
-    s.rival_share = share_r
-    rivals.reprice(s, econ, old_rival_share)
-    served = demand.serve(s, econ, q, infer_h, share_p)
+    share_p, share_r = demand.shares(s, econ, state.share * (1.0 - state.unserved),
+                                     state.rival_share)
+    served = demand.serve(s, econ, q, infer_h, share_p, share_r)
     revenue = served.served
     s.share = share_p
+    s.rival_share = share_r
+    s.spending = served.spending
+    s.ref_price = demand.reference_price(s, econ, q)
+    rivals.reprice(s, econ, old_rival_share)
     s.unserved = np.where(served.demand > 0, 1.0 - revenue / np.maximum(served.demand, 1e-300),
                           0.0)
     floor = 1e-12
@@ -174,7 +195,7 @@ def step(
         revenue - state.revenue,
         {
             "market growth": np.log(s.market / state.market),
-            "market share": np.log(np.maximum(share_p, floor) / np.maximum(state.share, floor)),
+            "customers": np.log(np.maximum(share_p, floor) / np.maximum(state.share, floor)),
             "price": np.log(s.price / state.price),
             "capacity limit": np.log(np.maximum(1.0 - s.unserved, floor)
                                      / np.maximum(1.0 - state.unserved, floor)),
@@ -197,6 +218,7 @@ def step(
         "staff": -staff,
         "other opex": -other_opex,
         "GPU purchases": -ff.gpu_capex,
+        "GPU sales": ff.gpu_sales,
         "data-center construction": -ff.dc_capex,
         "lease break penalty": -ff.lease_penalty,
         "interest": -interest,
@@ -218,38 +240,52 @@ def step(
     ledger.add("debt", "automatic draw", auto)
     operating_costs = (ff.lease_cost + ff.spot_cost + ff.power_cost + ff.dc_opex + staff
                        + other_opex + interest + ff.lease_penalty)
-    s.burn = operating_costs + ff.gpu_capex + ff.vendor_used + ff.dc_capex - revenue
+    s.burn = (operating_costs + ff.gpu_capex + ff.vendor_used + ff.dc_capex - ff.gpu_sales
+              - revenue)
     # ... and profit and loss (what investors read): capex becomes depreciation.
     compute_cost = (ff.lease_cost + ff.spot_cost + ff.power_cost + ff.dc_opex
                     + ff.gpu_depreciation + ff.dc_depreciation)
     cogs = compute_cost * pa.alloc[:, 1]
     s.gross_margin_prev = state.gross_margin.copy()
     s.gross_margin = np.where(revenue > 0, (revenue - cogs) / np.maximum(revenue, 1e-300), 0.0)
-    s.net_income = revenue - compute_cost - staff - other_opex - interest - ff.lease_penalty
+    s.net_income = (revenue - compute_cost - staff - other_opex - interest - ff.lease_penalty
+                    + ff.gpu_sale_gain)
 
-    # 8. IPO filing and withdrawal
+    # 8. IPO: filing, withdrawal, accepting the book's range
     ip = p.ipo
+    stage0 = state.ipo_stage
+    in_process = (stage0 == FILED) | (stage0 == BOOK)
     if any_set(pa.ipo):
-        files = (pa.ipo == 1) & (state.ipo_stage == 0)
-        withdraws = (pa.ipo == 2) & (state.ipo_stage == 1)
-        s.ipo_stage = np.where(files, 1, np.where(withdraws, 0, s.ipo_stage)).astype(np.int8)
+        files = (pa.ipo == 1) & (stage0 == NOT_FILED)
+        withdraws = (pa.ipo == 2) & in_process
+        accepts = (pa.ipo == 3) & (stage0 == BOOK)
+        s.ipo_stage = np.where(files, FILED, np.where(withdraws, NOT_FILED, stage0)).astype(
+            np.int8)
         s.ipo_filed_quarter = np.where(files, q, np.where(withdraws, -1, s.ipo_filed_quarter)
                                        ).astype(np.int16)
-    else:  # no world files or withdraws: stages and filing quarters stay as they are
-        withdraws = np.zeros(W, dtype=bool)
+    else:  # no world files, withdraws or accepts: stages and filing quarters stay as they are
+        withdraws = accepts = np.zeros(W, dtype=bool)
 
-    # 9. valuation: hype, sentiment, multiple
+    # 9. valuation: hype, sentiment, the private mark, the book and the listing
     vp = p.valuation
     s.hype = (1.0 - vp.hype_reversion) * state.hype + vp.hype_volatility * rng.normal(
         q, "valuation.hype")
     s.revenue_hist = np.concatenate([state.revenue_hist[:, 1:], revenue[:, None]], axis=1)
+    s.burn_hist = np.concatenate([state.burn_hist[:, 1:], s.burn[:, None]], axis=1)
+    s.market_hist = np.concatenate([state.market_hist[:, 1:], s.market[:, None]], axis=1)
+    s.gross_profit_hist = np.concatenate(
+        [state.gross_profit_hist[:, 1:], (revenue - cogs)[:, None]], axis=1)
     growth = ttm_growth(s.revenue_hist)
-    year_ago = s.revenue_hist[:, 3]
+    market_growth = ttm_growth(s.market_hist)
+    year_ago = s.revenue_hist[:, -5]
     bm = valuation.burn_multiple(4.0 * s.burn, 4.0 * (revenue - year_ago))
     s.revenue = revenue
-    scrutiny = np.where(s.ipo_stage == 1, ip.scrutiny, 1.0)
+    filed = (s.ipo_stage == FILED) | (s.ipo_stage == BOOK)
+    scrutiny = np.where(filed, ip.scrutiny, 1.0)
     terms = valuation.target_terms(
-        vp, growth, bm, s.capability_gap, s.gross_margin - state.gross_margin, s.hype, scrutiny
+        vp, growth, market_growth, bm, s.capability_vs_rivals,
+        s.gross_margin - state.gross_margin,
+        s.hype, scrutiny
     )
     k = vp.reversion
     for name, values in terms.items():
@@ -264,55 +300,91 @@ def step(
     ledger.add("sentiment", "bounds (0-100)", bounded - raw)
     s.sentiment = bounded
 
-    # Listing: after the filing period, if investors and revenue allow.
-    can_list = (
-        (s.ipo_stage == 1)
-        & (q - s.ipo_filed_quarter >= ip.filing_quarters)
-        & (s.sentiment >= ip.min_sentiment)
-        & (4.0 * revenue >= ip.min_runrate)
-    )
-    comps_new = valuation.private_log_multiple(vp, s.sentiment, growth, s.hype)
-    m_priv = np.minimum(np.maximum(np.exp(sum(comps_new.values())), vp.multiple_floor),
-                        vp.multiple_cap)
-    was_listed = state.ipo_stage == 2
-    if any_set(was_listed) or any_set(can_list):  # a public multiple where listed or listing
-        fcf_margin = -s.burn / np.maximum(revenue, 1e-9)
-        m_pub = valuation.public_multiple(vp, growth, fcf_margin, s.hype)
-        pop = np.exp(ip.listing_noise * rng.normal(q, "ipo.listing"))
-        m_new = np.where(was_listed, m_pub, np.where(can_list, m_pub * pop, m_priv))
+    # The private mark moves part of the way to what the fundamentals say, capped.
+    ttm = s.ttm_revenue
+    old_market_growth = ttm_growth(state.market_hist)
+    comps_new = valuation.private_log_multiple(vp, s.sentiment, market_growth, s.hype)
+    comps_old = valuation.private_log_multiple(vp, state.sentiment, old_market_growth,
+                                               state.hype)
+    target = valuation.fundamental_ev(vp, ttm, s.ttm_gross_profit, s.sentiment, market_growth,
+                                      s.hype)
+    # GPUs sold leave the business: the mark loses what they were worth (the cash gains what
+    # they fetched), so a sale is worth its haircut less, never a way to turn value into cash.
+    ev_moved = valuation.move_mark(vp, given.enterprise_value, target)
+    ev_private = np.maximum(ev_moved - ff.gpu_sold_value, 1e-9)
+    net_cash = s.cash + s.vendor_credit - s.debt
+    # A listing: the final price from this quarter's figures, within the range's band, and the
+    # multiple's floor and cap applied after every noise term.
+    lists = accepts & (s.sentiment >= ip.min_sentiment)
+    pulled = accepts & ~lists  # the underwriters pull the deal; the book is built again
+    fcf_margin = -s.burn_hist.sum(axis=1) / np.maximum(ttm, 1e-9)
+    if any_set(lists) or any_set(filed):
+        m_pub = valuation.public_multiple(vp, market_growth, fcf_margin, s.sentiment, s.hype) * (
+            1.0 - ip.ipo_discount)
     else:
-        m_new = m_priv
-    rr_old, rr_new = 4.0 * state.revenue, 4.0 * revenue
-    m_old = state.valuation / np.maximum(rr_old, 1e-9)
-    ledger.add("valuation", "run-rate", (rr_new - rr_old) * m_old)
-    dm = m_new - m_old
-    old_growth = ttm_growth(state.revenue_hist)
-    comps_old = valuation.private_log_multiple(vp, state.sentiment, old_growth, state.hype)
-    private = ~was_listed & ~can_list
-    parts = _split(dm * private, {k_: comps_new[k_] - comps_old[k_]
-                                  for k_ in ("sentiment", "growth", "hype")})
-    for name, values in parts.items():
-        label = "multiple limits" if name == "other" else f"{name} (multiple)"
-        ledger.add("valuation", label, rr_new * values)
-    ledger.add("valuation", "public market", rr_new * dm * ~private)
-    s.valuation = state.valuation + ledger.total("valuation")
-    if any_set(can_list):
-        primary = np.where(can_list, ip.primary_fraction, 0.0)
-        s.ipo_stage = np.where(can_list, 2, s.ipo_stage).astype(np.int8)
-        s.ipo_valuation = np.where(can_list, s.valuation, s.ipo_valuation)
+        m_pub = np.zeros(W)
+    if any_set(lists):
+        pop = np.exp(ip.listing_noise * rng.normal(q, "ipo.listing"))
+        equity = m_pub * pop * ttm + net_cash
+        equity = np.minimum(np.maximum(equity, state.ipo_low * (1.0 - ip.price_band)),
+                            state.ipo_high * (1.0 + ip.price_band))
+        m_final = valuation.clip_multiple(vp, (equity - net_cash) / np.maximum(ttm, 1e-9))
+        ev_new = np.where(lists, m_final * ttm, ev_private)
+    else:
+        ev_new = ev_private
+    s.enterprise_value = ev_new
+
+    rr_parts = {
+        "revenue (trailing 12 months)": np.log(np.maximum(ttm, 1e-9)
+                                               / np.maximum(given.ttm_revenue, 1e-9)),
+        "sentiment (multiple)": comps_new["sentiment"] - comps_old["sentiment"],
+        "market growth (multiple)": comps_new["growth"] - comps_old["growth"],
+        "hype (multiple)": comps_new["hype"] - comps_old["hype"],
+        "revenue quality (margin)": np.log(
+            valuation.revenue_quality(vp, ttm, s.ttm_gross_profit)
+            / valuation.revenue_quality(vp, given.ttm_revenue, given.ttm_gross_profit)),
+        "mark catching up": np.log(np.maximum(valuation.fundamental_ev(
+            vp, given.ttm_revenue, given.ttm_gross_profit, state.sentiment, old_market_growth,
+            state.hype), 1e-9)) - np.log(np.maximum(given.enterprise_value, 1e-9)),
+    }
+    private = ~lists
+    for name, values in _split((ev_moved - given.enterprise_value) * private, rr_parts).items():
+        ledger.add("valuation", "multiple limits" if name == "other" else name, values)
+    ledger.add("valuation", "GPUs sold", (ev_private - ev_moved) * private)
+    ledger.add("valuation", "IPO pricing", (ev_new - given.enterprise_value) * lists)
+
+    if any_set(lists):
+        primary = np.where(lists, ip.primary_fraction, 0.0)
+        s.ipo_stage = np.where(lists, LISTED, s.ipo_stage).astype(np.int8)
     else:
         primary = np.zeros(W)
-    proceeds = primary * s.valuation
+    proceeds = primary * (ev_new + net_cash)
     ledger.add("cash", "IPO proceeds", proceeds)
     s.cash = s.cash + proceeds
-    if any_set(fin.dilution):
-        ledger.add("ownership", "equity round", np.where(fin.equity > 0, fin.dilution, 0.0))
-        ledger.add("ownership", "vendor financing", np.where(fin.equity > 0, 0.0, fin.dilution))
-    else:
-        ledger.add("ownership", "equity round", np.zeros(W))
-        ledger.add("ownership", "vendor financing", np.zeros(W))
-    ipo_dilution = -s.ownership * primary
-    ledger.add("ownership", "IPO shares sold", ipo_dilution)
+    ledger.add("valuation", "cash", s.cash - given.cash)
+    ledger.add("valuation", "vendor credit", s.vendor_credit - given.vendor_credit)
+    ledger.add("valuation", "debt", -(s.debt - given.debt))
+    s.valuation = given.valuation + ledger.total("valuation")
+    s.ipo_valuation = np.where(lists, s.valuation, s.ipo_valuation)
+
+    # The book: after the filing period, and again each quarter it stands, the underwriters
+    # price a range on this quarter's trailing figures, if investors and revenue allow.
+    ready = (((s.ipo_stage == FILED) & (q - s.ipo_filed_quarter >= ip.filing_quarters - 1))
+             | (s.ipo_stage == BOOK) | pulled) & ~lists
+    if any_set(ready):
+        eligible = ready & (s.sentiment >= ip.min_sentiment) & (ttm >= ip.min_ttm_revenue)
+        mid = valuation.clip_multiple(vp, m_pub) * ttm
+        s.ipo_low = np.where(eligible, mid * (1.0 - ip.range_width) + net_cash, 0.0)
+        s.ipo_high = np.where(eligible, mid * (1.0 + ip.range_width) + net_cash, 0.0)
+        s.ipo_stage = np.where(ready, np.where(eligible, BOOK, FILED), s.ipo_stage).astype(
+            np.int8)
+    elif any_set(state.ipo_low):
+        s.ipo_low = np.where(s.ipo_stage == BOOK, s.ipo_low, 0.0)
+        s.ipo_high = np.where(s.ipo_stage == BOOK, s.ipo_high, 0.0)
+
+    ledger.add("ownership", "equity round", fin.dilution)
+    ledger.add("ownership", "vendor financing", fin.vendor_dilution)
+    ledger.add("ownership", "IPO shares sold", s.ownership * (1.0 / (1.0 + primary) - 1.0))
     s.ownership = state.ownership + ledger.total("ownership")
 
     # 10. outcome
@@ -326,7 +398,7 @@ def step(
     outcome = np.full(W, HORIZON if q + 1 >= p.scenario.horizon_quarters else RUNNING, np.int8)
     outcome = np.where(s.behind_quarters >= op.irrelevant_quarters, IRRELEVANT, outcome)
     outcome = np.where(s.low_sentiment_quarters >= op.ousted_quarters, OUSTED, outcome)
-    outcome = np.where(can_list, IPO, outcome)
+    outcome = np.where(lists, IPO, outcome)
     outcome = np.where(s.cash < -1e-9, BANKRUPT, outcome).astype(np.int8)
     s.outcome = np.where(alive, outcome, state.outcome).astype(np.int8)
     s.quarter_ended = np.where(alive & (outcome != RUNNING), q, state.quarter_ended).astype(

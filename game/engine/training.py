@@ -1,14 +1,18 @@
-"""Training: compute-optimal model sizes, loss, capability and algorithmic progress.
+"""Training: model sizes, loss, capability and algorithmic progress.
 
-Compute-optimal allocation (Hoffmann et al. 2022, arXiv 2203.15556, approach 1 and Table 3):
-    C = 6 N D,  D_opt = k N_opt  with k ≈ 20 tokens per parameter,
-    so N_opt = sqrt(C / (6 k)) and D_opt = k N_opt.
+A run of C FLOP trains a model of N active parameters on D tokens, C = 6 N D. The lab chooses
+how many tokens per parameter, k = D / N, so
+    N = sqrt(C / (6 k)),  D = k N.
+Chinchilla (Hoffmann et al. 2022, arXiv 2203.15556, approach 1 and Table 3) found the
+compute-optimal k ≈ 20. Training past it (k > 20) gives a smaller model that is cheaper to serve
+(serving costs ≈ 2 N FLOP per token) for a little more loss at the same compute.
 Loss of a model with N parameters trained on D tokens (Epoch AI's replication of the paper's
 parametric fit, 2024):
     L(N, D) = E + A / N^α + B / D^β.
-Capability is an Elo-like score of the reducible loss R = L − E at the compute-optimal point of a
-model's *effective* compute (training FLOP × algorithmic efficiency):
-    capability = c_ref + per_decade × log10(R(C_ref) / R(C_eff)).
+Capability is an Elo-like score of the reducible loss R = L − E of a model's *effective* compute
+(training FLOP × algorithmic efficiency) at its tokens per parameter:
+    capability = c_ref + per_decade × log10(R_ref / R(C_eff, k)),
+where R_ref is the reducible loss of the reference model at the compute-optimal k.
 """
 
 from __future__ import annotations
@@ -18,10 +22,20 @@ import numpy as np
 from game.engine.params import H100_FLOPS, TrainingParams
 
 
+def size(flop: np.ndarray | float, k: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """(parameters, tokens) of a run of ``flop`` FLOP at ``k`` tokens per parameter."""
+    n = np.sqrt(np.asarray(flop, dtype=float) / (6.0 * np.asarray(k, dtype=float)))
+    return n, k * n
+
+
 def optimal_size(flop: np.ndarray, tp: TrainingParams) -> tuple[np.ndarray, np.ndarray]:
     """Compute-optimal (parameters, tokens) for a training budget in FLOP."""
-    n = np.sqrt(np.asarray(flop, dtype=float) / (6.0 * tp.tokens_per_parameter))
-    return n, tp.tokens_per_parameter * n
+    return size(flop, tp.optimal_tokens_per_parameter)
+
+
+def tokens_per_parameter(flop: np.ndarray | float, params: np.ndarray | float) -> np.ndarray:
+    """k of a model of ``params`` parameters trained with ``flop`` FLOP (C = 6 N · kN)."""
+    return np.asarray(flop, dtype=float) / (6.0 * np.asarray(params, dtype=float) ** 2)
 
 
 def loss(n: np.ndarray, d: np.ndarray, tp: TrainingParams) -> np.ndarray:
@@ -31,22 +45,30 @@ def loss(n: np.ndarray, d: np.ndarray, tp: TrainingParams) -> np.ndarray:
     )
 
 
-def reducible_loss(effective_flop: np.ndarray, tp: TrainingParams) -> np.ndarray:
-    n, d = optimal_size(np.maximum(effective_flop, 1.0), tp)
+def reducible_loss(effective_flop: np.ndarray, tp: TrainingParams,
+                   k: np.ndarray | float | None = None) -> np.ndarray:
+    """R = L − E of effective compute spent at ``k`` tokens per parameter (the optimum if None)."""
+    kk = tp.optimal_tokens_per_parameter if k is None else k
+    n, d = size(np.maximum(effective_flop, 1.0), kk)
     return loss(n, d, tp) - tp.chinchilla_E
 
 
-def capability(
-    effective_flop: np.ndarray, tp: TrainingParams, ref: float | None = None
-) -> np.ndarray:
-    """Capability score of a model with the given effective training compute.
+def reference_loss(tp: TrainingParams) -> float:
+    """The reference model's reducible loss, at the compute-optimal size."""
+    return float(reducible_loss(np.array([tp.reference_effective_flop]), tp)[0])
 
-    ``ref`` is the reference model's reducible loss, if already known.
-    """
+
+def capability(
+    effective_flop: np.ndarray, tp: TrainingParams, ref: float | None = None,
+    k: np.ndarray | float | None = None,
+) -> np.ndarray:
+    """Capability score of a model with the given effective training compute and tokens per
+    parameter (compute-optimal if None). ``ref`` is the reference model's reducible loss, if
+    already known."""
     if ref is None:
-        ref = float(reducible_loss(np.array([tp.reference_effective_flop]), tp)[0])
+        ref = reference_loss(tp)
     return tp.capability_at_reference + tp.capability_per_decade * np.log10(
-        ref / reducible_loss(effective_flop, tp)
+        ref / reducible_loss(effective_flop, tp, k)
     )
 
 

@@ -196,7 +196,7 @@ def _adversary(args: argparse.Namespace, content: Content, scenarios: list[str],
     """Search every family in every scenario, then play the finds on held-out worlds."""
     budget = BUDGET if args.budget is None else args.budget
     search_worlds = SEARCH_WORLDS if args.search_worlds is None else args.search_worlds
-    held_out = args.seed + 1  # worlds the search never saw
+    search_seed = args.seed + 1  # the search plays other worlds than the bots' and the report's
     setups = {sc: (content.params(sc), content.director_for(sc)) for sc in scenarios}
     searched: dict[str, Searched] = {}
     total = len(scenarios) * len(FAMILIES) * budget
@@ -212,10 +212,10 @@ def _adversary(args: argparse.Namespace, content: Content, scenarios: list[str],
                         _progress(f"adversary: {scenario} · {family.name} "
                                   f"({min(done, total):,}/{total:,} candidates)")
                 found[family.name] = adversary.search(scenario, family, budget, search_worlds,
-                                                      args.seed, tick)
+                                                      search_seed, tick)
             policies = {name: FAMILIES[name].policy(f.point, setups[scenario][0])
                         for name, f in found.items()}
-            results = adversary.evaluate([(scenario, p) for p in policies.values()], held_out,
+            results = adversary.evaluate([(scenario, p) for p in policies.values()], args.seed,
                                          args.worlds)
             searched[scenario] = Searched(found, {name: cell(*r) for name, r in zip(
                 policies, results, strict=True)})
@@ -229,7 +229,7 @@ def _adversary(args: argparse.Namespace, content: Content, scenarios: list[str],
                 for other in scenarios:
                     entries.append((scenario, other, FAMILIES[top].policy(
                         result.found[top].point, setups[other][0])))
-            results = adversary.evaluate([(other, pol) for _, other, pol in entries], held_out,
+            results = adversary.evaluate([(other, pol) for _, other, pol in entries], args.seed,
                                          args.worlds)
             for (scenario, other, _), (scores, _) in zip(entries, results, strict=True):
                 searched[scenario].cross[other] = float(scores.mean())
@@ -258,7 +258,7 @@ def _json(table: dict[str, dict[str, Cell]], searched: dict[str, Searched], verd
         out["adversary"] = {
             "budget": BUDGET if args.budget is None else args.budget,
             "search_worlds": SEARCH_WORLDS if args.search_worlds is None else args.search_worlds,
-            "held_out_seed": args.seed + 1,
+            "search_seed": args.seed + 1,
             "scenarios": {scenario: {
                 "families": {name: {**_cell_json(result.cells[name]),
                                     "search_mean": round(f.search_mean, 3),
@@ -290,8 +290,9 @@ def _print(table: dict[str, dict[str, Cell]], searched: dict[str, Searched], ver
         budget = BUDGET if args.budget is None else args.budget
         worlds = SEARCH_WORLDS if args.search_worlds is None else args.search_worlds
         out.write(f"The adversary tried {budget:,} candidates per family and scenario on "
-                  f"{worlds:,} worlds each; its finds and the bots are shown on the same "
-                  f"{args.worlds:,} held-out worlds (seed {args.seed + 1}).\n")
+                  f"{worlds:,} worlds each (seed {args.seed + 1}); its finds [in brackets] "
+                  f"are shown beside the bots on the same {args.worlds:,} other worlds (seed "
+                  f"{args.seed}).\n")
     for scenario, cells in table.items():
         rows = dict(cells)
         if scenario in searched:

@@ -38,6 +38,7 @@ class Economy:
     rival_stance: np.ndarray  # (R,)
     rival_cut: np.ndarray  # (R,)
     rival_reaction: np.ndarray  # (R,)
+    rival_market_elasticity: np.ndarray  # (R,)
     rival_brand: np.ndarray  # (R,) logit utility calibrated to each rival's starting share
     rival_k: np.ndarray  # (R,) tokens per parameter of each rival's models
     reference_reducible_loss: float
@@ -55,11 +56,11 @@ class Economy:
     def row(self, quarter: int) -> int:
         return min(max(quarter, 0), self.n_quarters - 1)
 
-    def capability(self, effective_flop: np.ndarray,
-                   k: np.ndarray | float | None = None) -> np.ndarray:
+    def capability(self, effective_flop: np.ndarray, k: np.ndarray | float | None = None,
+                   efficiency: np.ndarray | float = 1.0) -> np.ndarray:
         """training.capability with the reference loss computed once."""
         return training.capability(effective_flop, self.params.training,
-                                   self.reference_reducible_loss, k)
+                                   self.reference_reducible_loss, k, efficiency)
 
     def industry_params(self, rival_release_flop: np.ndarray) -> np.ndarray:
         """(W,) geometric mean of the active parameters of the rivals' released models: the
@@ -154,6 +155,7 @@ def compile_economy(params: EconomyParams) -> Economy:
         rival_stance=np.array([r.price for r in rivals]),
         rival_cut=np.array([r.price_cut_when_behind for r in rivals]),
         rival_reaction=np.array([r.reaction_to_lead for r in rivals]),
+        rival_market_elasticity=np.array([r.market_elasticity for r in rivals]),
         rival_brand=rival_brand,
         rival_k=rival_k,
         reference_reducible_loss=training.reference_loss(tp),
@@ -183,7 +185,8 @@ def start_capabilities(params: EconomyParams) -> np.ndarray:
                                             for r in params.rivals])
     k = np.array([start_tokens_per_parameter(params)]
                  + [r.tokens_per_parameter for r in params.rivals])
-    return training.capability(flop, tp, k=k)
+    eff = np.array([st.algo_efficiency] + [r.algo_efficiency for r in params.rivals])
+    return training.capability(flop, tp, k=k, efficiency=eff)
 
 
 def _calibrate_brands(params: EconomyParams, slope: float) -> tuple[float, np.ndarray, np.ndarray]:

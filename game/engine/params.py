@@ -124,6 +124,10 @@ class TrainingParams(_Model):
     tokens_per_parameter: float = Field(
         ge=1, le=2000, description="Tokens per parameter of a new run unless the plan says "
                                    "otherwise: the industry's practice, past the optimum.")
+    data_stock_tokens: float = Field(
+        gt=0, description="Stock of quality training text, tokens.")
+    max_epochs: float = Field(
+        ge=1, description="Passes over that stock worth nearly as much as fresh data.")
     mfu: float = Field(gt=0, le=1, description="Model FLOPs utilisation of a training run.")
     precision_gain_per_year: float = Field(
         ge=1, description="Yearly gain in training FLOP per H100e-hour beyond dense BF16: lower "
@@ -325,6 +329,9 @@ class RivalParams(_Model):
     reaction_to_lead: float = Field(
         ge=0, description="Extra log10 compute growth per quarter while the player leads."
     )
+    market_elasticity: float = Field(
+        ge=0, le=2, description="How much of a slowdown in the market's growth reaches its "
+                                "compute growth (0: none; 1: in proportion, in logs).")
     runrate: float = Field(
         gt=0, description="Annualised revenue at start, $B/year; calibrates its brand."
     )

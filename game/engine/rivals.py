@@ -1,7 +1,10 @@
 """Rival labs (Gemini and Claude in the base pack; packs add more), read from rivals.toml.
 
 Each rival r prepares its next model on a stochastic compute trajectory and releases on a cadence:
-    log10 C_{r,t+1} = log10 C_{r,t} + log10(g_r)/4 + σ_r ε + reaction_r · [player leads r]
+    log10 C_{r,t+1} = log10 C_{r,t} + φ_t · log10(g_r)/4 + σ_r ε + reaction_r · [player leads r]
+    φ_t = clip(ln(market growth_t) / ln(market growth at start), 0, 1.5)^ε_r
+(labs spend what their market funds: as its growth slows, so does their build-out; ε_r is the
+rival's market elasticity)
     log10 e_{r,t+1} = log10 e_{r,t} + log10(algo growth)/4
 At a release, its capability becomes capability(C · e) at its tokens per parameter (its models
 are trained past the compute-optimal size, to serve cheaply) and the next release is due in
@@ -20,13 +23,21 @@ from game.engine.rng import Rng
 from game.engine.state import State
 
 
-def advance(s: State, econ: Economy, rng: Rng, quarter: int) -> np.ndarray:
+def pace(econ: Economy, market_growth: np.ndarray) -> np.ndarray:
+    """(W, R) φ: the share of its trend growth each rival builds out, given the market's."""
+    start = np.log(econ.params.demand.market_growth_start)
+    ratio = np.clip(np.log(np.maximum(market_growth, 1e-9)) / start, 0.0, 1.5)
+    return ratio[:, None] ** econ.rival_market_elasticity
+
+
+def advance(s: State, econ: Economy, rng: Rng, quarter: int,
+            market_growth: np.ndarray) -> np.ndarray:
     """Grow, release and price the rivals; returns (W, R) True where a rival released."""
     R = econ.rival_growth.shape[0]
     z = rng.normal(quarter, "rivals.compute", R)
     leads = s.capability[:, None] > s.rival_capability
-    s.rival_log_flop = (s.rival_log_flop + econ.rival_growth + econ.rival_volatility * z
-                        + econ.rival_reaction * leads)
+    s.rival_log_flop = (s.rival_log_flop + econ.rival_growth * pace(econ, market_growth)
+                        + econ.rival_volatility * z + econ.rival_reaction * leads)
     s.rival_log_eff = s.rival_log_eff + econ.rival_algo_growth
     s.rival_next = s.rival_next - 1.0
     release = s.rival_next <= 0.0
@@ -35,7 +46,8 @@ def advance(s: State, econ: Economy, rng: Rng, quarter: int) -> np.ndarray:
     if not release.any():
         return release
     flop = 10.0**s.rival_log_flop
-    new_cap = econ.capability(10.0 ** (s.rival_log_flop + s.rival_log_eff), econ.rival_k)
+    new_cap = econ.capability(10.0 ** (s.rival_log_flop + s.rival_log_eff), econ.rival_k,
+                              10.0 ** s.rival_log_eff)
     s.rival_capability = np.where(release, np.maximum(new_cap, s.rival_capability),
                                   s.rival_capability)
     s.rival_release_flop = np.where(release, flop, s.rival_release_flop)

@@ -154,7 +154,7 @@ def step(
     if any_set(done):
         effective = s.run_target * s.run_efficiency
         k = np.where(done, s.run_tpp, 1.0)
-        new_cap = econ.capability(effective, k)
+        new_cap = econ.capability(effective, k, s.run_efficiency)
         better = done & (new_cap > s.capability)
         s.model_flop = np.where(better, effective, s.model_flop)
         s.model_params = np.where(better, training.size(s.run_target, k)[0], s.model_params)
@@ -173,7 +173,7 @@ def step(
 
     # 5. rivals
     old_rival_share = state.rival_share
-    rivals.advance(s, econ, rng, q)
+    rivals.advance(s, econ, rng, q, ttm_growth(state.market_hist))
 
     # 6. demand: customers choose (those turned away last quarter start elsewhere), the lab
     # serves what its capacity can, and the rivals reprice for next quarter.

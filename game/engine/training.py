@@ -9,6 +9,10 @@ compute-optimal k ≈ 20. Training past it (k > 20) gives a smaller model that i
 Loss of a model with N parameters trained on D tokens (Epoch AI's replication of the paper's
 parametric fit, 2024):
     L(N, D) = E + A / N^α + B / D^β.
+Data is finite: a run sees at most ``max_epochs`` passes over the stock of quality text
+(Villalobos et al. 2024: ≈300T tokens; Muennighoff et al. 2023: up to ~4 epochs are worth nearly
+as much as fresh data), so tokens beyond D_max = max_epochs × stock add nothing, and training
+far past the optimum at a large scale runs into the data wall.
 Capability is an Elo-like score of the reducible loss R = L − E of a model's *effective* compute
 (training FLOP × algorithmic efficiency) at its tokens per parameter:
     capability = c_ref + per_decade × log10(R_ref / R(C_eff, k)),
@@ -46,11 +50,17 @@ def loss(n: np.ndarray, d: np.ndarray, tp: TrainingParams) -> np.ndarray:
 
 
 def reducible_loss(effective_flop: np.ndarray, tp: TrainingParams,
-                   k: np.ndarray | float | None = None) -> np.ndarray:
-    """R = L − E of effective compute spent at ``k`` tokens per parameter (the optimum if None)."""
+                   k: np.ndarray | float | None = None,
+                   efficiency: np.ndarray | float = 1.0) -> np.ndarray:
+    """R = L − E of effective compute spent at ``k`` tokens per parameter (the optimum if None).
+
+    ``efficiency`` (effective FLOP per FLOP) turns the effective tokens back into real ones, which
+    the data wall limits: effective tokens are real tokens × sqrt(efficiency) at a given k.
+    """
     kk = tp.optimal_tokens_per_parameter if k is None else k
     n, d = size(np.maximum(effective_flop, 1.0), kk)
-    return loss(n, d, tp) - tp.chinchilla_E
+    limit = tp.max_epochs * tp.data_stock_tokens * np.sqrt(efficiency)
+    return loss(n, np.minimum(d, limit), tp) - tp.chinchilla_E
 
 
 def reference_loss(tp: TrainingParams) -> float:
@@ -60,15 +70,15 @@ def reference_loss(tp: TrainingParams) -> float:
 
 def capability(
     effective_flop: np.ndarray, tp: TrainingParams, ref: float | None = None,
-    k: np.ndarray | float | None = None,
+    k: np.ndarray | float | None = None, efficiency: np.ndarray | float = 1.0,
 ) -> np.ndarray:
     """Capability score of a model with the given effective training compute and tokens per
-    parameter (compute-optimal if None). ``ref`` is the reference model's reducible loss, if
-    already known."""
+    parameter (compute-optimal if None), trained at ``efficiency`` effective FLOP per FLOP.
+    ``ref`` is the reference model's reducible loss, if already known."""
     if ref is None:
         ref = reference_loss(tp)
     return tp.capability_at_reference + tp.capability_per_decade * np.log10(
-        ref / reducible_loss(effective_flop, tp, k)
+        ref / reducible_loss(effective_flop, tp, k, efficiency)
     )
 
 

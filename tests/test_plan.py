@@ -154,23 +154,24 @@ def test_per_world_arrays_of_the_right_length_resolve(gpu_names: list[str]) -> N
 
 @pytest.mark.parametrize("value", ["list", "IPO", ""])
 def test_unknown_ipo_action_lists_the_choices(value: str) -> None:
-    """An unknown IPO action is refused with the three allowed words."""
+    """An unknown IPO action is refused with the four allowed words."""
     with pytest.raises(ValidationError) as exc:
         Plan(ipo=value)
     text = messages(exc)
-    assert "hold, file, withdraw" in text
+    assert "hold, file, withdraw, accept" in text
     assert f"'{value}'" in text
 
 
 def test_ipo_per_world_values_are_validated() -> None:
-    """Per-world IPO actions accept words or codes 0/1/2 and refuse anything else."""
-    assert list(Plan(ipo=np.array(["file", "hold"])).ipo) == [1, 0]
-    assert list(Plan(ipo=np.array([2, 0, 1])).ipo) == [2, 0, 1]
+    """Per-world IPO actions accept words or codes 0/1/2/3 and refuse anything else."""
+    assert list(Plan(ipo=np.array(["file", "hold", "accept"])).ipo) == [1, 0, 3]
+    assert list(Plan(ipo=np.array([2, 0, 1, 3])).ipo) == [2, 0, 1, 3]
     with pytest.raises(ValidationError, match="got 'sell'"):
         Plan(ipo=np.array(["file", "sell"]))
-    with pytest.raises(ValidationError, match=r"0 \(hold\), 1 \(file\) or 2 \(withdraw\)"):
-        Plan(ipo=np.array([0, 3]))
-    with pytest.raises(ValidationError, match=r"0 \(hold\), 1 \(file\) or 2 \(withdraw\)"):
+    codes = r"0 \(hold\), 1 \(file\), 2 \(withdraw\) or 3 \(accept\)"
+    with pytest.raises(ValidationError, match=codes):
+        Plan(ipo=np.array([0, 4]))
+    with pytest.raises(ValidationError, match=codes):
         Plan(ipo=np.array([0.5, 1.0]))
     with pytest.raises(ValidationError):
         Plan(ipo=np.array([[0, 1]]))

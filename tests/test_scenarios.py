@@ -22,7 +22,8 @@ from game.packs.economy import TOPICS, disabled_problems, restrict_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_SCENARIOS = ROOT / "content" / "base" / "scenarios"
-SHIPPED = ("ipo-window", "tutorial", "compute-crunch", "price-war")
+SHIPPED = ("ipo-window", "tutorial", "compute-crunch", "price-war", "ai-boom", "ai-bust",
+           "openai-2023")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ horizon_quarters = 8
 # --- the shipped scenarios ------------------------------------------------------------------------
 
 
-def test_the_base_pack_ships_four_complete_scenarios(content) -> None:
+def test_the_base_pack_ships_its_complete_scenarios(content) -> None:
     assert sorted(content.scenarios) == sorted(SHIPPED)
     for sid in SHIPPED:
         sc = content.scenarios[sid]
@@ -103,19 +104,22 @@ def test_overrides_change_the_scenarios_parameters_only(content) -> None:
     base = content.params("ipo-window")
     crunch = content.params("compute-crunch")
     war = content.params("price-war")
-    assert base.market.rental_start == 2.35 and crunch.market.rental_start == 3.0
+    boom, bust = content.params("ai-boom"), content.params("ai-bust")
+    assert base.market.rental_start == 1.3 and crunch.market.rental_start == 1.8
     assert crunch.market.spot_premium > base.market.spot_premium
     assert crunch.fleet.dc_build_quarters > base.fleet.dc_build_quarters
     assert crunch.demand == base.demand and crunch.rivals == base.rivals
-    assert war.demand.price_weight > base.demand.price_weight
-    assert war.demand.market_2026 > base.demand.market_2026
+    assert war.demand.open_weight_lag_quarters < base.demand.open_weight_lag_quarters
+    assert war.demand.market_start > base.demand.market_start
+    assert boom.demand.market_ceiling > base.demand.market_ceiling > bust.demand.market_ceiling
+    assert bust.ipo.min_ttm_revenue < base.ipo.min_ttm_revenue
     gemini = {r.id: r for r in war.rivals}["gemini"]
     assert gemini.price_cut_when_behind == 0.15
     assert gemini.model_copy(update={"price_cut_when_behind": 0.08}) == base.rivals[0]
     assert war.market == base.market
     # The packs' own economy is untouched by the scenarios' overrides.
-    assert content.economy.market.rental_start == 2.35
-    assert content.economy.demand.price_weight == base.demand.price_weight
+    assert content.economy.market.rental_start == 1.3
+    assert content.economy.demand.market_start == base.demand.market_start
 
 
 def test_overrides_move_the_game(content) -> None:
@@ -210,7 +214,7 @@ def test_restricting_a_plan_resets_what_is_disabled() -> None:
     out = restrict_plan(plan, ["vendor_equity", "gpu_orders", "ipo", "training", "inference",
                                "research"])
     assert out.vendor_equity == 0.0 and out.gpu_orders == {} and out.ipo == "hold"
-    assert (out.training, out.inference, out.research) == (0.35, 0.5, 0.15)
+    assert (out.training, out.inference, out.research) == (0.1, 0.5, 0.4)
     assert out.price == 1.2
     assert restrict_plan(Plan(), ["vendor_equity"]) == Plan()
 
@@ -329,7 +333,7 @@ def test_a_scripted_event_replaced_by_a_pack_is_scripted_as_its_replacement(tmp_
 
 def test_the_base_pack_validates(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["packs", "validate"]) == 0
-    assert "4 scenarios" in capsys.readouterr().out
+    assert f"{len(SHIPPED)} scenarios" in capsys.readouterr().out
 
 
 def test_the_modding_guides_scenario_example_and_message_are_real(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The five scripted strategies: distinct philosophies, none of which wins or loses everywhere."""
+"""The six scripted strategies: distinct philosophies, none of which wins or loses everywhere."""
 
 from __future__ import annotations
 
@@ -20,10 +20,36 @@ def runs(params):
             for name, strategy in STRATEGIES.items()}
 
 
-def test_there_are_five_named_philosophies() -> None:
-    """Builder, cloud, frugal, balanced and researcher, each described in a sentence."""
-    assert set(STRATEGIES) == {"builder", "cloud", "frugal", "balanced", "researcher"}
+def test_there_are_six_named_philosophies() -> None:
+    """Adaptive, builder, cloud, frugal, balanced and researcher, each described in a
+    sentence."""
+    assert set(STRATEGIES) == {"adaptive", "builder", "cloud", "frugal", "balanced",
+                               "researcher"}
     assert all(len(s.description) > 20 for s in STRATEGIES.values())
+
+
+def test_the_adaptive_bot_adapts(params) -> None:
+    """The adaptive bot keeps pace with the rivals (its next run is sized to theirs), prices to
+    the market (its price moves with its rivals' and its own standing) and raises when its
+    runway gets short."""
+    from dataclasses import replace
+
+    from game.engine import compile_economy, initial_state
+
+    econ = compile_economy(params)
+    bot = STRATEGIES["adaptive"]
+    state = initial_state(params, 3)
+    state = replace(state, run_target=np.zeros(3),
+                    rival_release_flop=state.rival_release_flop * np.array([[1.0], [3.0],
+                                                                             [9.0]]))
+    plan = bot.plan(state, econ)
+    runs = np.asarray(plan.start_run_flop)
+    assert runs[0] < runs[1] < runs[2]  # bigger rival runs, bigger own run
+    cheap = replace(state, rival_price=state.rival_price * 0.5)
+    assert np.all(np.asarray(bot.plan(cheap, econ).price) < np.asarray(plan.price))
+    short = replace(state, burn=np.full(3, 20.0), cash=np.full(3, 30.0))  # 1.5 quarters
+    assert np.all(np.asarray(bot.plan(short, econ).raise_equity) > 0)
+    assert np.all(np.asarray(plan.raise_equity) == 0)
 
 
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
@@ -60,8 +86,9 @@ def content():
     return load_content()
 
 
-@pytest.mark.parametrize("scenario", ["ipo-window", "compute-crunch", "price-war"])
-@pytest.mark.parametrize("name", ["balanced", "frugal"])
+@pytest.mark.parametrize(("scenario", "name"), [("ipo-window", "adaptive"),
+                                               ("ai-bust", "frugal"),
+                                               ("price-war", "adaptive")])
 def test_stepping_only_running_games_changes_nothing(content, monkeypatch, scenario: str,
                                                       name: str) -> None:
     """Once most games have ended the runner steps only the running ones; the final state of

@@ -12,6 +12,8 @@ from game.engine.training import (
     loss,
     optimal_size,
     reducible_loss,
+    size,
+    tokens_per_parameter,
     training_flop,
 )
 
@@ -38,8 +40,8 @@ def test_optimal_size_spends_the_whole_budget(params: EconomyParams) -> None:
     flop = np.logspace(20, 30, 11)
     n, d = optimal_size(flop, params.training)
     np.testing.assert_allclose(6.0 * n * d, flop, rtol=1e-12)
-    np.testing.assert_allclose(d / n, params.training.tokens_per_parameter)
-    assert 15 <= params.training.tokens_per_parameter <= 25
+    np.testing.assert_allclose(d / n, params.training.optimal_tokens_per_parameter)
+    assert 15 <= params.training.optimal_tokens_per_parameter <= 25
 
 
 def test_optimal_size_is_near_the_loss_minimum(params: EconomyParams) -> None:
@@ -84,3 +86,32 @@ def test_training_flop_of_a_quarter(params: EconomyParams) -> None:
     got = training_flop(np.array([100_000.0]), np.array([0.4]), SECONDS_PER_QUARTER)[0]
     assert got == pytest.approx(100_000 * H100_FLOPS * 0.4 * 91.3125 * 86400, rel=1e-12)
     assert got == pytest.approx(3.12e26, rel=0.01)
+
+
+def test_training_past_the_optimum_trades_capability_for_serving(params: EconomyParams) -> None:
+    """At a fixed budget, more tokens per parameter give a smaller model (cheaper to serve, ≈ 2N
+    FLOP a token) that is a little less capable; the compute-optimal point is the most capable."""
+    tp = params.training
+    flop = 1e27
+    ks = np.array([20.0, 40.0, 100.0, 400.0, 1000.0])
+    n, d = size(flop, ks)
+    np.testing.assert_allclose(6.0 * n * d, flop, rtol=1e-12)
+    np.testing.assert_allclose(tokens_per_parameter(flop, n), ks, rtol=1e-12)
+    assert np.all(np.diff(n) < 0)  # smaller models ...
+    cap = capability(np.full(ks.shape, flop), tp, k=ks)
+    assert np.all(np.diff(cap) < 0)  # ... a little less capable
+    assert cap[0] - cap[2] < 20  # 100 tokens per parameter costs less than 20 points here
+
+
+def test_the_data_wall_limits_overtraining_at_scale(params: EconomyParams) -> None:
+    """Tokens beyond max_epochs × the data stock add nothing: at 3e29 FLOP, training at 1,000
+    tokens per parameter loses more capability to the optimum than at 1e27."""
+    tp = params.training
+
+    def penalty(flop: float) -> float:
+        both = capability(np.array([flop, flop]), tp, k=np.array([20.0, 1000.0]))
+        return float(both[0] - both[1])
+
+    _, d = size(3e29, 1000.0)
+    assert d > tp.max_epochs * tp.data_stock_tokens  # the wall binds there
+    assert penalty(3e29) > penalty(1e27) + 10

@@ -194,8 +194,14 @@ def decide(st: Stance, s: State, econ: Economy) -> Plan:
     surplus = np.maximum(have_now - 1.3 * need_now, 0.0)
     break_lease = np.where(st.spot_share >= 0.5, np.minimum(surplus, leased), 0.0)
 
-    # Training: a new run when none is in progress.
+    # Training: a new run when none is in progress. With more capacity than the plan needs (a
+    # fleet bought for a bigger business), serving keeps what it needs and research gets the rest.
     capacity = have_now + spot + lease
+    if st.keep_pace > 0:
+        spare = np.maximum(capacity, 1.0)
+        training = np.clip(train_h / spare, 0.02, 0.6)
+        inference = np.clip(serving / spare, 0.05, 1.0 - training - 0.02)
+        research = 1.0 - training - inference
     per_quarter = capacity * training * per_h100e
     start_run = np.where(s.run_target <= 0,
                          np.maximum(per_quarter * st.run_quarters, paced_run), 0.0)

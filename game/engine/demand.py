@@ -6,8 +6,10 @@ Customers choose among the labs and an open-weight outside option that trails th
 logit (multinomial discrete choice) over usage:
     u_i = β_c · capability_i / 100 + brand_i − β_p · ℓ(price_i) · ln(price_i),
     s*_i = e^{u_i} / Σ_j e^{u_j}
-Customers judge a price against the market's reference (1) and dislike paying above it more than
-they like paying below it (loss aversion): ℓ(p) = λ_loss above the reference, 1 below.
+Customers judge a price against the going rate, the rivals' average price p̄, and dislike paying
+above it more than they like paying below it (loss aversion): the price term is
+ℓ(p/p̄) · ln(p/p̄) with ℓ = λ_loss above the going rate and 1 below. When rivals cut, the going
+rate falls and every price above it weighs more.
 Brands are calibrated so that every lab's starting share is its real one (run-rate over demand);
 the open-weight option's capability is the frontier's minus ``lag`` quarters of its pace.
 Winning customers is slow and losing them fast: each quarter a lab closes a share λ⁺ of the gap
@@ -88,12 +90,13 @@ def targets(s: State, econ: Economy, price: np.ndarray | None = None
     """(player, (W, R) rivals) logit shares of usage at this quarter's models and prices (the
     player's at ``price`` if given)."""
     d = econ.params.demand
+    going = s.rival_price.mean(axis=1)
     u_p = (d.capability_weight * s.capability / 100.0 + econ.player_brand
-           + price_utility(d, s.price if price is None else price))
+           + price_utility(d, (s.price if price is None else price) / going))
     u_r = (d.capability_weight * s.rival_capability / 100.0 + econ.rival_brand
-           + price_utility(d, s.rival_price))
+           + price_utility(d, s.rival_price / going[:, None]))
     u_o = (d.capability_weight * open_weight_capability(s, econ) / 100.0 + d.open_weight_utility
-           + price_utility(d, d.open_weight_price))
+           + price_utility(d, d.open_weight_price / going))
     top = np.maximum(np.maximum(u_p, row_max(u_r)), u_o)
     e_p, e_r, e_o = np.exp(u_p - top), np.exp(u_r - top[:, None]), np.exp(u_o - top)
     total = e_p + row_sum(e_r) + e_o

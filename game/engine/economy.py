@@ -215,8 +215,9 @@ def _calibrate_brands(params: EconomyParams, slope: float) -> tuple[float, np.nd
         log_p = np.log(p)
         return -d.price_weight * np.where(log_p > 0.0, d.overprice_aversion, 1.0) * log_p
 
+    going = float(np.mean([r.price for r in rivals]))  # the rivals' average price
     u_open = (d.capability_weight * open_cap / 100.0 + d.open_weight_utility
-              + price_utility(d.open_weight_price))
+              + price_utility(d.open_weight_price / going))
     utility = np.log(shares / open_share) + u_open
-    brands = utility - (d.capability_weight * caps / 100.0 + price_utility(prices))
+    brands = utility - (d.capability_weight * caps / 100.0 + price_utility(prices / going))
     return float(brands[0]), brands[1:], shares[1:]

@@ -143,6 +143,24 @@ class ScriptedEvent(_File):
     event: str = Field(description="Event id, e.g. 'base.vendor_allocation_cut'.")
 
 
+class HistoryPoint(_File):
+    """What really happened at the end of one quarter: the debrief's comparison
+    ([[history]] tables)."""
+
+    quarter: str = Field(description="Calendar quarter, e.g. '2024Q4'; within the scenario.")
+    runrate: float | None = Field(None, ge=0, description="Recorded run-rate, $B/year.")
+    valuation: float | None = Field(None, ge=0, description="Recorded private valuation, $B.")
+    rental_price: float | None = Field(
+        None, ge=0, description="Recorded rental price of an H100-hour, $.")
+
+    @field_validator("quarter")
+    @classmethod
+    def _quarter(cls, v: str) -> str:
+        if not _QUARTER.match(v):
+            raise ValueError(f"expected a quarter such as '2024Q4', got '{v}'")
+        return v
+
+
 class ScenarioFile(_File):
     """A scenario as written in a pack (scenarios/ID.toml)."""
 
@@ -173,6 +191,9 @@ class ScenarioFile(_File):
         default_factory=list, description="Events at set quarters ([[scripted]] tables).")
     hints: list[Hint] = Field(
         default_factory=list, description="Tips shown at set quarters ([[hints]] tables).")
+    history: list[HistoryPoint] = Field(
+        default_factory=list, description="What really happened, for the debrief to compare "
+                                          "([[history]] tables).")
     disabled_actions: list[Action] = Field(
         default_factory=list, description="Plan fields the player cannot change here, e.g. "
                                           "'vendor_equity'.")
@@ -199,6 +220,12 @@ class ScenarioFile(_File):
                              f"allocation, summing to 100%): disable all three or none, not only "
                              f"{', '.join(some)}")
         return v
+
+    def history_quarter(self, label: str) -> int:
+        """The game's quarter index (0 = the first) whose end a history point records."""
+        m, s0 = _QUARTER.match(label), _QUARTER.match(self.start)
+        assert m is not None and s0 is not None
+        return (int(m.group(1)) * 4 + int(m.group(2))) - (int(s0.group(1)) * 4 + int(s0.group(2)))
 
     def default_seed(self) -> int:
         """The seed games and classes of this scenario use unless one is given (its seed

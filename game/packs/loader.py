@@ -669,6 +669,18 @@ class _Loading:
                     f"{label}: a hint at quarter {hint['quarter']} is past the horizon (quarters "
                     f"run from 0 to {horizon - 1}; horizon_quarters = {horizon})",
                     "hints", i, "quarter"))
+        start = data.get("start")
+        for i, point in items("history"):
+            label_q = point.get("quarter")
+            if not (isinstance(start, str) and isinstance(label_q, str)
+                    and re.match(r"^\d{4}Q[1-4]$", start) and re.match(r"^\d{4}Q[1-4]$",
+                                                                        label_q)):
+                continue
+            q = (int(label_q[:4]) * 4 + int(label_q[5])) - (int(start[:4]) * 4 + int(start[5]))
+            if not 0 <= q < horizon:
+                self.problems.append(src.problem(
+                    f"{label}: history for {label_q} is outside the game ({start} and the "
+                    f"{horizon - 1} quarters after it)", "history", i, "quarter"))
         overrides = data.get("rivals")
         for rid in overrides if isinstance(overrides, dict) else {}:
             if rid not in rivals:

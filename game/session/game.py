@@ -135,7 +135,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """A plan as plain TOML-ready values (one world: numbers, strings, a table of orders)."""
     out: dict[str, Any] = {}
     for name, value in plan.model_dump().items():
-        if name == "gpu_orders":
+        if value is None:  # unset (tokens_per_parameter: the industry's practice)
+            continue
+        if isinstance(value, dict):  # gpu_orders, sell_gpus
             out[name] = {g: _one(v) for g, v in value.items()}
         elif name == "ipo":
             code = _one(value)
@@ -147,7 +149,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 
 # Decisions that stand until changed; everything else (orders, leases, rounds, the IPO
 # action) is for one quarter only.
-STANDING = ("training", "inference", "research", "price", "lease_quarters")
+STANDING = ("training", "inference", "research", "price", "lease_quarters",
+            "tokens_per_parameter")
 
 
 def carry_over(plan: Plan) -> Plan:

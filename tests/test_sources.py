@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from game import sources
+from game import docs_gen, sources
+from game.paths import base_pack_dir
 
 SOURCES_TOML = """\
 [[source]]
@@ -38,6 +39,89 @@ date = "2026"
 confidence = "L"
 figures = "7"
 """
+
+
+ECONOMY_TOML = """\
+# Header comment: not a source of anything [not-an-id-here]
+
+[training]
+# Loss fit, the constants below share this block
+# [fit-paper] H
+const_e = 1.8
+const_a = 482
+
+alpha = 0.5          # first line of the source [paper-one]
+                     # and its continuation [paper-two] [design] M
+beta = 0.3           # [derived] L
+"""
+
+
+SCENARIO_TOML = '''\
+id = "demo"
+title = "Demo"
+horizon_quarters = 4            # not a parameter: top-level
+briefing = """
+A briefing whose lines look like keys:
+fake = 1                        # [no-such-source] H
+[start_state]
+"""
+objectives = [
+  "Learn.",
+]
+
+[[scripted]]
+quarter = 1                     # no citation needed
+event = "base.something"
+
+[[history]]
+quarter = "2026Q4"
+runrate = 2.0                   # $B/yr [paper-one] M
+
+[economy.market]
+rental_start = 1.5              # [paper-two] L
+
+[start_state]
+cash = 10.0                     # [design] L
+
+[outcome]
+ousted_sentiment = 20           # [design] L
+ousted_quarters = 3
+
+[score]                         # score = ownership x valuation x weight
+ipo = 1.0
+'''
+
+
+@pytest.fixture
+def pack(tmp_path: Path) -> tuple[Path, Path]:
+    """A small pack (economy, rivals, one scenario) and its bibliography."""
+    folder = tmp_path / "pack"
+    (folder / "scenarios").mkdir(parents=True)
+    (folder / "economy.toml").write_text(ECONOMY_TOML, encoding="utf-8")
+    (folder / "rivals.toml").write_text(
+        '[[rival]]\nid = "r1"\nname = "Rival"\nprice = 1.1  # [paper-one] M\n', encoding="utf-8"
+    )
+    (folder / "scenarios" / "demo.toml").write_text(SCENARIO_TOML, encoding="utf-8")
+    bibliography = tmp_path / "sources.toml"
+    bibliography.write_text(SOURCES_TOML, encoding="utf-8")
+    return folder, bibliography
+
+
+def test_reader_finds_citations_across_continuations_and_shared_blocks(
+    pack: tuple[Path, Path],
+) -> None:
+    folder, _ = pack
+    (training,) = docs_gen.read_tables(folder / "economy.toml")
+    params = {p.key: p for p in training.params}
+    # A comment block above a group of keys cites for each of them.
+    assert params["const_e"].cites == ["fit-paper"] and params["const_e"].confidence == "H"
+    assert params["const_a"].cites == ["fit-paper"] and params["const_a"].confidence == "H"
+    assert params["const_a"].source == "as `const_e` above"
+    # An indented comment line continues the comment of the key above it.
+    assert params["alpha"].cites == ["paper-one", "paper-two", "design"]
+    assert params["alpha"].confidence == "M"
+    assert params["beta"].cites == ["derived"]
+    assert params["alpha"].line == 9 and params["const_e"].line == 6
 
 
 def test_malformed_entries_are_reported_clearly(tmp_path: Path) -> None:
@@ -85,3 +169,33 @@ def test_citations_and_links() -> None:
     assert sources.link_citations("a [b200-specs] and [derived] [design]") == (
         "a [b200-specs](SOURCES.md#b200-specs) and [derived] [design]"
     )
+
+
+def test_engine_tables_link_ids_and_leave_markers(pack: tuple[Path, Path]) -> None:
+    folder, _ = pack
+    out = docs_gen.parameter_tables(folder)
+    assert (
+        "| `alpha` | `0.5` | first line of the source [paper-one](SOURCES.md#paper-one) and its "
+        "continuation [paper-two](SOURCES.md#paper-two) [design] | M |"
+    ) in out
+    assert "| `beta` | `0.3` | [derived] | L |" in out
+
+
+def test_reader_sees_every_scenario_parameter_tomllib_sees() -> None:
+    """For each scenario, the text reader and tomllib agree on the keys of the parameter tables."""
+    for path in sorted((base_pack_dir() / "scenarios").glob("*.toml")):
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+        theirs: dict[str, set[str]] = {}
+        for name, body in data.items():
+            if name in ("economy", "rivals"):
+                for sub, table in body.items():
+                    theirs[f"{name}.{sub}"] = set(table)
+            elif isinstance(body, dict):
+                theirs[name] = set(body)
+            elif isinstance(body, list) and body and isinstance(body[0], dict):
+                theirs[name] = {k for entry in body for k in entry}
+        ours: dict[str, set[str]] = {}
+        for table in docs_gen.read_tables(path):
+            ours.setdefault(table.name, set()).update(p.key for p in table.params)
+        assert ours == theirs, path.name

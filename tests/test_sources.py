@@ -311,10 +311,13 @@ def test_check_names_each_stale_document(
     assert "ENGINE.md: parameter tables" in out and "up to date" in out
     assert "SOURCES.md: bibliography page out of date" in out
     assert docs_gen.main([]) == 0
+    assert "SOURCES.md: rewrote the bibliography page" in capsys.readouterr().out
     assert page.read_text(encoding="utf-8") == docs_gen.sources_page()
     engine.write_text(docs_gen.render(engine.read_text(), tables="old\n"), encoding="utf-8")
     assert docs_gen.main(["--check"]) == 1
-    assert "ENGINE.md: parameter tables" in capsys.readouterr().out.split("\n")[0]
+    first = capsys.readouterr().out.split("\n")[0]
+    assert "ENGINE.md: parameter tables" in first and first.endswith("out of date; run "
+                                                                    "`python -m game.docs_gen`")
 
 
 def test_reader_sees_every_scenario_parameter_tomllib_sees() -> None:

@@ -42,7 +42,7 @@ METRIC_ATTR = {
     "ownership": "ownership",
     "debt": "debt",
 }
-IPO_ACTIONS = ("hold", "file", "withdraw")
+IPO_ACTIONS = ("hold", "file", "withdraw", "accept")
 HYPOTHESIS_WORLDS = 6
 ACCEPTANCE_WORLDS = 200
 ACCEPTANCE_GAMES = 63  # × 16 quarters = 1,008 plans
@@ -108,10 +108,14 @@ def plans(draw: st.DrawFn, n_worlds: int, gpu_names: Sequence[str] | None = None
     training, inference, research = draw(_allocation(n_worlds))
     orders = draw(st.dictionaries(st.sampled_from(names), _amount(n_worlds, 2e6),
                                   max_size=len(names)))
+    sales = draw(st.dictionaries(st.sampled_from(names), _amount(n_worlds, 5e5),
+                                 max_size=len(names)))
     ipo = draw(st.one_of(st.sampled_from(IPO_ACTIONS),
-                         hnp.arrays(np.int8, n_worlds, elements=st.integers(0, 2))))
+                         hnp.arrays(np.int8, n_worlds, elements=st.integers(0, 3))))
     return Plan(
         gpu_orders=orders,
+        sell_gpus=sales,
+        tokens_per_parameter=draw(st.one_of(st.none(), _finite(1.0, 2000.0))),
         lease_h100e=draw(_amount(n_worlds, 5e6)),
         lease_quarters=draw(st.integers(1, 12)),
         break_lease_h100e=draw(_amount(n_worlds, 5e6)),
@@ -194,8 +198,26 @@ def nonfinite(state: State, ledger: Ledger) -> list[str]:
 
 
 def bound_violations(s: State) -> list[str]:
-    """Prices and capacities that left their domain, with the offending extreme value."""
+    """Prices, capacities, shares, revenue and valuation that left their domain, with the
+    offending extreme value."""
+    vp = load_economy().valuation
+    labs = s.share * (1.0 - s.unserved) + s.rival_share.sum(axis=1)
+    ttm = s.ttm_revenue
+    equity = s.enterprise_value + s.cash + s.vendor_credit - s.debt
+    listed = s.ipo_stage == 3
     checks: list[tuple[str, np.ndarray, np.ndarray]] = [
+        ("0 <= share <= 1", s.share, (s.share >= 0) & (s.share <= 1)),
+        ("0 <= rival_share <= 1", s.rival_share, (s.rival_share >= 0) & (s.rival_share <= 1)),
+        ("the labs' served shares sum to at most 1 (open weights hold the rest)", labs,
+         labs <= 1.0 + 1e-12),
+        ("revenue <= spending / 4 (a share of the market, never more)",
+         s.revenue - s.spending / 4.0, s.revenue <= s.spending / 4.0 * (1 + 1e-12) + 1e-15),
+        ("valuation = enterprise value + cash + vendor credit - debt", s.valuation - equity,
+         np.abs(s.valuation - equity) <= 1e-9 * np.maximum(1.0, np.abs(equity))),
+        ("a listing's multiple within its floor and cap", s.enterprise_value / np.maximum(
+            ttm, 1e-9), ~listed | (s.enterprise_value <= vp.multiple_cap * ttm * (1 + 1e-9))),
+        ("enterprise value > 0", s.enterprise_value, s.enterprise_value > 0),
+        ("gpu_book >= 0", s.gpu_book, s.gpu_book >= 0),
         ("rental_price > 0", s.rental_price, s.rental_price > 0),
         ("capacity >= 0", s.capacity, s.capacity >= 0),
         ("owned >= 0", s.owned, s.owned >= 0),
@@ -263,6 +285,12 @@ def random_plan(gen: np.random.Generator, n_worlds: int, gpu_names: Sequence[str
         values = hi * 10.0 ** -gen.uniform(0.0, 4.0, n_worlds)
         return np.where(gen.random(n_worlds) < 0.3, 0.0, values)
 
+    def tokens() -> Number | None:
+        if gen.random() < 0.3:
+            return None
+        values = 10.0 ** gen.uniform(0.0, np.log10(2000.0), n_worlds)
+        return float(values[0]) if gen.random() < 0.5 else values
+
     def run_flop() -> Number:
         values = 10.0 ** gen.uniform(24.0, 29.0, n_worlds)
         values = np.where(gen.random(n_worlds) < 0.5, 0.0, values)
@@ -277,7 +305,8 @@ def random_plan(gen: np.random.Generator, n_worlds: int, gpu_names: Sequence[str
     k = int(gen.integers(0, len(gpu_names) + 1))
     chosen = gen.choice(list(gpu_names), size=k, replace=False)
     ipo: str | np.ndarray = (str(gen.choice(IPO_ACTIONS)) if gen.random() < 0.5
-                             else gen.integers(0, 3, n_worlds).astype(np.int8))
+                             else gen.integers(0, 4, n_worlds).astype(np.int8))
+    sold = gen.choice(list(gpu_names), size=int(gen.integers(0, 3)), replace=False)
     cancel: bool | np.ndarray = (bool(gen.random() < 0.1) if gen.random() < 0.5
                                  else gen.random(n_worlds) < 0.1)
     price: Number = (float(gen.uniform(0.1, 10.0)) if gen.random() < 0.5
@@ -286,6 +315,8 @@ def random_plan(gen: np.random.Generator, n_worlds: int, gpu_names: Sequence[str
                     else gen.uniform(-1000, 1000, n_worlds))
     return Plan(
         gpu_orders={str(name): amount(2e6) for name in chosen},
+        sell_gpus={str(name): amount(3e5) for name in sold},
+        tokens_per_parameter=tokens(),
         lease_h100e=amount(5e6),
         lease_quarters=int(gen.integers(1, 13)),
         break_lease_h100e=amount(5e6),
@@ -381,3 +412,70 @@ def test_one_world_splits_a_change_as_a_batch_does(total: float, parts: list[flo
     for name, values in batch.items():
         assert values[1] == alone[name][0] or (np.isnan(values[1]) and np.isnan(alone[name][0]))
         assert np.signbit(values[1]) == np.signbit(alone[name][0]), name
+
+
+# ---------------------------------------------------------------------------------------------
+# No value from nowhere
+# ---------------------------------------------------------------------------------------------
+
+
+def _stake(state: State) -> np.ndarray:
+    """What the holders' stake is worth: ownership × equity value."""
+    return state.ownership * state.valuation
+
+
+@given(game=games(HYPOTHESIS_WORLDS), raise_f=st.floats(0.5, 200.0),
+       vendor=st.floats(0.0, 50.0))
+def test_a_round_never_makes_the_holders_richer(params: EconomyParams, game: Game,
+                                                raise_f: float, vendor: float) -> None:
+    """Raising money is a choice of runway against dilution, never value from nowhere: at the
+    moment of the round (the mark it is priced at, plus what it brings), the holders' stake is
+    worth at most what it was, since new investors buy at a discount to the mark; and the
+    company's equity value grows by exactly what the round brings (post-money = pre-money +
+    the raise)."""
+    econ = compile_economy(params)
+    state = initial_state(params, HYPOTHESIS_WORLDS)
+    rng = Rng.for_batch(game.seed, HYPOTHESIS_WORLDS)
+    plan = game.plans[0].model_copy(update={"raise_equity": raise_f, "vendor_equity": vendor})
+    _, ledger = step(state, plan, econ, rng, 0)
+    own = ledger.entries["ownership"]
+    keep = state.ownership + own["equity round"] + own["vendor financing"]
+    vendor_granted = np.where(own["vendor financing"] < 0, np.minimum(
+        vendor, params.finance.max_round_fraction * state.valuation), 0.0)
+    post = state.valuation + ledger.entries["cash"]["equity raised"] + vendor_granted
+    assert np.all(keep * post <= state.ownership * state.valuation * (1 + 1e-12))
+    assert np.all(keep <= state.ownership)
+    assert np.all(ledger.entries["cash"]["equity raised"] >= 0)
+
+
+@given(game=games(HYPOTHESIS_WORLDS), sell=st.floats(1.0, 3e5))
+def test_selling_gpus_never_creates_value(params: EconomyParams, game: Game,
+                                          sell: float) -> None:
+    """A GPU sold fetches less than it was worth to the business (the haircut): the cash it
+    brings never exceeds what the enterprise value loses with it. (What it no longer costs to
+    run, its power and depreciation, is a saving of the quarters after, not value from
+    nowhere.)"""
+    econ = compile_economy(params)
+    state = initial_state(params, HYPOTHESIS_WORLDS)
+    rng = Rng.for_batch(game.seed, HYPOTHESIS_WORLDS)
+    plan = game.plans[0].model_copy(update={"sell_gpus": {"H100": sell}})
+    after, ledger = step(state, plan, econ, rng, 0)
+    proceeds = ledger.entries["cash"]["GPU sales"]
+    lost = ledger.entries["valuation"]["GPUs sold"]
+    assert np.all(proceeds > 0) and np.all(lost < 0)
+    assert np.all(proceeds + lost <= 1e-12)
+    assert np.all(after.owned[:, params.gpu_index("H100")]
+                  < state.owned[:, params.gpu_index("H100")])
+
+
+@given(game=games(HYPOTHESIS_WORLDS))
+def test_private_marks_never_double_or_halve_in_a_quarter(params: EconomyParams,
+                                                          game: Game) -> None:
+    """Without a listing or a GPU sale, the private mark moves at most ``mark_max_move`` (in
+    logs) a quarter: no private valuation doubles or halves on one quarter's figures."""
+    cap = params.valuation.mark_max_move
+    for q, before, after, ledger in play_plans(params, game, HYPOTHESIS_WORLDS):
+        quiet = ((after.ipo_stage != 3) & (ledger.entries["cash"]["GPU sales"] == 0)
+                 & (before.outcome == 0))
+        move = np.abs(np.log(after.enterprise_value / before.enterprise_value))
+        assert np.all(move[quiet] <= cap + 1e-12), f"quarter {q}: {move[quiet].max():.3f}"

@@ -197,7 +197,7 @@ def _calibrate_brands(params: EconomyParams, slope: float) -> tuple[float, np.nd
     outside option keeps its stated utility; each lab's brand is whatever makes
     s_i / s_open = e^{u_i − u_open} hold at quarter 0. What is left is the open-weight share.
     """
-    d, tp, st = params.demand, params.training, params.scenario.start
+    d, st = params.demand, params.scenario.start
     rivals = params.rivals
     prices = np.array([st.price] + [r.price for r in rivals])
     runrates = np.array([st.runrate] + [r.runrate for r in rivals])

@@ -112,7 +112,7 @@ class State:
     ref_price: np.ndarray  # the frontier tier's reference list price, $ per million tokens
     # valuation and IPO
     sentiment: np.ndarray
-    enterprise_value: np.ndarray  # the private mark of the business, $B (the listing's, once listed)
+    enterprise_value: np.ndarray  # the private mark of the business, $B (at listing: the offer)
     valuation: np.ndarray  # equity value: enterprise value + cash + vendor credit − debt, $B
     ipo_valuation: np.ndarray  # equity value at the offer price, once listed
     ipo_stage: np.ndarray  # (W,) int8 index into IPO_STAGES

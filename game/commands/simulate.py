@@ -64,6 +64,10 @@ def money(x: float) -> str:
     return f"{sign}${abs(x):,.1f}B"
 
 
+IPO_NOTES = ("IPO withdrawn", "IPO filed", "IPO book open", "listed")
+"""The note of a quarter that moved the IPO to each stage of IPO_STAGES."""
+
+
 @dataclass
 class Row:
     label: str
@@ -87,7 +91,7 @@ def _notes(old: State, new: State, ledger: Ledger, econ: Economy, k: int) -> str
         if released[r]:
             notes.append(f"{rival.model_name} release")
     if new.ipo_stage[k] != old.ipo_stage[k]:
-        notes.append({0: "IPO withdrawn", 1: "IPO filed", 2: "listed"}[int(new.ipo_stage[k])])
+        notes.append(IPO_NOTES[int(new.ipo_stage[k])])
     if new.unserved[k] > 0.05:
         notes.append(f"GPU-constrained ({new.unserved[k]:.0%} unserved)")
     if ledger.entries["cash"].get("equity raised", np.zeros(1))[k] > 0:

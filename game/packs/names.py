@@ -68,7 +68,7 @@ STATE_NAMES: dict[str, Name] = {n.name: n for n in [
     Name("headcount", "int", "Staff.", lambda s, e: s.headcount),
     Name("ownership", "%", "Share of the company held by founders and employees.",
          lambda s, e: s.ownership),
-    Name("ipo_stage", "int", "0 not filed, 1 filed, 2 listed.",
+    Name("ipo_stage", "int", "0 not filed, 1 filed, 2 book open (a price range to accept), 3 listed.",
          lambda s, e: s.ipo_stage.astype(float)),
     Name("gross_margin", "%", "Gross margin of last quarter.", lambda s, e: s.gross_margin),
     Name("market", "$B", "Industry spending on frontier models, $B/year.",

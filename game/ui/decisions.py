@@ -436,12 +436,13 @@ class Decisions(Vertical):
         raised = min(ask, cap)
         pre = value * (1.0 - discount)
         cost = value - pre / (pre + raised) * (value + raised)  # the holders' stake, before/after
+        note = (f"at sentiment {float(sentiment[0]):.0f}, new investors buy {discount:.0%} "
+                "below the mark")
         if raised > 0:
-            note = (f"new investors buy {discount:.0%} below the mark: raising {money(raised)} "
-                    f"costs the holders {money(cost)} of value; {odds:.0%} odds it closes")
+            note += (f": raising {money(raised)} costs the holders {money(cost)} of value; "
+                     f"{odds:.0%} odds it closes")
         else:
-            note = (f"at sentiment {float(sentiment[0]):.0f}, new investors buy {discount:.0%} "
-                    f"below the mark; {odds:.0%} odds a round closes")
+            note += f"; {odds:.0%} odds a round closes"
         if ask > cap + 1e-9:
             note = f"investors fund at most {money(cap)} this quarter; " + note
         self._field_widget("raise_equity").set_hint(note)

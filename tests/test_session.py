@@ -138,3 +138,36 @@ def test_standing_decisions_carry_over_and_one_offs_do_not(content) -> None:
     game.end_quarter()
     assert game.plan.price == 1.3 and game.plan.training == 0.5
     assert game.plan.lease_h100e == 0.0
+
+
+def test_sales_and_model_size_are_logged_carried_as_they_should_and_replayed(content,
+                                                                            tmp_path) -> None:
+    """A sale of GPUs is for one quarter; tokens per parameter stand until changed (unset: no
+    key in the log, as TOML has no null); a save of such a game replays and verifies."""
+    from game.session.game import carry_over, plan_to_dict
+    from game.session.store import load_game, save_game
+
+    assert "tokens_per_parameter" not in plan_to_dict(Plan())
+    game = Game(content, DEFAULT_SCENARIO, seed=6, lab="Seller")
+    h100 = game.econ.gpu_names.index("H100")
+    owned = float(game.state.owned[0, h100])
+    plans = {0: Plan(sell_gpus={"H100": 50_000}, tokens_per_parameter=40, cancel_run=True),
+             1: Plan(start_run_flop=5e27, tokens_per_parameter=40)}
+    for q in (0, 1):
+        game.submit(plans[q])
+        for event in game.pending:
+            if event.needs_choice:
+                game.choose(event.id, next(c.index for c in event.choices if c.available))
+        game.end_quarter()
+        if q == 0:
+            assert float(game.state.owned[0, h100]) < owned
+            assert game.plan.tokens_per_parameter == 40 and game.plan.sell_gpus == {}
+    assert game.log[0].plan["sell_gpus"] == {"H100": 50_000.0}
+    assert game.log[0].plan["tokens_per_parameter"] == 40.0
+    assert game.log[1].plan["sell_gpus"] == {}
+    assert float(game.state.run_tpp[0]) == 40.0  # the run started at the lab's own k
+    assert carry_over(Plan(tokens_per_parameter=300, sell_gpus={"B200": 1})) == Plan(
+        tokens_per_parameter=300)
+    loaded = load_game(save_game(game, tmp_path), content)
+    assert loaded.history == game.history
+    assert [r.plan for r in loaded.log] == [r.plan for r in game.log]

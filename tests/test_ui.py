@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 
@@ -16,6 +17,7 @@ from game.ui import app as app_module
 from game.ui import decisions, modals, saves, screens, title
 from game.ui.app import FrontierLab
 from game.ui.dashboard import NewsFeed
+from game.ui.format import count as format_count
 from game.ui.format import money
 from game.ui.modals import EventModal, NoticeModal, PreviewModal, WhyModal
 from game.ui.screens import DebriefScreen, GameScreen
@@ -375,3 +377,185 @@ async def test_the_tutorial_shows_each_quarters_hint(content, tmp_path) -> None:
         await to_main(pilot, plain)
         hint = plain.screen.query_one("#hint", Static)
         assert str(hint.content) == "" and hint.has_class("-hidden")
+
+
+def plain(renderable) -> str:
+    """What a widget's Rich renderable reads as, without styles."""
+    from rich.console import Console
+
+    console = Console(width=120, record=True, file=open(os.devnull, "w"))  # noqa: SIM115
+    console.print(renderable)
+    return console.export_text()
+
+
+async def play_quarter(pilot, app: FrontierLab) -> None:
+    """End the quarter by keys (e, the preview's e, the events' enter) and answer what the next
+    one opens with, until the dashboard or the debrief is in front."""
+    game = game_screen(app).game
+    quarter = game.quarter
+    for _ in range(50):
+        if game.quarter > quarter or isinstance(app.screen, DebriefScreen):
+            break
+        if isinstance(app.screen, PreviewModal):
+            await app.workers.wait_for_complete()
+        await advance(pilot, app)
+    for _ in range(50):
+        if isinstance(app.screen, GameScreen | DebriefScreen):
+            break
+        await pilot.press("enter")
+        await pilot.pause()
+    assert game.quarter == quarter + 1
+
+
+async def test_tokens_per_parameter_resize_the_run_in_the_preview(content, tmp_path) -> None:
+    """The Training tab: the chosen k sizes the proposed run (parameters, capability, serving
+    cost against today's model) beside the compute-optimal k and 5× the chosen one; blank is
+    the industry's practice, out of range is explained; the choice stands next quarter."""
+    from game.engine import training
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_main(pilot, app)
+        screen = app.screen
+        game = screen.game
+        decisions_ = screen.query_one(decisions.Decisions)
+        await pilot.press("4")  # Training
+        preview = screen.query_one("#scaling-preview", Static)
+        sizes = screen.query_one("#size-preview", Static)
+        industry = game.params.training.tokens_per_parameter
+        before = plain(preview.content)
+        assert f"At {industry:g} tokens per parameter" in before
+        assert f"{industry:g} industry (yours)" in plain(sizes.content)
+        assert decisions_.plan_kwargs()["tokens_per_parameter"] is None
+        run = screen.query_one("#input-start-run-flop", Input)
+        run.value = "2e27"
+        field = screen.query_one("#input-tokens-per-parameter", Input)
+        field.value = "20"
+        await pilot.pause()
+        after = plain(preview.content)
+        assert "At 20 tokens per parameter" in after and after != before
+        n20 = float(training.size(2e27, 20)[0])
+        assert format_count(n20) in after.splitlines()[2]  # the 1× row: its parameters
+        table = plain(sizes.content)
+        assert "20 optimal (yours)" in table and f"{industry:g} industry" in table
+        rows = [line for line in table.splitlines() if line.strip()[:1].isdigit()]
+        serving = [float(line.split()[-1].rstrip("×")) for line in rows]
+        assert len(rows) == 2 and serving[0] > serving[1]  # the bigger model costs more to serve
+        assert decisions_.plan_kwargs()["tokens_per_parameter"] == 20
+        field.value = "5000"
+        await pilot.pause()
+        hint = screen.query_one("#field-tokens-per-parameter .hint", Static)
+        assert "2,000" in str(hint.content) and hint.has_class("-error")
+        with pytest.raises(decisions.FieldError):
+            decisions_.plan_kwargs()
+        field.value = "40"
+        run.value = "0"
+        await pilot.pause()
+        await play_quarter(pilot, app)
+        assert game.log[-1].plan["tokens_per_parameter"] == 40.0
+        assert field.value == "40"  # a standing decision
+        field.value = ""
+        await pilot.pause()
+        assert decisions_.plan_kwargs()["tokens_per_parameter"] is None
+
+
+async def test_a_sale_of_gpus_goes_into_the_quarter_and_no_further(content, tmp_path) -> None:
+    """The Procurement tab: a sale field for each generation in service, with what a used GPU
+    fetches; a sale goes from the field into the plan and the log, and is not carried over."""
+    from game.engine import Plan
+    from game.ui.decisions import NumberField
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_main(pilot, app)
+        screen = app.screen
+        game = screen.game
+        decisions_ = screen.query_one(decisions.Decisions)
+        await pilot.press("2")  # Procurement
+        h100 = game.econ.gpu_names.index("H100")
+        owned = float(game.state.owned[0, h100])
+        sell = screen.query_one("#field-sell-H100", NumberField)
+        hint = str(sell.query_one(".hint", Static).content)
+        assert sell.display and f"{format_count(owned)} in service" in hint and "each used" in hint
+        assert not screen.query_one("#field-sell-A100", NumberField).display  # none owned
+        decisions_.load(Plan(sell_gpus={"H100": 500}))
+        await pilot.pause()
+        assert sell.input.value == "500"
+        assert decisions_.plan_kwargs()["sell_gpus"] == {"H100": 500.0}
+        sell.input.value = f"{owned * 10:.0f}"  # more than the lab has: refused with a reason
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        assert "cannot sell" in str(screen.query_one("#status", Static).content)
+        sell.input.value = "1000"
+        await pilot.pause()
+        assert decisions_.plan_kwargs()["sell_gpus"] == {"H100": 1000.0}
+        await play_quarter(pilot, app)
+        assert game.log[-1].plan["sell_gpus"] == {"H100": 1000.0}
+        assert float(game.state.owned[0, h100]) == pytest.approx(owned - 1000)
+        assert sell.input.value == "0"  # one quarter only
+        assert "GPU sales" in dict(game.ledgers[-1].for_world(0, "cash"))
+
+
+def listing_game(content, min_sentiment: float | None = 0.0) -> Game:
+    """A game whose IPO asks for no trailing revenue (and, by default, no sentiment): the book
+    comes ``filing_quarters`` after filing and an accepted book lists, whatever the luck, so
+    the path through the Finance tab is certain."""
+    from game.engine import compile_economy
+
+    game = Game(content, DEFAULT_SCENARIO, seed=5, lab="Listing Labs")
+    bars = {"min_ttm_revenue": 0.0}
+    if min_sentiment is not None:
+        bars["min_sentiment"] = min_sentiment
+    ipo = game.params.ipo.model_copy(update=bars)
+    params = game.params.model_copy(update={"ipo": ipo})
+    params._compiled = None  # a copy of the private cache would still hold the old tables
+    game.params, game.econ = params, compile_economy(params)
+    return game
+
+
+async def test_filing_then_accepting_the_book_lists_the_company(content, tmp_path) -> None:
+    """The Finance & IPO tab: file, see when the book comes, see the book's range in the
+    status line and the header, accept it, and the game ends listed."""
+    from textual.widgets import Select
+
+    from game.ui.format import money_range
+
+    game = listing_game(content)
+    app = FrontierLab(content, tmp_path, game=game)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        screen = app.screen
+        await pilot.press("6")  # Finance & IPO
+        status = screen.query_one("#ipo-status", Static)
+        choice = screen.query_one("#ipo", Select)
+        assert "Not filed" in plain(status.content)
+        choice.value = "accept"  # nothing to accept yet: the engine's sentence says why
+        await pilot.pause()
+        assert "no price range to accept" in plain(status.content)
+        choice.value = "file"
+        await pilot.pause()
+        await play_quarter(pilot, app)
+        assert game.ipo_stage == "filed" and choice.value == "hold"  # a one-quarter action
+        assert "The book comes at the end of this quarter" in plain(status.content)
+        assert "IPO filed" in str(screen.query_one("#metrics", Static).content)
+        for _ in range(game.params.ipo.filing_quarters):
+            if game.ipo_stage == "book":
+                break
+            await play_quarter(pilot, app)
+        assert game.ipo_stage == "book"
+        s = game.state
+        book = money_range(float(s.ipo_low[0]), float(s.ipo_high[0]))
+        text = " ".join(plain(status.content).split())
+        assert f"The book: {book} equity; accept to list this quarter" in text
+        assert "IPO book open" in str(screen.query_one("#metrics", Static).content)
+        assert book in plain(screen.query_one("#finance", Static).content)
+        choice.value = "accept"
+        await pilot.pause()
+        assert "no price range" not in plain(status.content)  # accepting is open now
+        await play_quarter(pilot, app)
+        assert isinstance(app.screen, DebriefScreen)
+        assert game.outcome == "ipo" and game.ipo_stage == "listed"
+        summary = str(app.screen.query_one("#summary", Static).content)
+        assert "You listed the company." in summary

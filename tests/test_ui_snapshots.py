@@ -116,3 +116,52 @@ def test_debrief(snap_compare, content, tmp_path) -> None:
         await settle(pilot)
 
     assert snap_compare(app_for(content, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+async def to_dashboard(pilot) -> None:
+    """The dashboard in front once the quarter's dialogs (shown after it mounts) are answered."""
+    for _ in range(3):
+        await settle(pilot)
+        await to_main(pilot)
+
+
+def test_training(snap_compare, content, tmp_path) -> None:
+    """The Training tab at 80×24: a run sized at the compute-optimal k, scrolled to its
+    scaling-law tables (capability against serving cost)."""
+    async def run_before(pilot) -> None:
+        await to_dashboard(pilot)
+        await pilot.press("4")
+        screen = pilot.app.screen
+        screen.query_one("#input-start-run-flop").value = "5e26"
+        screen.query_one("#input-tokens-per-parameter").value = "20"
+        await settle(pilot)
+        screen.query_one("#tab-training VerticalScroll").scroll_end(animate=False)
+        await settle(pilot)
+
+    assert snap_compare(app_for(content, tmp_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_finance_book(snap_compare, content, tmp_path) -> None:
+    """The Finance & IPO tab at 80×24 with the book's price range, a round's cost beside the
+    raise, and accept chosen (a game whose IPO asks for no trailing revenue, to have a book
+    within two quarters)."""
+    from test_ui import listing_game
+
+    async def run_before(pilot) -> None:
+        await to_dashboard(pilot)
+        game = next(s for s in pilot.app.screen_stack if isinstance(s, GameScreen)).game
+        pilot.app.screen.query_one("#ipo").value = "file"
+        await pilot.pause()
+        await play_quarters(pilot, game.params.ipo.filing_quarters)
+        await to_dashboard(pilot)
+        assert game.ipo_stage == "book"
+        await pilot.press("6")
+        screen = pilot.app.screen
+        screen.query_one("#input-raise-equity").value = "20"
+        screen.query_one("#ipo").value = "accept"
+        await settle(pilot)
+        screen.query_one("#tab-finance VerticalScroll").scroll_end(animate=False)
+        await settle(pilot)
+
+    app = FrontierLab(content, tmp_path, game=listing_game(content, min_sentiment=None))
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

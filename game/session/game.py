@@ -131,13 +131,19 @@ def _one(value: Any) -> Any:
     return float(arr[0])
 
 
+# Plan fields that are tables by GPU generation.
+PER_GENERATION = ("gpu_orders", "sell_gpus")
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """A plan as plain TOML-ready values (one world: numbers, strings, a table of orders)."""
+    """A plan as plain TOML-ready values (one world: numbers, strings, tables by GPU). A field
+    left unset (``None``: the industry's tokens per parameter) is left out, as TOML has no null;
+    ``Plan(**d)`` reads it back as unset."""
     out: dict[str, Any] = {}
     for name, value in plan.model_dump().items():
-        if value is None:  # unset (tokens_per_parameter: the industry's practice)
+        if value is None:
             continue
-        if isinstance(value, dict):  # gpu_orders, sell_gpus
+        if name in PER_GENERATION:
             out[name] = {g: _one(v) for g, v in value.items()}
         elif name == "ipo":
             code = _one(value)
@@ -147,8 +153,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     return out
 
 
-# Decisions that stand until changed; everything else (orders, leases, rounds, the IPO
-# action) is for one quarter only.
+# Decisions that stand until changed; everything else (orders and sales of GPUs, leases,
+# rounds, the IPO action) is for one quarter only.
 STANDING = ("training", "inference", "research", "price", "lease_quarters",
             "tokens_per_parameter")
 

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import RichLog, Sparkline, Static
 
 from game.session.game import Game
-from game.ui.format import count, money, runway, signed, signed_money
+from game.ui.format import IPO_WORDS, count, money, money_range, runway, signed, signed_money
 
 OPERATING = ("revenue", "leases", "spot compute", "power", "data-center operations", "staff",
              "other opex", "interest", "lease break penalty")
@@ -21,26 +21,47 @@ FINANCING = ("equity raised", "debt drawn", "debt repaid", "credit line (automat
 
 
 class MetricsBar(Static):
-    """Quarter, cash, runway, sentiment, valuation and IPO stage: always in view."""
+    """Quarter, cash, runway, sentiment, equity value and IPO stage: always in view, in the
+    longest wording that fits the terminal's width."""
 
     DEFAULT_CSS = """
     MetricsBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
+    # (labels of sentiment and equity value, separator), longest first
+    WORDINGS = ((("Sentiment", "Equity value"), "  "), (("Sentiment", "Equity"), "  "),
+                (("Sentiment", "Equity"), " "), (("Sent.", "Equity"), " "))
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._wordings: list[Text] = []
 
     def show(self, game: Game) -> None:
         m = game.metrics()
         state = game.state
         sentiment = m["sentiment"]
         mood = "green" if sentiment >= 55 else "yellow" if sentiment >= 35 else "red"
-        text = Text.assemble(
-            (f"{game.calendar()} ", "bold"),
-            f"Q{min(game.quarter + 1, game.horizon)}/{game.horizon}  ",
-            "Cash ", (money(m["cash"]), "bold"), "  ",
-            "Runway ", (runway(float(state.runway[0])), "bold"), "  ",
-            "Sentiment ", (f"{sentiment:.0f}", f"bold {mood}"), "  ",
-            "Valuation ", (money(m["valuation"]), "bold"), "  ",
-            "IPO ", (game.ipo_stage, "bold"),
-        )
+        self._wordings = []
+        for (sent, equity), sep in self.WORDINGS:
+            self._wordings.append(Text.assemble(
+                (f"{game.calendar()} ", "bold"),
+                f"Q{min(game.quarter + 1, game.horizon)}/{game.horizon}{sep}",
+                "Cash ", (money(m["cash"]), "bold"), sep,
+                "Runway ", (runway(float(state.runway[0])), "bold"), sep,
+                f"{sent} ", (f"{sentiment:.0f}", f"bold {mood}"), sep,
+                f"{equity} ", (money(m["valuation"]), "bold"), sep,
+                "IPO ", (IPO_WORDS.get(game.ipo_stage, game.ipo_stage), "bold"),
+            ))
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        if not self._wordings:
+            return
+        width = self.content_region.width
+        text = next((t for t in self._wordings if not width or t.cell_len <= width),
+                    self._wordings[-1])
         self.update(text)
 
 
@@ -57,9 +78,12 @@ class Panel(Static):
 
 
 def _table() -> Table:
+    # Labels that come from the packs (GPU and model names) go in as Text: data, never markup.
+    # The figures take the width they need; the labels the rest (so a narrow panel wraps no
+    # label that could fit).
     t = Table.grid(padding=(0, 1), expand=True)
-    t.add_column(ratio=3)
-    t.add_column(justify="right", ratio=2)
+    t.add_column(ratio=1)
+    t.add_column(justify="right", no_wrap=True)
     return t
 
 
@@ -71,8 +95,8 @@ class ComputePanel(Panel):
             owned = float(s.owned[0, g])
             coming = float(s.pipeline[0, :, g].sum())
             if owned or coming:
-                t.add_row(f"{name} owned", count(owned) + (f" (+{count(coming)})" if coming
-                                                          else ""))
+                t.add_row(Text(f"{name} owned"), count(owned) + (f" (+{count(coming)})"
+                                                                if coming else ""))
         t.add_row("Leased H100e", count(float(s.lease_qty[0].sum())))
         t.add_row("Capacity H100e", count(float(s.capacity[0])))
         t.add_row("Utilisation", f"{float(s.utilisation[0]):.0%}")
@@ -90,7 +114,7 @@ class MarketPanel(Panel):
         t.add_row("Rental $/H100e-h", f"${float(game.state.rental_price[0]):.2f}")
         for g, name in enumerate(econ.gpu_names):
             if econ.available[row, g]:
-                t.add_row(f"{name} price", f"${econ.gpu_price[row, g] / 1000:,.0f}k")
+                t.add_row(Text(f"{name} price"), f"${econ.gpu_price[row, g] / 1000:,.0f}k")
         t.add_row("Market $B/yr", f"{float(game.state.market[0]):,.0f}")
         t.add_row("Your share", f"{float(game.state.share[0]):.1%}")
         self.update(t)
@@ -101,8 +125,9 @@ class ModelsPanel(Panel):
         s = game.state
         t = _table()
         t.add_row(Text("You", style="bold cyan"), f"{float(s.capability[0]):.0f}")
+        t.add_row("  active params", count(float(s.model_params[0])))
         for r, rival in enumerate(game.params.rivals):
-            t.add_row(rival.model_name, f"{float(s.rival_capability[0, r]):.0f}")
+            t.add_row(Text(rival.model_name), f"{float(s.rival_capability[0, r]):.0f}")
         if s.run_target[0] > 0:
             done = float(s.run_done[0] / s.run_target[0])
             t.add_row("Run in progress", f"{done:.0%}")
@@ -112,7 +137,9 @@ class ModelsPanel(Panel):
 
 
 class FinancePanel(Panel):
-    """P&L (what was earned) and cash flow (what moved the bank balance), kept apart."""
+    """P&L (what was earned) and cash flow (what moved the bank balance), kept apart; then what
+    the company is worth (equity value = enterprise value + cash + vendor credit − debt) and
+    the IPO's book."""
 
     def show(self, game: Game) -> None:
         s = game.state
@@ -136,6 +163,11 @@ class FinancePanel(Panel):
                 t.add_row("Events", money(events))
         else:
             t.add_row("Burn", money(float(s.burn[0])))
+        t.add_row(Text("Value", style="bold"), "")
+        t.add_row("Equity value", money(float(s.valuation[0])))
+        t.add_row("Enterprise value", money(float(s.enterprise_value[0])))
+        if game.ipo_stage == "book":
+            t.add_row("IPO book", money_range(float(s.ipo_low[0]), float(s.ipo_high[0])))
         self.update(t)
 
 
@@ -181,7 +213,7 @@ class NewsFeed(RichLog):
                 lines.append(Text(f"  {ev.event.title}"))
         if before is not None:
             lines.append(Text(f"  cash {signed_money(h['cash'] - before['cash'])}, sentiment "
-                              f"{signed(h['sentiment'] - before['sentiment'])}, valuation "
+                              f"{signed(h['sentiment'] - before['sentiment'])}, equity value "
                               f"{money(h['valuation'])}", style="dim"))
         if h["unserved"] > 0.05:
             lines.append(Text(f"  GPU-constrained: {h['unserved']:.0%} of demand unserved",

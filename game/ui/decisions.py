@@ -8,23 +8,25 @@ is the game's question (``Game.submit``), answered when the quarter is ended.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
 
-from game.engine import Plan
+from game.engine import Plan, demand, finance, fleet, market, training
 from game.engine.params import H100_FLOPS
-from game.engine.training import capability, loss, optimal_size
+from game.engine.plan import IPO_ACTIONS, check_plan
 from game.session.game import Game
 from game.ui.charts import LineChart
 from game.ui.dashboard import ComputePanel, FinancePanel, MarketPanel, ModelsPanel, NewsFeed
-from game.ui.format import count, flop, money
+from game.ui.format import count, flop, money, money_range
 
 
 class FieldError(ValueError):
@@ -52,43 +54,61 @@ def parse_number(text: str, *, signed: bool = False, percent: bool = False) -> f
 
 
 class NumberField(Horizontal):
-    """A label, an input and, beside it, what is wrong with the input (if anything)."""
+    """A label, an input and, beside it, a hint or what is wrong with the input (if anything).
+
+    ``check`` may refuse a number that parses (a range, say) with a sentence. A long hint wraps
+    under itself, so nothing is cut at 80 columns."""
 
     DEFAULT_CSS = """
-    NumberField { height: 1; margin: 0 0 1 0; }
+    NumberField { height: auto; margin: 0 0 1 0; }
     NumberField Label.name { width: 24; }
     NumberField Input { width: 16; }
-    NumberField .hint { width: 1fr; color: $text-muted; padding-left: 1; }
+    NumberField .hint { width: 1fr; height: auto; color: $text-muted; padding-left: 1; }
     NumberField .hint.-error { color: $error; }
     """
 
     def __init__(self, key: str, label: str, *, hint: str = "", signed: bool = False,
-                 percent: bool = False) -> None:
+                 percent: bool = False, check: Callable[[float], str | None] | None = None
+                 ) -> None:
         super().__init__(id=f"field-{key.replace('_', '-')}")
         self.key, self.label, self.hint = key, label, hint
-        self.signed, self.percent = signed, percent
+        self.signed, self.percent, self.check = signed, percent, check
         self._shown_error: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label(self.label, classes="name")
+        yield Label(self.label, classes="name", markup=False)  # a pack's GPU name, say
         yield Input("0", compact=True, id=f"input-{self.key.replace('_', '-')}")
-        yield Static(self.hint, classes="hint")
+        yield Static(self.hint, classes="hint", markup=False)
 
     @property
     def input(self) -> Input:
         return self.query_one(Input)
 
-    def set_value(self, value: float) -> None:
-        shown = value * 100 if self.percent else value
-        text = f"{shown:g}" if abs(shown) < 1e6 or shown == 0 else f"{shown:.3g}"
+    def set_value(self, value: float | None) -> None:
+        """Show a number (None: a blank field, which reads as 0)."""
+        if value is None:
+            text = ""
+        else:
+            shown = value * 100 if self.percent else value
+            text = f"{shown:g}" if abs(shown) < 1e6 or shown == 0 else f"{shown:.3g}"
         if self.input.value != text:  # unchanged fields stay quiet (no re-validation)
             self.input.value = text
             self._message(None)
+
+    def set_hint(self, hint: str) -> None:
+        """A new hint (shown unless an error is)."""
+        if hint != self.hint:
+            self.hint = hint
+            if self._shown_error is None:
+                self.query_one(".hint", Static).update(hint)
 
     def value(self) -> float:
         """The parsed value; raises FieldError (and shows it) when the text is not valid."""
         try:
             v = parse_number(self.input.value, signed=self.signed, percent=self.percent)
+            problem = self.check(v) if self.check is not None else None
+            if problem:
+                raise FieldError(problem)
         except FieldError as exc:
             self._message(str(exc))
             raise
@@ -111,6 +131,22 @@ class NumberField(Horizontal):
         self.post_message(Decisions.Edited())
 
 
+def _tokens_per_parameter(value: float) -> str | None:
+    """0 (blank) or a k the engine accepts."""
+    if value and not 1 <= value <= 2000:
+        return "1–2,000, or blank for the industry's practice"
+    return None
+
+
+def _each(usd: float) -> str:
+    """A price per GPU: '$35k', '$4.3k', '$800'."""
+    if usd >= 10_000:
+        return f"${usd / 1000:,.0f}k"
+    if usd >= 1000:
+        return f"${usd / 1000:.1f}k"
+    return f"${usd:,.0f}"
+
+
 class Decisions(Vertical):
     """The Overview tab (the dashboard) and the five decision tabs, which together are one form
     that makes a Plan."""
@@ -122,6 +158,10 @@ class Decisions(Vertical):
     Decisions { height: 1fr; }
     Decisions .status { color: $error; height: auto; }
     Decisions .preview { height: auto; margin-top: 1; }
+    Decisions .note { height: auto; margin: 0 0 1 0; color: $text-muted; }
+    Decisions .ipo-row { height: 1; }
+    Decisions .ipo-row Label.name { width: 24; }
+    Decisions .ipo-row Select { width: 16; }
     """
 
     def __init__(self, game: Game, *, id: str | None = None) -> None:
@@ -150,16 +190,21 @@ class Decisions(Vertical):
                 yield FinancePanel("Finance", id="finance")
             with Horizontal(id="charts"):
                 yield LineChart("Capability: you vs rivals", id="chart-capability")
-                yield LineChart("Cash and valuation/10 ($B)", id="chart-money")
+                yield LineChart("Cash and equity value/10 ($B)", id="chart-money")
             yield NewsFeed(id="news", wrap=True, markup=False)
         with TabPane("Procurement", id="tab-procurement"), VerticalScroll():
             for name in econ.gpu_names:
                 yield NumberField(f"buy_{name}", f"Buy {name} GPUs", hint="")
+            # A sale field shows for each generation the lab has GPUs of in service.
+            for name in econ.gpu_names:
+                yield NumberField(f"sell_{name}", f"Sell {name} GPUs", hint="")
+            yield Static("You have no GPUs of your own in service to sell.", classes="note",
+                         id="sell-note")
             yield NumberField("lease_h100e", "Lease H100e", hint="locked price, ends on time")
             yield NumberField("lease_quarters", "Lease length (quarters)", hint="1–12")
             yield NumberField("break_lease_h100e", "Hand back leased H100e",
                               hint="penalty applies")
-            yield NumberField("spot_h100e", "Spot H100e (this quarter)",
+            yield NumberField("spot_h100e", "Spot H100e this quarter",
                               hint="rationed when tight")
             yield NumberField("datacenter_mw", "Start data center MW", hint="capex over quarters")
         with TabPane("Allocation", id="tab-allocation"), VerticalScroll():
@@ -171,8 +216,16 @@ class Decisions(Vertical):
             yield Static("", classes="status", id="allocation-status")
         with TabPane("Training", id="tab-training"), VerticalScroll():
             yield NumberField("start_run_flop", "Start run (FLOP)", hint="e.g. 5e27")
+            tp = self.game.params.training
+            yield NumberField(
+                "tokens_per_parameter", "Tokens per parameter",
+                hint=f"blank: the industry's {tp.tokens_per_parameter:g}; "
+                     f"{tp.optimal_tokens_per_parameter:g} = compute-optimal (Chinchilla); "
+                     "more: smaller, cheaper to serve",
+                check=_tokens_per_parameter)
             yield Checkbox("Cancel the run in progress", id="cancel-run")
             yield Static("", classes="preview", id="scaling-preview")
+            yield Static("", classes="preview", id="size-preview")
             yield Static("", classes="preview", id="training-note")
         with TabPane("Pricing", id="tab-pricing"), VerticalScroll():
             yield NumberField("price", "Price × market", hint="0.1–10; 1 = the going rate")
@@ -182,49 +235,70 @@ class Decisions(Vertical):
             yield NumberField("vendor_equity", "Vendor financing $B", hint="GPU credit")
             yield NumberField("draw_debt", "Draw debt $B", hint="interest each quarter")
             yield NumberField("repay_debt", "Repay debt $B")
-            yield NumberField("hire", "Hire (negative: lay off)", signed=True)
+            yield NumberField("hire", "Hire (− to lay off)", signed=True, hint="staff")
             with Horizontal(classes="ipo-row"):
                 yield Label("IPO", classes="name")
-                yield Select([("hold", "hold"), ("file", "file"), ("withdraw", "withdraw")],
-                             value="hold", allow_blank=False, compact=True, id="ipo")
+                yield Select([(a, a) for a in IPO_ACTIONS], value="hold", allow_blank=False,
+                             compact=True, id="ipo")
+            yield Static("", classes="note", id="ipo-status")
 
     def _gpu_hints(self) -> None:
-        """Each generation's price and lead this quarter, or when it goes on sale."""
+        """Each generation's price and lead this quarter, or when it goes on sale; what a used
+        one fetches and how many the lab has in service (a sale field only for those)."""
         game = self.game
         econ = game.econ
-        row = econ.row(game.quarter)
+        s = game.state
+        q = game.quarter
+        row = econ.row(q)
+        rental, _ = market.rental_price(econ, q, s)
+        left = fleet.life_left(s, q, econ.life_quarters)
+        resale = fleet.resale_price(econ, q, rental, left)[0]
+        any_sale = False
         for g, name in enumerate(econ.gpu_names):
-            field = self.query_one(f"#field-buy-{name.replace('_', '-')}", NumberField)
+            field = self._field_widget(f"buy_{name}")
             if econ.available[row, g]:
                 lead = int(econ.lead[g])
-                field.hint = (f"${econ.gpu_price[row, g] / 1000:,.0f}k each, "
-                              f"{econ.h100e[g]:.1f} H100e, {lead}q lead")
+                field.set_hint(f"{_each(econ.gpu_price[row, g])} each, "
+                               f"{econ.h100e[g]:.1f} H100e, {lead}q lead")
             else:
-                later = [q for q in range(game.quarter, econ.gpu_price.shape[0])
-                         if econ.available[econ.row(q), g]]
-                field.hint = (f"on sale from {game.calendar(later[0])}" if later
-                              else "no longer sold")
+                later = [t for t in range(q, econ.gpu_price.shape[0])
+                         if econ.available[econ.row(t), g]]
+                field.set_hint(f"on sale from {game.calendar(later[0])}" if later
+                               else "no longer sold")
             field.input.disabled = not bool(econ.available[row, g])
-            field._shown_error = "?"  # redraw the hint
-            field._message(None)
+            sell = self._field_widget(f"sell_{name}")
+            owned = float(s.owned[0, g])
+            sell.set_hint(f"{_each(resale[g])} each used ({left[0, g]:.0%} of life left); "
+                          f"{count(owned)} in service")
+            sell.display = owned > 0 or sell.input.value.strip() not in ("", "0")
+            any_sale = any_sale or bool(sell.display)
+        self.query_one("#sell-note", Static).display = not any_sale
+
+    def _field_widget(self, key: str) -> NumberField:
+        return self.query_one(f"#field-{key.replace('_', '-')}", NumberField)
 
     def load(self, plan: Plan) -> None:
         """Show a plan in the fields (the standing decisions carried from last quarter)."""
-        self._gpu_hints()
+        tables = {"buy_": plan.gpu_orders, "sell_": plan.sell_gpus}
         values = {k: float(np.asarray(v)) for k, v in plan.model_dump().items()
-                  if k not in ("gpu_orders", "ipo", "cancel_run")}
+                  if k not in ("gpu_orders", "sell_gpus", "ipo", "cancel_run") and v is not None}
         for f in self.query(NumberField):
-            if f.key.startswith("buy_"):
-                f.set_value(float(np.asarray(plan.gpu_orders.get(f.key[4:], 0.0))))
+            prefix = f.key[:f.key.index("_") + 1] if "_" in f.key else ""
+            if prefix in tables:
+                f.set_value(float(np.asarray(tables[prefix].get(f.key[len(prefix):], 0.0))))
+            elif f.key == "tokens_per_parameter":
+                f.set_value(values.get(f.key))  # None (unset) shows as a blank field
             elif f.key in values:
                 f.set_value(values[f.key])
+        self._gpu_hints()
         self.query_one("#cancel-run", Checkbox).value = bool(plan.cancel_run)
         self.query_one("#ipo", Select).value = str(plan.ipo)
         self.refresh_previews()
 
     def plan_kwargs(self) -> dict[str, Any]:
         """The fields as Plan arguments; raises FieldError naming the first bad field."""
-        kwargs: dict[str, Any] = {"gpu_orders": {}}
+        kwargs: dict[str, Any] = {"gpu_orders": {}, "sell_gpus": {}}
+        tables = {"buy_": kwargs["gpu_orders"], "sell_": kwargs["sell_gpus"]}
         bad: list[str] = []
         for f in self.query(NumberField):
             try:
@@ -232,11 +306,14 @@ class Decisions(Vertical):
             except FieldError as exc:
                 bad.append(f"{f.label}: {exc}")
                 continue
-            if f.key.startswith("buy_"):
+            prefix = f.key[:f.key.index("_") + 1] if "_" in f.key else ""
+            if prefix in tables:
                 if v:
-                    kwargs["gpu_orders"][f.key[4:]] = v
+                    tables[prefix][f.key[len(prefix):]] = v
             elif f.key == "lease_quarters":
                 kwargs[f.key] = round(v) if v else 4
+            elif f.key == "tokens_per_parameter":
+                kwargs[f.key] = v or None  # blank or 0: the industry's practice
             else:
                 kwargs[f.key] = v
         if bad:
@@ -246,10 +323,13 @@ class Decisions(Vertical):
         return kwargs
 
     @on(Edited)
+    @on(Select.Changed, "#ipo")
     def refresh_previews(self) -> None:
         self._allocation_status()
         self._scaling_preview()
         self._pricing_note()
+        self._round_note()
+        self._ipo_status()
 
     def _field(self, key: str) -> float | None:
         try:
@@ -269,34 +349,142 @@ class Decisions(Vertical):
                       "100%.")
 
     def _scaling_preview(self) -> None:
-        """What 1×, 10× and 100× the proposed run buys: size, data, loss, capability, time."""
+        """What 1×, 10× and 100× the proposed run buys at the chosen tokens per parameter (size,
+        data, loss, capability, serving cost, time, rent), and the same compute sized at the
+        compute-optimal k, the chosen k and 5× it: capability against serving cost."""
         game = self.game
+        econ = game.econ
         tp = game.params.training
         s = game.state
+        q = game.quarter
         proposed = self._field("start_run_flop") or float(s.run_target[0]) or 1e27
+        k = self._field("tokens_per_parameter") or tp.tokens_per_parameter
         train_share = self._field("training") or 0.0
         eff = 10.0 ** float(s.algo_log_eff[0])
         per_quarter = (float(s.capacity[0]) * max(train_share, 1e-9) * H100_FLOPS * tp.mfu
                        * 91.3 * 86400)
-        t = Table(title="Scaling law: what more compute buys", expand=False, box=None,
-                  padding=(0, 1))
-        for col in ("compute", "params", "tokens", "loss", "capability", "quarters",
-                    "rental value"):
+        today = float(demand.hours_per_dollar(s, econ, q)[0])
+        wall = tp.max_epochs * tp.data_stock_tokens
+
+        def run(c: float, kk: float) -> tuple[float, float, float, float, float]:
+            """(params, tokens, loss, capability, serving cost per dollar against today's)."""
+            n, d = training.size(c, kk)
+            effective = np.array([c * eff])
+            cap = float(econ.capability(effective, kk, eff)[0])
+            lost = tp.chinchilla_E + float(training.reducible_loss(effective, tp, kk, eff)[0])
+            serve = float(demand.hours_per_dollar(s, econ, q, np.array([float(n)]))[0])
+            return float(n), float(d), lost, cap, serve / max(today, 1e-300)
+
+        walled = False
+        t = Table(title=f"At {k:g} tokens per parameter: what more compute buys",
+                  expand=False, box=None, padding=(0, 1))
+        for col in ("compute", "params", "tokens", "loss", "capability", "serving",
+                    "quarters", "rent cost"):
             t.add_column(col, justify="right")
         for mult in (1, 10, 100):
             c = proposed * mult
-            n, d = optimal_size(np.array([c]), tp)
-            cap = float(capability(np.array([c * eff]), tp)[0])
+            n, d, lost, cap, serve = run(c, k)
             quarters = c / per_quarter if per_quarter > 0 else float("inf")
             gpu_hours = c / (H100_FLOPS * tp.mfu * 3600)
             cost = gpu_hours * float(s.rental_price[0]) / 1e9
-            t.add_row(flop(c), count(float(n[0])), count(float(d[0])),
-                      f"{float(loss(n, d, tp)[0]):.3f}", f"{cap:.0f}",
+            walled = walled or d > wall
+            t.add_row(flop(c), count(n), count(d) + ("*" if d > wall else ""), f"{lost:.3f}",
+                      f"{cap:.0f}", f"{serve:.2f}×",
                       "∞" if not np.isfinite(quarters) else f"{quarters:.1f}", money(cost))
-        note = (f"\nYour model now: capability {float(s.capability[0]):.0f}. Each 10× of "
-                "compute buys a smaller drop in loss: the returns diminish, the bill does not.")
+
+        optimal = tp.optimal_tokens_per_parameter
+        sizes = sorted({optimal, k, min(5.0 * k, 2000.0)})
+        z = Table(title=f"The same {flop(proposed)} FLOP, sized differently", expand=False,
+                  box=None, padding=(0, 1))
+        for col, justify in (("tokens/param", "left"), ("params", "right"),
+                             ("tokens", "right"), ("capability", "right"),
+                             ("serving", "right")):
+            z.add_column(col, justify=justify)
+        for kk in sizes:
+            n, d, _, cap, serve = run(proposed, kk)
+            walled = walled or d > wall
+            label = f"{kk:g}" + (" optimal" if kk == optimal else "") + (
+                " industry" if kk == tp.tokens_per_parameter else "") + (
+                " (yours)" if kk == k else "")
+            z.add_row(label, count(n), count(d) + ("*" if d > wall else ""), f"{cap:.0f}",
+                      f"{serve:.2f}×")
+
+        note = (f"Your model now: capability {float(s.capability[0]):.0f}, "
+                f"{count(float(s.model_params[0]))} active parameters. Serving: compute per "
+                "dollar of usage against it (1.00×); a bigger model costs more to serve for as "
+                "long as it sells. Each 10× of compute buys a smaller drop in loss: the returns "
+                "diminish, the bill does not.")
+        if walled:
+            note += (f"\n* more tokens than {tp.max_epochs:g} passes over the "
+                     f"{count(tp.data_stock_tokens)} tokens of good text: the excess adds nothing "
+                     "(the data wall).")
         self.query_one("#scaling-preview", Static).update(t)
-        self.query_one("#training-note", Static).update(note)
+        self.query_one("#size-preview", Static).update(z)
+        self.query_one("#training-note", Static).update(Text(note))
+
+    def _round_note(self) -> None:
+        """Beside "Raise equity": what a round costs the holders at this quarter's sentiment."""
+        game = self.game
+        s, fp = game.state, game.params.finance
+        value = max(float(s.valuation[0]), 1e-9)
+        sentiment = s.sentiment[:1]
+        discount = float(finance.round_discount(fp, sentiment)[0])
+        odds = float(finance.round_success_probability(fp, sentiment)[0]
+                     * s.modifier("round_success")[0])
+        cap = min(fp.max_round_fraction * value, fp.max_round_size)
+        ask = self._field("raise_equity") or 0.0
+        raised = min(ask, cap)
+        pre = value * (1.0 - discount)
+        cost = value - pre / (pre + raised) * (value + raised)  # the holders' stake, before/after
+        note = (f"at sentiment {float(sentiment[0]):.0f}, new investors buy {discount:.0%} "
+                "below the mark")
+        if raised > 0:
+            note += (f": raising {money(raised)} costs the holders {money(cost)} of value; "
+                     f"{odds:.0%} odds it closes")
+        else:
+            note += f"; {odds:.0%} odds a round closes"
+        if ask > cap + 1e-9:
+            note = f"investors fund at most {money(cap)} this quarter; " + note
+        self._field_widget("raise_equity").set_hint(note)
+
+    def _ipo_status(self) -> None:
+        """Under the IPO choice: where the listing stands, and whether the choice can be made."""
+        game = self.game
+        s, ip = game.state, game.params.ipo
+        stage = game.ipo_stage
+        sentiment, ttm = float(s.sentiment[0]), float(s.ttm_revenue[0])
+        bar = (f"sentiment of at least {ip.min_sentiment:g} and trailing revenue of at least "
+               f"{money(ip.min_ttm_revenue)} (now {sentiment:.0f} and {money(ttm)})")
+        if stage == "none":
+            text = (f"Not filed. {ip.filing_quarters} quarters after filing, the underwriters "
+                    f"build a book, given a {bar}.")
+        elif stage == "filed":
+            filed = int(s.ipo_filed_quarter[0])
+            due = filed + ip.filing_quarters - game.quarter
+            if due >= 1:
+                when = ("at the end of this quarter" if due == 1
+                        else f"in {due} quarters")
+                text = (f"Filed in {game.calendar(filed)}. The book comes {when}, given a "
+                        f"{bar}.")
+            else:
+                text = (f"Filed in {game.calendar(filed)}. No book yet: it needs a {bar}. The "
+                        "underwriters try again at the end of each quarter.")
+        elif stage == "book":
+            text = (f"The book: {money_range(float(s.ipo_low[0]), float(s.ipo_high[0]))} "
+                    f"equity; accept to list this quarter at a final price within "
+                    f"±{ip.price_band:.0%} of it, unless sentiment ends the quarter below "
+                    f"{ip.min_sentiment:g}. Hold: it is rebuilt next quarter. The private mark: "
+                    f"{money(float(s.valuation[0]))}.")
+        else:
+            text = f"Listed at {money(float(s.ipo_valuation[0]))}."
+        out = Text(text)
+        choice = self.query_one("#ipo", Select).value
+        if isinstance(choice, str) and choice != "hold":
+            problems = check_plan(Plan(ipo=choice), s, game.econ)
+            if problems:
+                said = "; ".join(problems)
+                out.append(f"\n{said[:1].upper()}{said[1:]}.", style="bold red")
+        self.query_one("#ipo-status", Static).update(out)
 
     def _pricing_note(self) -> None:
         price = self._field("price")

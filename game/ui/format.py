@@ -50,3 +50,15 @@ def flop(x: float) -> str:
 def signed_money(x: float) -> str:
     """A change in $B with its sign: '+$1.2B', '−$0.4B'."""
     return ("+" if x > 0 else "") + money(x) if x else "±$0.0B"
+
+
+def money_range(low: float, high: float) -> str:
+    """A range of $B amounts with the unit once: '$1.20T–1.40T', '$850.0B–$1.02T'."""
+    lo, hi = money(low), money(high)
+    if lo[-1] == hi[-1] and lo.startswith("$") and hi.startswith("$"):
+        return f"{lo[:-1]}–{hi[1:]}"
+    return f"{lo}–{hi}"
+
+
+# The IPO stages (game.engine.state.IPO_STAGES) as a player reads them.
+IPO_WORDS = {"none": "not filed", "filed": "filed", "book": "book open", "listed": "listed"}

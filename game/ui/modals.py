@@ -289,7 +289,7 @@ class PreviewModal(ModalScreen[bool]):
             yield Static(f"Projecting {self.WORLDS:,} worlds…", id="summary", classes="note")
             with Horizontal(id="charts", classes="-waiting"):  # drawn once the worlds are in
                 yield FanChart("Cash $B", id="fan-cash")
-                yield FanChart("Valuation $B", id="fan-valuation")
+                yield FanChart("Equity value $B", id="fan-valuation")
                 yield FanChart("Runway (quarters)", id="fan-runway")
             with Horizontal(classes="buttons"):
                 yield Button("End quarter (e)", variant="primary", id="confirm")

@@ -49,7 +49,7 @@ def capability_series(game: Game, points: list[dict[str, float]]) -> dict[str, l
 
 def money_series(points: list[dict[str, float]]) -> dict[str, list[float]]:
     return {"cash": [h["cash"] for h in points],
-            "valuation/10": [h["valuation"] / 10 for h in points]}
+            "equity value/10": [h["valuation"] / 10 for h in points]}
 
 
 class NewGameModal(ModalScreen[tuple[str, str, int] | None]):
@@ -394,7 +394,7 @@ class DebriefScreen(Screen[None]):
         return Text.assemble(
             (f"{g.lab} — {g.scenario.title}\n", "bold"),
             (words[g.outcome], "bold"), f" ({g.outcome}, {g.calendar(len(g.log) - 1)})\n",
-            f"Score {g.score:,.1f}  ·  valuation {money(h['valuation'])}  ·  your stake "
+            f"Score {g.score:,.1f}  ·  equity value {money(h['valuation'])}  ·  your stake "
             f"{h['ownership']:.0%}  ·  cash {money(h['cash'])}  ·  seed {g.seed}")
 
     def _timeline(self) -> Table:

@@ -7,6 +7,7 @@ import argparse
 import re
 import tomllib
 from pathlib import Path
+from typing import get_args, get_origin
 
 import pytest
 from pydantic import BaseModel, TypeAdapter
@@ -14,8 +15,8 @@ from pydantic import BaseModel, TypeAdapter
 from game.cli import build_parser
 from game.cli import main as cli_main
 from game.engine.params import RivalParams
-from game.packs import Problem, check, reference
-from game.packs.economy import ScenarioFile
+from game.packs import Problem, check, load_economy, reference
+from game.packs.economy import EconomyFile, ScenarioFile
 from game.packs.names import RIVAL_FIELDS, STATE_NAMES
 from game.packs.schema import (
     EFFECT_TYPES,
@@ -114,6 +115,33 @@ def test_effect_examples_are_valid_effects() -> None:
     for kind, example in reference.EFFECT_EXAMPLES.items():
         effect = adapter.validate_python(tomllib.loads(f"e = {example}")["e"])
         assert effect.type == kind
+
+
+def _economy_keys() -> set[str]:
+    keys = set()
+    for section, info in EconomyFile.model_fields.items():
+        model = info.annotation
+        if get_origin(model) is list:
+            model = get_args(model)[0]
+        keys |= {f"{section}.{key}" for key in model.model_fields}
+    return keys
+
+
+def test_the_reference_notes_name_real_economy_keys() -> None:
+    """The notes written by hand beside the generated tables name economy keys that exist (a
+    parameter renamed in economy.toml must not leave a stale name in the reference)."""
+    keys = _economy_keys()
+    named = [key.split(" / ")[0] for _, key in reference.MODIFIABLE_NOTES.values()]
+    for _, note in reference.TARGET_NOTES.values():
+        named += re.findall(r"\b([a-z]+\.[a-z0-9_]+)\b", note)
+    stale = [key for key in named if key not in keys]
+    assert not stale, f"the reference's notes name unknown economy keys: {stale}"
+
+
+def test_the_share_note_holds_for_the_base_economy() -> None:
+    """The `share` target's note says customers leave at once in the base game."""
+    if "all of it in the base game" in reference.TARGET_NOTES["share"][1]:
+        assert load_economy().demand.share_loss_speed == 1.0
 
 
 # --- (c) examples that parse and validate --------------------------------------------------------

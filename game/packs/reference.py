@@ -44,6 +44,7 @@ from game.packs.economy import (
     EconomyFile,
     EconomyOverride,
     Hint,
+    HistoryPoint,
     RivalOverride,
     ScenarioFile,
     ScriptedEvent,
@@ -160,8 +161,11 @@ TARGET_NOTES: dict[str, tuple[str, str]] = {
     "headcount": ("staff", "Employees; staff cost and research scale with it."),
     "market": ("$B/year", "Industry spending on frontier models; it keeps growing from the "
                           "new level."),
-    "share": ("share 0-1", "The lab's share of spending; customers drift back towards the "
-                           "share price and capability earn (40% of the gap a quarter)."),
+    "share": ("share 0-1", "The lab's share of usage. Each quarter it moves towards the share "
+                           "its price and capability earn: down fast (demand.share_loss_speed "
+                           "of the gap, all of it in the base game, so a rise above that share "
+                           "is undone within the quarter), up slowly (demand.share_gain_speed, "
+                           "so a cut below it lasts)."),
     "run_progress": ("share 0-1", "Share of the training run in progress that is done; "
                                   "nothing happens without a run."),
     "algo_efficiency": ("× effective FLOP per FLOP", "The lab's algorithmic efficiency."),
@@ -184,7 +188,7 @@ TARGET_LIMITS: dict[str, str] = {
 MODIFIABLE_NOTES: dict[str, tuple[str, str]] = {
     "power_price": ("The cost of the power that owned GPUs draw.", "fleet.power_price_mwh"),
     "market_growth": ("The underlying growth rate of industry spending (a log rate: 0 stops "
-                      "growth, noise aside).", "demand.market_growth_2026"),
+                      "growth, noise aside).", "demand.market_growth_start"),
     "mfu": ("Model FLOPs utilisation: training progress per GPU-hour.", "training.mfu"),
     "staff_cost": ("Staff cost per head.", "finance.staff_cost_per_head_year"),
     "inference_cost": ("GPU-hours needed to serve a dollar of revenue (above 1: serving "
@@ -230,12 +234,12 @@ NAME_SAMPLES: dict[str, float] = {
     "sentiment": 62, "valuation": 1250.0, "hype": 0.12, "capability": 1342, "gap": -35,
     "price": 1.0, "capacity": 1_250_000, "headcount": 4500, "ipo_stage": 1, "market": 95.0,
     "dc_mw": 300, "owned_h100e": 427_503, "leased_h100e": 800_000, "run_active": 1,
-    "vendor_credit": 0.0, "rental_price": 2.35, "utilisation": 0.97, "unserved": 0.04,
+    "vendor_credit": 0.0, "rental_price": 1.3, "utilisation": 0.97, "unserved": 0.04,
     "gross_margin": 0.45, "ownership": 0.6, "share": 0.37, "growth": 2.6, "cash": 40.0,
     "debt": 4.0, "run_progress": 0.3,
 }
 RIVAL_SAMPLES: dict[str, float] = {"capability": 1377, "price": 0.9, "share": 0.3, "lead": 35}
-UNIT_SAMPLES: dict[str, float] = {"$B": 37.2, "$": 2.35, "%": 0.41, "x": 2.4, "int": 1536.0,
+UNIT_SAMPLES: dict[str, float] = {"$B": 37.2, "$": 1.3, "%": 0.41, "x": 2.4, "int": 1536.0,
                                   "": 60.0}
 
 _PATTERNS: dict[str, str] = {
@@ -248,7 +252,7 @@ _TABLE_NAMES: dict[type[BaseModel], str] = {
     schema.FollowUp: "follow-up", schema.Modifier: "modifier", schema.Choice: "choice",
     schema.Event: "event", schema.Concept: "concept", StartState: "[start_state]",
     OutcomeParams: "[outcome]", ScoreParams: "[score]", RivalParams: "rival",
-    GpuGeneration: "GPU", ScriptedEvent: "scripted-event", Hint: "hint",
+    GpuGeneration: "GPU", ScriptedEvent: "scripted-event", Hint: "hint", HistoryPoint: "history",
     EconomyOverride: "economy patch", RivalOverride: "rival patch",
 }
 
@@ -615,7 +619,8 @@ def actions_table() -> str:
     rows = []
     for name, info in Plan.model_fields.items():
         value = info.get_default(call_default_factory=True)
-        shown = ("none" if value == {} else f'`"{value}"`' if isinstance(value, str)
+        shown = ("none" if value == {} else "not set" if value is None
+                 else f'`"{value}"`' if isinstance(value, str)
                  else f"`{str(value).lower()}`" if isinstance(value, bool)
                  else f"`{_number(value)}`")
         rows.append([f"`{name}`", shown, info.description or ""])
@@ -646,6 +651,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "score": lambda: fields_table(ScoreParams),
     "scripted": lambda: fields_table(ScriptedEvent),
     "hints": lambda: fields_table(Hint),
+    "history": lambda: fields_table(HistoryPoint),
     "actions": actions_table,
     "economy": economy_table,
 }

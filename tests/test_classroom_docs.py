@@ -36,6 +36,19 @@ def test_every_scenario_has_debrief_questions_and_its_concepts(content):
         assert f"### `{sid}`:" in lessons.generated_section(text)
 
 
+def test_the_history_debrief_quotes_the_scenarios_record(content):
+    """The table of recorded figures in the `openai-2023` debrief is the scenario's [[history]]."""
+    text = DOC.read_text(encoding="utf-8")
+    section = text.split("### Debrief: `openai-2023`", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (\d{4}Q[1-4]) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", section, re.M)
+    history = content.scenarios["openai-2023"].history
+    assert [r[0] for r in rows] == [p.quarter for p in history]
+    for (quarter, runrate, value, rental), point in zip(rows, history, strict=True):
+        assert (float(runrate), float(value), float(rental)) == (
+            point.runrate, point.valuation, point.rental_price), (
+            f"docs/CLASSROOM.md quotes other figures for {quarter} than openai-2023's [[history]]")
+
+
 def test_every_command_in_the_guide_parses():
     text = DOC.read_text(encoding="utf-8")
     blocks = re.findall(r"```sh\n(.*?)```", text, re.S)

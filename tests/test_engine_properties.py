@@ -479,3 +479,47 @@ def test_private_marks_never_double_or_halve_in_a_quarter(params: EconomyParams,
                  & (before.outcome == 0))
         move = np.abs(np.log(after.enterprise_value / before.enterprise_value))
         assert np.all(move[quiet] <= cap + 1e-12), f"quarter {q}: {move[quiet].max():.3f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Adversarial plans: the adversary's own families, at their corners and at random points
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("family_name", ["fixed plan", "schedule", "policy"])
+def test_invariants_hold_under_the_adversarys_plans(params: EconomyParams,
+                                                    family_name: str) -> None:
+    """The plans an optimiser reaches for (every number at its low or high end: a price of 10×
+    or 0.1×, filing and accepting at once, the largest rounds, selling every GPU, all compute
+    to one use) keep every invariant: the books balance, shares stay shares, revenue stays
+    inside its market, equity value is its parts, nothing turns non-finite."""
+    from game.bots.adversary import FIXED, POLICY, SCHEDULE
+
+    family = {f.name: f for f in (FIXED, SCHEDULE, POLICY)}[family_name]
+    gen = np.random.default_rng(14)
+    n = len(family.dims)
+    points = [np.zeros(n), np.ones(n), *(gen.integers(0, 2, n).astype(float) for _ in range(4)),
+              *(gen.random(n) for _ in range(4))]
+    for x in points:
+        problems = _problems_in_play(params, family.policy(x, params), worlds=40)
+        assert not problems, f"{family.describe(x)}: {problems[:3]}"
+
+
+def _problems_in_play(params: EconomyParams, policy: object, worlds: int) -> list[str]:
+    """Every broken invariant, quarter by quarter, of a policy's game with events."""
+    from game.bots import play
+
+    previous = [initial_state(params, worlds)]
+    problems: list[str] = []
+
+    def observe(q: int, after: State, ledger: Ledger) -> None:
+        residual = {m: r for m, r in ledger_residuals(previous[0], after, ledger).items()
+                    if r > 1e-9}
+        problems.extend(f"quarter {q}: {p}" for p in bound_violations(after))
+        problems.extend(f"quarter {q}: {p}" for p in nonfinite(after, ledger))
+        if residual:
+            problems.append(f"quarter {q}: the ledger misses {residual}")
+        previous[0] = after
+
+    play(params, policy, 3, worlds, observe=observe)
+    return problems

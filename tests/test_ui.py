@@ -559,3 +559,42 @@ async def test_filing_then_accepting_the_book_lists_the_company(content, tmp_pat
         assert game.outcome == "ipo" and game.ipo_stage == "listed"
         summary = str(app.screen.query_one("#summary", Static).content)
         assert "You listed the company." in summary
+
+
+async def test_a_historical_scenarios_debrief_sets_the_lab_beside_history(content,
+                                                                          tmp_path) -> None:
+    """openai-2023 records what really happened ([[history]]): the debrief shows each recorded
+    figure beside the lab's own at the same quarter; a scenario without a record shows none."""
+    from game.bots import STRATEGIES
+
+    game = Game(content, "openai-2023", seed=3, lab="History Labs")
+    game.autoplay(STRATEGIES["adaptive"])
+    rows = game.against_history()
+    recorded = [(p.quarter, m) for p in game.scenario.history
+                for m in ("runrate", "valuation", "rental_price") if getattr(p, m) is not None]
+    if game.outcome == "ipo" or len(game.history) < game.scenario.horizon_quarters:
+        played = {p.quarter for p in game.scenario.history
+                  if game.scenario.history_quarter(p.quarter) < len(game.history)}
+        recorded = [(q, m) for q, m in recorded if q in played]
+    assert [(r.quarter, r.metric) for r in rows] == recorded and rows
+    for r in rows:
+        at = game.history[game.scenario.history_quarter(r.quarter)]
+        assert r.played == at[r.metric]
+    app = FrontierLab(content, tmp_path, game=game)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(DebriefScreen(game))
+        await pilot.pause()
+        text = plain(app.screen.query_one("#history", Static).content)
+        assert "what happened" in text and "your lab" in text
+        first = rows[0]
+        assert first.quarter in text and money(first.recorded) in text
+        assert money(first.played) in text
+    plain_game = Game(content, DEFAULT_SCENARIO, seed=3, lab="No History")
+    plain_game.autoplay(STRATEGIES["adaptive"])
+    assert plain_game.against_history() == []
+    app = FrontierLab(content, tmp_path, game=plain_game)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(DebriefScreen(plain_game))
+        await pilot.pause()
+        assert not app.screen.query("#history")
+        assert app.screen.query("#timeline")

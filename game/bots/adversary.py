@@ -54,8 +54,9 @@ class Dim:
         u = min(max(float(u), 0.0), 1.0)
         if self.kind == "cat":
             return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
-        if self.kind == "log":
-            return float(np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low))))
+        if self.kind == "log":  # kept in range: exp(log) can land an ulp outside it
+            v = float(np.exp(np.log(self.low) + u * (np.log(self.high) - np.log(self.low))))
+            return min(max(v, self.low), self.high)
         v = self.low + u * (self.high - self.low)
         return round(v) if self.kind == "int" else float(v)
 

@@ -131,6 +131,20 @@ def _one(value: Any) -> Any:
     return float(arr[0])
 
 
+HISTORY_METRICS = ("runrate", "valuation", "rental_price")
+"""The figures a scenario's [[history]] records, by their names in ``headline``."""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One recorded figure of what really happened, beside the game's at the same quarter."""
+
+    quarter: str  # calendar quarter, "2024Q4"
+    metric: str  # one of HISTORY_METRICS
+    recorded: float
+    played: float
+
+
 # Plan fields that are tables by GPU generation.
 PER_GENERATION = ("gpu_orders", "sell_gpus")
 
@@ -232,6 +246,21 @@ class Game:
     def calendar(self, quarter: int | None = None) -> str:
         return self.params.calendar(self.quarter if quarter is None else quarter)
 
+    def against_history(self) -> list[HistoryRow]:
+        """The scenario's record of what really happened ([[history]]) beside this game, at
+        each recorded quarter played so far (empty when the scenario has no record)."""
+        rows = []
+        for point in self.scenario.history:
+            q = self.scenario.history_quarter(point.quarter)
+            if q >= len(self.history):
+                continue  # not played yet
+            played = self.history[q]  # the figures at the end of that quarter
+            for metric in HISTORY_METRICS:
+                recorded = getattr(point, metric)
+                if recorded is not None:
+                    rows.append(HistoryRow(point.quarter, metric, recorded, played[metric]))
+        return rows
+
     def timeline(self) -> tuple[list[str], list[dict[str, float]]]:
         """The headline metrics at the start of each quarter so far (the last is now)."""
         points = [self.start, *self.history]
@@ -320,7 +349,9 @@ class Game:
         them (the engine trims what the lab cannot afford), its event choices by ai_weight."""
         stop = self.horizon if quarters is None else self.quarter + quarters
         while self.running and self.quarter < stop:
-            self.plan = policy.plan(self.state, self.econ)
+            # In the one-world form the log keeps (numbers, not one-element arrays), so the
+            # screens can show it and a replay plays exactly it.
+            self.plan = Plan(**plan_to_dict(policy.plan(self.state, self.econ)))
             self.end_quarter(auto_choose=True)
 
     # --- replay and counterfactuals -----------------------------------------------------

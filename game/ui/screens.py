@@ -341,7 +341,9 @@ class DebriefScreen(Screen[None]):
     DebriefScreen #summary { height: auto; padding: 0 1; }
     DebriefScreen #debrief-charts { height: 14; }
     DebriefScreen .section { text-style: bold; margin-top: 1; padding: 0 1; }
-    DebriefScreen #timeline, DebriefScreen #concepts { height: auto; padding: 0 1; }
+    DebriefScreen #timeline, DebriefScreen #concepts, DebriefScreen #history {
+        height: auto; padding: 0 1;
+    }
     DebriefScreen #replay-row { height: 1; margin: 1 1; }
     DebriefScreen #replay-row Label { width: 26; }
     DebriefScreen #replay-row Input { width: 8; }
@@ -365,6 +367,9 @@ class DebriefScreen(Screen[None]):
                 yield LineChart("Capability", id="debrief-capability")
                 yield LineChart("Money ($B)", id="debrief-money")
                 yield LineChart("Sentiment", id="debrief-sentiment")
+            if g.against_history():
+                yield Label("You and history", classes="section")
+                yield Static(self._history(), id="history")
             yield Label("Decisions that mattered", classes="section")
             yield Static(self._timeline(), id="timeline")
             yield Label("Concepts you met", classes="section")
@@ -396,6 +401,22 @@ class DebriefScreen(Screen[None]):
             (words[g.outcome], "bold"), f" ({g.outcome}, {g.calendar(len(g.log) - 1)})\n",
             f"Score {g.score:,.1f}  ·  equity value {money(h['valuation'])}  ·  your stake "
             f"{h['ownership']:.0%}  ·  cash {money(h['cash'])}  ·  seed {g.seed}")
+
+    def _history(self) -> Table:
+        """The scenario's record of what really happened beside this lab, quarter by quarter."""
+        names = {"runrate": "run-rate ($/year)", "valuation": "private valuation",
+                 "rental_price": "H100 rental ($/hour)"}
+        t = Table(box=None, padding=(0, 1))
+        t.add_column("end of", style="bold", no_wrap=True)
+        t.add_column("figure")
+        t.add_column("what happened", justify="right")
+        t.add_column("your lab", justify="right")
+        t.add_column("", justify="right")
+        for row in self.game.against_history():
+            shown = (lambda x: f"${x:,.2f}") if row.metric == "rental_price" else money
+            t.add_row(row.quarter, names[row.metric], shown(row.recorded), shown(row.played),
+                      f"{row.played / row.recorded:.2f}×" if row.recorded > 0 else "")
+        return t
 
     def _timeline(self) -> Table:
         g = self.game

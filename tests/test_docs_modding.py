@@ -132,7 +132,9 @@ def test_the_reference_notes_name_real_economy_keys() -> None:
     parameter renamed in economy.toml must not leave a stale name in the reference)."""
     keys = _economy_keys()
     named = [key.split(" / ")[0] for _, key in reference.MODIFIABLE_NOTES.values()]
-    for _, note in reference.TARGET_NOTES.values():
+    notes = [note for _, note in reference.TARGET_NOTES.values()]
+    notes += [n.description for n in STATE_NAMES.values()]
+    for note in notes:
         named += re.findall(r"\b([a-z]+\.[a-z0-9_]+)\b", note)
     stale = [key for key in named if key not in keys]
     assert not stale, f"the reference's notes name unknown economy keys: {stale}"

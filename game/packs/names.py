@@ -43,10 +43,13 @@ STATE_NAMES: dict[str, Name] = {n.name: n for n in [
     Name("revenue", "$B", "Revenue booked last quarter, $B.", lambda s, e: s.revenue),
     Name("runrate", "$B", "Annualised revenue (4 × last quarter), $B/year.",
          lambda s, e: s.runrate),
+    Name("ttm_revenue", "$B", "Revenue of the last four quarters, $B: what the private mark and "
+         "the IPO's book are priced on.", lambda s, e: s.ttm_revenue),
     Name("growth", "x", "Trailing-twelve-month revenue over the twelve months before.",
          lambda s, e: ttm_growth(s.revenue_hist)),
     Name("sentiment", "", "Investor sentiment, 0-100.", lambda s, e: s.sentiment),
-    Name("valuation", "$B", "Valuation, $B (market value once listed).",
+    Name("valuation", "$B", "Equity value, $B: the private mark (enterprise value) plus cash and "
+         "vendor credit, less debt; the listing's value once listed.",
          lambda s, e: s.valuation),
     Name("hype", "", "Log of the market-wide AI hype index (0 neutral, +0.2 frothy).",
          lambda s, e: s.hype),
@@ -68,8 +71,14 @@ STATE_NAMES: dict[str, Name] = {n.name: n for n in [
     Name("headcount", "int", "Staff.", lambda s, e: s.headcount),
     Name("ownership", "%", "Share of the company held by founders and employees.",
          lambda s, e: s.ownership),
-    Name("ipo_stage", "int", "0 not filed, 1 filed, 2 book open (a price range to accept), 3 listed.",
+    Name("ipo_stage", "int",
+         "0 not filed, 1 filed, 2 book open (a price range to accept), 3 listed.",
          lambda s, e: s.ipo_stage.astype(float)),
+    Name("ipo_min_sentiment", "", "Sentiment the IPO's book, and a listing, need in this "
+         "scenario (its ipo.min_sentiment).", lambda s, e: float(e.params.ipo.min_sentiment)),
+    Name("ipo_min_ttm_revenue", "$B", "Trailing-twelve-month revenue the IPO's book needs in "
+         "this scenario, $B (its ipo.min_ttm_revenue).",
+         lambda s, e: float(e.params.ipo.min_ttm_revenue)),
     Name("gross_margin", "%", "Gross margin of last quarter.", lambda s, e: s.gross_margin),
     Name("market", "$B", "Industry spending on frontier models, $B/year.",
          lambda s, e: s.market),

@@ -231,7 +231,8 @@ _EXAMPLE_NAMES = names.all_names(["gemini", "claude"], {"vendor_deal_cut"})
 # Values for the "a placeholder shows" column: a plausible value per name, else per unit.
 NAME_SAMPLES: dict[str, float] = {
     "quarter": 3, "year": 2027, "burn": 4.1, "runway": 9, "revenue": 6.2, "runrate": 24.8,
-    "sentiment": 62, "valuation": 1250.0, "hype": 0.12, "capability": 1342, "gap": -35,
+    "ttm_revenue": 19.5, "sentiment": 62, "ipo_min_sentiment": 45, "ipo_min_ttm_revenue": 40.0,
+    "valuation": 1250.0, "hype": 0.12, "capability": 1342, "gap": -35,
     "price": 1.0, "capacity": 1_250_000, "headcount": 4500, "ipo_stage": 1, "market": 95.0,
     "dc_mw": 300, "owned_h100e": 427_503, "leased_h100e": 800_000, "run_active": 1,
     "vendor_credit": 0.0, "rental_price": 1.3, "utilisation": 0.97, "unserved": 0.04,

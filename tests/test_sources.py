@@ -332,3 +332,19 @@ def test_reader_sees_every_scenario_parameter_tomllib_sees() -> None:
         for table in docs_gen.read_tables(path):
             ours.setdefault(table.name, set()).update(p.key for p in table.params)
         assert ours == theirs, path.name
+
+
+def test_nothing_cites_a_file_outside_the_repository() -> None:
+    """Every figure's source is in the repository (docs/sources.toml, docs/SOURCES.md): no
+    content, code or document points a reader to the developers' notes outside it."""
+    root = Path(__file__).resolve().parent.parent
+    outside = ("shared/reference", "calibration.md", "../shared")
+    found = []
+    for folder in ("content", "docs", "game", "benchmarks"):
+        for path in (root / folder).rglob("*"):
+            if path.suffix in (".py", ".toml", ".md") and path.is_file():
+                text = path.read_text(encoding="utf-8")
+                found += [f"{path.relative_to(root)}: {word}" for word in outside if word in text]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    found += [f"README.md: {word}" for word in outside if word in readme]
+    assert not found, found

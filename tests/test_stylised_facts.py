@@ -273,3 +273,28 @@ def test_a_hot_market_lists_higher_than_a_cold_one(params: EconomyParams) -> Non
     cold = valuation.public_multiple(vp, np.array([2.0]), np.array([-0.3]), np.array([40.0]),
                                      np.array([-0.3]))
     assert hot[0] > 1.5 * cold[0]
+
+
+def test_an_events_pull_on_customers_lasts_and_fades(params: EconomyParams) -> None:
+    """An event that wins the lab customers (a megadeal: +5% share) keeps them for a while, and
+    one that loses them (an outage: −5%) costs them for a while: the change becomes brand
+    utility that fades by ``brand_memory`` a quarter, the same both ways."""
+    econ = compile_economy(params)
+
+    def shares(factor: float, quarters: int = 6) -> np.ndarray:
+        def hook(state: State, econ, rng, q: int, ledger: Ledger) -> State:
+            return replace(state, share=state.share * factor) if q == 0 else state
+
+        state = initial_state(params, 1)
+        rng = Rng.for_batch(4, 1)
+        out = []
+        for q in range(quarters):
+            state, _ = step(state, Plan(spot_h100e=3_000_000.0), econ, rng, q, hook=hook)
+            out.append(float(state.share[0]))
+        return np.array(out)
+
+    plain, up, down = shares(1.0), shares(1.05), shares(0.95)
+    gain, loss = up / plain - 1.0, 1.0 - down / plain
+    assert gain[0] > 0.03 and loss[0] > 0.03  # most of the 5% holds through the quarter
+    assert gain[3] < gain[0] and loss[3] < loss[0]  # and fades
+    assert gain[-1] < 0.5 * gain[0]

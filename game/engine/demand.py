@@ -11,7 +11,10 @@ above it more than they like paying below it (loss aversion): the price term is
 ℓ(p/p̄) · ln(p/p̄) with ℓ = λ_loss above the going rate and 1 below. When rivals cut, the going
 rate falls and every price above it weighs more.
 Brands are calibrated so that every lab's starting share is its real one (run-rate over demand);
-the open-weight option's capability is the frontier's minus ``lag`` quarters of its pace.
+the open-weight option's capability is the frontier's minus ``lag`` quarters of its pace. An event
+that moves the lab's share from s to s' moves its customers' preference: its brand gains
+    Δb = ln(s'/s) / (1 − s)
+(what makes the logit give s'), which fades by ``brand_memory`` a quarter.
 Winning customers is slow and losing them fast: each quarter a lab closes a share λ⁺ of the gap
 to a higher logit share and λ⁻ ≥ λ⁺ of the gap to a lower one,
     s_{t+1} = s_t + λ^± (s*_i − s_t),
@@ -91,7 +94,7 @@ def targets(s: State, econ: Economy, price: np.ndarray | None = None
     player's at ``price`` if given)."""
     d = econ.params.demand
     going = s.rival_price.mean(axis=1)
-    u_p = (d.capability_weight * s.capability / 100.0 + econ.player_brand
+    u_p = (d.capability_weight * s.capability / 100.0 + econ.player_brand + s.brand_shift
            + price_utility(d, (s.price if price is None else price) / going))
     u_r = (d.capability_weight * s.rival_capability / 100.0 + econ.rival_brand
            + price_utility(d, s.rival_price / going[:, None]))
@@ -162,3 +165,10 @@ def serve(s: State, econ: Economy, quarter: int, inference_h100e: np.ndarray,
                            + row_sum(rival_share * s.rival_price)
                            + np.maximum(open_share, 0.0) * d.open_weight_price)
     return DemandResult(demand, served, player_share, rival_share, hours_needed, spending)
+
+
+def brand_shift(given: State, after_events: State, memory: float) -> np.ndarray:
+    """The lab's brand utility from events: last quarter's, faded, plus what this quarter's
+    events did to its share, as the utility that makes the logit give the new share."""
+    moved = np.log(np.maximum(after_events.share, 1e-12) / np.maximum(given.share, 1e-12))
+    return memory * given.brand_shift + moved / np.maximum(1.0 - given.share, 0.05)

@@ -171,6 +171,9 @@ class DemandParams(_Model):
     share_loss_speed: float = Field(
         gt=0, le=1, description="Share of the gap to a lower logit share a lab loses a quarter "
                                 "(losing them is fast); at least share_gain_speed.")
+    brand_memory: float = Field(
+        ge=0, lt=1, description="Share of an event's pull on customers (a change of the lab's "
+                                "share, kept as brand utility) left after a quarter.")
     open_weight_lag_quarters: float = Field(
         ge=0, description="How far open-weight models trail the frontier."
     )

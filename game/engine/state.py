@@ -107,6 +107,7 @@ class State:
     market_hist: np.ndarray  # (W, 8) the last 8 quarters' demand, oldest first (last = market)
     spending: np.ndarray  # what customers spent on frontier and open models last quarter × 4
     share: np.ndarray  # the player's share of usage (customers who chose it) last quarter
+    brand_shift: np.ndarray  # logit utility events added to the lab's brand, fading
     price: np.ndarray  # the player's price relative to the market reference
     unserved: np.ndarray  # share of the player's demand lost to capacity last quarter
     ref_price: np.ndarray  # the frontier tier's reference list price, $ per million tokens
@@ -379,6 +380,7 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
             7, -1, -1, dtype=float), (W, 8)).copy(),
         spending=full(spending),
         share=full(share),
+        brand_shift=full(0.0),
         price=full(s.price),
         unserved=full(0.0),
         ref_price=full(d.reference_price_start),

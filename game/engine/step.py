@@ -102,6 +102,8 @@ def step(
     if hook is not None:
         state = hook(given, econ, rng, q, before)
     s = state.evolve()
+    if hook is not None or any_set(given.brand_shift):
+        s.brand_shift = demand.brand_shift(given, state, p.demand.brand_memory)
     ledger = Ledger()
     R = len(p.rivals)
     rng = rng.prefetch(  # one pass for every channel this quarter draws (same numbers)

@@ -161,11 +161,12 @@ TARGET_NOTES: dict[str, tuple[str, str]] = {
     "headcount": ("staff", "Employees; staff cost and research scale with it."),
     "market": ("$B/year", "Industry spending on frontier models; it keeps growing from the "
                           "new level."),
-    "share": ("share 0-1", "The lab's share of usage. Each quarter it moves towards the share "
-                           "its price and capability earn: down fast (demand.share_loss_speed "
-                           "of the gap, all of it in the base game, so a rise above that share "
-                           "is undone within the quarter), up slowly (demand.share_gain_speed, "
-                           "so a cut below it lasts)."),
+    "share": ("share 0-1", "The lab's share of usage. A change moves customers' preference "
+                           "for the lab as well (its brand), so the lab keeps it while that "
+                           "fades (demand.brand_memory of it left after a quarter: +5% now is "
+                           "about +2.5% two quarters on), the same up or down. Otherwise the "
+                           "share moves towards what price and capability earn: down fast "
+                           "(demand.share_loss_speed), up slowly (demand.share_gain_speed)."),
     "run_progress": ("share 0-1", "Share of the training run in progress that is done; "
                                   "nothing happens without a run."),
     "algo_efficiency": ("× effective FLOP per FLOP", "The lab's algorithmic efficiency."),

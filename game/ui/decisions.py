@@ -473,8 +473,8 @@ class Decisions(Vertical):
             text = (f"The book: {money_range(float(s.ipo_low[0]), float(s.ipo_high[0]))} "
                     f"equity; accept to list this quarter at a final price within "
                     f"±{ip.price_band:.0%} of it, unless sentiment ends the quarter below "
-                    f"{ip.min_sentiment:g}. Hold: it is rebuilt next quarter. The private mark: "
-                    f"{money(float(s.valuation[0]))}.")
+                    f"{ip.min_sentiment:g}. Hold: it is rebuilt next quarter. Equity value at the "
+                    f"private mark: {money(float(s.valuation[0]))}.")
         else:
             text = f"Listed at {money(float(s.ipo_valuation[0]))}."
         out = Text(text)

@@ -206,3 +206,10 @@ def test_plan_error_joins_sentences() -> None:
     assert err.problems == ["first problem", "second problem"]
     assert str(err) == "first problem; second problem"
     assert isinstance(err, ValueError)
+
+
+def test_explain_names_orders_and_sales_but_not_zeros() -> None:
+    """The debrief's summary of a quarter: a bot's order of zero GPUs is no order."""
+    plan = Plan(gpu_orders={"H100": 0.0, "B200": 2000.0}, sell_gpus={"A100": 0.0, "H100": 500.0})
+    assert plan.explain() == "buy 2,000 B200, sell 500 H100"
+    assert Plan(gpu_orders={"H100": 0.0}).explain() == "keep course"

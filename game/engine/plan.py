@@ -169,10 +169,10 @@ class Plan(BaseModel):
     def explain(self) -> str:
         """A one-line summary of the decisions that differ from doing nothing."""
         parts = []
-        for name, units in self.gpu_orders.items():
-            parts.append(f"buy {_fmt(units)} {name}")
-        for name, units in self.sell_gpus.items():
-            parts.append(f"sell {_fmt(units)} {name}")
+        for verb, table in (("buy", self.gpu_orders), ("sell", self.sell_gpus)):
+            for name, units in table.items():
+                if np.any(np.asarray(units) > 0):  # a bot's order of 0 is no order
+                    parts.append(f"{verb} {_fmt(units)} {name}")
         for label, value in (
             ("lease", self.lease_h100e),
             ("spot", self.spot_h100e),

@@ -404,8 +404,8 @@ class DebriefScreen(Screen[None]):
 
     def _history(self) -> Table:
         """The scenario's record of what really happened beside this lab, quarter by quarter."""
-        names = {"runrate": "run-rate ($/year)", "valuation": "private valuation",
-                 "rental_price": "H100 rental ($/hour)"}
+        names = {"runrate": "run-rate, a year", "valuation": "private valuation",
+                 "rental_price": "H100 rental, an hour"}
         t = Table(box=None, padding=(0, 1))
         t.add_column("end of", style="bold", no_wrap=True)
         t.add_column("figure")

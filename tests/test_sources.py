@@ -348,3 +348,23 @@ def test_nothing_cites_a_file_outside_the_repository() -> None:
     readme = (root / "README.md").read_text(encoding="utf-8")
     found += [f"README.md: {word}" for word in outside if word in readme]
     assert not found, found
+
+
+def test_every_citation_in_the_documents_names_a_source() -> None:
+    """An [id] the hand-written documents cite is in the bibliography (a typo such as
+    [epoch-compute-trends] for [epoch-compute-trend] fails here)."""
+    from game.sources import MARKERS, load_sources
+
+    known = set(load_sources()) | set(MARKERS)
+    cited = re.compile(r"\[([a-z0-9][a-z0-9.-]*)\](?!\()")  # not a Markdown link's text
+    root = Path(__file__).resolve().parent.parent
+    unknown = []
+    # MODDING.md is left out: its prose names TOML tables ([outcome]), not sources.
+    for name in ("ENGINE.md", "PLAYING.md", "CLASSROOM.md", "DECISIONS.md"):
+        text = (root / "docs" / name).read_text(encoding="utf-8")
+        if name == "ENGINE.md":  # the generated tables link their ids (held elsewhere)
+            text = text.replace(docs_gen.generated_section(text), "")
+        text = re.sub(r"```.*?```", "", text, flags=re.S)  # code: TOML tables, not citations
+        text = re.sub(r"`[^`\n]*`", "", text)
+        unknown += [f"docs/{name}: [{c}]" for c in cited.findall(text) if c not in known]
+    assert not unknown, unknown

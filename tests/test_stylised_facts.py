@@ -298,3 +298,42 @@ def test_an_events_pull_on_customers_lasts_and_fades(params: EconomyParams) -> N
     assert gain[0] > 0.03 and loss[0] > 0.03  # most of the 5% holds through the quarter
     assert gain[3] < gain[0] and loss[3] < loss[0]  # and fades
     assert gain[-1] < 0.5 * gain[0]
+
+
+def test_a_compute_crunch_spikes_rentals_and_the_spike_passes() -> None:
+    """The rental path of a crunch: compute-crunch's bidding war (2026Q3, a +35% shock) lifts the
+    median H100e-hour well above the default scenario's in the same quarter, and once packaging
+    catches up (2028Q1, −40%) the price falls back below its peak."""
+    content = load_content()
+
+    def median_rentals(scenario: str) -> np.ndarray:
+        rentals: list[float] = []
+
+        def observe(q: int, state: State, ledger: Ledger) -> None:
+            rentals.append(float(np.median(state.rental_price)))
+
+        play(content.params(scenario), RACER, SEED, 1000, observe=observe,
+             events=content.director_for(scenario))
+        return np.array(rentals)
+
+    crunch, calm = median_rentals("compute-crunch"), median_rentals("ipo-window")
+    spike = 2  # 2026Q3: the quarter's events come before its market, so it prices the shock
+    assert crunch[spike] >= 1.5 * calm[spike], (crunch[:6], calm[:6])
+    assert crunch[spike] >= 1.2 * crunch[0]
+    assert crunch[8] < 0.5 * crunch[spike], crunch  # 2028Q1: packaging catches up
+
+
+def test_a_round_dilutes_the_holders(params: EconomyParams) -> None:
+    """Dilution: a round of F at equity value V, at the discount d, leaves the holders
+    V(1 − d) / (V(1 − d) + F) of what they held; the company's equity value grows by F."""
+    econ = compile_economy(params)
+    state = initial_state(params, 1)
+    new, ledger = step(state, Plan(raise_equity=20.0), econ, Rng.for_batch(2, 1), 0)
+    raised = float(ledger.entries["cash"]["equity raised"][0])
+    assert raised == 20.0  # at sentiment 60 the round is nearly certain; this seed closes it
+    v = float(state.valuation[0])
+    d = params.finance.round_discount + params.finance.round_discount_low_sentiment * max(
+        50.0 - float(state.sentiment[0]), 0.0) / 50.0
+    kept = v * (1 - d) / (v * (1 - d) + raised)
+    assert float(new.ownership[0]) == pytest.approx(float(state.ownership[0]) * kept)
+    assert float(ledger.entries["ownership"]["equity round"][0]) < 0

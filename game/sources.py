@@ -16,12 +16,13 @@ docs/SOURCES.md.
 
 from __future__ import annotations
 
-import datetime
 import difflib
 import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+from game.packs.toml_io import toml_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_PATH = ROOT / "docs" / "sources.toml"
@@ -58,27 +59,6 @@ class SourcesError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-def _toml_type(value: object) -> str:
-    """TOML's word for a parsed value's type."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, datetime.datetime):
-        return "a date-time"
-    if isinstance(value, datetime.date):
-        return "a date"
-    if isinstance(value, datetime.time):
-        return "a time"
-    return "a string"
 
 
 def _header_lines(text: str) -> list[int]:
@@ -122,7 +102,7 @@ def read_sources(path: Path = SOURCES_PATH) -> tuple[dict[str, Source], list[str
                 found.append(f"{where}: {what} lacks `{key}` (a string)")
             elif not isinstance(entry[key], str):
                 found.append(
-                    f"{where}: {what}: `{key}` should be a string, not {_toml_type(entry[key])}"
+                    f"{where}: {what}: `{key}` should be a string, not {toml_kind(entry[key])}"
                 )
         if isinstance(name, str) and not _ID_ONLY.match(name):
             found.append(

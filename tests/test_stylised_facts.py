@@ -96,7 +96,7 @@ def record(params: EconomyParams) -> Record:
         rec.release_flop.append(state.rival_release_flop.copy())
         rec.gross_margin.append(state.gross_margin.copy())
         rec.burn.append(state.burn.copy())
-        rec.playing.append((state.outcome == 0) | (state.quarter_ended == q))
+        rec.playing.append(state.played(q))
         rec.reference_price.append(state.ref_price.copy())
         rec.fixed_capability_price.append(cheapest_at_least(state, econ, level))
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 from textual.binding import Binding
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 
 from game.packs import DEFAULT_SCENARIO, load_content
 from game.session.game import Game
@@ -598,3 +598,39 @@ async def test_a_historical_scenarios_debrief_sets_the_lab_beside_history(conten
         await pilot.pause()
         assert not app.screen.query("#history")
         assert app.screen.query("#timeline")
+
+
+async def test_hostile_names_and_keys_at_machine_speed(content, tmp_path) -> None:
+    """A pack's GPU named with markup and symbols, a lab named with markup and a control
+    character, and a burst of keys with no pause between them: every tab shows the names as
+    written, an order of the oddly named GPU goes into the plan, and the debrief reads it back."""
+    from game.bots import STRATEGIES
+    from game.engine import compile_economy
+    from game.ui.decisions import NumberField, field_id
+
+    hostile = "A 100 [/b] [@click=app.quit] #1"
+    game = Game(content, DEFAULT_SCENARIO, seed=5, lab="[/b]Labs [@click=app.quit]\x07")
+    gpus = [g.model_copy(update={"name": hostile}) if g.name == "A100" else g
+            for g in game.params.gpus]
+    params = game.params.model_copy(update={"gpus": gpus})
+    params._compiled = None  # a copy of the private cache would still hold the old tables
+    game.params, game.econ = params, compile_economy(params)
+    app = FrontierLab(content, tmp_path, game=game)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        await pilot.press(*"23456123456", "e", "escape", "w", "escape", "g", "escape", "1")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen) and game.quarter == 0
+        await pilot.press("2")
+        field = app.screen.query_one(f"#field-{field_id('buy_' + hostile)}", NumberField)
+        assert str(field.query_one(Label).content) == f"Buy {hostile} GPUs"
+        field.input.value = "10"
+        await pilot.pause()
+        await play_quarter(pilot, app)
+        assert game.log[0].plan["gpu_orders"][hostile] == 10.0
+        game.autoplay(STRATEGIES["cloud"], quarters=1)
+        await app.push_screen(DebriefScreen(game))
+        await pilot.pause()
+        timeline = plain(app.screen.query_one("#timeline", Static).content)
+        assert f"buy 10 {hostile}" in " ".join(timeline.split())
+        assert "[/b]Labs" in plain(app.screen.query_one("#summary", Static).content)

@@ -247,16 +247,8 @@ _SETUPS: dict[str, tuple[EconomyParams, QuarterHook | None]] = {}
 def _scores(task: tuple[str, str, tuple[float, ...], int, int]) -> np.ndarray:
     """A candidate's score in each world: (scenario, family, point, seed, worlds)."""
     scenario, family, x, seed, worlds = task
-    params, events = _SETUPS[scenario]
-    policy = FAMILIES[family].policy(x, params)
-    run = play(params, policy, seed, worlds, events=events, workers=1)
-    return run.scores
-
-
-def _outcomes(scenario: str, policy: Any, seed: int, worlds: int) -> tuple[np.ndarray, np.ndarray]:
-    params, events = _SETUPS[scenario]
-    run = play(params, policy, seed, worlds, events=events, workers=1)
-    return run.scores, run.state.outcome
+    policy = FAMILIES[family].policy(x, _SETUPS[scenario][0])
+    return _evaluate_entry((scenario, policy, seed, worlds))[0]
 
 
 @dataclass
@@ -338,5 +330,8 @@ class Adversary:
 
 
 def _evaluate_entry(task: tuple[str, Any, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, outcomes) of a policy in a scenario: (scenario, policy, seed, worlds)."""
     scenario, policy, seed, worlds = task
-    return _outcomes(scenario, policy, seed, worlds)
+    params, events = _SETUPS[scenario]
+    run = play(params, policy, seed, worlds, events=events, workers=1)
+    return run.scores, run.state.outcome

@@ -10,7 +10,6 @@ when it is out of date).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 from game.bots.runner import play
 from game.bots.strategies import Stance, Strategy
 from game.engine import Ledger, State
+from game.generated import Region
 from game.packs import Content
 
 SCENARIO = "openai-2023"
@@ -30,6 +30,7 @@ WORLDS, SEED = 1000, 2023
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "ENGINE.md"
 BEGIN = "<!-- BEGIN GENERATED HISTORY -->"
 END = "<!-- END GENERATED HISTORY -->"
+REGION = Region(DOC_PATH, BEGIN, END, "the historical check", "python -m game.bots.history")
 
 # Rent everything from the cloud partner, train the biggest runs the frontier allows, spend most
 # compute on research, price with the market, raise big rounds before the cash runs short, hire
@@ -71,7 +72,7 @@ def check(content: Content, worlds: int = WORLDS, seed: int = SEED,
 
     def observe(q: int, state: State, ledger: Ledger) -> None:
         if q in wanted:
-            alive = (state.outcome == 0) | (state.quarter_ended == q)
+            alive = state.played(q)
             pick = (lambda a: float(np.median(a[alive]))) if alive.any() else (
                 lambda a: float("nan"))
             seen[q] = {"runrate": pick(4.0 * state.revenue),
@@ -102,26 +103,13 @@ def table(rows: list[Row]) -> str:
 
 
 def generated_section(text: str) -> str:
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[start:end].strip("\n") + "\n"
+    return REGION.section(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from game.packs import load_content
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    text = DOC_PATH.read_text(encoding="utf-8")
-    section = table(check(load_content()))
-    if "--check" in args:
-        if generated_section(text) != section:
-            print(f"{DOC_PATH}: the historical check is out of date; run "
-                  "`python -m game.bots.history`", file=sys.stderr)
-            return 1
-        return 0
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    DOC_PATH.write_text(f"{text[:start]}\n{section}{text[end:]}", encoding="utf-8")
-    print(f"{DOC_PATH}: the historical check rewritten")
-    return 0
+    return REGION.main(lambda: table(check(load_content())), argv)
 
 
 if __name__ == "__main__":

@@ -57,9 +57,9 @@ def _totals(params: EconomyParams, director: Director | None, policy: Strategy, 
     revenue, profit = np.zeros(worlds), np.zeros(worlds)
 
     def observe(q: int, s: State, ledger: Ledger) -> None:
-        running = (s.outcome == 0) | (s.quarter_ended == q)  # ended worlds stay frozen
-        revenue[:] += s.revenue * running
-        profit[:] += s.revenue * s.gross_margin * running
+        played = s.played(q)
+        revenue[:] += s.revenue * played
+        profit[:] += s.revenue * s.gross_margin * played
 
     play(params, policy, seed, worlds, observe=observe, events=director)
     return float(revenue.mean()), float(profit.mean())

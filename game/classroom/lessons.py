@@ -13,18 +13,20 @@ scripted events come from its TOML.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from game.generated import Region
 from game.packs import Content
 
 BEGIN = "<!-- BEGIN GENERATED SCENARIO CONCEPTS -->"
 END = "<!-- END GENERATED SCENARIO CONCEPTS -->"
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "CLASSROOM.md"
+REGION = Region(DOC_PATH, BEGIN, END, "the scenario concepts",
+                "python -m game.classroom.lessons")
 WORLDS = 200
 SEED = 7
 BANDS = (("In most games (50 % or more)", 0.5), ("Often (20–50 %)", 0.2),
@@ -114,30 +116,13 @@ def markdown(content: Content, measured: Sequence[ScenarioConcepts] | None = Non
 
 
 def generated_section(text: str) -> str:
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[start:end].strip("\n") + "\n"
-
-
-def rewrite(text: str, section: str) -> str:
-    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
-    return text[:start] + "\n" + section + text[end:]
+    return REGION.section(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from game.packs import load_content
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    text = DOC_PATH.read_text(encoding="utf-8")
-    section = markdown(load_content())
-    if "--check" in args:
-        if generated_section(text) != section:
-            print(f"{DOC_PATH}: the scenario concepts are out of date; run "
-                  "`python -m game.classroom.lessons`", file=sys.stderr)
-            return 1
-        return 0
-    DOC_PATH.write_text(rewrite(text, section), encoding="utf-8")
-    print(f"{DOC_PATH}: scenario concepts rewritten")
-    return 0
+    return REGION.main(lambda: markdown(load_content()), argv)
 
 
 if __name__ == "__main__":

@@ -45,14 +45,17 @@ What capacity cannot serve is lost revenue, and investors notice ("GPU-constrain
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from game.engine.economy import Economy
 from game.engine.params import HOURS_PER_QUARTER, DemandParams
-from game.engine.rng import Rng
 from game.engine.rows import row_max, row_sum
-from game.engine.state import State
+
+if TYPE_CHECKING:  # economy.py calibrates the brands with this module's price_utility
+    from game.engine.economy import Economy
+    from game.engine.rng import Rng
+    from game.engine.state import State
 
 
 @dataclass(slots=True)

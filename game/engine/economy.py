@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from game.engine import training
+from game.engine.demand import price_utility
 from game.engine.params import EconomyParams
+from game.engine.rows import row_sum
 
 MARGIN_QUARTERS = 24
 
@@ -46,7 +48,6 @@ class Economy:
     frontier_slope: float  # capability points per quarter of a frontier at the rivals' median pace
     player_brand: float  # the same for the player's lab
     start_rival_share: np.ndarray  # (R,) rivals' logit shares at quarter 0
-    start_k: float  # tokens per parameter of the player's starting model
     start_industry_params: float  # geometric mean of the rivals' active parameters at quarter 0
 
     @property
@@ -65,8 +66,8 @@ class Economy:
     def industry_params(self, rival_release_flop: np.ndarray) -> np.ndarray:
         """(W,) geometric mean of the active parameters of the rivals' released models: the
         model size the market's reference price is set for."""
-        n = np.sqrt(rival_release_flop / (6.0 * self.rival_k))
-        return np.exp(np.log(n).mean(axis=1))
+        log_n = np.log(training.size(rival_release_flop, self.rival_k)[0])
+        return np.exp(row_sum(log_n) / log_n.shape[1])
 
 
 def gpu_price_table(params: EconomyParams, n_quarters: int) -> tuple[np.ndarray, np.ndarray]:
@@ -163,8 +164,7 @@ def compile_economy(params: EconomyParams) -> Economy:
         frontier_slope=slope,
         player_brand=player_brand,
         start_rival_share=start_rival_share,
-        start_k=start_tokens_per_parameter(params),
-        start_industry_params=float(np.exp(np.log(np.sqrt(r_flop / (6.0 * rival_k))).mean())),
+        start_industry_params=float(np.exp(np.log(training.size(r_flop, rival_k)[0]).mean())),
     )
     params._compiled = econ
     return econ
@@ -211,13 +211,9 @@ def _calibrate_brands(params: EconomyParams, slope: float) -> tuple[float, np.nd
         )
     caps = start_capabilities(params)
     open_cap = float(caps.max()) - d.open_weight_lag_quarters * slope
-    def price_utility(p: np.ndarray | float) -> np.ndarray:  # as game.engine.demand's
-        log_p = np.log(p)
-        return -d.price_weight * np.where(log_p > 0.0, d.overprice_aversion, 1.0) * log_p
-
     going = float(np.mean([r.price for r in rivals]))  # the rivals' average price
     u_open = (d.capability_weight * open_cap / 100.0 + d.open_weight_utility
-              + price_utility(d.open_weight_price / going))
+              + price_utility(d, d.open_weight_price / going))
     utility = np.log(shares / open_share) + u_open
-    brands = utility - (d.capability_weight * caps / 100.0 + price_utility(prices / going))
+    brands = utility - (d.capability_weight * caps / 100.0 + price_utility(d, prices / going))
     return float(brands[0]), brands[1:], shares[1:]

@@ -28,7 +28,7 @@ import numpy as np
 from game.engine.economy import Economy
 from game.engine.params import HOURS_PER_QUARTER
 from game.engine.plan import PlanArrays
-from game.engine.rows import any_set, per_world
+from game.engine.rows import any_set, per_world, row_sum
 from game.engine.state import DC_SLOTS, State
 
 
@@ -116,9 +116,9 @@ def procure(
     if any_set(sell):
         shed = np.where(s.owned > 0, sell / np.maximum(s.owned, 1e-300), 0.0)  # (W, G)
         price = resale_price(econ, quarter, rental, life_left(s, quarter, life))
-        gpu_sales = (sell * price).sum(axis=1) / 1e9
+        gpu_sales = row_sum(sell * price) / 1e9
         gpu_sold_value = gpu_sales / (1.0 - p.market.resale_haircut)
-        book_sold = (s.gpu_book * shed).sum(axis=1)
+        book_sold = row_sum(s.gpu_book * shed)
         gpu_sale_gain = gpu_sales - book_sold
         keep = 1.0 - shed
         s.owned = s.owned * keep
@@ -148,7 +148,7 @@ def procure(
     else:
         delivered_h100e = np.zeros(W)
     dep = np.minimum(s.dep_rate, s.gpu_book)
-    gpu_dep = dep.sum(axis=1)
+    gpu_dep = row_sum(dep)
     s.gpu_book = s.gpu_book - dep
     # Cohorts at the end of their life retire: their charge ends and they leave the fleet.
     ending = quarter % S

@@ -90,7 +90,6 @@ class State:
     algo_log_eff: np.ndarray  # log10 effective FLOP per FLOP
     model_flop: np.ndarray  # effective FLOP of the released model
     model_params: np.ndarray  # active parameters of the released model
-    model_tpp: np.ndarray  # tokens per parameter it was trained on
     capability: np.ndarray
     # rivals
     rival_log_flop: np.ndarray  # (W, R) log10 FLOP of the run each rival is preparing
@@ -136,6 +135,11 @@ class State:
     def running(self) -> np.ndarray:
         return self.outcome == RUNNING
 
+    def played(self, quarter: int) -> np.ndarray:
+        """(W,) the worlds that played ``quarter``: running after it, or ended in it (a world that
+        ended before keeps its final state, which says nothing of this quarter)."""
+        return (self.outcome == RUNNING) | (self.quarter_ended == quarter)
+
     @property
     def runrate(self) -> np.ndarray:
         """Annualised revenue of the last quarter, $B/year."""
@@ -150,12 +154,12 @@ class State:
     @property
     def ttm_revenue(self) -> np.ndarray:
         """Revenue booked over the last four quarters, $B."""
-        return self.revenue_hist[:, -4:].sum(axis=1)
+        return row_sum(self.revenue_hist[:, -4:])
 
     @property
     def ttm_gross_profit(self) -> np.ndarray:
         """Revenue less the cost of serving it over the last four quarters, $B."""
-        return self.gross_profit_hist.sum(axis=1)
+        return row_sum(self.gross_profit_hist)
 
     def due(self, ring: np.ndarray, first: int, count: int) -> np.ndarray:
         """Sum of a ring buffer's slots for quarters first … first+count−1 (axis 1)."""
@@ -179,7 +183,7 @@ class State:
     @property
     def capability_vs_rivals(self) -> np.ndarray:
         """The lab's capability minus the rivals' average: where it stands in the pack."""
-        return self.capability - self.rival_capability.mean(axis=1)
+        return self.capability - row_sum(self.rival_capability) / self.rival_capability.shape[1]
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every state array by name, the extra arrays under their own keys."""
@@ -360,7 +364,6 @@ def initial_state(params: EconomyParams, n_worlds: int, worlds: np.ndarray | Non
         algo_log_eff=full(np.log10(s.algo_efficiency)),
         model_flop=full(s.capability_flop),
         model_params=full(s.model_parameters),
-        model_tpp=full(econ.start_k),
         capability=full(caps[0]),
         rival_log_flop=np.broadcast_to(np.log10(r_flop), (W, R)).copy(),
         rival_log_eff=np.broadcast_to(np.log10(r_eff), (W, R)).copy(),

@@ -160,7 +160,6 @@ def step(
         better = done & (new_cap > s.capability)
         s.model_flop = np.where(better, effective, s.model_flop)
         s.model_params = np.where(better, training.size(s.run_target, k)[0], s.model_params)
-        s.model_tpp = np.where(better, k, s.model_tpp)
         s.capability = np.where(better, new_cap, s.capability)
         s.run_target = np.where(done, 0.0, s.run_target)
         s.run_done = np.where(done, 0.0, s.run_done)
@@ -175,7 +174,8 @@ def step(
 
     # 5. rivals
     old_rival_share = state.rival_share
-    rivals.advance(s, econ, rng, q, ttm_growth(state.market_hist))
+    old_market_growth = ttm_growth(state.market_hist)  # the pace the rivals' build-out follows
+    rivals.advance(s, econ, rng, q, old_market_growth)
 
     # 6. demand: customers choose (those turned away last quarter start elsewhere), the lab
     # serves what its capacity can, and the rivals reprice for next quarter.
@@ -304,7 +304,6 @@ def step(
 
     # The private mark moves part of the way to what the fundamentals say, capped.
     ttm = s.ttm_revenue
-    old_market_growth = ttm_growth(state.market_hist)
     comps_new = valuation.private_log_multiple(vp, s.sentiment, market_growth, s.hype)
     comps_old = valuation.private_log_multiple(vp, state.sentiment, old_market_growth,
                                                state.hype)
@@ -319,7 +318,7 @@ def step(
     # multiple's floor and cap applied after every noise term.
     lists = accepts & (s.sentiment >= ip.min_sentiment)
     pulled = accepts & ~lists  # the underwriters pull the deal; the book is built again
-    fcf_margin = -s.burn_hist.sum(axis=1) / np.maximum(ttm, 1e-9)
+    fcf_margin = -row_sum(s.burn_hist) / np.maximum(ttm, 1e-9)
     if any_set(lists) or any_set(filed):
         m_pub = valuation.public_multiple(vp, market_growth, fcf_margin, s.sentiment, s.hype) * (
             1.0 - ip.ipo_discount)

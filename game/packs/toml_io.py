@@ -16,9 +16,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import marshal
+import numbers
 import os
 import re
 import tomllib
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,29 @@ from game.packs.errors import ContentError, Problem
 from game.paths import content_dir, parse_cache_dir
 
 MAX_BYTES = 2_000_000  # content files are small; anything larger is refused unread
+
+
+def toml_kind(value: Any) -> str:
+    """What a parsed value is, as TOML calls it ("an integer", "a table"), for error messages."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, numbers.Integral):
+        return "an integer"
+    if isinstance(value, numbers.Real):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime):
+        return "a date-time"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, time):
+        return "a time of day"
+    return type(value).__name__
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:

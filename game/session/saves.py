@@ -43,8 +43,7 @@ import unicodedata
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from datetime import time as clock_time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,6 +59,7 @@ from pydantic import (
 )
 
 from game import __version__
+from game.packs.toml_io import toml_kind
 
 FORMAT_VERSION = 1
 """The format this build writes, and the newest it reads."""
@@ -119,32 +119,9 @@ def _fail(path: Path, message: str, line: int | None = None, col: int | None = N
 # --- value types: exact, finite, and explained in TOML's words -----------------------------
 
 
-def _kind(value: Any) -> str:
-    """What a value is, as TOML calls it."""
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, numbers.Integral):
-        return "an integer"
-    if isinstance(value, numbers.Real):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list | tuple):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, datetime):
-        return "a date-time"
-    if isinstance(value, date):
-        return "a date"
-    if isinstance(value, clock_time):
-        return "a time of day"
-    return type(value).__name__
-
-
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"expected a number, got {_kind(value)}")
+        raise ValueError(f"expected a number, got {toml_kind(value)}")
     try:
         f = float(value)
     except OverflowError:
@@ -168,7 +145,7 @@ def _whole(value: Any, least: int | None = None) -> int:
     elif isinstance(value, str) and len(value) <= _MAX_DIGITS and _WHOLE.fullmatch(value):
         n = int(value)
     else:
-        raise ValueError(f"expected a whole number, got {_kind(value)}")
+        raise ValueError(f"expected a whole number, got {toml_kind(value)}")
     if least is not None and n < least:
         raise ValueError(f"must be {least} or more, got {n}")
     return n
@@ -182,7 +159,7 @@ def _utc(value: Any) -> datetime:
             raise ValueError(f"'{value[:40]}' is not a date-time like 2026-01-05T10:00:00Z") \
                 from None
     if not isinstance(value, datetime):
-        raise ValueError(f"expected a date-time like 2026-01-05T10:00:00Z, got {_kind(value)}")
+        raise ValueError(f"expected a date-time like 2026-01-05T10:00:00Z, got {toml_kind(value)}")
     if value.utcoffset() is None:
         raise ValueError("needs a time zone, like 2026-01-05T10:00:00Z")
     try:
@@ -200,7 +177,7 @@ def _plan_scalar(value: Any) -> bool | int | float | str:
         return _number(value)
     if _is_bigint_tag(value):
         return int(value[_BIGINT_TAG])
-    raise ValueError(f"expected a number, string or true/false, got {_kind(value)}")
+    raise ValueError(f"expected a number, string or true/false, got {toml_kind(value)}")
 
 
 def _plan_value(value: Any) -> PlanValue:
@@ -617,7 +594,7 @@ def _upgrade(path: Path, data: dict[str, Any], text: str) -> dict[str, Any]:
         raise _fail(path, "not a Frontier Lab save (it has no format_version) — choose a "
                     "save the game wrote")
     if isinstance(version, bool) or not isinstance(version, int):
-        raise _fail(path, f"format_version: expected a whole number, got {_kind(version)} "
+        raise _fail(path, f"format_version: expected a whole number, got {toml_kind(version)} "
                     f"— {_damaged(path)}")
     if version > FORMAT_VERSION:
         raise _fail(path, f"made by a newer Frontier Lab (format {version}); this version "
@@ -713,11 +690,11 @@ def _first_problem(exc: ValidationError) -> tuple[tuple[Any, ...], str]:
     elif kind == "extra_forbidden":
         what = "is not a key of a save" + _did_you_mean(loc)
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
-        what = f"expected a table, got {_kind(given)}"
+        what = f"expected a table, got {toml_kind(given)}"
     elif kind == "list_type":
-        what = f"expected an array, got {_kind(given)}"
+        what = f"expected an array, got {toml_kind(given)}"
     elif kind == "string_type":
-        what = f"expected a string, got {_kind(given)}"
+        what = f"expected a string, got {toml_kind(given)}"
     elif kind == "string_too_short":
         what = "must not be empty"
     elif kind == "string_too_long":

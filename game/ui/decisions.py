@@ -8,6 +8,7 @@ is the game's question (``Game.submit``), answered when the quarter is ended.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -53,6 +54,12 @@ def parse_number(text: str, *, signed: bool = False, percent: bool = False) -> f
     return value
 
 
+def field_id(key: str) -> str:
+    """A widget id for a field's key: letters, digits and hyphens as they are ('sell_H100' is
+    'sell-H100'), anything else as _hex_, since a pack may call a GPU 'H100 NVL'."""
+    return re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):x}_", key.replace("_", "-"))
+
+
 class NumberField(Horizontal):
     """A label, an input and, beside it, a hint or what is wrong with the input (if anything).
 
@@ -70,14 +77,14 @@ class NumberField(Horizontal):
     def __init__(self, key: str, label: str, *, hint: str = "", signed: bool = False,
                  percent: bool = False, check: Callable[[float], str | None] | None = None
                  ) -> None:
-        super().__init__(id=f"field-{key.replace('_', '-')}")
+        super().__init__(id=f"field-{field_id(key)}")
         self.key, self.label, self.hint = key, label, hint
         self.signed, self.percent, self.check = signed, percent, check
         self._shown_error: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="name", markup=False)  # a pack's GPU name, say
-        yield Input("0", compact=True, id=f"input-{self.key.replace('_', '-')}")
+        yield Input("0", compact=True, id=f"input-{field_id(self.key)}")
         yield Static(self.hint, classes="hint", markup=False)
 
     @property
@@ -275,7 +282,7 @@ class Decisions(Vertical):
         self.query_one("#sell-note", Static).display = not any_sale
 
     def _field_widget(self, key: str) -> NumberField:
-        return self.query_one(f"#field-{key.replace('_', '-')}", NumberField)
+        return self.query_one(f"#field-{field_id(key)}", NumberField)
 
     def load(self, plan: Plan) -> None:
         """Show a plan in the fields (the standing decisions carried from last quarter)."""
@@ -333,7 +340,7 @@ class Decisions(Vertical):
 
     def _field(self, key: str) -> float | None:
         try:
-            return self.query_one(f"#field-{key.replace('_', '-')}", NumberField).value()
+            return self.query_one(f"#field-{field_id(key)}", NumberField).value()
         except FieldError:
             return None
 

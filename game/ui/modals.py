@@ -285,7 +285,7 @@ class PreviewModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"End {self.game.calendar()}? The plan: {self.game.plan.explain()}",
-                        classes="title")
+                        classes="title", markup=False)  # the plan names a pack's GPUs
             yield Static(f"Projecting {self.WORLDS:,} worlds…", id="summary", classes="note")
             with Horizontal(id="charts", classes="-waiting"):  # drawn once the worlds are in
                 yield FanChart("Cash $B", id="fan-cash")

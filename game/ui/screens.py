@@ -432,7 +432,7 @@ class DebriefScreen(Screen[None]):
                 ev = g.director.events[g.director.index[event_id]]
                 parts.append(f"{ev.event.title}: {ev.choices[choice].choice.label}")
             if parts:
-                t.add_row(g.calendar(record.quarter), "; ".join(parts))
+                t.add_row(g.calendar(record.quarter), Text("; ".join(parts)))  # pack text
         return t
 
     def _concepts(self) -> Text:

@@ -8,19 +8,15 @@ can type produces a traceback. Heavy modules are imported inside the commands th
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from game import __version__
+from game.commands.console import UserError
 
 MAX_WORLDS = 1_000_000
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed as is, exit code 1."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -286,8 +282,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     parser.error(f"unknown command '{args.command}'")
-
-
-def emit_json(payload: dict[str, Any]) -> None:
-    json.dump(payload, sys.stdout, separators=(",", ":"), allow_nan=False)
-    sys.stdout.write("\n")

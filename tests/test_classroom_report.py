@@ -14,6 +14,7 @@ import pytest
 
 from game.bots.strategies import STRATEGIES
 from game.classroom import report as rp
+from game.classroom import report_files
 from game.cli import main
 from game.packs import load_content
 from game.session import saves as files
@@ -204,7 +205,7 @@ def test_names_from_saves_are_escaped_in_html_and_csv(content, tmp_path):
     _bot_save(content, folder, "frugal", 5, "=HYPERLINK(\"http://x\")")
     report = rp.build([folder], content)
     out = tmp_path / "r"
-    rp.write(report, out, content)
+    report_files.write(report, out, content)
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "</script><b>" not in page and "<b>x</b>" not in page
     assert "&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;" in page

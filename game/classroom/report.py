@@ -14,8 +14,8 @@ student starts from the debrief (same luck, known in advance) and second attempt
 The class's scenario is ``scenario`` when given, else the class folder's settings, else the most
 common scenario among the saves that can be read.
 
-``write(report, out)`` writes the CSV files, ``summary.json`` and one self-contained
-``report.html`` (``game.classroom.html_report``).
+``game.classroom.report_files`` writes it out: the CSV files, ``summary.json`` and one
+self-contained ``report.html`` (``game.classroom.html_report``).
 
 The decisions compared are computed from each game's replay, never from numbers in the file
 (a save cannot claim them):
@@ -39,9 +39,7 @@ Quartiles are by rank: Q1 is the top quarter of the ranked class (positions 1 to
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import math
 import time
 from collections import Counter
@@ -346,141 +344,3 @@ def _mean(values: Iterable[float | None]) -> float | None:
 
 
 # --- output ------------------------------------------------------------------------------------
-
-
-def summary(report: ClassReport, out: Path | None = None) -> dict[str, Any]:
-    """The report as JSON-ready data (``--format json`` and ``summary.json``)."""
-    return _finite({
-        "scenario": report.scenario,
-        "seed": report.seed,
-        "saves": len(report.entries),
-        "ranked": len(report.ranked),
-        "flagged": len(report.flagged),
-        "seconds": round(report.seconds, 3),
-        "out": str(out) if out is not None else None,
-        "outcomes": report.outcomes(),
-        "leaderboard": [
-            {"rank": e.rank, "lab": e.lab, "file": str(e.path), "outcome": e.outcome,
-             "score": e.score, "quarters": e.quarters, "seed": e.seed, "quartile": e.quartile,
-             "ipo_filed": e.ipo_filed, "decisions": e.decisions,
-             "concepts": [c.id for c in e.concepts]}
-            for e in report.ranked],
-        "flagged_saves": [{"file": str(e.path), "lab": e.lab, "scenario": e.scenario,
-                           "reason": e.reason} for e in report.flagged],
-        "quartiles": report.quartiles(),
-        "concepts": [{"id": cid, "term": term, "students": n}
-                     for cid, term, n in report.concept_counts()],
-    })
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: such a number (none is expected) becomes null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
-def write(report: ClassReport, out: Path, content: Content) -> list[Path]:
-    """Write the CSV files, summary.json and report.html into ``out``; the files written."""
-    from game.classroom.html_report import render
-
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ReportError(f"{out}: cannot create the report folder ({exc.strerror or exc})") \
-            from None
-    written = [
-        _csv(out / "leaderboard.csv", _leaderboard_rows(report)),
-        _csv(out / "flagged.csv", [{"file": e.file, "lab": e.lab, "scenario": e.scenario,
-                                    "reason": e.reason} for e in report.flagged],
-             ["file", "lab", "scenario", "reason"]),
-        _csv(out / "outcomes.csv", [{"outcome": o, "students": n,
-                                     "share": round(n / max(len(report.ranked), 1), 4)}
-                                    for o, n in report.outcomes().items()],
-             ["outcome", "students", "share"]),
-        _csv(out / "timeline.csv", _timeline_rows(report)),
-        _csv(out / "decisions_by_quartile.csv", [
-            {**{k: v for k, v in row.items() if k != "outcomes"},
-             "outcomes": "; ".join(f"{o} {n}" for o, n in row["outcomes"].items())}
-            for row in report.quartiles()]),
-        _csv(out / "concepts.csv", [
-            {"rank": e.rank, "lab": e.lab, "file": e.file, "concept": c.id, "term": c.term,
-             "times": c.times, "first_met": c.first, "events": " ".join(c.events)}
-            for e in report.ranked for c in e.concepts],
-             ["rank", "lab", "file", "concept", "term", "times", "first_met", "events"]),
-    ]
-    path = out / "summary.json"
-    _write_text(path, json.dumps(summary(report, out), indent=2, allow_nan=False) + "\n")
-    written.append(path)
-    path = out / "report.html"
-    _write_text(path, render(report, content))
-    written.append(path)
-    return written
-
-
-def _leaderboard_rows(report: ClassReport) -> list[dict[str, Any]]:
-    rows = []
-    for e in report.ranked:
-        f = e.final
-        rows.append({
-            "rank": e.rank, "lab": e.lab, "file": e.file, "outcome": e.outcome,
-            "score": e.score, "quarters": e.quarters, "seed": e.seed, "quartile": e.quartile,
-            "ipo_filed": e.ipo_filed or "",
-            "cash": f.get("cash"), "valuation": f.get("valuation"),
-            "ownership": f.get("ownership"), "sentiment": f.get("sentiment"),
-            "capability": f.get("capability"),
-            **{k: e.decisions.get(k) for k in DECISIONS},
-            "concepts": len(e.concepts),
-        })
-    return rows
-
-
-def _timeline_rows(report: ClassReport) -> list[dict[str, Any]]:
-    rows = []
-    for e in report.ranked:
-        for k, (label, point) in enumerate(zip(e.labels, e.timeline, strict=True)):
-            rows.append({"rank": e.rank, "lab": e.lab, "file": e.file, "quarter": k,
-                         "date": label, **point})
-    return rows
-
-
-def _csv(path: Path, rows: list[dict[str, Any]], header: list[str] | None = None) -> Path:
-    columns = header or (list(dict.fromkeys(k for r in rows for k in r)) if rows else [])
-    import io
-
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in columns})
-    _write_text(path, buf.getvalue())
-    return path
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return repr(value) if math.isfinite(value) else ""
-    text = str(value)
-    # a spreadsheet would run a cell starting with these as a formula (CSV injection)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _write_text(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ReportError(f"{path}: cannot write ({exc.strerror or exc})") from None

@@ -31,7 +31,7 @@ import numpy as np
 from game.bots import STRATEGIES
 from game.bots.adversary import FAMILIES, Adversary, Family, Found
 from game.bots.runner import PARALLEL_MIN_WORLDS, Workers, default_workers
-from game.cli import UserError, emit_json
+from game.commands.console import UserError, emit_json
 from game.engine.state import OUTCOMES
 from game.packs import Content, load_content
 

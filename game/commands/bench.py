@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from game.bots import STRATEGIES
-from game.cli import emit_json
+from game.commands.console import emit_json
 from game.engine import Rng, State, compile_economy, initial_state, step
 from game.engine.plan import Plan, PlanArrays
 from game.packs import DEFAULT_SCENARIO, load_content

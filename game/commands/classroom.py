@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from game.cli import UserError, emit_json
+from game.commands.console import UserError, emit_json
 
 
 def run_class(args: argparse.Namespace) -> int:
@@ -187,7 +187,7 @@ def _inject(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from game.classroom import folder
+    from game.classroom import folder, report_files
     from game.classroom import report as rp
 
     t0 = time.perf_counter()
@@ -211,7 +211,7 @@ def _report(args: argparse.Namespace) -> int:
                           progress=bar.update if bar else None, one_per_lab=one_per_lab)
         if bar:
             bar.note("writing the report")
-        written = rp.write(report, args.out, content)
+        written = report_files.write(report, args.out, content)
     except rp.ReportError as exc:
         raise UserError(str(exc)) from None
     finally:
@@ -219,7 +219,7 @@ def _report(args: argparse.Namespace) -> int:
             bar.clear()
     report.seconds = time.perf_counter() - t0  # everything: content, replays, files
     if args.format == "json":
-        emit_json(rp.summary(report, args.out))
+        emit_json(report_files.summary(report, args.out))
         return 0
     out = sys.stdout
     out.write(f"Class report: {report.scenario_title} ({report.scenario}"

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from game.cli import UserError, emit_json
+from game.commands.console import UserError, emit_json
 from game.packs import check, load_content
 from game.packs.errors import ContentError
 

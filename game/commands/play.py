@@ -6,7 +6,7 @@ import argparse
 import gc
 from pathlib import Path
 
-from game.cli import UserError
+from game.commands.console import UserError
 
 
 def run_play(args: argparse.Namespace) -> int:

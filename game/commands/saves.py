@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from game.cli import UserError, emit_json
+from game.commands.console import UserError, emit_json
 
 if TYPE_CHECKING:
     from game.session.saves import SaveSummary

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from game.cli import UserError
+from game.commands.console import UserError
 
 NO_AUTH = """\
 This server has NO AUTHENTICATION of its own: anyone who can reach it can start games in the

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from game.bots import STRATEGIES, Policy, play
-from game.cli import UserError, emit_json
+from game.commands.console import UserError, emit_json
 from game.engine import Economy, Ledger, Plan, State, compile_economy
-from game.engine.plan import PlanError, check_plan
+from game.engine.plan import PlanError
+from game.engine.plan_check import check_plan
 from game.engine.state import IPO_STAGES, OUTCOMES, initial_state
 from game.packs import DEFAULT_SCENARIO, load_content
 from game.packs.errors import ContentError, Problem

@@ -45,17 +45,15 @@ What capacity cannot serve is lost revenue, and investors notice ("GPU-constrain
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from game.engine.params import HOURS_PER_QUARTER, DemandParams
+from game.engine.choice import price_utility
+from game.engine.economy import Economy
+from game.engine.params import HOURS_PER_QUARTER
+from game.engine.rng import Rng
 from game.engine.rows import row_max, row_sum
-
-if TYPE_CHECKING:  # economy.py calibrates the brands with this module's price_utility
-    from game.engine.economy import Economy
-    from game.engine.rng import Rng
-    from game.engine.state import State
+from game.engine.state import State
 
 
 @dataclass(slots=True)
@@ -83,12 +81,6 @@ def open_weight_capability(s: State, econ: Economy) -> np.ndarray:
     lag = econ.params.demand.open_weight_lag_quarters
     frontier = np.maximum(s.capability, s.rival_frontier)
     return frontier - lag * econ.frontier_slope
-
-
-def price_utility(d: DemandParams, price: np.ndarray | float) -> np.ndarray:
-    """−β_p · ℓ(p) · ln p: what a price costs in utility, more above the reference than below."""
-    log_p = np.log(price)
-    return -d.price_weight * np.where(log_p > 0.0, d.overprice_aversion, 1.0) * log_p
 
 
 def targets(s: State, econ: Economy, price: np.ndarray | None = None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from game.engine import training
-from game.engine.demand import price_utility
+from game.engine.choice import price_utility
 from game.engine.params import EconomyParams
 from game.engine.rows import row_sum
 

@@ -38,7 +38,8 @@ from game.engine import (
     step,
 )
 from game.engine.outcome import score as engine_score
-from game.engine.plan import IPO_ACTIONS, check_plan
+from game.engine.plan import IPO_ACTIONS
+from game.engine.plan_check import check_plan
 from game.engine.state import RUNNING
 from game.packs import Content
 from game.packs import effects as fx

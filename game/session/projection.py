@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from game.engine import PROJECTION, Plan, Rng, step
+from game.engine import OUTCOMES, PROJECTION, Plan, Rng, step
 from game.session.game import Game, carry_over
 
 PERCENTILES = (10, 25, 50, 75, 90)
@@ -36,8 +36,6 @@ class Projection:
 def project(game: Game, plan: Plan | None = None, worlds: int = 1000,
             quarters: int = 4) -> Projection:
     """Play ``plan`` (the game's current plan by default) ahead in ``worlds`` worlds."""
-    from game.engine.state import OUTCOMES
-
     plan = game.plan if plan is None else plan
     horizon = min(quarters, game.horizon - game.quarter)
     state = game.state.take(np.zeros(worlds, dtype=np.int64))

@@ -23,7 +23,8 @@ from textual.widgets import Checkbox, Input, Label, Select, Static, TabbedConten
 
 from game.engine import Plan, demand, finance, fleet, market, training
 from game.engine.params import H100_FLOPS
-from game.engine.plan import IPO_ACTIONS, check_plan
+from game.engine.plan import IPO_ACTIONS
+from game.engine.plan_check import check_plan
 from game.session.game import Game
 from game.ui.charts import LineChart
 from game.ui.dashboard import ComputePanel, FinancePanel, MarketPanel, ModelsPanel, NewsFeed

@@ -19,18 +19,7 @@ from game.packs.schema import Concept
 from game.session.game import Game, PendingEvent
 from game.session.projection import Projection, project
 from game.ui.charts import FanChart
-
-DIALOG_CSS = """
-{name} {{ align: center middle; }}
-{name} > Vertical {{
-    width: 90%; max-width: 110; height: auto; max-height: 95%;
-    border: thick $primary; background: $surface; padding: 0 1;
-}}
-{name} .title {{ text-style: bold; margin-bottom: 1; }}
-{name} .buttons {{ height: auto; margin-top: 1; }}
-{name} .buttons Button {{ margin-right: 1; }}
-{name} .note {{ color: $text-muted; }}
-"""
+from game.ui.dialog import DIALOG_CSS
 
 
 class EventModal(ModalScreen[int]):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import partial
-from pathlib import Path
 
 from pydantic import ValidationError
 from rich.table import Table
@@ -12,10 +11,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Input, Label, Static
 
+from game.classroom.inject import apply_injections
 from game.engine import Plan, PlanError
 from game.session.game import Game, GameError, PendingEvent
 from game.ui.charts import LineChart
@@ -31,13 +31,13 @@ from game.ui.decisions import Decisions, FieldError
 from game.ui.footer import SteadyFooter
 from game.ui.format import money
 from game.ui.modals import (
-    DIALOG_CSS,
     EventModal,
     GlossaryModal,
     NoticeModal,
     PreviewModal,
     WhyModal,
 )
+from game.ui.title import TitleScreen
 
 
 def capability_series(game: Game, points: list[dict[str, float]]) -> dict[str, list[float]]:
@@ -50,89 +50,6 @@ def capability_series(game: Game, points: list[dict[str, float]]) -> dict[str, l
 def money_series(points: list[dict[str, float]]) -> dict[str, list[float]]:
     return {"cash": [h["cash"] for h in points],
             "equity value/10": [h["valuation"] / 10 for h in points]}
-
-
-class NewGameModal(ModalScreen[tuple[str, str, int] | None]):
-    """Scenario, lab name and seed; dismissed with them, or None."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="NewGameModal") + """
-    NewGameModal Label.name { width: 12; }
-    NewGameModal Horizontal.row { height: 1; margin-bottom: 1; }
-    NewGameModal Input, NewGameModal Select { width: 1fr; }
-    NewGameModal #briefing { height: auto; max-height: 8; color: $text-muted; }
-    NewGameModal .error { color: $error; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Back", id="new.cancel")]
-
-    def __init__(self, content, fixed: tuple[str, int] | None = None,
-                 class_dir: Path | None = None) -> None:
-        super().__init__()
-        self.content = content
-        self.fixed = fixed  # a class's scenario and seed: shown, not chosen
-        self.class_dir = class_dir
-
-    def compose(self) -> ComposeResult:
-        from game.packs import DEFAULT_SCENARIO
-
-        scenarios = sorted(self.content.scenarios.values(), key=lambda s: s.id != DEFAULT_SCENARIO)
-        if self.fixed is not None:
-            scenarios = [self.content.scenarios[self.fixed[0]]]
-        with Vertical():
-            yield Label("New game", classes="title")
-            with Horizontal(classes="row"):
-                yield Label("Scenario", classes="name")
-                yield Select([(s.title, s.id) for s in scenarios], value=scenarios[0].id,
-                             allow_blank=False, compact=True, id="scenario")
-            with Horizontal(classes="row"):
-                yield Label("Lab name", classes="name")
-                yield Input("Frontier Lab", compact=True, max_length=40, id="lab")
-            with Horizontal(classes="row"):
-                yield Label("Seed", classes="name")
-                yield Input(str(self.fixed[1] if self.fixed else scenarios[0].default_seed()),
-                            compact=True, id="seed", disabled=self.fixed is not None)
-            yield Static("", classes="error", id="error")
-            yield Static("", id="briefing")
-            with Horizontal(classes="buttons"):
-                yield Button("Start", variant="primary", id="start")
-                yield Button("Back", id="back")
-
-    def on_mount(self) -> None:
-        self._brief(str(self.query_one("#scenario", Select).value))
-        self.query_one("#start", Button).focus()
-
-    @on(Select.Changed, "#scenario")
-    def _scenario(self, message: Select.Changed) -> None:
-        self._brief(str(message.value))
-
-    def _brief(self, scenario_id: str) -> None:
-        sc = self.content.scenarios[scenario_id]
-        self.query_one("#briefing", Static).update(" ".join(sc.briefing.split()))
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#start")
-    def _submit(self) -> None:
-        lab = self.query_one("#lab", Input).value.strip()
-        seed_text = self.query_one("#seed", Input).value.strip().replace(",", "")
-        error = self.query_one("#error", Static)
-        if not lab:
-            error.update("Give the lab a name.")
-            return
-        if not seed_text.isdigit():
-            error.update(f"The seed must be a whole number of zero or more, not '{seed_text}'.")
-            return
-        scenario = str(self.query_one("#scenario", Select).value)
-        if self.class_dir is not None:
-            from game.session.saves import save_path
-            from game.session.store import taken_by_another
-
-            if taken_by_another(save_path(self.class_dir, lab, scenario)):
-                error.update(f"A classmate already plays as '{lab}': choose another lab name.")
-                return
-        self.dismiss((scenario, lab, int(seed_text)))
-
-    @on(Button.Pressed, "#back")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class GameScreen(Screen[None]):
@@ -216,8 +133,6 @@ class GameScreen(Screen[None]):
         """In a class: the instructor's live events due at this quarter start."""
         if self.app.class_dir is None or not self.game.running:
             return
-        from game.classroom.inject import apply_injections
-
         injected = apply_injections(self.game, self.app.class_dir)
         if injected:
             self.app.autosave(self.game)
@@ -462,8 +377,6 @@ class DebriefScreen(Screen[None]):
         self.app.start_game(forked, replace=True)
 
     def action_new_game(self) -> None:
-        from game.ui.title import TitleScreen
-
         self.app.switch_screen(TitleScreen())
         self.app.call_after_refresh(self.app.screen.action_new_game)
 

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from game.ui.footer import SteadyFooter
+from game.ui.new_game import NewGameModal
 
 LOGO = r"""
   ___            _   _             _         _
@@ -49,8 +50,6 @@ class TitleScreen(Screen[None]):
 
     @on(Button.Pressed, "#new")
     def action_new_game(self) -> None:
-        from game.ui.screens import NewGameModal
-
         self.app.push_screen(NewGameModal(self.app.content, self.app.fixed,
                                           self.app.class_dir), self._start)
 

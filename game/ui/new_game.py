@@ -1,0 +1,101 @@
+"""The New game dialog: scenario, lab name and seed.
+
+Opened from the title screen before the game's modules are loaded, so it imports nothing heavy
+at module level: the packs and the saves are read when the player submits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from game.ui.dialog import DIALOG_CSS
+
+
+class NewGameModal(ModalScreen[tuple[str, str, int] | None]):
+    """Scenario, lab name and seed; dismissed with them, or None."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="NewGameModal") + """
+    NewGameModal Label.name { width: 12; }
+    NewGameModal Horizontal.row { height: 1; margin-bottom: 1; }
+    NewGameModal Input, NewGameModal Select { width: 1fr; }
+    NewGameModal #briefing { height: auto; max-height: 8; color: $text-muted; }
+    NewGameModal .error { color: $error; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Back", id="new.cancel")]
+
+    def __init__(self, content, fixed: tuple[str, int] | None = None,
+                 class_dir: Path | None = None) -> None:
+        super().__init__()
+        self.content = content
+        self.fixed = fixed  # a class's scenario and seed: shown, not chosen
+        self.class_dir = class_dir
+
+    def compose(self) -> ComposeResult:
+        from game.packs import DEFAULT_SCENARIO
+
+        scenarios = sorted(self.content.scenarios.values(), key=lambda s: s.id != DEFAULT_SCENARIO)
+        if self.fixed is not None:
+            scenarios = [self.content.scenarios[self.fixed[0]]]
+        with Vertical():
+            yield Label("New game", classes="title")
+            with Horizontal(classes="row"):
+                yield Label("Scenario", classes="name")
+                yield Select([(s.title, s.id) for s in scenarios], value=scenarios[0].id,
+                             allow_blank=False, compact=True, id="scenario")
+            with Horizontal(classes="row"):
+                yield Label("Lab name", classes="name")
+                yield Input("Frontier Lab", compact=True, max_length=40, id="lab")
+            with Horizontal(classes="row"):
+                yield Label("Seed", classes="name")
+                yield Input(str(self.fixed[1] if self.fixed else scenarios[0].default_seed()),
+                            compact=True, id="seed", disabled=self.fixed is not None)
+            yield Static("", classes="error", id="error")
+            yield Static("", id="briefing")
+            with Horizontal(classes="buttons"):
+                yield Button("Start", variant="primary", id="start")
+                yield Button("Back", id="back")
+
+    def on_mount(self) -> None:
+        self._brief(str(self.query_one("#scenario", Select).value))
+        self.query_one("#start", Button).focus()
+
+    @on(Select.Changed, "#scenario")
+    def _scenario(self, message: Select.Changed) -> None:
+        self._brief(str(message.value))
+
+    def _brief(self, scenario_id: str) -> None:
+        sc = self.content.scenarios[scenario_id]
+        self.query_one("#briefing", Static).update(" ".join(sc.briefing.split()))
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#start")
+    def _submit(self) -> None:
+        lab = self.query_one("#lab", Input).value.strip()
+        seed_text = self.query_one("#seed", Input).value.strip().replace(",", "")
+        error = self.query_one("#error", Static)
+        if not lab:
+            error.update("Give the lab a name.")
+            return
+        if not seed_text.isdigit():
+            error.update(f"The seed must be a whole number of zero or more, not '{seed_text}'.")
+            return
+        scenario = str(self.query_one("#scenario", Select).value)
+        if self.class_dir is not None:
+            from game.session.saves import save_path
+            from game.session.store import taken_by_another
+
+            if taken_by_another(save_path(self.class_dir, lab, scenario)):
+                error.update(f"A classmate already plays as '{lab}': choose another lab name.")
+                return
+        self.dismiss((scenario, lab, int(seed_text)))
+
+    @on(Button.Pressed, "#back")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -10,7 +10,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -19,10 +18,10 @@ from game.packs.schema import Concept
 from game.session.game import Game, PendingEvent
 from game.session.projection import Projection, project
 from game.ui.charts import FanChart
-from game.ui.dialog import DIALOG_CSS
+from game.ui.dialog import DIALOG_CSS, Dialog
 
 
-class EventModal(ModalScreen[int]):
+class EventModal(Dialog[int]):
     """An event and its choices; dismissed with the chosen index. Each choice's teaching note
     shows as the choice is highlighted."""
 
@@ -77,16 +76,18 @@ class EventModal(ModalScreen[int]):
     @on(OptionList.OptionSelected)
     def _chosen(self, message: OptionList.OptionSelected) -> None:
         choice = int(message.option.id or 0)
+        if not self.is_open:  # a held Enter selects again before the dialog has gone
+            return
         if self.on_choice is not None:
             self.on_choice(choice)
-        self.dismiss(choice)
+        self.close(choice)
 
     def action_glossary(self) -> None:
         if self.concept is not None:
             self.app.push_screen(GlossaryModal(self.app.content.glossary, self.concept.id))
 
 
-class NoticeModal(ModalScreen[None]):
+class NoticeModal(Dialog[None]):
     """An event without choices: what happened, and its lesson."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="NoticeModal")
@@ -109,11 +110,11 @@ class NoticeModal(ModalScreen[None]):
         self.query_one("#ok", Button).focus()
 
     @on(Button.Pressed, "#ok")
-    def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
-        self.dismiss(None)
+    def _ok(self) -> None:
+        self.close(None)
 
 
-class WhyModal(ModalScreen[None]):
+class WhyModal(Dialog[None]):
     """Why a headline metric moved last quarter: the ledger's contributions, which sum to the
     change exactly."""
 
@@ -159,10 +160,10 @@ class WhyModal(ModalScreen[None]):
 
     @on(Button.Pressed, "#close")
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.close(None)
 
 
-class GlossaryModal(ModalScreen[None]):
+class GlossaryModal(Dialog[None]):
     """Every concept the packs teach, searchable."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="GlossaryModal") + """
@@ -217,10 +218,10 @@ class GlossaryModal(ModalScreen[None]):
             c.why_it_matters.strip()))
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.close(None)
 
 
-class HelpModal(ModalScreen[None]):
+class HelpModal(Dialog[None]):
     """Every key of the screen underneath, read from its bindings (so it is never stale)."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="HelpModal")
@@ -243,10 +244,10 @@ class HelpModal(ModalScreen[None]):
                 yield Static(t)
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        self.close(None)
 
 
-class PreviewModal(ModalScreen[bool]):
+class PreviewModal(Dialog[bool]):
     """Before the quarter ends: where the plan may lead, over 1,000 worlds (computed in a
     worker thread, so keys keep working). Dismissed with True to end the quarter."""
 
@@ -269,7 +270,6 @@ class PreviewModal(ModalScreen[bool]):
         # Ends the quarter while this dialog still covers the dashboard (so the dashboard can
         # be brought up to date unseen); its answer, whether the quarter ended, is the result.
         self.on_confirm = on_confirm
-        self._answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -294,6 +294,8 @@ class PreviewModal(ModalScreen[bool]):
         self.app.call_from_thread(self._show, projection)
 
     def _show(self, p: Projection) -> None:
+        if self._closed or not self.is_attached:  # answered before the worlds were in
+            return
         self.projection = p
         self.query_one("#charts").remove_class("-waiting")
         for metric in ("cash", "valuation", "runway"):
@@ -307,12 +309,11 @@ class PreviewModal(ModalScreen[bool]):
 
     @on(Button.Pressed, "#confirm")
     def action_confirm(self) -> None:
-        if self._answered:  # a second e before the dialog has gone ends no second quarter
+        if not self.is_open:  # a second e before the dialog has gone ends no second quarter
             return
-        self._answered = True
         self.set_focus(None)  # its button's blur now, not as a repaint after the dashboard's
-        self.dismiss(self.on_confirm() if self.on_confirm is not None else True)
+        self.close(self.on_confirm() if self.on_confirm is not None else True)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        self.close(False)

@@ -12,13 +12,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from game.ui.dialog import DIALOG_CSS
+from game.ui.dialog import DIALOG_CSS, Dialog
 
 
-class NewGameModal(ModalScreen[tuple[str, str, int] | None]):
+class NewGameModal(Dialog[tuple[str, str, int] | None]):
     """Scenario, lab name and seed; dismissed with them, or None."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="NewGameModal") + """
@@ -94,8 +93,8 @@ class NewGameModal(ModalScreen[tuple[str, str, int] | None]):
             if taken_by_another(save_path(self.class_dir, lab, scenario)):
                 error.update(f"A classmate already plays as '{lab}': choose another lab name.")
                 return
-        self.dismiss((scenario, lab, int(seed_text)))
+        self.close((scenario, lab, int(seed_text)))
 
     @on(Button.Pressed, "#back")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)

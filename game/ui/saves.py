@@ -8,14 +8,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from game.ui.modals import DIALOG_CSS
+from game.ui.dialog import DIALOG_CSS, Dialog
 
 
-class LoadModal(ModalScreen[Path | None]):
+class LoadModal(Dialog[Path | None]):
     """Pick a save; dismissed with its path, or None. Unreadable saves are listed with what is
     wrong and cannot be picked."""
 
@@ -48,8 +47,8 @@ class LoadModal(ModalScreen[Path | None]):
 
     @on(OptionList.OptionSelected, "#saves")
     def _picked(self, message: OptionList.OptionSelected) -> None:
-        self.dismiss(Path(message.option.id or ""))
+        self.close(Path(message.option.id or ""))
 
     @on(Button.Pressed, "#back")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.close(None)

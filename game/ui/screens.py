@@ -1,4 +1,4 @@
-"""The title screen, the new-game form, the main game screen and the debrief."""
+"""The main game screen and the debrief."""
 
 from __future__ import annotations
 
@@ -186,6 +186,8 @@ class GameScreen(Screen[None]):
         self.query_one(Decisions).active = tab
 
     def action_end_quarter(self) -> None:
+        if not self.game.running or self.app.screen is not self:  # a held e, a finished game
+            return
         status = self.query_one("#status", Static)
         if any(p.needs_choice for p in self.game.pending):
             self.show_events()

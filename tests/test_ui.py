@@ -56,7 +56,7 @@ async def advance(pilot, app: FrontierLab) -> None:
 
 
 def test_headless_layers_never_import_textual() -> None:
-    code = ("import sys; import game.engine, game.packs, game.packs.loader, game.session, "
+    code = ("import sys; import game.engine, game.packs, game.packs.loading, game.session, "
             "game.session.game, game.session.projection, game.session.saves, "
             "game.session.store, game.bots, game.classroom, game.classroom.folder, "
             "game.classroom.inject, game.classroom.report, game.classroom.html_report; "

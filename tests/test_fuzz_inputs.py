@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from game.cli import main
 from game.packs.economy import ScenarioFile
 from game.packs.errors import ContentError
-from game.packs.toml_io import read_toml
+from game.packs.reading import read_toml
 from game.packs.validation import validate_file
 
 toml_scalars = st.one_of(

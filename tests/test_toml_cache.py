@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from game.packs import toml_io
-from game.packs.toml_io import read_toml
+from game.packs import reading
+from game.packs.reading import read_toml
 from game.paths import base_pack_dir, parse_cache_dir
 
 
@@ -37,7 +37,7 @@ def test_the_cache_is_used_and_keyed_by_the_files_bytes(cache: Path, tmp_path: P
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     shipped = tmp_path / "content"
     shipped.mkdir()
-    monkeypatch.setattr(toml_io, "_shipped", lambda: shipped)
+    monkeypatch.setattr(reading, "_shipped", lambda: shipped)
     path = shipped / "a.toml"
     path.write_text("x = 1\n")
     assert read_toml(path)[0] == {"x": 1}
@@ -50,7 +50,7 @@ def test_the_cache_is_used_and_keyed_by_the_files_bytes(cache: Path, tmp_path: P
 
 def test_a_broken_cache_entry_is_parsed_afresh(cache: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(toml_io, "_shipped", lambda: tmp_path)
+    monkeypatch.setattr(reading, "_shipped", lambda: tmp_path)
     path = tmp_path / "b.toml"
     path.write_text("[t]\ny = [1.5, 'z']\n")
     read_toml(path)

@@ -14,6 +14,7 @@ import numpy as np
 from game.commands.console import UserError, emit_json
 from game.packs import check, load_content
 from game.packs.errors import ContentError
+from game.packs.loading import inspect
 
 
 def run_packs(args: argparse.Namespace) -> int:
@@ -42,8 +43,6 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def list_packs(args: argparse.Namespace) -> int:
-    from game.packs.loader import inspect
-
     content, problems = inspect(args.paths)
     if content is None:
         for p in problems:

@@ -22,7 +22,7 @@ from game.engine.plan_check import check_plan
 from game.engine.state import IPO_STAGES, OUTCOMES, initial_state
 from game.packs import DEFAULT_SCENARIO, load_content
 from game.packs.errors import ContentError, Problem
-from game.packs.toml_io import read_toml
+from game.packs.reading import read_toml
 from game.packs.validation import validate_file
 
 

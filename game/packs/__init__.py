@@ -10,18 +10,19 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from game.packs.economy import DEFAULT_SCENARIO, load_economy
+    from game.packs.content import Content
+    from game.packs.economy import DEFAULT_SCENARIO
     from game.packs.errors import ContentError, Problem
-    from game.packs.loader import Content, check, load_content
+    from game.packs.loading import check, load_content, load_economy
 
 _WHERE = {
     "DEFAULT_SCENARIO": "game.packs.economy",
-    "load_economy": "game.packs.economy",
     "ContentError": "game.packs.errors",
     "Problem": "game.packs.errors",
-    "Content": "game.packs.loader",
-    "check": "game.packs.loader",
-    "load_content": "game.packs.loader",
+    "Content": "game.packs.content",
+    "check": "game.packs.loading",
+    "load_content": "game.packs.loading",
+    "load_economy": "game.packs.loading",
 }
 
 __all__ = [

@@ -1,10 +1,11 @@
 """The file models of economy.toml, rivals.toml and scenarios, and the engine's parameters.
 
-``game.packs.loader`` reads and merges these across packs; ``load_economy`` is the shortcut to a
-scenario's parameters. A scenario may override parts of the merged economy and rivals: its
-``[economy.SECTION]`` tables are patched in exactly as a later pack's economy.toml is, and its
-``[rivals.ID]`` tables change keys of one rival; the loader checks both (and the scripted events,
-hints, disabled actions and required packs) and reports every problem at its line.
+``game.packs.assembly`` reads and merges these across packs; ``game.packs.loading.load_economy``
+is the shortcut to a scenario's parameters. A scenario may override parts of the merged economy
+and rivals: its ``[economy.SECTION]`` tables are patched in exactly as a later pack's
+economy.toml is, and its ``[rivals.ID]`` tables change keys of one rival; the loader checks both
+(and the scripted events, hints, disabled actions and required packs) and reports every problem
+at its line.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     WithJsonSchema,
     create_model,
     field_validator,
 )
 
+from game.engine.economy import compile_economy
 from game.engine.params import (
     DemandParams,
     EconomyParams,
@@ -288,8 +291,18 @@ def _same(value: Any, default: Any) -> bool:
     return bool(np.all(arr == default))
 
 
-def load_economy(scenario: str = DEFAULT_SCENARIO) -> EconomyParams:
-    """The engine's parameters for a scenario of the installed packs."""
-    from game.packs.loader import load_content
-
-    return load_content().params(scenario)
+def engine_params(e: EconomyFile, rivals: list[RivalParams], scenario: ScenarioFile
+                  ) -> tuple[EconomyParams | None, list[str]]:
+    """The engine's parameters for a scenario, compiled once to be sure they hold together:
+    (params, []), or (None, a sentence for each thing wrong)."""
+    try:
+        params = EconomyParams(
+            gpus=e.gpu, market=e.market, fleet=e.fleet, training=e.training, demand=e.demand,
+            finance=e.finance, valuation=e.valuation, ipo=e.ipo, rivals=rivals,
+            scenario=scenario.to_engine())
+        compile_economy(params)
+    except ValidationError as exc:
+        return None, [err["msg"].removeprefix("Value error, ") for err in exc.errors()]
+    except ValueError as exc:
+        return None, [str(exc)]
+    return params, []

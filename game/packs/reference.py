@@ -38,7 +38,7 @@ from pydantic.fields import FieldInfo
 from game.engine.params import GpuGeneration, OutcomeParams, RivalParams, ScoreParams, StartState
 from game.engine.plan import Plan
 from game.packs import effects as fx
-from game.packs import expressions, names, schema, toml_io
+from game.packs import expressions, names, reading, schema
 from game.packs.director import PRESETS, CompiledEvent, Director
 from game.packs.economy import (
     EconomyFile,
@@ -578,7 +578,7 @@ def limits_table() -> str:
         ["event title", f"{_max_len(event_fields['title'])} characters"],
         ["choice label", f"{_max_len(schema.Choice.model_fields['label'])} characters"],
         ["glossary term", f"{_max_len(schema.Concept.model_fields['term'])} characters"],
-        ["a content file", f"{toml_io.MAX_BYTES / 1e6:g} MB, UTF-8"],
+        ["a content file", f"{reading.MAX_BYTES / 1e6:g} MB, UTF-8"],
     ]
     return _table(["what", "limit"], rows)
 

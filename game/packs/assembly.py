@@ -1,0 +1,324 @@
+"""Merging the packs, in load order, into one checked and compiled Content.
+
+A later pack changes an earlier one's content by id — ``replaces = "base.gemini_launch"`` for an
+event, a partial ``economy.toml`` for parameters — and two packs changing the same thing with no
+order between them is a reported conflict; a concept, rival or scenario id defined twice is
+reported too. Once every pack is in, the merged economy is checked whole, every event is checked
+and compiled (``game.packs.event_compiler``), and every scenario's references are checked
+(``game.packs.scenario_checks``) and its overrides merged into a copy of the economy and rivals.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from game.engine.params import RivalParams
+from game.packs.content import Content
+from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile, engine_params
+from game.packs.errors import Problem, did_you_mean
+from game.packs.event_compiler import EventCompiler
+from game.packs.names import all_names
+from game.packs.reading import BASE, Pack, Source, try_read_toml
+from game.packs.scenario_checks import check_scenario_references
+from game.packs.schema import Concept, Event, FlagEffect, GlossaryFile
+from game.packs.toml_io import locate
+from game.packs.validation import validate_file, validate_items
+from game.paths import content_dir
+
+
+class Assembly:
+    """The mutable work of loading packs in order."""
+
+    def __init__(self, problems: list[Problem], before: set[tuple[str, str]]):
+        self.problems = problems
+        self.before = before
+        self.glossary: dict[str, tuple[Concept, Source]] = {}
+        self.events: dict[str, tuple[Event, Source, str]] = {}  # id -> (event, where, pack)
+        self.replaced: dict[str, tuple[str, str]] = {}  # old id -> (new id, pack)
+        self.economy: dict[str, Any] = {}
+        self.economy_origin: dict[tuple[str, ...], tuple[str, Source]] = {}
+        self.rivals: dict[str, tuple[RivalParams, str]] = {}
+        self.scenarios: dict[str, tuple[ScenarioFile, Source]] = {}
+        self.scenario_files: list[tuple[Any, Source]] = []  # every scenario file, as read
+        self.conflicts: list[str] = []
+        self.failed: list[tuple[dict[str, Any], Source]] = []  # events of the wrong shape
+        self.ids: dict[str, Source] = {}  # every event id seen, valid or not
+
+    def ordered(self, a: str, b: str) -> bool:
+        return (a, b) in self.before or (b, a) in self.before or a == b
+
+    def read(self, path: Path, model: type[BaseModel]) -> tuple[Any, str] | None:
+        got = try_read_toml(path, self.problems)
+        if got is None:
+            return None
+        data, text = got
+        parsed = validate_file(model, data, path, text, self.problems)
+        return (parsed, text) if parsed is not None else None
+
+    def load_pack(self, pack: Pack) -> None:
+        folder = pack.path
+        if (folder / "glossary.toml").is_file():
+            got = self.read(folder / "glossary.toml", GlossaryFile)
+            if got:
+                for i, c in enumerate(got[0].concept):
+                    src = Source(folder / "glossary.toml", got[1], ("concept", i))
+                    if c.id in self.glossary:
+                        other = self.glossary[c.id][1]
+                        self.problems.append(src.problem(
+                            f"duplicate concept id '{c.id}' (also in {other.path})", "id"))
+                    self.glossary[c.id] = (c, src)
+        for path in sorted((folder / "events").glob("*.toml")):
+            got = try_read_toml(path, self.problems)
+            if got is None:
+                continue
+            data, text = got
+            good = dict(validate_items(Event, data, "event", path, text, self.problems))
+            items = data.get("event") if isinstance(data, dict) else None
+            for i, item in enumerate(items if isinstance(items, list) else []):
+                src = Source(path, text, ("event", i))
+                if i in good:
+                    self.add_event(good[i], src, pack)
+                elif isinstance(item, dict):
+                    self.failed.append((item, src))
+                    if isinstance(item.get("id"), str):
+                        self.claim_id(item["id"], src)
+        if (folder / "economy.toml").is_file():
+            self.merge_economy(folder / "economy.toml", pack)
+        if (folder / "rivals.toml").is_file():
+            got = self.read(folder / "rivals.toml", RivalsFile)
+            if got:
+                for i, r in enumerate(got[0].rival):
+                    src = Source(folder / "rivals.toml", got[1], ("rival", i))
+                    if r.id in self.rivals:
+                        self.problems.append(src.problem(
+                            f"rival '{r.id}' is already defined by pack "
+                            f"'{self.rivals[r.id][1]}'; give a new id", "id"))
+                        continue
+                    self.rivals[r.id] = (r, pack.id)
+        for path in sorted((folder / "scenarios").glob("*.toml")):
+            got = try_read_toml(path, self.problems)
+            if got is None:
+                continue
+            data, text = got
+            src = Source(path, text, ())
+            scen = validate_file(ScenarioFile, data, path, text, self.problems)
+            # Its references are checked once every pack is loaded, even when its shape is wrong.
+            self.scenario_files.append((data, src))
+            if scen is not None:
+                if scen.id in self.scenarios:
+                    self.problems.append(src.problem(
+                        f"duplicate scenario id '{scen.id}' (also in "
+                        f"{self.scenarios[scen.id][1].path})", "id"))
+                self.scenarios[scen.id] = (scen, src)
+
+    def add_event(self, ev: Event, src: Source, pack: Pack) -> None:
+        namespace = ev.id.split(".")[0]
+        if namespace != pack.id:
+            self.problems.append(src.problem(
+                f"event id '{ev.id}' must start with its pack's id: '{pack.id}.'", "id"))
+        if not self.claim_id(ev.id, src):
+            return
+        if ev.replaces is not None:
+            target = ev.replaces
+            if target in self.replaced:  # already replaced by an earlier pack
+                holder, holder_pack = self.replaced[target]
+                if not self.ordered(holder_pack, pack.id):
+                    self.conflicts.append(f"packs '{holder_pack}' and '{pack.id}' both replace "
+                                          f"'{target}'")
+                    self.problems.append(src.problem(
+                        f"conflict: pack '{holder_pack}' also replaces '{target}' and neither "
+                        "pack loads after the other; add load_after to one of them",
+                        "replaces"))
+                self.events.pop(holder, None)
+                self.replaced[target] = (ev.id, pack.id)
+            elif target not in self.events:
+                hint = did_you_mean(target, list(self.events))
+                self.problems.append(src.problem(
+                    f"event '{ev.id}' replaces unknown event '{target}'{hint}", "replaces"))
+            else:
+                self.replaced[target] = (ev.id, pack.id)
+                del self.events[target]
+        self.events[ev.id] = (ev, src, pack.id)
+
+    def claim_id(self, event_id: str, src: Source) -> bool:
+        """Record where an event id is defined; False (and a problem) if it already was."""
+        other = self.ids.get(event_id)
+        if other is not None:
+            line, _ = locate(other.text, (*other.loc, "id"))
+            self.problems.append(src.problem(
+                f"duplicate event id '{event_id}' (also at {other.path}:{line})", "id"))
+            return False
+        self.ids[event_id] = src
+        return True
+
+    def merge_economy(self, path: Path, pack: Pack) -> None:
+        """A pack's economy.toml: the first one read is the economy; a later one patches it."""
+        got = try_read_toml(path, self.problems)
+        if got is None:
+            return
+        data, text = got
+        src = Source(path, text, ())
+        if not self.economy:
+            parsed = validate_file(EconomyFile, data, path, text, self.problems)
+            if parsed is not None:
+                self.economy = data
+                self.economy_origin[()] = (pack.id, src)
+            return
+        # A later pack's economy.toml patches the parameters: tables of known keys only.
+        self.patch(self.economy, data, (), pack, src)
+
+    def patch(self, base: dict[str, Any], patch: dict[str, Any], at: tuple[str, ...],
+              pack: Pack | None, src: Source) -> None:
+        """Merge ``patch`` into ``base`` in place: tables of known keys only, no arrays.
+
+        ``pack`` is the pack whose economy.toml patches the packs before it (its keys are
+        recorded, and two unordered packs setting one key conflict); None for a scenario's
+        override, which changes a copy for that scenario alone.
+        """
+        for key, value in patch.items():
+            where = (*at, key)
+            if key not in base:
+                hint = did_you_mean(key, list(base))
+                self.problems.append(src.problem(
+                    f"unknown key '{'.'.join(where)}'{hint}", *where))
+                continue
+            if isinstance(value, dict) and isinstance(base[key], dict):
+                self.patch(base[key], value, where, pack, src)
+                continue
+            if isinstance(base[key], list) or isinstance(value, list):
+                self.problems.append(src.problem(
+                    f"'{'.'.join(where)}' is a list; patch its entries by adding a pack's own "
+                    "rivals.toml or events instead", *where))
+                continue
+            if pack is None:
+                base[key] = value
+                continue
+            previous = self.economy_origin.get(where)
+            if previous and previous[0] != BASE and not self.ordered(previous[0], pack.id):
+                self.conflicts.append(f"packs '{previous[0]}' and '{pack.id}' both set "
+                                      f"[{'.'.join(where[:-1])}] {where[-1]}")
+                self.problems.append(src.problem(
+                    f"conflict: pack '{previous[0]}' also sets '{'.'.join(where)}' and neither "
+                    "pack loads after the other; add load_after to one of them", *where))
+            base[key] = value
+            self.economy_origin[where] = (pack.id, src)
+
+    def check_glossary(self) -> None:
+        for concept, src in self.glossary.values():
+            for j, other in enumerate(concept.see_also):
+                if other not in self.glossary:
+                    hint = did_you_mean(other, list(self.glossary))
+                    self.problems.append(src.problem(
+                        f"concept '{concept.id}': see_also names unknown concept '{other}'"
+                        f"{hint}", "see_also", j))
+
+    def finish(self, ordered: list[Pack]) -> Content | None:
+        self.check_glossary()
+        if not self.economy:
+            self.problems.append(Problem(content_dir(), "no pack defines the economy "
+                                                        "(economy.toml of the base pack)"))
+            return None
+        try:
+            economy = EconomyFile.model_validate(self.economy)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
+                origin = self.economy_origin.get(loc, self.economy_origin[()])[1]
+                self.problems.append(origin.problem(
+                    f"'{'.'.join(loc)}': {err['msg'].removeprefix('Value error, ')}", *loc))
+            return None
+        rivals = [r for r, _ in self.rivals.values()]
+        flags = {e.flag for ev, _, _ in self.events.values() for e in _all_effects(ev)
+                 if isinstance(e, FlagEffect)}
+        names = all_names([r.id for r in rivals], flags)
+        redirect = {old: new for old, (new, _) in self.replaced.items()}
+        rival_ids = {r.id for r in rivals}
+        compiler = EventCompiler(self.problems, self.events, self.glossary, names, redirect,
+                                 rival_ids)
+        compiled = [compiler.compile(ev, src) for ev, src, _ in self.events.values()]
+        for raw, src in self.failed:  # still report what else is wrong with them
+            compiler.compile(None, src, raw)
+        known_events = set(self.ids)  # every event id defined, valid or not, replaced or not
+        for data, src in self.scenario_files:
+            check_scenario_references(data, src, {p.id for p in ordered}, known_events,
+                                      [r.id for r in rivals], self.problems)
+        scenario_economy: dict[str, EconomyFile] = {}
+        scenario_rivals: dict[str, list[RivalParams]] = {}
+        for sid, (scen, src) in self.scenarios.items():
+            got = self.merge_scenario(scen, src, economy, rivals)
+            if got is not None:
+                scen_economy, scen_rivals = got
+                if scen_economy is not economy:
+                    scenario_economy[sid] = scen_economy
+                if scen_rivals is not rivals:
+                    scenario_rivals[sid] = scen_rivals
+        return Content(
+            packs=ordered,
+            events=[c for c in compiled if c is not None],
+            glossary={k: c for k, (c, _) in self.glossary.items()},
+            economy=economy,
+            rivals=rivals,
+            scenarios={k: s for k, (s, _) in self.scenarios.items()},
+            names=names,
+            event_sources={eid: src.path for eid, (_, src, _) in self.events.items()},
+            conflicts=self.conflicts,
+            scenario_economy=scenario_economy,
+            scenario_rivals=scenario_rivals,
+            redirects=redirect,
+        )
+
+    def merge_scenario(self, scen: ScenarioFile, src: Source, economy: EconomyFile,
+                       rivals: list[RivalParams]) -> tuple[EconomyFile, list[RivalParams]] | None:
+        """The scenario's economy and rivals: its overrides merged into the packs' (the limits
+        of the merged values are checked then), and the economy compiled once to be sure it
+        holds together. None when something is wrong (the problems are recorded)."""
+        before = len(self.problems)
+        label = f"scenario '{scen.id}'"
+        scen_economy = economy
+        patch = scen.economy_patch()
+        if patch:
+            merged = copy.deepcopy(self.economy)
+            self.patch(merged, patch, (), None, Source(src.path, src.text, ("economy",)))
+            try:
+                scen_economy = EconomyFile.model_validate(merged)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
+                    self.problems.append(src.problem(
+                        f"{label}: 'economy.{'.'.join(loc)}': "
+                        f"{err['msg'].removeprefix('Value error, ')}", "economy", *loc))
+        scen_rivals = rivals
+        if scen.rivals:
+            changed = []
+            for rival in rivals:
+                change = scen.rival_patch(rival.id)
+                if not change:
+                    changed.append(rival)
+                    continue
+                try:
+                    changed.append(RivalParams.model_validate({**rival.model_dump(), **change}))
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        loc = tuple(str(p) for p in err["loc"])
+                        self.problems.append(src.problem(
+                            f"{label}: 'rivals.{rival.id}.{'.'.join(loc)}': "
+                            f"{err['msg'].removeprefix('Value error, ')}", "rivals", rival.id,
+                            *loc))
+            scen_rivals = changed
+            if set(scen.rivals) - {r.id for r in rivals}:
+                return None  # an unknown rival, reported with the references
+        if len(self.problems) > before:
+            return None
+        params, wrong = engine_params(scen_economy, scen_rivals, scen)
+        if params is None:
+            self.problems += [Problem(src.path, f"{label}: {m}") for m in wrong]
+            return None
+        return scen_economy, scen_rivals
+
+
+def _all_effects(ev: Event) -> list[Any]:
+    return list(ev.effects) + [e for c in ev.choices for e in c.effects]

@@ -1,0 +1,153 @@
+"""Checking each event against the merged packs, and compiling it for the director.
+
+An event's model checks its shape; what it names is checked here, once every pack is merged: its
+expressions (against the names of the state, the rivals and the flags), the events it schedules,
+offers or follows up with (a replaced event is its replacement), the rivals its effects act on,
+its glossary concept and the placeholders of its title and text. Each expression text is
+compiled once per load, however many events repeat it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from typing import Any
+
+from game.packs import effects as fx
+from game.packs.director import CompiledChoice, CompiledEvent
+from game.packs.errors import Problem, did_you_mean
+from game.packs.expressions import Compiled, ExprError, compile_expr
+from game.packs.names import Name
+from game.packs.reading import Source
+from game.packs.schema import MAX_EFFECT_MAGNITUDE, Event
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+class EventCompiler:
+    """Checks and compiles the events of one load, recording every problem found."""
+
+    def __init__(self, problems: list[Problem], events: Collection[str],
+                 glossary: Collection[str], names: dict[str, Name], redirect: dict[str, str],
+                 rivals: set[str]):
+        self.problems = problems
+        self.events = events  # every event id in play (a replaced one is not)
+        self.glossary = glossary  # every concept id
+        self.names = names
+        self.redirect = redirect  # replaced event id -> its successor
+        self.rivals = rivals
+        self.expressions: dict[tuple[str, float], Compiled | ExprError] = {}
+
+    def compile(self, ev: Event | None, src: Source, raw: dict[str, Any] | None = None
+                ) -> CompiledEvent | None:
+        """Check an event's expressions, references, concept and placeholders, and compile it.
+
+        The checks walk the event as plain data — the validated event, or the raw table when
+        its shape was wrong (``ev`` is None) — so an event with one structural mistake still
+        has all its other problems reported. Only a valid event is compiled.
+        """
+        data: dict[str, Any] = ev.model_dump() if ev is not None else (raw or {})
+        before = len(self.problems)
+        label = f"event '{data.get('id', '?')}'"
+
+        def text_of(value: Any) -> str | None:
+            return value if isinstance(value, str) and value.strip() else None
+
+        def expr(value: Any, *where: str | int, limit: float = 1e15) -> Compiled | None:
+            if isinstance(value, str) and not value.strip():
+                self.problems.append(src.problem(f"{label}: the expression is empty", *where))
+                return None
+            if text_of(value) is None:
+                return None
+            try:
+                key = (value, limit)
+                if key not in self.expressions:  # one load compiles each text once
+                    try:
+                        self.expressions[key] = compile_expr(value, self.names, limit)
+                    except ExprError as exc:
+                        self.expressions[key] = exc
+                found = self.expressions[key]
+                if isinstance(found, ExprError):
+                    raise found
+                return found
+            except ExprError as exc:
+                col_hint = f" (column {exc.col} of the expression)" if exc.col else ""
+                self.problems.append(src.problem(f"{label}: {exc.message}{col_hint}", *where))
+                return None
+
+        def target(event_id: Any, *where: str | int) -> str:
+            event_id = self.redirect.get(event_id, event_id)
+            if isinstance(event_id, str) and event_id not in self.events:
+                hint = did_you_mean(event_id, list(self.events))
+                self.problems.append(src.problem(f"{label}: unknown event id "
+                                                 f"'{event_id}'{hint}", *where))
+            return event_id
+
+        def effects(items: Any, *where: str | int) -> list[Compiled | None]:
+            out = []
+            for k, e in enumerate(items if isinstance(items, list) else []):
+                e = e if isinstance(e, dict) else {}
+                at = (*where, "effects", k)
+                kind = e.get("type")
+                if kind in ("rival_boost", "rival_delay", "rival_price") and isinstance(
+                        e.get("rival"), str) and e["rival"] not in self.rivals:
+                    hint = did_you_mean(e["rival"], sorted(self.rivals))
+                    self.problems.append(src.problem(f"{label}: effect on unknown rival "
+                                                     f"'{e['rival']}'{hint}", *at))
+                if kind in ("add", "set") and e.get("target") in fx.MULTIPLY_ONLY:
+                    self.problems.append(src.problem(
+                        f"{label}: '{e['target']}' can only be multiplied (type = "
+                        "\"multiply\")", *at))
+                if kind in ("schedule", "offer"):
+                    target(e.get("event"), *at)
+                key = next((k for k in ("value", "factor", "size")
+                            if isinstance(e.get(k), str)), None)
+                out.append(expr(e[key], *at, key, limit=MAX_EFFECT_MAGNITUDE) if key else None)
+            return out
+
+        def follow_ups(items: Any, *where: str | int) -> list[tuple[str, int]]:
+            return [(target(f.get("event"), *where, "follow_ups", j), f.get("delay", 1))
+                    for j, f in enumerate(items if isinstance(items, list) else [])
+                    if isinstance(f, dict)]
+
+        trigger = expr(data.get("trigger", "true"), "trigger")
+        modifiers = [(m.get("factor"), expr(m.get("condition"), "modifiers", i, "condition"))
+                     for i, m in enumerate(data.get("modifiers") or []) if isinstance(m, dict)]
+        event_effects = effects(data.get("effects"))
+        choices = []
+        for i, c in enumerate(data.get("choices") or []):
+            c = c if isinstance(c, dict) else {}
+            where = ("choices", i)
+            choices.append((expr(c.get("condition"), *where, "condition"),
+                            expr(c.get("ai_weight", "1"), *where, "ai_weight"),
+                            effects(c.get("effects"), *where),
+                            follow_ups(c.get("follow_ups"), *where)))
+        event_follow_ups = follow_ups(data.get("follow_ups"))
+        concept = data.get("concept")
+        if isinstance(concept, str) and concept not in self.glossary:
+            hint = did_you_mean(concept, list(self.glossary))
+            self.problems.append(src.problem(f"{label}: unknown glossary concept "
+                                             f"'{concept}'{hint}", "concept"))
+        for field_name in ("text", "title"):
+            for m in _PLACEHOLDER.finditer(text_of(data.get(field_name)) or ""):
+                name = m.group(1).split(":")[0].strip()
+                if name not in self.names:
+                    hint = did_you_mean(name, list(self.names))
+                    self.problems.append(src.problem(
+                        f"{label}: unknown placeholder '{{{name}}}' in its {field_name}{hint}",
+                        field_name))
+        if ev is None or len(self.problems) > before:
+            return None
+        assert trigger is not None
+        return CompiledEvent(
+            ev, trigger,
+            [(m.factor, cond) for m, (_, cond) in zip(ev.modifiers, modifiers, strict=True)
+             if cond is not None],
+            [fx.CompiledEffect(e, c) for e, c in zip(ev.effects, event_effects, strict=True)],
+            [CompiledChoice(choice=c, condition=cond, ai_weight=weight or compile_expr("1", ()),
+                            effects=[fx.CompiledEffect(e, x)
+                                     for e, x in zip(c.effects, fxs, strict=True)],
+                            follow_ups=ups)
+             for c, (cond, weight, fxs, ups) in zip(ev.choices, choices, strict=True)],
+            event_follow_ups,
+        )

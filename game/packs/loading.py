@@ -1,0 +1,62 @@
+"""Loading the installed packs: found, read, ordered, merged and checked, in that order.
+
+The way in for the rest of the game: ``load_content`` for the Content of every pack,
+``load_economy`` for a scenario's engine parameters, ``inspect`` and ``check`` for the
+``packs`` commands. Every problem in every file is collected before anything is raised, and
+reported sorted by file, line and column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from game.engine.params import EconomyParams
+from game.packs.assembly import Assembly
+from game.packs.content import Content
+from game.packs.economy import DEFAULT_SCENARIO
+from game.packs.errors import ContentError, Problem
+from game.packs.order import load_order
+from game.packs.reading import discover, read_packs
+from game.packs.versions import check_requirements
+
+
+def load_content(extra: Sequence[Path] = (), shipped: bool = True) -> Content:
+    """Load and check every pack; raises ContentError listing every problem found."""
+    content, problems = _load(extra, shipped)
+    if problems or content is None:
+        raise ContentError(sorted(problems, key=_sort_key))
+    return content
+
+
+def load_economy(scenario: str = DEFAULT_SCENARIO) -> EconomyParams:
+    """The engine's parameters for a scenario of the installed packs."""
+    return load_content().params(scenario)
+
+
+def inspect(extra: Sequence[Path] = (), shipped: bool = True
+            ) -> tuple[Content | None, list[Problem]]:
+    """The content as far as it loads, and every problem (for `packs list`)."""
+    content, problems = _load(extra, shipped)
+    return content, sorted(problems, key=_sort_key)
+
+
+def check(extra: Sequence[Path] = (), shipped: bool = True) -> list[Problem]:
+    """Every problem in the packs, without raising (for `packs validate`)."""
+    return sorted(_load(extra, shipped)[1], key=_sort_key)
+
+
+def _sort_key(p: Problem) -> tuple[str, int, int]:
+    return (str(p.path), p.line or 0, p.col or 0)
+
+
+def _load(extra: Sequence[Path], shipped: bool) -> tuple[Content | None, list[Problem]]:
+    folders, problems = discover(extra, shipped)
+    packs = read_packs(folders, problems)
+    check_requirements(packs, problems)
+    ordered, before = load_order(packs, problems)
+    state = Assembly(problems, before)
+    for pack in ordered:
+        state.load_pack(pack)
+    content = state.finish(ordered)
+    return content, problems

@@ -57,7 +57,10 @@ async def advance(pilot, app: FrontierLab) -> None:
 
 def test_headless_layers_never_import_textual() -> None:
     code = ("import sys; import game.engine, game.packs, game.packs.loader, game.session, "
-            "game.session.game, game.session.projection, game.session.saves, "
+            "game.session.game, game.session.projection, game.session.save_errors, "
+            "game.session.save_values, game.session.save_record, game.session.save_toml, "
+            "game.session.save_migrations, game.session.save_reader, "
+            "game.session.save_writer, game.session.save_folder, "
             "game.session.store, game.bots, game.classroom, game.classroom.folder, "
             "game.classroom.inject, game.classroom.report, game.classroom.html_report; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext')];"

@@ -17,8 +17,9 @@ from game.classroom import report as rp
 from game.classroom import report_files
 from game.cli import main
 from game.packs import load_content
-from game.session import saves as files
 from game.session.game import Game
+from game.session.save_reader import read_save
+from game.session.save_writer import write_save
 from game.session.store import save_game
 
 SCENARIO = "ipo-window"
@@ -38,9 +39,9 @@ def _bot_save(content, folder: Path, strategy: str, seed: int, lab: str | None =
 
 def _tamper(path: Path) -> None:
     """A student's edit: more cash in the third quarter's history (the seal no longer fits)."""
-    save = files.read_save(path)
+    save = read_save(path)
     save.history[2]["cash"] += 50.0
-    files.write_save(path, save)
+    write_save(path, save)
 
 
 def _other_scenario(content, folder: Path) -> Path:
@@ -49,9 +50,9 @@ def _other_scenario(content, folder: Path) -> Path:
     if other is not None:
         return _bot_save(content, folder, "balanced", 99, "Elsewhere", scenario=other)
     path = _bot_save(content, folder, "balanced", 99, "Elsewhere")
-    save = files.read_save(path)
+    save = read_save(path)
     save.scenario = "price-war"
-    files.write_save(path, save)
+    write_save(path, save)
     return path
 
 

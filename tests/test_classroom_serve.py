@@ -19,7 +19,7 @@ import pytest
 
 from game.cli import main
 from game.commands.serve import command_for
-from game.session import saves as files
+from game.session.save_reader import read_save
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -153,16 +153,16 @@ def test_a_browser_plays_a_quarter_and_the_save_lands_in_the_class_folder(class_
             page.keyboard.press("Enter")
             save = _wait_for(lambda: next(iter(class_dir.glob("*.toml")), None), 20,
                              "the new game's first save")
-            assert files.read_save(save).seed == 7
+            assert read_save(save).seed == 7
             deadline = time.monotonic() + 60
-            while files.read_save(save).quarters < 1:  # close any event, preview, end quarter
+            while read_save(save).quarters < 1:  # close any event, preview, end quarter
                 assert time.monotonic() < deadline, "the quarter did not end"
                 for key in ("Enter", "e", "e"):
                     page.keyboard.press(key)
                     page.wait_for_timeout(700)
         finally:
             browser.close()
-    played = files.read_save(save)
+    played = read_save(save)
     assert played.quarters >= 1 and played.scenario == "ipo-window" and played.seed == 7
     assert main(["replay", str(save)]) == 0
 

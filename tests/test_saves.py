@@ -1,4 +1,4 @@
-"""Save files (``game.session.saves``): exact round trips, atomic writes that survive being
+"""Save files (``game.session.save_*``): exact round trips, atomic writes that survive being
 killed, one-line errors for every bad file, migrations, the saves folder."""
 
 from __future__ import annotations
@@ -19,22 +19,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from game import __version__
-from game.session import saves
-from game.session.saves import (
+from game.session import save_migrations, save_record
+from game.session.save_errors import SaveError
+from game.session.save_folder import list_saves, save_path, saves_dir
+from game.session.save_reader import MAX_SAVE_BYTES, read_save
+from game.session.save_record import (
     FORMAT_VERSION,
-    MAX_SAVE_BYTES,
     EventChoice,
     PackStamp,
     QuarterRecord,
-    SaveError,
     SaveFile,
-    dump_save,
-    list_saves,
-    read_save,
-    save_path,
-    saves_dir,
-    write_save,
 )
+from game.session.save_toml import dump_save
+from game.session.save_writer import write_save
 
 PLAN_FIELDS = ["lease_h100e", "break_lease_h100e", "spot_h100e", "datacenter_mw", "training",
                "inference", "research", "start_run_flop", "price", "hire", "raise_equity",
@@ -220,7 +217,7 @@ def test_a_failed_write_leaves_everything_as_it_was(tmp_path: Path,
     def no_room(src: Any, dst: Any) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(saves.os, "replace", no_room)
+    monkeypatch.setattr(os, "replace", no_room)
     with pytest.raises(SaveError, match=r"nova\.toml: not saved: No space left on device"):
         write_save(path, make_save(3))
     monkeypatch.undo()
@@ -489,8 +486,8 @@ def test_migrations_apply_in_order_up_to_the_current_format(
 
     path = tmp_path / "old.toml"
     path.write_text(_with(GOOD, 'lab = "Nova Labs"', 'company = "Old Co"'))
-    monkeypatch.setattr(saves, "FORMAT_VERSION", 3)
-    monkeypatch.setattr(saves, "MIGRATIONS", {2: two_to_three, 1: one_to_two})
+    monkeypatch.setattr(save_record, "FORMAT_VERSION", 3)
+    monkeypatch.setattr(save_migrations, "MIGRATIONS", {2: two_to_three, 1: one_to_two})
     save = read_save(path)
     assert save.lab == "Old Co" and save.format_version == 3 and calls == [1, 2]
 
@@ -498,18 +495,18 @@ def test_migrations_apply_in_order_up_to_the_current_format(
         'lab = "Nova Labs"', 'name = "Mid Co"'))
     assert read_save(path).lab == "Mid Co" and calls == [1, 2, 2]
 
-    monkeypatch.setattr(saves, "MIGRATIONS", {2: two_to_three})
+    monkeypatch.setattr(save_migrations, "MIGRATIONS", {2: two_to_three})
     path.write_text(GOOD)
     with pytest.raises(SaveError, match="format 1 can no longer be read"):
         read_save(path)
 
-    monkeypatch.setattr(saves, "MIGRATIONS", {1: one_to_two, 2: two_to_three})
+    monkeypatch.setattr(save_migrations, "MIGRATIONS", {1: one_to_two, 2: two_to_three})
     with pytest.raises(SaveError, match=r"could not be upgraded from format 1 \(KeyError"):
         read_save(path)  # a format-1 file without the key format 1 had
 
 
 def test_the_shipped_build_has_no_invented_history() -> None:
-    assert FORMAT_VERSION == 1 and saves.MIGRATIONS == {}
+    assert FORMAT_VERSION == 1 and save_migrations.MIGRATIONS == {}
 
 
 # --- the saves folder -------------------------------------------------------------------------

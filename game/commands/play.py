@@ -39,7 +39,8 @@ def _play(args: argparse.Namespace) -> int:
 
         content = load_content()  # straight into a game: it is needed before the first frame
     if load is not None:
-        from game.session.store import SaveError, load_game
+        from game.session.save_errors import SaveError
+        from game.session.store import load_game
 
         try:
             game = load_game(load, content)

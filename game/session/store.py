@@ -16,13 +16,16 @@ from pathlib import Path
 
 from game.engine import PlanError
 from game.packs import Content
-from game.session import saves as files
 from game.session.game import Game, GameError
 from game.session.game import QuarterRecord as LogLine
-from game.session.saves import SaveError
+from game.session.save_errors import SaveError
+from game.session.save_folder import save_path
+from game.session.save_reader import read_save
+from game.session.save_record import EventChoice, PackStamp, QuarterRecord, SaveFile, utc_now
+from game.session.save_writer import write_save
 
 
-def seal(previous: str, record: files.QuarterRecord, history: dict[str, float]) -> str:
+def seal(previous: str, record: QuarterRecord, history: dict[str, float]) -> str:
     """The digest of one quarter's log line and history, chained to the quarter before.
 
     A replay checks the numbers that play back, but some numbers change nothing (an order the
@@ -35,10 +38,10 @@ def seal(previous: str, record: files.QuarterRecord, history: dict[str, float]) 
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def to_save(game: Game, created: dt.datetime | None = None) -> files.SaveFile:
+def to_save(game: Game, created: dt.datetime | None = None) -> SaveFile:
     """The save of a game as it stands."""
-    now = files.utc_now()
-    return files.SaveFile(
+    now = utc_now()
+    return SaveFile(
         scenario=game.scenario_id,
         seed=game.seed,
         lab=game.lab,
@@ -46,20 +49,20 @@ def to_save(game: Game, created: dt.datetime | None = None) -> files.SaveFile:
         updated=now,
         outcome=game.outcome,
         score=game.score,
-        packs=[files.PackStamp(id=p.id, version=str(p.manifest.version), hash=p.content_hash)
+        packs=[PackStamp(id=p.id, version=str(p.manifest.version), hash=p.content_hash)
                for p in game.content.packs],
         log=_sealed(game),
         history=[dict(h) for h in game.history],
     )
 
 
-def _sealed(game: Game) -> list[files.QuarterRecord]:
-    out: list[files.QuarterRecord] = []
+def _sealed(game: Game) -> list[QuarterRecord]:
+    out: list[QuarterRecord] = []
     previous = ""
     for r, h in zip(game.log, game.history, strict=True):
-        record = files.QuarterRecord(
+        record = QuarterRecord(
             quarter=r.quarter, plan=r.plan,
-            choices=[files.EventChoice(event=e, choice=c) for e, c in r.choices],
+            choices=[EventChoice(event=e, choice=c) for e, c in r.choices],
             injected=list(r.injected), events=list(r.events))
         previous = record.seal = seal(previous, record, h)
         out.append(record)
@@ -76,7 +79,7 @@ def save_game(game: Game, folder: Path, path: Path | None = None) -> Path:
     if path is None:
         path = game.save_path or free_path(folder, game.lab, game.scenario_id)
     save = to_save(game, game.created)
-    files.write_save(path, save)
+    write_save(path, save)
     game.created = save.created
     game.save_path = path
     return path
@@ -87,16 +90,16 @@ def taken_by_another(path: Path, game: Game | None = None) -> bool:
     if not path.exists():
         return False
     try:
-        other = files.read_save(path)
+        other = read_save(path)
     except SaveError:
         return True  # unreadable: not ours to overwrite
     return game is None or game.created is None or other.created != game.created
 
 
 def free_path(folder: Path, lab: str, scenario: str) -> Path:
-    base = files.save_path(folder, lab, scenario)
+    base = save_path(folder, lab, scenario)
     for n in range(1, 1000):
-        candidate = base if n == 1 else files.save_path(folder, f"{lab}-{n}", scenario)
+        candidate = base if n == 1 else save_path(folder, f"{lab}-{n}", scenario)
         if not taken_by_another(candidate):
             return candidate
     raise SaveError(f"{base}: a thousand saves of '{lab}' already; choose another lab name")
@@ -107,7 +110,7 @@ class Verification:
     """What replaying a save found."""
 
     path: Path
-    save: files.SaveFile | None
+    save: SaveFile | None
     game: Game | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -116,7 +119,7 @@ class Verification:
         return not self.problems and self.game is not None
 
 
-def content_problems(save: files.SaveFile, content: Content) -> list[str]:
+def content_problems(save: SaveFile, content: Content) -> list[str]:
     """Packs the save was made with that differ from the loaded ones, by name."""
     here = {p.id: p for p in content.packs}
     problems = []
@@ -138,7 +141,7 @@ def content_problems(save: files.SaveFile, content: Content) -> list[str]:
 
 def verify(path: Path, content: Content) -> Verification:
     """Read a save and replay it from its seed, checking every recorded quarter."""
-    save = files.read_save(path)
+    save = read_save(path)
     result = Verification(path, save)
     result.problems += content_problems(save, content)
     if save.scenario not in content.scenarios:

@@ -34,7 +34,7 @@ CIRCLES = [
     ("game.classroom.report", "game.classroom.html_report"),
     ("game.engine.plan", "game.engine.fleet"),
     ("game.engine.plan", "game.engine.finance"),
-    ("game.packs.economy", "game.packs.loader"),
+    ("game.packs.economy", "game.packs.loading"),
     ("game.ui.title", "game.ui.screens"),
     ("game.engine.economy", "game.engine.demand"),
 ]

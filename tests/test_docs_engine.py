@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from game import docs_gen
+from game.docs.commented_toml import read_tables
+from game.docs.engine_tables import (
+    BEGIN,
+    END,
+    PARAMETER_FILES,
+    generated_section,
+    parameter_tables,
+    render,
+)
 from game.paths import base_pack_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,14 +30,14 @@ def doc_text() -> str:
 
 def hand_written(text: str) -> str:
     """The document without its generated section."""
-    start, end = text.index(docs_gen.BEGIN), text.index(docs_gen.END)
+    start, end = text.index(BEGIN), text.index(END)
     return text[:start] + text[end:]
 
 
 def toml_keys() -> dict[str, set[str]]:
     """Every key of every table in economy.toml and rivals.toml, by table (tomllib's view)."""
     keys: dict[str, set[str]] = {}
-    for name in docs_gen.SOURCES:
+    for name in PARAMETER_FILES:
         with open(base_pack_dir() / name, "rb") as f:
             data = tomllib.load(f)
         for table, body in data.items():
@@ -41,10 +49,10 @@ def toml_keys() -> dict[str, set[str]]:
 
 def test_generated_parameter_tables_are_up_to_date() -> None:
     """The section between the markers is exactly what the TOML generates today."""
-    section = docs_gen.generated_section(doc_text())
-    assert section.strip() == docs_gen.parameter_tables().strip(), (
+    section = generated_section(doc_text())
+    assert section.strip() == parameter_tables().strip(), (
         "docs/ENGINE.md's parameter tables differ from content/base/economy.toml and rivals.toml; "
-        "run `python -m game.docs_gen` to regenerate them"
+        "run `python -m game.docs.parameter_docs` to regenerate them"
     )
 
 
@@ -79,8 +87,8 @@ def test_every_engine_module_is_mentioned() -> None:
 def test_generator_sees_every_key_tomllib_sees() -> None:
     """The text reader and a real TOML parser agree on the keys of each table."""
     ours: dict[str, set[str]] = {}
-    for name in docs_gen.SOURCES:
-        for table in docs_gen.read_tables(base_pack_dir() / name):
+    for name in PARAMETER_FILES:
+        for table in read_tables(base_pack_dir() / name):
             ours.setdefault(table.name, set()).update(p.key for p in table.params)
     assert ours == toml_keys()
 
@@ -112,7 +120,7 @@ def test_reader_handles_comments_new_keys_and_odd_values(tmp_path: Path) -> None
     (tmp_path / "rivals.toml").write_text(
         '[[rival]]\nid = "r1"\nprice = 1.1  # stance L\n', encoding="utf-8"
     )
-    tables = {t.name: t for t in docs_gen.read_tables(tmp_path / "economy.toml")}
+    tables = {t.name: t for t in read_tables(tmp_path / "economy.toml")}
     assert list(tables) == ["gpu", "market", "brand_new"]
     gpu = {p.key: p for p in tables["gpu"].params}
     assert gpu["tflops"].source == "spec sheet" and gpu["tflops"].confidence == "M"
@@ -129,7 +137,7 @@ def test_reader_handles_comments_new_keys_and_odd_values(tmp_path: Path) -> None
     assert market["bare"].source == "" and market["bare"].confidence == ""
     assert tables["brand_new"].params[0].confidence == "M/L"
 
-    out = docs_gen.parameter_tables(tmp_path)
+    out = parameter_tables(tmp_path)
     assert "### `[brand_new]` (economy.toml)" in out
     assert "| `fresh` | `1e-3` | added by a modder (press) | M/L |" in out
     assert "| r1 · `price` | `1.1` | stance | L |" in out
@@ -137,13 +145,13 @@ def test_reader_handles_comments_new_keys_and_odd_values(tmp_path: Path) -> None
 
 
 def test_render_replaces_only_the_marked_section() -> None:
-    doc = f"intro\n{docs_gen.BEGIN}\nold tables\n{docs_gen.END}\noutro\n"
-    new = docs_gen.render(doc, tables="| new |\n")
-    assert new == f"intro\n{docs_gen.BEGIN}\n\n| new |\n\n{docs_gen.END}\noutro\n"
-    assert docs_gen.generated_section(new).strip() == "| new |"
-    assert docs_gen.render(new, tables="| new |\n") == new
+    doc = f"intro\n{BEGIN}\nold tables\n{END}\noutro\n"
+    new = render(doc, tables="| new |\n")
+    assert new == f"intro\n{BEGIN}\n\n| new |\n\n{END}\noutro\n"
+    assert generated_section(new).strip() == "| new |"
+    assert render(new, tables="| new |\n") == new
     with pytest.raises(ValueError, match="markers"):
-        docs_gen.render("no markers here", tables="")
+        render("no markers here", tables="")
 
 
 def test_every_plan_field_is_documented() -> None:

@@ -14,8 +14,9 @@ from pydantic import BaseModel, TypeAdapter
 
 from game.cli import build_parser
 from game.cli import main as cli_main
+from game.docs import modding, modding_words
 from game.engine.params import RivalParams
-from game.packs import Problem, check, load_economy, reference
+from game.packs import Problem, check, load_economy
 from game.packs.economy import EconomyFile, ScenarioFile
 from game.packs.names import RIVAL_FIELDS, STATE_NAMES
 from game.packs.schema import (
@@ -32,7 +33,7 @@ from game.packs.schema import (
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "MODDING.md"
-REGENERATE = "run `python -m game.packs.reference` to regenerate docs/MODDING.md's tables"
+REGENERATE = "run `python -m game.docs.modding` to regenerate docs/MODDING.md's tables"
 _FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
 _CAPTION = re.compile(r"^(File|Add to) `([^`]+)`:\s*$")
 
@@ -60,15 +61,15 @@ def code_blocks(text: str, language: str = "toml") -> list[tuple[str | None, str
 
 def test_generated_regions_are_up_to_date() -> None:
     text = doc_text()
-    found = reference.regions(text)
+    found = modding.regions(text)
     for name, body in found.items():
-        assert body.strip() == reference.GENERATORS[name]().strip(), (
+        assert body.strip() == modding.GENERATORS[name]().strip(), (
             f"the generated table '{name}' in docs/MODDING.md is out of date; {REGENERATE}")
-    assert reference.render(text) == text, REGENERATE
+    assert modding.render(text) == text, REGENERATE
 
 
 def test_every_generated_table_is_placed_in_the_document() -> None:
-    missing = sorted(set(reference.GENERATORS) - set(reference.regions(doc_text())))
+    missing = sorted(set(modding.GENERATORS) - set(modding.regions(doc_text())))
     assert not missing, f"docs/MODDING.md has no region for: {', '.join(missing)}"
 
 
@@ -76,17 +77,17 @@ def test_reference_check_reports_drift_and_rewrite_fixes_it(tmp_path: Path) -> N
     doc = tmp_path / "MODDING.md"
     doc.write_text("# x\n\n<!-- BEGIN GENERATED: presets -->\nstale\n"
                    "<!-- END GENERATED: presets -->\n", encoding="utf-8")
-    assert reference.main(["--check", "--doc", str(doc)]) == 1
-    assert reference.main(["--doc", str(doc)]) == 0
-    assert reference.main(["--check", "--doc", str(doc)]) == 0
+    assert modding.main(["--check", "--doc", str(doc)]) == 1
+    assert modding.main(["--doc", str(doc)]) == 0
+    assert modding.main(["--check", "--doc", str(doc)]) == 0
     assert "`standard`" in doc.read_text(encoding="utf-8")
 
 
 def test_render_refuses_unknown_and_unclosed_regions() -> None:
     with pytest.raises(ValueError, match="unknown generated region"):
-        reference.render("<!-- BEGIN GENERATED: nope -->\n<!-- END GENERATED: nope -->")
+        modding.render("<!-- BEGIN GENERATED: nope -->\n<!-- END GENERATED: nope -->")
     with pytest.raises(ValueError, match="without a matching END"):
-        reference.render("<!-- BEGIN GENERATED: presets -->\n")
+        modding.render("<!-- BEGIN GENERATED: presets -->\n")
 
 
 # --- (b) every key and effect type is named ------------------------------------------------------
@@ -104,15 +105,15 @@ def test_every_field_is_documented(model: type[BaseModel]) -> None:
 
 def test_every_effect_type_is_documented() -> None:
     text = doc_text()
-    types = [reference.effect_type(m) for m in reference.effect_models()]
-    assert set(reference.effect_models()) == set(EFFECT_TYPES)
+    types = [modding.effect_type(m) for m in modding.effect_models()]
+    assert set(modding.effect_models()) == set(EFFECT_TYPES)
     missing = [t for t in types if f"`{t}`" not in text]
     assert not missing, f"docs/MODDING.md does not name effect types: {missing}"
 
 
 def test_effect_examples_are_valid_effects() -> None:
     adapter = TypeAdapter(Effect)
-    for kind, example in reference.EFFECT_EXAMPLES.items():
+    for kind, example in modding_words.EFFECT_EXAMPLES.items():
         effect = adapter.validate_python(tomllib.loads(f"e = {example}")["e"])
         assert effect.type == kind
 
@@ -131,8 +132,8 @@ def test_the_reference_notes_name_real_economy_keys() -> None:
     """The notes written by hand beside the generated tables name economy keys that exist (a
     parameter renamed in economy.toml must not leave a stale name in the reference)."""
     keys = _economy_keys()
-    named = [key.split(" / ")[0] for _, key in reference.MODIFIABLE_NOTES.values()]
-    notes = [note for _, note in reference.TARGET_NOTES.values()]
+    named = [key.split(" / ")[0] for _, key in modding_words.MODIFIABLE_NOTES.values()]
+    notes = [note for _, note in modding_words.TARGET_NOTES.values()]
     notes += [n.description for n in STATE_NAMES.values()]
     for note in notes:
         named += re.findall(r"\b([a-z]+\.[a-z0-9_]+)\b", note)
@@ -142,7 +143,7 @@ def test_the_reference_notes_name_real_economy_keys() -> None:
 
 def test_the_share_note_holds_for_the_base_economy() -> None:
     """The `share` target's note says customers leave at once in the base game."""
-    if "all of it in the base game" in reference.TARGET_NOTES["share"][1]:
+    if "all of it in the base game" in modding_words.TARGET_NOTES["share"][1]:
         assert load_economy().demand.share_loss_speed == 1.0
 
 

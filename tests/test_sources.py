@@ -10,7 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from game import docs_gen, sources
+from game.docs import parameter_docs
+from game.docs.bibliography import (
+    MARKERS,
+    SOURCES_PATH,
+    SourcesError,
+    citations,
+    link_citations,
+    load_sources,
+)
+from game.docs.citations import citation_problems, content_files, parameters
+from game.docs.commented_toml import read_tables
+from game.docs.engine_tables import ENGINE_PATH, generated_section, parameter_tables, render
+from game.docs.sources_page import PAGE_PATH, sources_page
 from game.paths import base_pack_dir
 
 SOURCES_TOML = """\
@@ -108,18 +120,18 @@ def pack(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_sources_page_is_up_to_date() -> None:
-    text = docs_gen.SOURCES_DOC_PATH.read_text(encoding="utf-8")
-    assert text == docs_gen.sources_page(), (
+    text = PAGE_PATH.read_text(encoding="utf-8")
+    assert text == sources_page(), (
         "docs/SOURCES.md differs from docs/sources.toml and the content's citations; "
-        "run `python -m game.docs_gen` to regenerate it"
+        "run `python -m game.docs.parameter_docs` to regenerate it"
     )
 
 
 def test_engine_links_land_on_sources_anchors() -> None:
     """Every link of ENGINE.md's tables into SOURCES.md names an anchor that page has."""
-    engine = docs_gen.generated_section(docs_gen.DOC_PATH.read_text(encoding="utf-8"))
+    engine = generated_section(ENGINE_PATH.read_text(encoding="utf-8"))
     targets = set(re.findall(r"\]\(SOURCES\.md#([^)]+)\)", engine))
-    page = docs_gen.SOURCES_DOC_PATH.read_text(encoding="utf-8")
+    page = PAGE_PATH.read_text(encoding="utf-8")
     anchors = set(re.findall(r'<a id="([^"]+)"></a>', page))
     assert targets, "ENGINE.md's tables link no source"
     assert targets <= anchors, f"no section in SOURCES.md for {sorted(targets - anchors)}"
@@ -128,7 +140,7 @@ def test_engine_links_land_on_sources_anchors() -> None:
 def test_shipped_content_has_no_citation_problems() -> None:
     """Every number of the shipped content cites a source (or says it is ours), every source is
     cited, and every comment ends with a confidence."""
-    problems = docs_gen.citation_problems()
+    problems = citation_problems()
     assert not problems, "\n".join(problems)
 
 
@@ -136,7 +148,7 @@ def test_reader_finds_citations_across_continuations_and_shared_blocks(
     pack: tuple[Path, Path],
 ) -> None:
     folder, _ = pack
-    (training,) = docs_gen.read_tables(folder / "economy.toml")
+    (training,) = read_tables(folder / "economy.toml")
     params = {p.key: p for p in training.params}
     # A comment block above a group of keys cites for each of them.
     assert params["const_e"].cites == ["fit-paper"] and params["const_e"].confidence == "H"
@@ -152,20 +164,20 @@ def test_reader_finds_citations_across_continuations_and_shared_blocks(
 def test_scenarios_are_read_with_the_same_reader(pack: tuple[Path, Path]) -> None:
     """Top-level keys and their multi-line strings stay out; the parameter tables are in."""
     folder, bibliography = pack
-    files = {f.name: f for f in docs_gen.content_files(folder)}
+    files = {f.name: f for f in content_files(folder)}
     assert list(files) == ["economy.toml", "rivals.toml", "scenarios/demo.toml"]
     demo = files["scenarios/demo.toml"]
     assert [t.name for t in demo.tables] == [
         "scripted", "history", "economy.market", "start_state", "outcome", "score"
     ]
-    required = {(c.file.name, c.where) for c in docs_gen.parameters(list(files.values()))}
+    required = {(c.file.name, c.where) for c in parameters(list(files.values()))}
     assert ("scenarios/demo.toml", "[economy.market] rental_start") in required
     assert ("scenarios/demo.toml", "[[history]] 2026Q4 · runrate") in required
     assert ("scenarios/demo.toml", "[outcome] ousted_quarters") in required
     keys = {where.split()[-1] for _, where in required}
     assert not keys & {"quarter", "event", "ipo", "id", "name"}
     assert ("rivals.toml", "[[rival]] r1 · name") not in required
-    page = docs_gen.sources_page(folder, bibliography)
+    page = sources_page(folder, bibliography)
     assert "`scenarios/demo.toml` · `[[history]]` 2026Q4 · `runrate` = `2.0`" in page
     assert "no-such-source" not in page
 
@@ -174,7 +186,7 @@ def test_citation_problems_name_the_file_line_and_the_bibliography(
     pack: tuple[Path, Path],
 ) -> None:
     folder, bibliography = pack
-    problems = docs_gen.citation_problems(folder, bibliography)
+    problems = citation_problems(folder, bibliography)
     assert len(problems) == 1, problems
     (problem,) = problems
     assert "scenarios/demo.toml:29: [outcome] ousted_quarters" in problem
@@ -188,7 +200,7 @@ def test_an_unknown_id_gets_a_did_you_mean(pack: tuple[Path, Path]) -> None:
         ECONOMY_TOML.replace("[paper-one]", "[paper-onee]").replace("[derived] L", "[desing] L"),
         encoding="utf-8",
     )
-    problems = docs_gen.citation_problems(folder, bibliography)
+    problems = citation_problems(folder, bibliography)
     assert any(
         p.startswith(f"{economy}:9: [training] alpha cites [paper-onee]")
         and f"not in {bibliography}" in p
@@ -209,7 +221,7 @@ def test_a_source_never_cited_and_a_missing_confidence_are_reported(
     (folder / "rivals.toml").write_text(
         '[[rival]]\nid = "r1"\nprice = 1.1  # [paper-one]\n', encoding="utf-8"
     )
-    problems = docs_gen.citation_problems(folder, bibliography)
+    problems = citation_problems(folder, bibliography)
     assert f"{bibliography}:27: [unused] is never cited" in "\n".join(problems)
     assert any(
         p.startswith(f"{folder / 'rivals.toml'}:3: [[rival]] r1 · price has no confidence token")
@@ -227,8 +239,8 @@ def test_malformed_entries_are_reported_clearly(tmp_path: Path) -> None:
         .replace('id = "paper-two"', 'id = "paper-one"'),
         encoding="utf-8",
     )
-    with pytest.raises(sources.SourcesError) as caught:
-        sources.load_sources(path)
+    with pytest.raises(SourcesError) as caught:
+        load_sources(path)
     problems = caught.value.problems
     assert f'{path}:1: [[source]] "fit-paper" lacks `title` (a string)' in problems
     assert f'{path}:9: [[source]] "paper-one": confidence should be H, M or L, not "medium"' in (
@@ -243,31 +255,31 @@ def test_malformed_entries_are_reported_clearly(tmp_path: Path) -> None:
         problems
     )
     path.write_text(SOURCES_TOML.replace('id = "paper-two"', 'id = "paper-one"'), encoding="utf-8")
-    with pytest.raises(sources.SourcesError, match=r'used twice \(first at line 10\)'):
-        sources.load_sources(path)
+    with pytest.raises(SourcesError, match=r'used twice \(first at line 10\)'):
+        load_sources(path)
     path.write_text("[[source]\n", encoding="utf-8")
-    with pytest.raises(sources.SourcesError, match="not valid TOML"):
-        sources.load_sources(path)
+    with pytest.raises(SourcesError, match="not valid TOML"):
+        load_sources(path)
 
 
 def test_shipped_bibliography_is_well_formed() -> None:
-    loaded = sources.load_sources()
+    loaded = load_sources()
     assert loaded and all(s.line > 0 for s in loaded.values())
-    with open(sources.SOURCES_PATH, "rb") as f:
+    with open(SOURCES_PATH, "rb") as f:
         assert [e["id"] for e in tomllib.load(f)["source"]] == list(loaded)
 
 
 def test_citations_and_links() -> None:
     comment = "GPT-4's 2.1e25 FLOP [epoch-models-1e25]; [0, 0, 200] is a value [design] [x.y_z]"
-    assert sources.citations(comment + " [design]") == ["epoch-models-1e25", "design", "x.y_z"]
-    assert sources.link_citations("a [b200-specs] and [derived] [design]") == (
+    assert citations(comment + " [design]") == ["epoch-models-1e25", "design", "x.y_z"]
+    assert link_citations("a [b200-specs] and [derived] [design]") == (
         "a [b200-specs](SOURCES.md#b200-specs) and [derived] [design]"
     )
 
 
 def test_engine_tables_link_ids_and_leave_markers(pack: tuple[Path, Path]) -> None:
     folder, _ = pack
-    out = docs_gen.parameter_tables(folder)
+    out = parameter_tables(folder)
     assert (
         "| `alpha` | `0.5` | first line of the source [paper-one](SOURCES.md#paper-one) and its "
         "continuation [paper-two](SOURCES.md#paper-two) [design] | M |"
@@ -277,7 +289,7 @@ def test_engine_tables_link_ids_and_leave_markers(pack: tuple[Path, Path]) -> No
 
 def test_sources_page_sections(pack: tuple[Path, Path]) -> None:
     folder, bibliography = pack
-    page = docs_gen.sources_page(folder, bibliography)
+    page = sources_page(folder, bibliography)
     section = page[page.index('<a id="paper-one"></a>'):page.index('<a id="paper-two"></a>')]
     assert "### paper-one: One" in section
     assert "- Figures: a \\$2/\\$15 price" in section  # text, not math
@@ -296,22 +308,22 @@ def test_check_names_each_stale_document(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     engine, page = tmp_path / "ENGINE.md", tmp_path / "SOURCES.md"
-    shutil.copy(docs_gen.DOC_PATH, engine)
+    shutil.copy(ENGINE_PATH, engine)
     page.write_text("stale\n", encoding="utf-8")
-    monkeypatch.setattr(docs_gen, "DOC_PATH", engine)
-    monkeypatch.setattr(docs_gen, "SOURCES_DOC_PATH", page)
-    assert docs_gen.main(["--check"]) == 1
+    monkeypatch.setattr(parameter_docs, "ENGINE_PATH", engine)
+    monkeypatch.setattr(parameter_docs, "PAGE_PATH", page)
+    assert parameter_docs.main(["--check"]) == 1
     out = capsys.readouterr().out
     assert "ENGINE.md: parameter tables" in out and "up to date" in out
     assert "SOURCES.md: bibliography page out of date" in out
-    assert docs_gen.main([]) == 0
+    assert parameter_docs.main([]) == 0
     assert "SOURCES.md: rewrote the bibliography page" in capsys.readouterr().out
-    assert page.read_text(encoding="utf-8") == docs_gen.sources_page()
-    engine.write_text(docs_gen.render(engine.read_text(), tables="old\n"), encoding="utf-8")
-    assert docs_gen.main(["--check"]) == 1
+    assert page.read_text(encoding="utf-8") == sources_page()
+    engine.write_text(render(engine.read_text(), tables="old\n"), encoding="utf-8")
+    assert parameter_docs.main(["--check"]) == 1
     first = capsys.readouterr().out.split("\n")[0]
-    assert "ENGINE.md: parameter tables" in first and first.endswith("out of date; run "
-                                                                    "`python -m game.docs_gen`")
+    assert "ENGINE.md: parameter tables" in first
+    assert first.endswith("out of date; run `python -m game.docs.parameter_docs`")
 
 
 def test_reader_sees_every_scenario_parameter_tomllib_sees() -> None:
@@ -329,7 +341,7 @@ def test_reader_sees_every_scenario_parameter_tomllib_sees() -> None:
             elif isinstance(body, list) and body and isinstance(body[0], dict):
                 theirs[name] = {k for entry in body for k in entry}
         ours: dict[str, set[str]] = {}
-        for table in docs_gen.read_tables(path):
+        for table in read_tables(path):
             ours.setdefault(table.name, set()).update(p.key for p in table.params)
         assert ours == theirs, path.name
 
@@ -353,8 +365,6 @@ def test_nothing_cites_a_file_outside_the_repository() -> None:
 def test_every_citation_in_the_documents_names_a_source() -> None:
     """An [id] the hand-written documents cite is in the bibliography (a typo such as
     [epoch-compute-trends] for [epoch-compute-trend] fails here)."""
-    from game.sources import MARKERS, load_sources
-
     known = set(load_sources()) | set(MARKERS)
     cited = re.compile(r"\[([a-z0-9][a-z0-9.-]*)\](?!\()")  # not a Markdown link's text
     root = Path(__file__).resolve().parent.parent
@@ -363,7 +373,7 @@ def test_every_citation_in_the_documents_names_a_source() -> None:
     for name in ("ENGINE.md", "PLAYING.md", "CLASSROOM.md", "DECISIONS.md"):
         text = (root / "docs" / name).read_text(encoding="utf-8")
         if name == "ENGINE.md":  # the generated tables link their ids (held elsewhere)
-            text = text.replace(docs_gen.generated_section(text), "")
+            text = text.replace(generated_section(text), "")
         text = re.sub(r"```.*?```", "", text, flags=re.S)  # code: TOML tables, not citations
         text = re.sub(r"`[^`\n]*`", "", text)
         unknown += [f"docs/{name}: [{c}]" for c in cited.findall(text) if c not in known]

@@ -18,8 +18,8 @@ import numpy as np
 
 from game.bots.runner import play
 from game.bots.strategies import Stance, Strategy
+from game.docs.region import Region
 from game.engine import Ledger, State
-from game.generated import Region
 from game.packs import Content
 
 SCENARIO = "openai-2023"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from game.generated import Region
+from game.docs.region import Region
 from game.packs import Content
 
 BEGIN = "<!-- BEGIN GENERATED SCENARIO CONCEPTS -->"

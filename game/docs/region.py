@@ -3,7 +3,8 @@
 ``python -m game.classroom.lessons`` (docs/CLASSROOM.md's scenario concepts) and ``python -m
 game.bots.history`` (docs/ENGINE.md's historical check) each own one region; run without
 arguments they rewrite it, with ``--check`` they only say whether it is up to date (exit 1 if
-not). ``game.docs_gen`` keeps ENGINE.md's parameter tables its own way, with the same idea.
+not). ENGINE.md's parameter tables are a region too (:mod:`game.docs.engine_tables`), rewritten
+with docs/SOURCES.md by ``python -m game.docs.parameter_docs``, which has its own command.
 """
 
 from __future__ import annotations
@@ -21,9 +22,14 @@ class Region:
     end: str
     what: str  # what it holds, for the messages: "the scenario concepts"
     command: str  # what rewrites it: "python -m game.classroom.lessons"
+    blank: bool = False  # a blank line between each marker and the generated text
 
     def _span(self, text: str) -> tuple[int, int]:
-        return text.index(self.begin) + len(self.begin), text.index(self.end)
+        start, end = text.find(self.begin), text.find(self.end)
+        if start < 0 or end < start:
+            raise ValueError(f"the document needs the markers {self.begin} and {self.end}, "
+                             "in that order")
+        return start + len(self.begin), end
 
     def section(self, text: str) -> str:
         """The generated text as it stands in the document."""
@@ -33,7 +39,8 @@ class Region:
     def rewrite(self, text: str, section: str) -> str:
         """The document with ``section`` between the markers."""
         start, end = self._span(text)
-        return text[:start] + "\n" + section + text[end:]
+        pad = "\n" if self.blank else ""
+        return text[:start] + "\n" + pad + section + pad + text[end:]
 
     def main(self, make: Callable[[], str], argv: Sequence[str] | None = None) -> int:
         """The command: rewrite the region with ``make()``, or with --check compare only."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from game.packs.toml_io import toml_kind
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 SOURCES_PATH = ROOT / "docs" / "sources.toml"
 MARKERS = ("design", "derived")
 CONFIDENCES = ("H", "M", "L")

@@ -4,7 +4,7 @@
 
 A bot plays a whole game of the default scenario (16 quarters, the scenario's horizon; the
 builder bot plays to the end), then: save = ``store.save_game`` (a warm autosave), load =
-``save_reader.read_save``, verify = ``store.verify`` (read, rebuild the game from its seed and
+``reader.read_save``, verify = ``store.verify`` (read, rebuild the game from its seed and
 replay every quarter, checking each recorded quarter and seal). Medians of 15 runs. Bars: save +
 load ≤ 50 ms, replay and verify ≤ 150 ms.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from game.bots import STRATEGIES
 from game.packs import DEFAULT_SCENARIO, load_content
 from game.session.game import Game
-from game.session.save_reader import read_save
+from game.session.saves.reader import read_save
 from game.session.store import save_game, verify
 
 

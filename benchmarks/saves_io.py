@@ -21,11 +21,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from game.session import save_reader
-from game.session.save_reader import read_save
-from game.session.save_record import EventChoice, PackStamp, QuarterRecord, SaveFile
-from game.session.save_toml import dump_save
-from game.session.save_writer import write_save
+from game.session.saves import reader
+from game.session.saves.reader import read_save
+from game.session.saves.record import EventChoice, PackStamp, QuarterRecord, SaveFile
+from game.session.saves.toml_text import dump_save
+from game.session.saves.writer import write_save
 
 NUMBERS = ["lease_h100e", "break_lease_h100e", "spot_h100e", "datacenter_mw", "training",
            "inference", "research", "start_run_flop", "price", "hire", "raise_equity",
@@ -75,7 +75,7 @@ def main() -> None:
         write = median_ms(lambda: write_save(path, save))
 
         def cold_write() -> None:
-            save_reader._KNOWN_GOOD.clear()
+            reader._KNOWN_GOOD.clear()
             write_save(path, save)
 
         cold = median_ms(cold_write)

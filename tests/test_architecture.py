@@ -54,3 +54,54 @@ def test_putting_a_circle_back_breaks_a_contract(tmp_path: Path, importer: str,
     done = lint_imports(tmp_path)
     assert done.returncode == 1, done.stdout[-3000:]
     assert "BROKEN" in done.stdout
+
+
+def _modules(*parts: str) -> set[str]:
+    return {p.relative_to(ROOT).as_posix() for p in ROOT.joinpath(*parts).rglob("*.py")
+            if "__pycache__" not in p.parts and "_content" not in p.parts}
+
+
+def _table_column(text: str, marker: str) -> list[str]:
+    """The first column (a code span) of the Markdown table following ``marker``."""
+    lines = text[text.index(marker):].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = lines[start + 2:]
+    rows = rows[:next((i for i, r in enumerate(rows) if not r.startswith("|")), len(rows))]
+    return [r.split("|")[1].strip().strip("`") for r in rows]
+
+
+def test_the_module_map_lists_every_module_once() -> None:
+    listed = _table_column((ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8"),
+                           "<!-- module map")
+    assert len(listed) == len(set(listed)), "a module is listed twice"
+    outside_engine = _modules("game") - _modules("game", "engine")
+    assert set(listed) == outside_engine, (
+        f"missing from docs/ARCHITECTURE.md: {sorted(outside_engine - set(listed))}; "
+        f"listed but not in game/: {sorted(set(listed) - outside_engine)}")
+
+
+def test_engine_md_lists_every_engine_module_once() -> None:
+    listed = _table_column((ROOT / "docs" / "ENGINE.md").read_text(encoding="utf-8"),
+                           "**Modules.**")
+    assert len(listed) == len(set(listed))
+    engine = {Path(m).name for m in _modules("game", "engine")} - {"__init__.py"}
+    assert set(listed) == engine, (sorted(engine - set(listed)), sorted(set(listed) - engine))
+
+
+def test_the_layers_in_the_map_are_the_contracts_layers() -> None:
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    layers = next(c["layers"] for c in contracts["tool"]["importlinter"]["contracts"]
+                  if c["type"] == "layers")
+    text = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    section = text[text.index("## Layers"):text.index("## Modules")]
+    documented = [line.split("`")[1] for line in section.splitlines()
+                  if line[:1].isdigit() and "`" in line]
+    assert documented == layers
+
+
+def test_no_file_in_game_is_over_600_lines() -> None:
+    long = {m: n for m in _modules("game")
+            if (n := len((ROOT / m).read_text(encoding="utf-8").splitlines())) > 600}
+    assert not long, long

@@ -18,8 +18,8 @@ from game.classroom import report_files
 from game.cli import main
 from game.packs import load_content
 from game.session.game import Game
-from game.session.save_reader import read_save
-from game.session.save_writer import write_save
+from game.session.saves.reader import read_save
+from game.session.saves.writer import write_save
 from game.session.store import save_game
 
 SCENARIO = "ipo-window"

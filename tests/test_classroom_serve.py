@@ -19,7 +19,7 @@ import pytest
 
 from game.cli import main
 from game.commands.serve import command_for
-from game.session.save_reader import read_save
+from game.session.saves.reader import read_save
 
 CHROMIUM = Path("/usr/bin/chromium")
 

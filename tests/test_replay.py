@@ -11,7 +11,7 @@ import pytest
 from game.cli import main
 from game.packs import DEFAULT_SCENARIO, load_content
 from game.session.game import Game
-from game.session.save_reader import read_save
+from game.session.saves.reader import read_save
 from game.session.store import load_game, save_game, verify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "saves"

@@ -19,19 +19,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from game import __version__
-from game.session import save_migrations, save_record
-from game.session.save_errors import SaveError
-from game.session.save_folder import list_saves, save_path, saves_dir
-from game.session.save_reader import MAX_SAVE_BYTES, read_save
-from game.session.save_record import (
+from game.session.saves import migrations, record
+from game.session.saves.errors import SaveError
+from game.session.saves.folder import list_saves, save_path, saves_dir
+from game.session.saves.reader import MAX_SAVE_BYTES, read_save
+from game.session.saves.record import (
     FORMAT_VERSION,
     EventChoice,
     PackStamp,
     QuarterRecord,
     SaveFile,
 )
-from game.session.save_toml import dump_save
-from game.session.save_writer import write_save
+from game.session.saves.toml_text import dump_save
+from game.session.saves.writer import write_save
 
 PLAN_FIELDS = ["lease_h100e", "break_lease_h100e", "spot_h100e", "datacenter_mw", "training",
                "inference", "research", "start_run_flop", "price", "hire", "raise_equity",
@@ -486,8 +486,8 @@ def test_migrations_apply_in_order_up_to_the_current_format(
 
     path = tmp_path / "old.toml"
     path.write_text(_with(GOOD, 'lab = "Nova Labs"', 'company = "Old Co"'))
-    monkeypatch.setattr(save_record, "FORMAT_VERSION", 3)
-    monkeypatch.setattr(save_migrations, "MIGRATIONS", {2: two_to_three, 1: one_to_two})
+    monkeypatch.setattr(record, "FORMAT_VERSION", 3)
+    monkeypatch.setattr(migrations, "MIGRATIONS", {2: two_to_three, 1: one_to_two})
     save = read_save(path)
     assert save.lab == "Old Co" and save.format_version == 3 and calls == [1, 2]
 
@@ -495,18 +495,18 @@ def test_migrations_apply_in_order_up_to_the_current_format(
         'lab = "Nova Labs"', 'name = "Mid Co"'))
     assert read_save(path).lab == "Mid Co" and calls == [1, 2, 2]
 
-    monkeypatch.setattr(save_migrations, "MIGRATIONS", {2: two_to_three})
+    monkeypatch.setattr(migrations, "MIGRATIONS", {2: two_to_three})
     path.write_text(GOOD)
     with pytest.raises(SaveError, match="format 1 can no longer be read"):
         read_save(path)
 
-    monkeypatch.setattr(save_migrations, "MIGRATIONS", {1: one_to_two, 2: two_to_three})
+    monkeypatch.setattr(migrations, "MIGRATIONS", {1: one_to_two, 2: two_to_three})
     with pytest.raises(SaveError, match=r"could not be upgraded from format 1 \(KeyError"):
         read_save(path)  # a format-1 file without the key format 1 had
 
 
 def test_the_shipped_build_has_no_invented_history() -> None:
-    assert FORMAT_VERSION == 1 and save_migrations.MIGRATIONS == {}
+    assert FORMAT_VERSION == 1 and migrations.MIGRATIONS == {}
 
 
 # --- the saves folder -------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from typing import Any
 
 from game.engine import OUTCOMES
 from game.packs import Content
-from game.session.save_errors import SaveError
+from game.session.saves.errors import SaveError
 from game.session.store import Verification, verify
 
 Progress = Callable[[int, int, str], None]

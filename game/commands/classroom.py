@@ -79,7 +79,7 @@ def _new(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     from game.classroom import folder
     from game.commands.saves import save_line
-    from game.session.save_folder import list_saves
+    from game.session.saves.folder import list_saves
 
     class_dir: Path = args.dir
     if not class_dir.is_dir():

@@ -39,7 +39,7 @@ def _play(args: argparse.Namespace) -> int:
 
         content = load_content()  # straight into a game: it is needed before the first frame
     if load is not None:
-        from game.session.save_errors import SaveError
+        from game.session.saves.errors import SaveError
         from game.session.store import load_game
 
         try:

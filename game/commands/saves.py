@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from game.commands.console import UserError, emit_json
 
 if TYPE_CHECKING:
-    from game.session.save_folder import SaveSummary
+    from game.session.saves.folder import SaveSummary
 
 
 def run_replay(args: argparse.Namespace) -> int:
     """Replay a save from its seed and check every quarter; exit 1 unless it verifies."""
     from game.packs import load_content
-    from game.session.save_errors import SaveError
+    from game.session.saves.errors import SaveError
     from game.session.store import verify
 
     content = load_content()
@@ -46,7 +46,7 @@ def run_replay(args: argparse.Namespace) -> int:
 
 def run_saves(args: argparse.Namespace) -> int:
     """The saves in the folder: lab, scenario, quarter, outcome (unreadable ones say why)."""
-    from game.session.save_folder import list_saves, saves_dir
+    from game.session.saves.folder import list_saves, saves_dir
 
     folder = saves_dir(args.saves)
     rows = list_saves(folder)

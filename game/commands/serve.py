@@ -41,7 +41,7 @@ def command_for(class_dir: Path, scenario: str | None, seed: int | None) -> str:
 
 def run_serve(args: argparse.Namespace) -> int:
     from game.classroom import folder
-    from game.session.save_folder import saves_dir
+    from game.session.saves.folder import saves_dir
 
     if args.class_dir is not None:
         class_dir = args.class_dir

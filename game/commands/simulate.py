@@ -167,7 +167,7 @@ def _save_bot_game(args: argparse.Namespace, content: Any, scenario: str, policy
                    quarters: int) -> None:
     """Play world 0 as a live game and save it exactly as a player's game is saved."""
     from game.session.game import Game
-    from game.session.save_errors import SaveError
+    from game.session.saves.errors import SaveError
     from game.session.store import save_game
 
     if args.worlds != 1:

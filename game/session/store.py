@@ -18,11 +18,11 @@ from game.engine import PlanError
 from game.packs import Content
 from game.session.game import Game, GameError
 from game.session.game import QuarterRecord as LogLine
-from game.session.save_errors import SaveError
-from game.session.save_folder import save_path
-from game.session.save_reader import read_save
-from game.session.save_record import EventChoice, PackStamp, QuarterRecord, SaveFile, utc_now
-from game.session.save_writer import write_save
+from game.session.saves.errors import SaveError
+from game.session.saves.folder import save_path
+from game.session.saves.reader import read_save
+from game.session.saves.record import EventChoice, PackStamp, QuarterRecord, SaveFile, utc_now
+from game.session.saves.writer import write_save
 
 
 def seal(previous: str, record: QuarterRecord, history: dict[str, float]) -> str:

@@ -61,7 +61,7 @@ class FrontierLab(App[None]):
     @property
     def saves(self) -> Path:
         """The saves folder: the --saves option, $FRONTIER_LAB_SAVES or ./saves."""
-        from game.session.save_folder import saves_dir
+        from game.session.saves.folder import saves_dir
 
         return saves_dir(self._saves)
 
@@ -106,7 +106,7 @@ class FrontierLab(App[None]):
         self.save(game, announce=False)
 
     def save(self, game: Game, announce: bool) -> None:
-        from game.session.save_errors import SaveError
+        from game.session.saves.errors import SaveError
         from game.session.store import save_game
 
         try:
@@ -126,7 +126,7 @@ class FrontierLab(App[None]):
     def _loaded(self, path: Path | None) -> None:
         if path is None:
             return
-        from game.session.save_errors import SaveError
+        from game.session.saves.errors import SaveError
         from game.session.store import load_game
 
         try:

@@ -33,16 +33,16 @@ class Dialog(ModalScreen[R]):
     still act (a worker's result arriving after the dialog went is dropped the same way).
     """
 
-    _closed = False
+    _answered = False
 
     @property
     def is_open(self) -> bool:
-        return not self._closed and self.is_attached and self.app.screen is self
+        return not self._answered and self.is_attached and self.app.screen is self
 
     def close(self, result: R | None = None) -> None:
         if not self.is_open:
             return
-        self._closed = True
+        self._answered = True
         self.dismiss(result)
 
     async def action_dismiss(self, result: R | None = None) -> None:

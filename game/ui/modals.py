@@ -294,7 +294,7 @@ class PreviewModal(Dialog[bool]):
         self.app.call_from_thread(self._show, projection)
 
     def _show(self, p: Projection) -> None:
-        if self._closed or not self.is_attached:  # answered before the worlds were in
+        if self._answered or not self.is_attached:  # answered before the worlds were in
             return
         self.projection = p
         self.query_one("#charts").remove_class("-waiting")

@@ -87,7 +87,7 @@ class NewGameModal(Dialog[tuple[str, str, int] | None]):
             return
         scenario = str(self.query_one("#scenario", Select).value)
         if self.class_dir is not None:
-            from game.session.save_folder import save_path
+            from game.session.saves.folder import save_path
             from game.session.store import taken_by_another
 
             if taken_by_another(save_path(self.class_dir, lab, scenario)):

@@ -28,7 +28,7 @@ class LoadModal(Dialog[Path | None]):
         self.folder = folder
 
     def compose(self) -> ComposeResult:
-        from game.session.save_folder import list_saves
+        from game.session.saves.folder import list_saves
 
         rows = list_saves(self.folder)
         with Vertical():

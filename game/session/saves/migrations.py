@@ -3,7 +3,7 @@
 A save says which layout it was written in (``format_version``). One this build does not know is
 refused with what to do: a newer one with a request to upgrade Frontier Lab, an older one whose
 upgrade was dropped with a request to open it in an older Frontier Lab. Older formats are brought
-up to the current one (``game.session.save_record.FORMAT_VERSION``) through ``MIGRATIONS``, one
+up to the current one (``game.session.saves.record.FORMAT_VERSION``) through ``MIGRATIONS``, one
 format at a time, before the record is validated.
 """
 
@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from game.packs.toml_io import toml_kind
-from game.session import save_record
-from game.session.save_errors import SaveError, damaged
+from game.session.saves import record
+from game.session.saves.errors import SaveError, damaged
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 MIGRATIONS: dict[int, Migration] = {}
@@ -26,8 +26,8 @@ Applied in order from the file's version up to ``FORMAT_VERSION``; each receives
 the caller). Empty while format 1 is the only one that ever shipped.
 """
 
-# FORMAT_VERSION is read from save_record when it is needed, not copied here: the model and the
-# migrations agree on the current format by having one place to look.
+# FORMAT_VERSION is read from the record module when it is needed, not copied here: the model and
+# the migrations agree on the current format by having one place to look.
 
 
 def check_version(path: Path, data: dict[str, Any]) -> None:
@@ -39,9 +39,9 @@ def check_version(path: Path, data: dict[str, Any]) -> None:
     if isinstance(version, bool) or not isinstance(version, int):
         raise SaveError(f"format_version: expected a whole number, got {toml_kind(version)} "
                         f"— {damaged(path)}", path)
-    if version > save_record.FORMAT_VERSION:
+    if version > record.FORMAT_VERSION:
         raise SaveError(f"made by a newer Frontier Lab (format {version}); this version "
-                        f"reads formats up to {save_record.FORMAT_VERSION} — upgrade to open it",
+                        f"reads formats up to {record.FORMAT_VERSION} — upgrade to open it",
                         path)
 
 
@@ -51,7 +51,7 @@ def migrate(data: dict[str, Any], path: Path | str = "<save>") -> dict[str, Any]
     ``MIGRATIONS[n]`` turns format n into n + 1; this sets ``format_version`` after each step.
     """
     path = Path(path)
-    current = save_record.FORMAT_VERSION
+    current = record.FORMAT_VERSION
     version = data["format_version"]
     if version < 1:
         raise SaveError(f"format_version {version} was never written by Frontier Lab — "

@@ -6,7 +6,7 @@ contain produces another exception. A file is refused unread when it is too larg
 and refused with its reason when it is empty, binary, not UTF-8, not TOML, cut off, of a format
 this build cannot read, or not a save's shape. A damaged save's message points to its ``.bak``.
 
-The reader also remembers the files it found good (and those ``game.session.save_writer``
+The reader also remembers the files it found good (and those ``game.session.saves.writer``
 wrote), by inode, size and time, so an autosave need not read its own previous save again.
 """
 
@@ -20,10 +20,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from game.packs.toml_io import locate
-from game.session.save_errors import SaveError, damaged, where
-from game.session.save_migrations import check_version, migrate
-from game.session.save_record import SaveFile, first_problem
-from game.session.save_toml import check_end, parse_save
+from game.session.saves.errors import SaveError, damaged, where
+from game.session.saves.migrations import check_version, migrate
+from game.session.saves.record import SaveFile, first_problem
+from game.session.saves.toml_text import check_end, parse_save
 
 MAX_SAVE_BYTES = 8_000_000
 """A 40-quarter save is about 100 kB; anything this large is not a save and is refused unread."""

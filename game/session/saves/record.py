@@ -7,7 +7,7 @@ and compares the history (``game.session.store``), so a hand-edited save or one 
 content is noticed.
 
 ``SaveFile`` is the current format, ``FORMAT_VERSION``; its values are exact and finite
-(``game.session.save_values``). When the model refuses a document, ``first_problem`` says why in
+(``game.session.saves.values``). When the model refuses a document, ``first_problem`` says why in
 one phrase, naming the key as TOML's reader sees it and a near key for a misspelt one.
 """
 
@@ -28,7 +28,7 @@ from pydantic import (
 
 from game import __version__
 from game.packs.toml_io import toml_kind
-from game.session.save_values import Name, Number, PlanField, UtcTime, WholeNumber, whole
+from game.session.saves.values import Name, Number, PlanField, UtcTime, WholeNumber, whole
 
 FORMAT_VERSION = 1
 """The format this build writes, and the newest it reads."""

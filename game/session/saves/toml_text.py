@@ -2,7 +2,7 @@
 
 Writing checks the record again (it may have been changed in place since it was built), so what
 is written always reads back as the same save, with its values in their exact TOML forms
-(``game.session.save_values``). Every save ends with an ``[end]`` table repeating the number of
+(``game.session.saves.values``). Every save ends with an ``[end]`` table repeating the number of
 quarters, so a file cut short anywhere (copied in part, a full disk elsewhere) is refused rather
 than read as a shorter game. Parsing turns anything tomllib refuses into one ``SaveError``, with
 the line and column when tomllib gives them.
@@ -18,9 +18,9 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from game.session.save_errors import SaveError, damaged, where
-from game.session.save_record import SaveFile, first_problem
-from game.session.save_values import int_out, plan_out, time_out
+from game.session.saves.errors import SaveError, damaged, where
+from game.session.saves.record import SaveFile, first_problem
+from game.session.saves.values import int_out, plan_out, time_out
 
 # --- writing ------------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@ The promise is that **nothing is ever half-written**. ``write_save`` writes a te
 the same folder, fsyncs it, keeps the previous good save as ``PATH.bak`` (a hard link, so PATH
 never goes missing), renames the temporary file onto PATH and fsyncs the folder. A crash at any
 instant leaves PATH a complete save; a file cut short some other way is caught by its ``[end]``
-table when it is read (``game.session.save_toml``). A damaged PATH is replaced but never becomes
-the ``.bak``, which keeps the last good save.
+table when it is read (``game.session.saves.toml_text``). A damaged PATH is replaced but never
+becomes the ``.bak``, which keeps the last good save.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from game.session.save_errors import SaveError
-from game.session.save_reader import known_good, read_save, remember
-from game.session.save_record import SaveFile
-from game.session.save_toml import dump_save
+from game.session.saves.errors import SaveError
+from game.session.saves.reader import known_good, read_save, remember
+from game.session.saves.record import SaveFile
+from game.session.saves.toml_text import dump_save
 
 _STALE_TEMP_SECONDS = 600  # a temporary file this old was left by a killed writer
 

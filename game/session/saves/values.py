@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import Field, PlainValidator
 
 from game.packs.toml_io import toml_kind
-from game.session.save_errors import keypath
+from game.session.saves.errors import keypath
 
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 _MAX_DIGITS = 4300  # Python's own limit for converting integers to and from text

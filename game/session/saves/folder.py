@@ -15,9 +15,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from game.session.save_errors import SaveError
-from game.session.save_reader import read_save
-from game.session.save_values import time_out
+from game.session.saves.errors import SaveError
+from game.session.saves.reader import read_save
+from game.session.saves.values import time_out
 
 SAVES_ENV = "FRONTIER_LAB_SAVES"
 

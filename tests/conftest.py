@@ -29,3 +29,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def params() -> EconomyParams:
     """The default scenario ("ipo-window") of the base pack, loaded once per session."""
     return load_economy()
+
+
+@pytest.fixture(autouse=True)
+def _crash_logs_in_a_temporary_folder(tmp_path_factory, monkeypatch) -> None:
+    """A crash in a test writes its log where the test can find it, never in the user's folder."""
+    monkeypatch.setenv("FRONTIER_LAB_LOGS", str(tmp_path_factory.mktemp("logs")))

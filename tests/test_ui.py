@@ -636,3 +636,72 @@ async def test_hostile_names_and_keys_at_machine_speed(content, tmp_path) -> Non
         timeline = plain(app.screen.query_one("#timeline", Static).content)
         assert f"buy 10 {hostile}" in " ".join(timeline.split())
         assert "[/b]Labs" in plain(app.screen.query_one("#summary", Static).content)
+
+
+HELD_KEYS = ["e", "enter", "enter", "e", "escape", "w", "g", "question_mark", "1", "2", "3", "4",
+             "5", "6", "tab", "down", "up", "space", "n", "l", "t", "r", "0", "9", "ctrl+s",
+             "backspace", "left", "right"]
+
+
+async def hold_keys(app: FrontierLab, keys: list[str], gap: float) -> None:
+    """Keys as a held key sends them: one every ``gap`` seconds, whether or not the app has
+    caught up (``pilot.press`` waits for each to be handled; a keyboard does not)."""
+    import asyncio
+
+    from textual import events
+
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+        await asyncio.sleep(gap)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+async def test_held_keys_across_every_screen_never_crash(content, tmp_path, seed) -> None:
+    """200 keys at 50 a second (a held key sends about 20), drawn from every screen's keys:
+    events, previews, Why?, glossary, help, the tabs, the title, the debrief. A crash anywhere
+    re-raises from run_test; the game must still be consistent after."""
+    import random
+
+    rnd = random.Random(seed)
+    app = make_app(content, tmp_path, seed=seed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        keys = [rnd.choice(HELD_KEYS) for _ in range(200)]
+        await hold_keys(app, keys, gap=0.02)
+        await pilot.pause()
+        assert app.is_running and app.crash_log is None
+    from game.session.store import verify
+
+    saves = sorted(tmp_path.glob("*.toml"))
+    assert saves, "a quarter or a ctrl+s saved the game"
+    for path in saves:  # what the keys did is a game that replays exactly
+        assert verify(path, content).verified, verify(path, content).problems
+
+
+async def test_an_unforeseen_error_saves_the_game_and_says_where(content, tmp_path,
+                                                                 monkeypatch) -> None:
+    """Whatever breaks, the game is saved, the traceback goes to a log file and not over the
+    terminal, a dialog says where both are, and closing it exits with code 1."""
+    monkeypatch.setenv("FRONTIER_LAB_LOGS", str(tmp_path / "logs"))
+    app = make_app(content, tmp_path)
+
+    def broken() -> None:
+        raise RuntimeError("something nobody foresaw [/b]")
+
+    with pytest.raises(RuntimeError, match="nobody foresaw"):
+        async with app.run_test(size=(80, 24)) as pilot:
+            await to_main(pilot, app)
+            monkeypatch.setattr(game_screen(app), "action_why", broken)
+            await pilot.press("w")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "CrashDialog"
+            shown = " ".join(str(s.content) for s in app.screen.query(Static))
+            assert "[/b]" in shown and str(app.crash_log) in shown
+            assert "Your game is saved in" in shown
+            await pilot.press("enter")
+            await pilot.pause()
+    assert app.return_code == 1
+    log = app.crash_log.read_text(encoding="utf-8")
+    assert "RuntimeError: something nobody foresaw" in log and "Traceback" in log
+    assert list(tmp_path.glob("*.toml")), "the game was saved"

@@ -63,8 +63,12 @@ def _play(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
     from game.ui.app import FrontierLab
 
-    FrontierLab(content, saves, game=game, theme=getattr(args, "theme", "textual-dark"),
-                class_dir=class_dir, fixed=fixed).run()
+    app = FrontierLab(content, saves, game=game, theme=getattr(args, "theme", "textual-dark"),
+                      class_dir=class_dir, fixed=fixed)
+    app.run()
+    if app.return_code:
+        where = f"; the details are in {app.crash_log}" if app.crash_log else ""
+        raise UserError(f"the game stopped on an unexpected error{where}")
     return 0
 
 

@@ -13,6 +13,9 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from game.text import printable
+from game.ui.crash import CrashDialog, write_crash_log
+
 if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first frame)
     from game.packs import Content
     from game.session.game import Game
@@ -47,6 +50,8 @@ class FrontierLab(App[None]):
         self._saves = saves
         self._first_game = game
         self.theme = theme
+        self.crash_log: Path | None = None  # after an unexpected error: where its details are
+        self._crashed = False
 
     @property
     def content(self) -> Content:
@@ -112,11 +117,12 @@ class FrontierLab(App[None]):
         try:
             path = save_game(game, self.saves)
         except (SaveError, OSError) as exc:
-            self.notify(f"Could not save: {exc}", severity="error", timeout=8)
+            self.notify(printable(f"Could not save: {exc}"), severity="error", timeout=8,
+                        markup=False)
             return
         self._written.add(path)
         if announce:
-            self.notify(f"Saved to {path}")
+            self.notify(printable(f"Saved to {path}"), markup=False)
 
     def open_load_dialog(self) -> None:
         from game.ui.saves import LoadModal
@@ -132,16 +138,52 @@ class FrontierLab(App[None]):
         try:
             game = load_game(path, self.content)
         except SaveError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            self.notify(printable(str(exc)), severity="error", timeout=10, markup=False)
             return
         if self.class_dir is not None and path not in self._written:
             # The server cannot tell students apart, so a save this session did not write
             # (a classmate's, or one's own from a closed tab) goes on in a copy: its file is
             # never written to from here.
             game.save_path, game.created = None, None
-            self.notify(f"Continuing a copy of {path.name}: the original stays as it was.",
+            self.notify(printable(f"Continuing a copy of {path.name}: the original stays as "
+                                  "it was."), markup=False,
                         timeout=8)
         self.start_game(game)
+
+    # --- the unforeseen ------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error nobody foresaw, anywhere in the app: save the game, write the details to a
+        log, say so in a dialog, and exit with code 1 once it is closed (Textual's own handling,
+        a traceback over the terminal, only if this fails too)."""
+        if self._crashed:
+            super()._handle_exception(error)
+            return
+        self._crashed = True
+        self._return_code = 1
+        if self._exception is None:  # what run_test re-raises: a crash still fails a test
+            self._exception = error
+        try:
+            saved = self._save_after_crash()
+            self.crash_log = write_crash_log(error, saved)
+            self.push_screen(CrashDialog(error, saved, self.crash_log),
+                             lambda _: self.exit(return_code=1))
+        except Exception:  # the dialog itself failed: fall back to Textual's
+            super()._handle_exception(error)
+
+    def _save_after_crash(self) -> str:
+        """The game on screen saved, in a sentence for the crash dialog."""
+        game = next((s.game for s in reversed(self.screen_stack)
+                     if getattr(s, "game", None) is not None), None)
+        if game is None:
+            return "No game was open."
+        from game.session.store import save_game
+
+        try:
+            return f"Your game is saved in {save_game(game, self.saves)}."
+        except Exception as exc:  # whatever broke may break saving too
+            return (f"Your game could not be saved now ({exc}); its last autosave, from the "
+                    "start of this quarter, is in the saves folder.")
 
     # --- help, glossary, themes, palette ----------------------------------------------
 

@@ -11,7 +11,16 @@ from rich.text import Text
 from textual.widgets import RichLog, Sparkline, Static
 
 from game.session.game import Game
-from game.ui.format import IPO_WORDS, count, money, money_range, runway, signed, signed_money
+from game.ui.format import (
+    IPO_WORDS,
+    count,
+    money,
+    money_range,
+    plain,
+    runway,
+    signed,
+    signed_money,
+)
 
 OPERATING = ("revenue", "leases", "spot compute", "power", "data-center operations", "staff",
              "other opex", "interest", "lease break penalty")
@@ -95,7 +104,7 @@ class ComputePanel(Panel):
             owned = float(s.owned[0, g])
             coming = float(s.pipeline[0, :, g].sum())
             if owned or coming:
-                t.add_row(Text(f"{name} owned"), count(owned) + (f" (+{count(coming)})"
+                t.add_row(plain(f"{name} owned"), count(owned) + (f" (+{count(coming)})"
                                                                 if coming else ""))
         t.add_row("Leased H100e", count(float(s.lease_qty[0].sum())))
         t.add_row("Capacity H100e", count(float(s.capacity[0])))
@@ -114,7 +123,7 @@ class MarketPanel(Panel):
         t.add_row("Rental $/H100e-h", f"${float(game.state.rental_price[0]):.2f}")
         for g, name in enumerate(econ.gpu_names):
             if econ.available[row, g]:
-                t.add_row(Text(f"{name} price"), f"${econ.gpu_price[row, g] / 1000:,.0f}k")
+                t.add_row(plain(f"{name} price"), f"${econ.gpu_price[row, g] / 1000:,.0f}k")
         t.add_row("Market $B/yr", f"{float(game.state.market[0]):,.0f}")
         t.add_row("Your share", f"{float(game.state.share[0]):.1%}")
         self.update(t)
@@ -127,7 +136,7 @@ class ModelsPanel(Panel):
         t.add_row(Text("You", style="bold cyan"), f"{float(s.capability[0]):.0f}")
         t.add_row("  active params", count(float(s.model_params[0])))
         for r, rival in enumerate(game.params.rivals):
-            t.add_row(Text(rival.model_name), f"{float(s.rival_capability[0, r]):.0f}")
+            t.add_row(plain(rival.model_name), f"{float(s.rival_capability[0, r]):.0f}")
         if s.run_target[0] > 0:
             done = float(s.run_done[0] / s.run_target[0])
             t.add_row("Run in progress", f"{done:.0%}")
@@ -206,11 +215,11 @@ class NewsFeed(RichLog):
         lines = [Text(game.calendar(record.quarter), style="bold")]
         for event_id, choice in record.choices:
             ev = game.director.events[game.director.index[event_id]]
-            lines.append(Text(f"  {ev.event.title} → {ev.choices[choice].choice.label}"))
+            lines.append(plain(f"  {ev.event.title} → {ev.choices[choice].choice.label}"))
         for event_id in record.events:
             if event_id not in dict(record.choices):
                 ev = game.director.events[game.director.index[event_id]]
-                lines.append(Text(f"  {ev.event.title}"))
+                lines.append(plain(f"  {ev.event.title}"))
         if before is not None:
             lines.append(Text(f"  cash {signed_money(h['cash'] - before['cash'])}, sentiment "
                               f"{signed(h['sentiment'] - before['sentiment'])}, equity value "
@@ -221,7 +230,7 @@ class NewsFeed(RichLog):
         for rival in game.params.rivals:
             key = f"rival.{rival.id}"
             if before is not None and h[key] > before[key] + 1e-9:
-                lines.append(Text(f"  {rival.model_name} released a new model "
+                lines.append(plain(f"  {rival.model_name} released a new model "
                                   f"({h[key]:.0f})", style="magenta"))
         # Scrolled to the newest at once, not after the next frame (RichLog's way), so the
         # quarter's dashboard is drawn in one frame, not two.

@@ -28,7 +28,7 @@ from game.engine.plan_check import check_plan
 from game.session.game import Game
 from game.ui.charts import LineChart
 from game.ui.dashboard import ComputePanel, FinancePanel, MarketPanel, ModelsPanel, NewsFeed
-from game.ui.format import count, flop, money, money_range
+from game.ui.format import count, flop, money, money_range, plain
 
 
 class FieldError(ValueError):
@@ -84,7 +84,7 @@ class NumberField(Horizontal):
         self._shown_error: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label(self.label, classes="name", markup=False)  # a pack's GPU name, say
+        yield Label(plain(self.label), classes="name")  # a pack's GPU name, say
         yield Input("0", compact=True, id=f"input-{field_id(self.key)}")
         yield Static(self.hint, classes="hint", markup=False)
 

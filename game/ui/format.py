@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import math
 
+from rich.text import Text
+
+from game.text import printable
+
+
+def plain(text: str, style: str = "") -> Text:
+    """Text from a player, a save or a pack, shown as written: never read as markup, and without
+    the control characters that would reach the terminal (game.text)."""
+    return Text(printable(text), style=style)
+
 
 def money(x: float) -> str:
     """$B amounts: '$37.2B', '−$1.4B', '$1.25T'."""

@@ -19,6 +19,7 @@ from game.session.game import Game, PendingEvent
 from game.session.projection import Projection, project
 from game.ui.charts import FanChart
 from game.ui.dialog import DIALOG_CSS, Dialog
+from game.ui.format import plain
 
 
 class EventModal(Dialog[int]):
@@ -43,19 +44,19 @@ class EventModal(Dialog[int]):
     def compose(self) -> ComposeResult:
         ev = self.event
         with Vertical():
-            yield Label(("⚠ " if ev.major else "") + ev.title, classes="title")
-            yield Static(ev.text.strip(), classes="text")
+            yield Label(plain(("⚠ " if ev.major else "") + ev.title), classes="title")
+            yield Static(plain(ev.text.strip()), classes="text")
             yield OptionList(*[
-                Option(c.label + ("" if c.available else "  (not open to you now)"),
+                Option(plain(c.label + ("" if c.available else "  (not open to you now)")),
                        id=str(c.index), disabled=not c.available)
                 for c in ev.choices], id="choices")
             # The note of the choice highlighted first, so highlighting it changes nothing
             # (no second layout before the dialog's first frame).
             self._shown_note = (ev.choices[self._first()].note or "") if ev.choices else ""
-            yield Static(self._shown_note, classes="note", id="choice-note")
+            yield Static(plain(self._shown_note), classes="note", id="choice-note")
             if self.concept is not None:
-                yield Static(Text.assemble(("Concept: ", "bold"), self.concept.term, " — ",
-                                           self.concept.definition), classes="note")
+                yield Static(Text.assemble(("Concept: ", "bold"), plain(self.concept.term), " — ",
+                                           plain(self.concept.definition)), classes="note")
 
     def _first(self) -> int:
         """The choice highlighted when the dialog opens: the first one open to the lab."""
@@ -71,7 +72,7 @@ class EventModal(Dialog[int]):
         note = self.event.choices[int(message.option.id or 0)].note or ""
         if note != self._shown_note:
             self._shown_note = note
-            self.query_one("#choice-note", Static).update(note)
+            self.query_one("#choice-note", Static).update(plain(note))
 
     @on(OptionList.OptionSelected)
     def _chosen(self, message: OptionList.OptionSelected) -> None:
@@ -99,10 +100,10 @@ class NoticeModal(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield Static(self.body)
+            yield Label(plain(self.title_text), classes="title")
+            yield Static(plain(self.body))
             if self.note:
-                yield Static(self.note, classes="note")
+                yield Static(plain(self.note), classes="note")
             with Horizontal(classes="buttons"):
                 yield Button("OK", variant="primary", id="ok")
 
@@ -201,7 +202,7 @@ class GlossaryModal(Dialog[None]):
         for cid, c in sorted(self.glossary.items(), key=lambda kv: kv[1].term.lower()):
             blob = f"{c.term} {c.definition} {c.why_it_matters}".lower()
             if all(w in blob for w in words):
-                terms.add_option(Option(c.term, id=cid))
+                terms.add_option(Option(plain(c.term), id=cid))
         if terms.option_count:
             terms.highlighted = 0
 

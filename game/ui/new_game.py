@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
 from game.ui.dialog import DIALOG_CSS, Dialog
+from game.ui.format import plain
 
 
 class NewGameModal(Dialog[tuple[str, str, int] | None]):
@@ -46,7 +47,7 @@ class NewGameModal(Dialog[tuple[str, str, int] | None]):
             yield Label("New game", classes="title")
             with Horizontal(classes="row"):
                 yield Label("Scenario", classes="name")
-                yield Select([(s.title, s.id) for s in scenarios], value=scenarios[0].id,
+                yield Select([(plain(s.title), s.id) for s in scenarios], value=scenarios[0].id,
                              allow_blank=False, compact=True, id="scenario")
             with Horizontal(classes="row"):
                 yield Label("Lab name", classes="name")
@@ -71,7 +72,7 @@ class NewGameModal(Dialog[tuple[str, str, int] | None]):
 
     def _brief(self, scenario_id: str) -> None:
         sc = self.content.scenarios[scenario_id]
-        self.query_one("#briefing", Static).update(" ".join(sc.briefing.split()))
+        self.query_one("#briefing", Static).update(plain(" ".join(sc.briefing.split())))
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#start")
@@ -91,7 +92,8 @@ class NewGameModal(Dialog[tuple[str, str, int] | None]):
             from game.session.store import taken_by_another
 
             if taken_by_another(save_path(self.class_dir, lab, scenario)):
-                error.update(f"A classmate already plays as '{lab}': choose another lab name.")
+                error.update(plain(f"A classmate already plays as '{lab}': choose another "
+                                   "lab name."))
                 return
         self.close((scenario, lab, int(seed_text)))
 

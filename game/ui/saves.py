@@ -12,6 +12,7 @@ from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from game.ui.dialog import DIALOG_CSS, Dialog
+from game.ui.format import plain
 
 
 class LoadModal(Dialog[Path | None]):
@@ -32,13 +33,13 @@ class LoadModal(Dialog[Path | None]):
 
         rows = list_saves(self.folder)
         with Vertical():
-            yield Label(f"Load a game from {self.folder}", classes="title")
+            yield Label(plain(f"Load a game from {self.folder}"), classes="title")
             if rows:
                 yield OptionList(*[
-                    Option(f"{r.path.name}: {r.error}", id=str(r.path), disabled=True)
+                    Option(plain(f"{r.path.name}: {r.error}"), id=str(r.path), disabled=True)
                     if r.error else
-                    Option(f"{r.lab} · {r.scenario} · quarter {r.quarter} · {r.outcome} · "
-                           f"{r.updated}", id=str(r.path))
+                    Option(plain(f"{r.lab} · {r.scenario} · quarter {r.quarter} · {r.outcome} · "
+                                 f"{r.updated}"), id=str(r.path))
                     for r in rows], id="saves")
             else:
                 yield Static("No saves yet: a game saves itself every quarter.", classes="note")

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 from game.classroom.inject import apply_injections
 from game.engine import Plan, PlanError
 from game.session.game import Game, GameError, PendingEvent
+from game.text import printable
 from game.ui.charts import LineChart
 from game.ui.dashboard import (
     ComputePanel,
@@ -29,7 +30,7 @@ from game.ui.dashboard import (
 )
 from game.ui.decisions import Decisions, FieldError
 from game.ui.footer import SteadyFooter
-from game.ui.format import money
+from game.ui.format import money, plain
 from game.ui.modals import (
     EventModal,
     GlossaryModal,
@@ -124,7 +125,7 @@ class GameScreen(Screen[None]):
         hints = [h.text for h in getattr(self.game.scenario, "hints", [])
                  if h.quarter == self.game.quarter]
         box = self.query_one("#hint", Static)
-        box.update("Hint: " + " ".join(hints) if hints else "")
+        box.update(plain("Hint: " + " ".join(hints) if hints else ""))
         box.set_class(not hints, "-hidden")
 
     # --- events ------------------------------------------------------------------------
@@ -167,7 +168,7 @@ class GameScreen(Screen[None]):
         try:
             self.game.choose(pending.id, choice)
         except GameError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(printable(str(exc)), severity="error", markup=False)
             return
         self._update_if_last()
 
@@ -196,15 +197,15 @@ class GameScreen(Screen[None]):
             plan = Plan(**self.query_one(Decisions).plan_kwargs())
             self.game.submit(plan)
         except FieldError as exc:
-            status.update(f"Fix the plan first: {exc}")
+            status.update(plain(f"Fix the plan first: {exc}"))
             return
         except ValidationError as exc:
             first = exc.errors()[0]
-            status.update("Fix the plan first: " + str(first.get("msg", exc)).removeprefix(
-                "Value error, "))
+            status.update(plain("Fix the plan first: " + str(first.get("msg", exc)).removeprefix(
+                "Value error, ")))
             return
         except PlanError as exc:
-            status.update("The lab cannot do this: " + "; ".join(exc.problems))
+            status.update(plain("The lab cannot do this: " + "; ".join(exc.problems)))
             return
         self.app.push_screen(PreviewModal(self.game, on_confirm=self.end_quarter_now),
                              self._after_quarter)
@@ -216,7 +217,7 @@ class GameScreen(Screen[None]):
         try:
             self.game.end_quarter()
         except GameError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(printable(str(exc)), severity="error", markup=False)
             return False
         self.take_injections()
         self.app.autosave(self.game)
@@ -314,7 +315,7 @@ class DebriefScreen(Screen[None]):
                  "horizon": "Time ran out before an IPO.", "running": "The game goes on."}
         h = g.history[-1] if g.history else g.metrics()
         return Text.assemble(
-            (f"{g.lab} — {g.scenario.title}\n", "bold"),
+            (printable(f"{g.lab} — {g.scenario.title}\n"), "bold"),
             (words[g.outcome], "bold"), f" ({g.outcome}, {g.calendar(len(g.log) - 1)})\n",
             f"Score {g.score:,.1f}  ·  equity value {money(h['valuation'])}  ·  your stake "
             f"{h['ownership']:.0%}  ·  cash {money(h['cash'])}  ·  seed {g.seed}")
@@ -349,7 +350,7 @@ class DebriefScreen(Screen[None]):
                 ev = g.director.events[g.director.index[event_id]]
                 parts.append(f"{ev.event.title}: {ev.choices[choice].choice.label}")
             if parts:
-                t.add_row(g.calendar(record.quarter), Text("; ".join(parts)))  # pack text
+                t.add_row(g.calendar(record.quarter), plain("; ".join(parts)))  # pack text
         return t
 
     def _concepts(self) -> Text:
@@ -362,7 +363,7 @@ class DebriefScreen(Screen[None]):
                     met[concept] += 1
         glossary = self.app.content.glossary
         names = [glossary[c].term for c, _ in met.most_common() if c in glossary]
-        return Text(", ".join(names) if names else "No events taught a concept this time.")
+        return plain(", ".join(names) if names else "No events taught a concept this time.")
 
     @on(Button.Pressed, "#replay")
     @on(Input.Submitted, "#replay-quarter")

@@ -1,0 +1,83 @@
+"""When the game meets an error nobody foresaw: the game saved, the details in a log, a dialog that
+says where both are, and a non-zero exit.
+
+No traceback reaches the screen. The log goes to ``$FRONTIER_LAB_LOGS`` if set, else to the
+user's log folder (platformdirs: ``~/.local/state/frontier-lab/log`` on Linux), one file per
+crash, with the versions needed to reproduce it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sys
+import traceback
+from pathlib import Path
+
+import platformdirs
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label, Static
+
+from game import __version__
+from game.ui.dialog import DIALOG_CSS, Dialog
+
+LOGS_ENV = "FRONTIER_LAB_LOGS"
+
+
+def logs_dir() -> Path:
+    chosen = os.environ.get(LOGS_ENV)
+    return Path(chosen) if chosen else platformdirs.user_log_path("frontier-lab", appauthor=False)
+
+
+def write_crash_log(error: BaseException, saved: str) -> Path | None:
+    """The traceback and the versions in a new file of the logs folder (None: none could be
+    written, and the dialog says so)."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = (f"Frontier Lab {__version__} crashed at {stamp}\n"
+            f"Python {sys.version.split()[0]} on {platform.platform()}\n"
+            f"The game: {saved}\n\n"
+            + "".join(traceback.format_exception(error)))
+    try:
+        folder = logs_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"crash-{stamp}-{os.getpid()}.log"
+        path.write_text(text, encoding="utf-8")
+    except OSError:
+        return None
+    return path
+
+
+class CrashDialog(Dialog[None]):
+    """What happened, where the game and the details are; closing it quits (exit code 1)."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="CrashDialog") + """
+    CrashDialog > Vertical { border: thick $error; }
+    """
+    BINDINGS = [Binding("enter,escape,q", "dismiss", "Quit", id="crash.quit")]
+
+    def __init__(self, error: BaseException, saved: str, log: Path | None) -> None:
+        super().__init__()
+        self.error, self.saved, self.log_path = error, saved, log
+
+    def compose(self) -> ComposeResult:
+        where = (f"The details are in {self.log_path}: please attach that file to a bug report."
+                 if self.log_path is not None else
+                 f"The details could not be written to {logs_dir()} ({LOGS_ENV} chooses another "
+                 "folder).")
+        with Vertical():
+            yield Label("Frontier Lab stopped on an unexpected error", classes="title")
+            yield Static(Text(f"{type(self.error).__name__}: {self.error}"[:300]))
+            yield Static(Text(self.saved))
+            yield Static(Text(where), classes="note")
+            with Horizontal(classes="buttons"):
+                yield Button("Quit (enter)", variant="error", id="quit")
+
+    def on_mount(self) -> None:
+        self.query_one("#quit", Button).focus()
+
+    def on_button_pressed(self) -> None:
+        self.close(None)

@@ -65,9 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--theme", default="textual-dark",
                       choices=("textual-dark", "textual-light", "ansi-dark", "ansi-light"),
                       help="colours (ansi-*: for 16-colour terminals)")
-    for p in (play, parser):
-        p.add_argument("--saves", type=Path, default=None, metavar="DIR",
-                       help="where saves go (default: $FRONTIER_LAB_SAVES or ./saves)")
+    # --saves before the command or after it: the subcommand's copy has no default of its own,
+    # so it never overwrites the value given before the command
+    parser.add_argument("--saves", type=Path, default=None, metavar="DIR",
+                        help="where saves go (default: $FRONTIER_LAB_SAVES or ./saves)")
+    play.add_argument("--saves", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                      help="where saves go (default: $FRONTIER_LAB_SAVES or ./saves)")
 
     sim = sub.add_parser(
         "simulate",
@@ -113,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sv = sub.add_parser("saves", help="list saved games (lab, scenario, quarter, outcome)",
                         description="List the saves in the saves folder.")
-    sv.add_argument("--saves", type=Path, default=None, metavar="DIR",
+    sv.add_argument("--saves", type=Path, default=argparse.SUPPRESS, metavar="DIR",
                     help="the folder (default: $FRONTIER_LAB_SAVES or ./saves)")
     sv.add_argument("--format", choices=("table", "json"), default="table")
 

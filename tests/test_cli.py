@@ -194,3 +194,31 @@ def test_headless_modules_never_import_textual(module: str) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, f"{module} imported textual: {proc.stderr}"
+
+
+def test_saves_before_or_after_the_command_and_a_missing_folder(tmp_path, capsys) -> None:
+    from game.bots import STRATEGIES
+    from game.packs import DEFAULT_SCENARIO, load_content
+    from game.session.game import Game
+    from game.session.store import save_game
+
+    game = Game(load_content(), DEFAULT_SCENARIO, seed=2, lab="Esc \x1b[2J Labs")
+    game.autoplay(STRATEGIES["cloud"], 1)
+    save_game(game, tmp_path)
+    for argv in (["--saves", str(tmp_path), "saves"], ["saves", "--saves", str(tmp_path)]):
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert "Esc [2J Labs" in out and "\x1b" not in out, argv
+    assert main(["saves", "--saves", str(tmp_path / "nowhere")]) == 1
+    assert "no such folder" in capsys.readouterr().err
+    assert main(["saves", "--saves", str(next(tmp_path.glob("*.toml")))]) == 1
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_play_takes_saves_before_or_after_the_command() -> None:
+    from game.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["--saves", "X", "play"], ["play", "--saves", "X"], ["--saves", "X"]):
+        assert str(parser.parse_args(argv).saves) == "X", argv
+    assert parser.parse_args(["play"]).saves is None

@@ -239,12 +239,17 @@ def test_every_key_is_in_the_players_guide() -> None:
 
     guide = (Path(__file__).parent.parent / "docs" / "PLAYING.md").read_text()
     table = guide[guide.index("## Keys"):guide.index("## Saves")]
-    for cls in (FrontierLab, TitleScreen, GameScreen, DebriefScreen, WhyModal, PreviewModal):
+    from game.ui.crash import QuitDialog
+
+    for cls in (FrontierLab, TitleScreen, GameScreen, DebriefScreen, WhyModal, PreviewModal,
+                QuitDialog):
         for binding in cls.BINDINGS:
             if binding.key.isdigit():
                 assert "`1`–`6`" in table
                 continue
             for key in binding.key.split(","):
+                if key in ("y", "n") and cls is QuitDialog:  # the usual yes and no, unlisted
+                    continue
                 shown = {"question_mark": "?"}.get(key, key)
                 assert f"`{shown}`" in table, f"{cls.__name__}: {key} ({binding.description})"
 
@@ -705,3 +710,60 @@ async def test_an_unforeseen_error_saves_the_game_and_says_where(content, tmp_pa
     log = app.crash_log.read_text(encoding="utf-8")
     assert "RuntimeError: something nobody foresaw" in log and "Traceback" in log
     assert list(tmp_path.glob("*.toml")), "the game was saved"
+
+
+async def test_a_finished_save_opens_its_debrief_and_loading_writes_nothing(content,
+                                                                             tmp_path) -> None:
+    from game.bots import STRATEGIES
+    from game.session.store import save_game
+    from game.ui.saves import LoadModal
+
+    game = Game(content, DEFAULT_SCENARIO, seed=4, lab="Done [/b] Labs\x1b[31m")
+    game.autoplay(STRATEGIES["cloud"], 40)
+    assert not game.running
+    path = save_game(game, tmp_path)
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    app = FrontierLab(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoadModal)
+        label = str(app.screen.query_one("#saves").get_option_at_index(0).prompt)
+        assert "Done [/b] Labs[31m" in label  # as written, without the escape character
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        await pilot.press("e", "e", "enter")  # nothing to end: no crash, no quarter after the end
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == before, path
+
+
+async def test_ctrl_q_with_a_game_in_play_asks_first(content, tmp_path) -> None:
+    from game.ui.crash import QuitDialog
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_main(pilot, app)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitDialog) and app.is_running
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        app.save_failure = "No space left on device"  # as a failed autosave leaves it
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        text = " ".join(str(s.content) for s in app.screen.query(Static))
+        assert "The last save failed (No space left on device)" in text
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_ctrl_q_on_the_title_quits_at_once(content, tmp_path) -> None:
+    app = FrontierLab(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running

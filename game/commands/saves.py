@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING
 
 from game.commands.console import UserError, emit_json
+from game.text import printable
 
 if TYPE_CHECKING:
     from game.session.saves.folder import SaveSummary
@@ -33,22 +35,26 @@ def run_replay(args: argparse.Namespace) -> int:
         save = result.save
         assert save is not None
         out = sys.stdout
-        out.write(f"{args.save}: {save.lab}, {save.scenario}, seed {save.seed}, "
-                  f"{save.quarters} quarters\n")
+        out.write(printable(f"{args.save}: {save.lab}, {save.scenario}, seed {save.seed}, "
+                            f"{save.quarters} quarters") + "\n")
         if result.verified:
             out.write(f"verified: replaying the action log from the seed gives every recorded "
                       f"quarter exactly; outcome {outcome}, score {score:,.2f}\n")
         else:
             for problem in result.problems:
-                out.write(f"not verified: {problem}\n")
+                out.write(printable(f"not verified: {problem}") + "\n")
     return 0 if result.verified else 1
 
 
 def run_saves(args: argparse.Namespace) -> int:
     """The saves in the folder: lab, scenario, quarter, outcome (unreadable ones say why)."""
-    from game.session.saves.folder import list_saves, saves_dir
+    from game.session.saves.folder import SAVES_ENV, list_saves, saves_dir
 
-    folder = saves_dir(args.saves)
+    chosen = getattr(args, "saves", None) or os.environ.get(SAVES_ENV)
+    folder = saves_dir(chosen)
+    if chosen and not folder.is_dir():  # a folder named on purpose must exist
+        raise UserError(f"{folder}: " + ("not a folder" if folder.exists() else "no such folder")
+                        + " (--saves or $" + SAVES_ENV + " names the saves folder)")
     rows = list_saves(folder)
     if args.format == "json":
         emit_json({"folder": str(folder), "saves": [
@@ -68,7 +74,7 @@ def run_saves(args: argparse.Namespace) -> int:
 def save_line(row: SaveSummary, scenario: bool = True) -> str:
     """One save as a line of a listing (a class folder's listing leaves out its one scenario)."""
     if row.error:
-        return f"  {row.path.name:<36} unreadable: {row.error}\n"
+        return printable(f"  {row.path.name:<36} unreadable: {row.error}") + "\n"
     where = f"{row.scenario} · " if scenario else ""
-    return (f"  {row.path.name:<36} {row.lab} · {where}quarter {row.quarter} · {row.outcome} · "
-            f"{row.updated}\n")
+    return printable(f"  {row.path.name:<36} {row.lab} · {where}quarter {row.quarter} · "
+                     f"{row.outcome} · {row.updated}") + "\n"

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from game.text import printable
-from game.ui.crash import CrashDialog, write_crash_log
+from game.ui.crash import CrashDialog, QuitDialog, write_crash_log
 
 if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first frame)
     from game.packs import Content
@@ -51,6 +51,7 @@ class FrontierLab(App[None]):
         self._first_game = game
         self.theme = theme
         self.crash_log: Path | None = None  # after an unexpected error: where its details are
+        self.save_failure: str | None = None  # why the last save failed, until one succeeds
         self._crashed = False
 
     @property
@@ -76,9 +77,7 @@ class FrontierLab(App[None]):
         self.call_after_refresh(gc.enable)  # paused until the first frame (game.ui.startup)
         self.push_screen(TitleScreen())
         if self._first_game is not None:
-            from game.ui.screens import GameScreen
-
-            self.push_screen(GameScreen(self._first_game))
+            self.push_screen(self._screen_for(self._first_game))
             self.call_after_refresh(gc.freeze)
         else:
             self.call_after_refresh(self._warm_up)
@@ -98,14 +97,22 @@ class FrontierLab(App[None]):
 
     # --- games -------------------------------------------------------------------------
 
-    def start_game(self, game: Game, replace: bool = False) -> None:
-        from game.ui.screens import GameScreen
-
+    def start_game(self, game: Game, replace: bool = False, save: bool = True) -> None:
+        """Show a game: its dashboard, or its debrief if it is over. ``save``: write it now (a
+        new game or a branch; a game just loaded is saved when something is played)."""
+        screen = self._screen_for(game)
         if replace:
-            self.switch_screen(GameScreen(game))
+            self.switch_screen(screen)
         else:
-            self.push_screen(GameScreen(game))
-        self.autosave(game)
+            self.push_screen(screen)
+        if save:
+            self.autosave(game)
+
+    @staticmethod
+    def _screen_for(game: Game) -> Screen:
+        from game.ui.screens import DebriefScreen, GameScreen
+
+        return GameScreen(game) if game.running else DebriefScreen(game)
 
     def autosave(self, game: Game) -> None:
         self.save(game, announce=False)
@@ -117,9 +124,14 @@ class FrontierLab(App[None]):
         try:
             path = save_game(game, self.saves)
         except (SaveError, OSError) as exc:
-            self.notify(printable(f"Could not save: {exc}"), severity="error", timeout=8,
-                        markup=False)
+            # shown until a save succeeds: a player must not quit unaware of it
+            self.save_failure = printable(str(exc))
+            self.notify(f"Could not save: {self.save_failure}", severity="error",
+                        timeout=24 * 3600, markup=False)
             return
+        if self.save_failure is not None:
+            self.save_failure = None
+            self.clear_notifications()
         self._written.add(path)
         if announce:
             self.notify(printable(f"Saved to {path}"), markup=False)
@@ -148,7 +160,20 @@ class FrontierLab(App[None]):
             self.notify(printable(f"Continuing a copy of {path.name}: the original stays as "
                                   "it was."), markup=False,
                         timeout=8)
-        self.start_game(game)
+        self.start_game(game, save=False)  # loading alone rewrites nothing
+
+    async def action_quit(self) -> None:
+        """ctrl+q: at once from the title or a debrief; with a game in play, after a question
+        that says what would be lost (the quarter in progress; everything, if saving failed)."""
+        game = getattr(self.screen, "game", None)
+        if self.save_failure is None and (game is None or not game.running):
+            self.exit()
+            return
+        if isinstance(self.screen, QuitDialog):  # ctrl+q twice quits
+            self.exit()
+            return
+        self.push_screen(QuitDialog(self.save_failure, getattr(game, "save_path", None)),
+                         lambda quit_now: self.exit() if quit_now else None)
 
     # --- the unforeseen ------------------------------------------------------------------
 

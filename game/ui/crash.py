@@ -1,5 +1,6 @@
-"""When the game meets an error nobody foresaw: the game saved, the details in a log, a dialog that
-says where both are, and a non-zero exit.
+"""Leaving the game: a question before quitting with a game in play, and, when the game meets an
+error nobody foresaw, the game saved, the details in a log, a dialog that says where both are, and
+a non-zero exit.
 
 No traceback reaches the screen. The log goes to ``$FRONTIER_LAB_LOGS`` if set, else to the
 user's log folder (platformdirs: ``~/.local/state/frontier-lab/log`` on Linux), one file per
@@ -81,3 +82,39 @@ class CrashDialog(Dialog[None]):
 
     def on_button_pressed(self) -> None:
         self.close(None)
+
+
+class QuitDialog(Dialog[bool]):
+    """Quit with a game in play? Says what would be lost; dismissed with True to quit."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="QuitDialog")
+    BINDINGS = [Binding("q,y,ctrl+q", "answer(True)", "Quit", id="quit.yes"),
+                Binding("escape,n", "answer(False)", "Back", id="quit.no")]
+
+    def __init__(self, save_failure: str | None, save_path: Path | None) -> None:
+        super().__init__()
+        self.save_failure, self.save_path = save_failure, save_path
+
+    def compose(self) -> ComposeResult:
+        if self.save_failure is not None:
+            lost = Text(f"The last save failed ({self.save_failure}): quitting now loses what "
+                        "was played since the last good save.", style="bold")
+        else:
+            where = f" in {self.save_path}" if self.save_path else ""
+            lost = Text(f"The game is saved{where} as of the start of this quarter; the plan "
+                        "you are making and this quarter's answers are not.")
+        with Vertical():
+            yield Label("Quit Frontier Lab?", classes="title")
+            yield Static(lost)
+            with Horizontal(classes="buttons"):
+                yield Button("Quit (q)", variant="error", id="yes")
+                yield Button("Back (esc)", variant="primary", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_answer(self, quit_now: bool) -> None:
+        self.close(quit_now)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.close(event.button.id == "yes")

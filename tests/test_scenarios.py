@@ -16,9 +16,10 @@ import pytest
 from game.bots import STRATEGIES, play
 from game.cli import main
 from game.engine import Economy, Plan, State
+from game.engine.plan import disabled_problems, restrict_plan
 from game.engine.state import RUNNING
 from game.packs import check, load_content
-from game.packs.economy import TOPICS, disabled_problems, restrict_plan
+from game.packs.economy import TOPICS
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_SCENARIOS = ROOT / "content" / "base" / "scenarios"
@@ -351,3 +352,16 @@ def test_the_modding_guides_scenario_example_and_message_are_real(tmp_path: Path
     scenario.write_text(scenario.read_text().replace('"mypack.fab_fire"', '"mypack.fab_fir"'))
     shown = [str(p).replace(f"{tmp_path}/", "") for p in check([folder])]
     assert len(shown) == 1 and shown[0] in doc
+
+
+def test_the_live_game_refuses_what_its_scenario_disables(content) -> None:
+    from game.engine import PlanError
+    from game.session.game import Game
+
+    game = Game(content, "tutorial", seed=3, lab="Rules Labs")
+    assert "vendor_equity" in game.params.scenario.disabled_actions
+    with pytest.raises(PlanError, match="'vendor_equity' is disabled in this scenario"):
+        game.submit(Plan(vendor_equity=1.0))
+    with pytest.raises(PlanError, match="'break_lease_h100e' is disabled"):
+        game.submit(Plan(break_lease_h100e=1000.0))
+    game.submit(Plan(price=1.1))  # what the scenario allows still goes

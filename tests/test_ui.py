@@ -767,3 +767,18 @@ async def test_ctrl_q_on_the_title_quits_at_once(content, tmp_path) -> None:
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_a_scenarios_disabled_actions_are_greyed_with_the_reason(content, tmp_path) -> None:
+    from game.ui.decisions import NumberField
+
+    game = Game(content, "tutorial", seed=3, lab="Rules Labs")
+    app = FrontierLab(content, tmp_path, game=game)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        for key in ("vendor_equity", "break_lease_h100e"):
+            field = app.screen.query_one(f"#field-{key.replace('_', '-')}", NumberField)
+            assert field.input.disabled
+            assert "not in this scenario" in str(field.query_one(".hint", Static).content)
+        raise_field = app.screen.query_one("#field-raise-equity", NumberField)
+        assert not raise_field.input.disabled

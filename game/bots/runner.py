@@ -27,9 +27,9 @@ import numpy as np
 from game.bots.strategies import Policy
 from game.engine import Economy, EconomyParams, Ledger, Rng, State, compile_economy, step
 from game.engine.outcome import score
+from game.engine.plan import restrict_plan
 from game.engine.state import ARRAY_FIELDS, initial_state
 from game.engine.step import QuarterHook
-from game.packs.economy import restrict_plan
 
 Observer = Callable[[int, State, Ledger], None]
 PARALLEL_MIN_WORLDS = 4096

@@ -14,6 +14,7 @@ bots and projections never fail half-way through a batch; the live game checks f
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -276,3 +277,34 @@ def resolve(plan: Plan, gpu_names: list[str], n_worlds: int,
     if problems:
         raise PlanError(problems)
     return arrays
+
+
+def restrict_plan(plan: Plan, disabled: Iterable[str]) -> Plan:
+    """The plan with every disabled action back at its default (what bots play in a scenario
+    that disables actions)."""
+    reset = {name: Plan.model_fields[name].get_default(call_default_factory=True)
+             for name in disabled}
+    changed = {k: v for k, v in reset.items() if not _same(getattr(plan, k), v)}
+    return plan.model_copy(update=changed) if changed else plan
+
+
+def disabled_problems(plan: Plan, disabled: Iterable[str]) -> list[str]:
+    """A sentence for each disabled action the plan changes (what ``check_plan`` refuses)."""
+    out = []
+    for name in disabled:
+        default = Plan.model_fields[name].get_default(call_default_factory=True)
+        if not _same(getattr(plan, name), default):
+            what = Plan.model_fields[name].description or name
+            out.append(f"'{name}' is disabled in this scenario ({what.rstrip('.')}); "
+                       f"leave it at {default!r}")
+    return out
+
+
+def _same(value: Any, default: Any) -> bool:
+    """Whether a plan field (a number, an array over worlds, a dict of them) is its default."""
+    if isinstance(default, dict):
+        return not any(np.any(np.asarray(v) != 0) for v in dict(value).values())
+    arr = np.asarray(value)
+    if isinstance(default, str) and arr.dtype.kind not in "US":
+        return bool(np.all(arr == IPO_ACTIONS.index(default)))  # per-world codes
+    return bool(np.all(arr == default))

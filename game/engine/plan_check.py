@@ -4,7 +4,8 @@
 an order costs against the cash, vendor credit and credit line, what is on sale, what can be sold,
 handed back or repaid, the size of a round, and where the IPO stands. The live game and the
 command line call it before a quarter; ``step`` itself trims instead, so a batch never stops
-half-way.
+half-way. A scenario's disabled actions are refused here too, as they are for the bots
+(``restrict_plan``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from game.engine import finance
 from game.engine.fleet import order_cost
-from game.engine.plan import Plan, resolve
+from game.engine.plan import Plan, disabled_problems, resolve
 
 
 def check_plan(plan: Plan, state: Any, econ: Any, world: int = 0) -> list[str]:
@@ -22,7 +23,7 @@ def check_plan(plan: Plan, state: Any, econ: Any, world: int = 0) -> list[str]:
     q = state.quarter
     k = world
     arrays = resolve(plan, econ.gpu_names, state.n_worlds, p.training.tokens_per_parameter)
-    problems: list[str] = []
+    problems: list[str] = disabled_problems(plan, p.scenario.disabled_actions)
     row = econ.row(q)
     cash = float(state.cash[k])
     limit = float(finance.credit_limit(p.finance, state.revenue)[k])

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -43,7 +42,7 @@ from game.engine.params import (
     TrainingParams,
     ValuationParams,
 )
-from game.engine.plan import IPO_ACTIONS, Plan
+from game.engine.plan import Plan
 from game.packs.errors import did_you_mean
 
 DEFAULT_SCENARIO = "ipo-window"
@@ -258,37 +257,6 @@ class ScenarioFile(_File):
             score=self.score,
             disabled_actions=tuple(dict.fromkeys(self.disabled_actions)),
         )
-
-
-def restrict_plan(plan: Plan, disabled: Iterable[str]) -> Plan:
-    """The plan with every disabled action back at its default (what bots play in a scenario
-    that disables actions)."""
-    reset = {name: Plan.model_fields[name].get_default(call_default_factory=True)
-             for name in disabled}
-    changed = {k: v for k, v in reset.items() if not _same(getattr(plan, k), v)}
-    return plan.model_copy(update=changed) if changed else plan
-
-
-def disabled_problems(plan: Plan, disabled: Iterable[str]) -> list[str]:
-    """A sentence for each disabled action the plan changes (what a live game refuses)."""
-    out = []
-    for name in disabled:
-        default = Plan.model_fields[name].get_default(call_default_factory=True)
-        if not _same(getattr(plan, name), default):
-            what = Plan.model_fields[name].description or name
-            out.append(f"'{name}' is disabled in this scenario ({what.rstrip('.').lower()}); "
-                       f"leave it at {default!r}")
-    return out
-
-
-def _same(value: Any, default: Any) -> bool:
-    """Whether a plan field (a number, an array over worlds, a dict of them) is its default."""
-    if isinstance(default, dict):
-        return not any(np.any(np.asarray(v) != 0) for v in dict(value).values())
-    arr = np.asarray(value)
-    if isinstance(default, str) and arr.dtype.kind not in "US":
-        return bool(np.all(arr == IPO_ACTIONS.index(default)))  # per-world codes
-    return bool(np.all(arr == default))
 
 
 def engine_params(e: EconomyFile, rivals: list[RivalParams], scenario: ScenarioFile

@@ -82,6 +82,13 @@ class NumberField(Horizontal):
         self.key, self.label, self.hint = key, label, hint
         self.signed, self.percent, self.check = signed, percent, check
         self._shown_error: str | None = None
+        self.locked: str | None = None  # why the field cannot be changed, if it cannot
+
+    def refuse(self, reason: str) -> None:
+        """Greyed out, with the reason where the hint was (a scenario's disabled action)."""
+        self.locked = reason
+        self.input.disabled = True
+        self.query_one(".hint", Static).update(reason)
 
     def compose(self) -> ComposeResult:
         yield Label(plain(self.label), classes="name")  # a pack's GPU name, say
@@ -104,10 +111,10 @@ class NumberField(Horizontal):
             self._message(None)
 
     def set_hint(self, hint: str) -> None:
-        """A new hint (shown unless an error is)."""
+        """A new hint (shown unless an error or the reason for a lock is)."""
         if hint != self.hint:
             self.hint = hint
-            if self._shown_error is None:
+            if self._shown_error is None and self.locked is None:
                 self.query_one(".hint", Static).update(hint)
 
     def value(self) -> float:
@@ -284,6 +291,22 @@ class Decisions(Vertical):
 
     def _field_widget(self, key: str) -> NumberField:
         return self.query_one(f"#field-{field_id(key)}", NumberField)
+
+    def on_mount(self) -> None:
+        """Grey out what the scenario does not allow, saying so (check_plan refuses it too)."""
+        disabled = set(self.game.params.scenario.disabled_actions)
+        if not disabled:
+            return
+        reason = "not in this scenario"
+        groups = {"buy_": "gpu_orders", "sell_": "sell_gpus"}
+        for f in self.query(NumberField):
+            group = next((g for prefix, g in groups.items() if f.key.startswith(prefix)), f.key)
+            if group in disabled:
+                f.refuse(reason)
+        if "ipo" in disabled:
+            self.query_one("#ipo", Select).disabled = True
+        if "cancel_run" in disabled:
+            self.query_one("#cancel-run", Checkbox).disabled = True
 
     def load(self, plan: Plan) -> None:
         """Show a plan in the fields (the standing decisions carried from last quarter)."""

@@ -13,12 +13,12 @@ from textual.widgets import Input, Label, Static
 
 from game.packs import DEFAULT_SCENARIO, load_content
 from game.session.game import Game
+from game.text import count as format_count
+from game.text import money
 from game.ui import app as app_module
 from game.ui import decisions, modals, saves, screens, title
 from game.ui.app import FrontierLab
 from game.ui.dashboard import NewsFeed
-from game.ui.format import count as format_count
-from game.ui.format import money
 from game.ui.modals import EventModal, NoticeModal, PreviewModal, WhyModal
 from game.ui.screens import DebriefScreen, GameScreen
 from game.ui.title import TitleScreen
@@ -527,7 +527,7 @@ async def test_filing_then_accepting_the_book_lists_the_company(content, tmp_pat
     status line and the header, accept it, and the game ends listed."""
     from textual.widgets import Select
 
-    from game.ui.format import money_range
+    from game.text import money_range
 
     game = listing_game(content)
     app = FrontierLab(content, tmp_path, game=game)

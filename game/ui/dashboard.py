@@ -11,16 +11,9 @@ from rich.text import Text
 from textual.widgets import RichLog, Sparkline, Static
 
 from game.session.game import Game
-from game.ui.format import (
-    IPO_WORDS,
-    count,
-    money,
-    money_range,
-    plain,
-    runway,
-    signed,
-    signed_money,
-)
+from game.session.rules import watch
+from game.text import IPO_WORDS, count, money, money_range, runway, signed, signed_money
+from game.ui.format import plain
 
 OPERATING = ("revenue", "leases", "spot compute", "power", "data-center operations", "staff",
              "other opex", "interest", "lease break penalty")
@@ -72,6 +65,24 @@ class MetricsBar(Static):
         text = next((t for t in self._wordings if not width or t.cell_len <= width),
                     self._wordings[-1])
         self.update(text)
+
+
+class WatchLine(Static):
+    """The two slow ways to lose, always in view on the Overview: the board's patience and the
+    rivals' lead, with a countdown when one is running (game.session.rules)."""
+
+    DEFAULT_CSS = """
+    WatchLine { height: auto; padding: 0 1; color: $text-muted; }
+    """
+
+    def show(self, game: Game) -> None:
+        lines = []
+        for c in watch(game):
+            if c.danger:
+                lines.append(Text.assemble(("⚠ ", "bold red"), (c.text, "bold")))
+            else:
+                lines.append(Text(c.text))
+        self.update(Text("\n").join(lines))
 
 
 class Panel(Static):

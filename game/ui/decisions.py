@@ -26,9 +26,18 @@ from game.engine.params import H100_FLOPS
 from game.engine.plan import IPO_ACTIONS
 from game.engine.plan_check import check_plan
 from game.session.game import Game
+from game.session.rules import ipo_checklist
+from game.text import count, flop, money, money_range
 from game.ui.charts import LineChart
-from game.ui.dashboard import ComputePanel, FinancePanel, MarketPanel, ModelsPanel, NewsFeed
-from game.ui.format import count, flop, money, money_range, plain
+from game.ui.dashboard import (
+    ComputePanel,
+    FinancePanel,
+    MarketPanel,
+    ModelsPanel,
+    NewsFeed,
+    WatchLine,
+)
+from game.ui.format import plain
 
 
 class FieldError(ValueError):
@@ -198,6 +207,7 @@ class Decisions(Vertical):
     def _panes(self) -> ComposeResult:
         econ = self.game.econ
         with TabPane("Overview", id="tab-overview"), VerticalScroll(id="overview-scroll"):
+            yield WatchLine(id="watch")
             with Grid(id="panels"):
                 yield ComputePanel("Compute", id="compute")
                 yield MarketPanel("GPU market", id="market")
@@ -488,7 +498,7 @@ class Decisions(Vertical):
                f"{money(ip.min_ttm_revenue)} (now {sentiment:.0f} and {money(ttm)})")
         if stage == "none":
             text = (f"Not filed. {ip.filing_quarters} quarters after filing, the underwriters "
-                    f"build a book, given a {bar}.")
+                    "build a book, if the conditions above hold then.")
         elif stage == "filed":
             filed = int(s.ipo_filed_quarter[0])
             due = filed + ip.filing_quarters - game.quarter
@@ -508,7 +518,14 @@ class Decisions(Vertical):
                     f"private mark: {money(float(s.valuation[0]))}.")
         else:
             text = f"Listed at {money(float(s.ipo_valuation[0]))}."
-        out = Text(text)
+        out = Text()
+        if stage != "listed":
+            for check in ipo_checklist(game):
+                out.append("✓ " if check.met else "✗ ", "bold green" if check.met else "bold red")
+                out.append(f"{check.condition}: ")
+                out.append(check.now, "bold")
+                out.append("\n")
+        out.append(text)
         choice = self.query_one("#ipo", Select).value
         if isinstance(choice, str) and choice != "hold":
             problems = check_plan(Plan(ipo=choice), s, game.econ)

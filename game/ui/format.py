@@ -1,8 +1,6 @@
-"""Numbers as a player reads them, shared by every screen."""
+"""Text on the screen from outside the code: shown as written (numbers are game.text's)."""
 
 from __future__ import annotations
-
-import math
 
 from rich.text import Text
 
@@ -13,62 +11,3 @@ def plain(text: str, style: str = "") -> Text:
     """Text from a player, a save or a pack, shown as written: never read as markup, and without
     the control characters that would reach the terminal (game.text)."""
     return Text(printable(text), style=style)
-
-
-def money(x: float) -> str:
-    """$B amounts: '$37.2B', '−$1.4B', '$1.25T'."""
-    if not math.isfinite(x):
-        return "—"
-    sign = "−" if x < 0 else ""
-    x = abs(x)
-    if x >= 1000:
-        return f"{sign}${x / 1000:,.2f}T"
-    if x < 0.1 and x > 0:
-        return f"{sign}${x * 1000:,.0f}M"
-    return f"{sign}${x:,.1f}B"
-
-
-def runway(quarters: float) -> str:
-    if not math.isfinite(quarters) or quarters >= 99:
-        return "∞"
-    return f"{quarters:.0f}q"
-
-
-def count(x: float) -> str:
-    """Large counts: '4.1T', '82B', '1.2M', '350k', '900'."""
-    if x >= 1e12:
-        return f"{x / 1e12:,.1f}T"
-    if x >= 1e9:
-        return f"{x / 1e9:,.1f}B"
-    if x >= 1e6:
-        return f"{x / 1e6:,.1f}M"
-    if x >= 1e4:
-        return f"{x / 1e3:,.0f}k"
-    return f"{x:,.0f}"
-
-
-def signed(x: float, unit: str = "") -> str:
-    sign = "+" if x > 0 else "−" if x < 0 else "±"
-    return f"{sign}{abs(x):,.1f}{unit}"
-
-
-def flop(x: float) -> str:
-    """FLOP as 2.0e27."""
-    return f"{x:.1e}".replace("e+", "e")
-
-
-def signed_money(x: float) -> str:
-    """A change in $B with its sign: '+$1.2B', '−$0.4B'."""
-    return ("+" if x > 0 else "") + money(x) if x else "±$0.0B"
-
-
-def money_range(low: float, high: float) -> str:
-    """A range of $B amounts with the unit once: '$1.20T–1.40T', '$850.0B–$1.02T'."""
-    lo, hi = money(low), money(high)
-    if lo[-1] == hi[-1] and lo.startswith("$") and hi.startswith("$"):
-        return f"{lo[:-1]}–{hi[1:]}"
-    return f"{lo}–{hi}"
-
-
-# The IPO stages (game.engine.state.IPO_STAGES) as a player reads them.
-IPO_WORDS = {"none": "not filed", "filed": "filed", "book": "book open", "listed": "listed"}

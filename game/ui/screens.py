@@ -18,7 +18,8 @@ from textual.widgets import Button, Input, Label, Static
 from game.classroom.inject import apply_injections
 from game.engine import Plan, PlanError
 from game.session.game import Game, GameError, PendingEvent
-from game.text import printable
+from game.session.rules import why_it_ended
+from game.text import money, printable
 from game.ui.charts import LineChart
 from game.ui.dashboard import (
     ComputePanel,
@@ -27,10 +28,11 @@ from game.ui.dashboard import (
     MetricsBar,
     ModelsPanel,
     NewsFeed,
+    WatchLine,
 )
 from game.ui.decisions import Decisions, FieldError
 from game.ui.footer import SteadyFooter
-from game.ui.format import money, plain
+from game.ui.format import plain
 from game.ui.modals import (
     EventModal,
     GlossaryModal,
@@ -112,7 +114,7 @@ class GameScreen(Screen[None]):
     def refresh_all(self) -> None:
         game = self.game
         self.query_one(MetricsBar).show(game)
-        for panel in (ComputePanel, MarketPanel, ModelsPanel, FinancePanel):
+        for panel in (WatchLine, ComputePanel, MarketPanel, ModelsPanel, FinancePanel):
             self.query_one(panel).show(game)
         labels, points = game.timeline()
         self.query_one("#chart-capability", LineChart).show(labels, capability_series(game, points))
@@ -317,6 +319,7 @@ class DebriefScreen(Screen[None]):
         return Text.assemble(
             (printable(f"{g.lab} — {g.scenario.title}\n"), "bold"),
             (words[g.outcome], "bold"), f" ({g.outcome}, {g.calendar(len(g.log) - 1)})\n",
+            plain(why_it_ended(g) + "\n"),
             f"Score {g.score:,.1f}  ·  equity value {money(h['valuation'])}  ·  your stake "
             f"{h['ownership']:.0%}  ·  cash {money(h['cash'])}  ·  seed {g.seed}")
 

@@ -213,3 +213,28 @@ def test_explain_names_orders_and_sales_but_not_zeros() -> None:
     plan = Plan(gpu_orders={"H100": 0.0, "B200": 2000.0}, sell_gpus={"A100": 0.0, "H100": 500.0})
     assert plan.explain() == "buy 2,000 B200, sell 500 H100"
     assert Plan(gpu_orders={"H100": 0.0}).explain() == "keep course"
+
+
+def test_explain_names_every_decision_that_differs_from_doing_nothing() -> None:
+    """The preview's line: a price, an allocation, headcount, vendor financing, a repayment, a
+    lease handed back, a cancelled run — each a change the player should see before it plays."""
+
+    plan = Plan(price=1.2, training=0.2, inference=0.6, research=0.2, hire=-50,
+                vendor_equity=2, repay_debt=1.5, break_lease_h100e=1000, cancel_run=True,
+                start_run_flop=5e27, lease_h100e=1e5, lease_quarters=6,
+                gpu_orders={"B200": 1000}, sell_gpus={"A100": 10}, tokens_per_parameter=20,
+                spot_h100e=5, datacenter_mw=100, raise_equity=3, draw_debt=1, ipo="file")
+    said = plan.explain()
+    for words in ("buy 1,000 B200", "sell 10 A100", "lease 100,000 H100e for 6 quarters",
+                  "compute 20% training, 60% serving, 20% research", "20 tokens per parameter",
+                  "price 1.20×", "lay off 50", "cancel the run", "hand back 1,000 leased H100e",
+                  "rent 5 spot H100e", "build 100 MW", "start a 5e+27 FLOP run", "raise $3B",
+                  "take $2B of vendor financing", "draw $1B of debt", "repay $1.50B of debt",
+                  "IPO: file"):
+        assert words in said, words
+    # every field of the plan is in that example, changed: a new decision must be explained too
+    unchanged = [name for name in Plan.model_fields
+                 if getattr(plan, name) == Plan.model_fields[name].get_default(
+                     call_default_factory=True)]
+    assert unchanged == [], unchanged
+    assert Plan(hire=20).explain() == "hire 20"

@@ -782,3 +782,31 @@ async def test_a_scenarios_disabled_actions_are_greyed_with_the_reason(content, 
             assert "not in this scenario" in str(field.query_one(".hint", Static).content)
         raise_field = app.screen.query_one("#field-raise-equity", NumberField)
         assert not raise_field.input.disabled
+
+
+async def test_the_debrief_lists_each_decision_once_and_counts_quarters_from_one(
+        content, tmp_path) -> None:
+    """A price set once stands for the quarters after it: the debrief says it where it was
+    decided, not again; the replay row counts quarters as the header does, from 1."""
+    from game.session.game import carry_over
+
+    game = Game(content, DEFAULT_SCENARIO, seed=5, lab="Debrief Labs")
+    for q in range(4):
+        plan = carry_over(game.plan)
+        if q == 1:
+            plan = plan.model_copy(update={"price": 1.2, "repay_debt": 0.0})
+        game.submit(plan)
+        game.end_quarter(auto_choose=True)
+    app = FrontierLab(content, tmp_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await app.push_screen(DebriefScreen(game))
+        await pilot.pause()
+        timeline = " ".join(plain(app.screen.query_one("#timeline", Static).content).split())
+        assert timeline.count("price 1.20×") == 1
+        label = str(app.screen.query_one("#replay-row Label", Label).content)
+        assert f"(1–{len(game.log)}," in label
+        app.screen.query_one("#replay-quarter", Input).value = "1"
+        await pilot.press("r")
+        await pilot.pause()
+        forked = game_screen(app).game
+        assert forked is not game and forked.quarter == 0  # quarter 1 of the header

@@ -169,31 +169,61 @@ class Plan(BaseModel):
         return self
 
     def explain(self) -> str:
-        """A one-line summary of the decisions that differ from doing nothing."""
+        """A one-line summary of every decision that differs from doing nothing (the defaults):
+        the preview's words for a plan."""
+        return ", ".join(self.parts()) or "keep course"
+
+    def parts(self) -> list[str]:
+        """Each decision that differs from doing nothing, in words ("buy 1,000 B200")."""
         parts = []
         for verb, table in (("buy", self.gpu_orders), ("sell", self.sell_gpus)):
             for name, units in table.items():
                 if np.any(np.asarray(units) > 0):  # a bot's order of 0 is no order
                     parts.append(f"{verb} {_fmt(units)} {name}")
-        for label, value in (
-            ("lease", self.lease_h100e),
-            ("spot", self.spot_h100e),
-            ("build MW", self.datacenter_mw),
-            ("raise $B", self.raise_equity),
-            ("draw $B", self.draw_debt),
-        ):
-            if np.any(np.asarray(value) > 0):
-                parts.append(f"{label} {_fmt(value)}")
-        if np.any(np.asarray(self.start_run_flop) > 0):
-            parts.append("start a run")
+        if np.any(np.asarray(self.lease_h100e) > 0):
+            parts.append(f"lease {_fmt(self.lease_h100e)} H100e for {self.lease_quarters} "
+                         "quarters")
+        if not _same(self.training, 0.1) or not _same(self.inference, 0.5):
+            parts.append(f"compute {_fmt(self.training, '%')} training, "
+                         f"{_fmt(self.inference, '%')} serving, {_fmt(self.research, '%')} "
+                         "research")
+        if self.tokens_per_parameter is not None:
+            parts.append(f"{_fmt(self.tokens_per_parameter)} tokens per parameter")
+        if not _same(self.price, 1.0):
+            parts.append(f"price {_fmt(self.price, '×')}")
+        if not _same(self.hire, 0.0):
+            hire = np.asarray(self.hire)
+            parts.append(f"hire {_fmt(hire)}" if hire.ndim or float(hire) > 0
+                         else f"lay off {_fmt(-hire)}")
+        if not _same(self.cancel_run, False):
+            parts.append("cancel the run")
+        for words, name in EXPLAINED:
+            if np.any(np.asarray(getattr(self, name)) > 0):
+                parts.append(words.format(_fmt(getattr(self, name))))
         if isinstance(self.ipo, str) and self.ipo != "hold":
             parts.append(f"IPO: {self.ipo}")
-        return ", ".join(parts) or "keep course"
+        return parts
 
 
-def _fmt(value: Number) -> str:
+# The plan's amounts, in explain's words and order, said when not zero.
+EXPLAINED = (("hand back {} leased H100e", "break_lease_h100e"),
+             ("rent {} spot H100e", "spot_h100e"), ("build {} MW", "datacenter_mw"),
+             ("start a {} FLOP run", "start_run_flop"),
+             ("raise ${}B", "raise_equity"), ("take ${}B of vendor financing", "vendor_equity"),
+             ("draw ${}B of debt", "draw_debt"), ("repay ${}B of debt", "repay_debt"))
+
+
+def _fmt(value: Number, unit: str = "") -> str:
+    """One number as a plan's summary says it ('1,000', '1.2e+27', '20%', '1.25×')."""
     arr = np.asarray(value)
-    return f"{float(arr):,.0f}" if arr.ndim == 0 else f"[{arr.size} values]"
+    if arr.ndim:
+        return f"[{arr.size} values]"
+    x = float(arr)
+    if unit == "%":
+        return f"{x:.0%}"
+    if unit == "×":
+        return f"{x:.2f}×"
+    return f"{x:.2g}" if abs(x) >= 1e7 else f"{x:,.0f}" if x == round(x) else f"{x:,.2f}"
 
 
 @dataclass(slots=True)

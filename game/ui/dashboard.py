@@ -30,8 +30,13 @@ class MetricsBar(Static):
     MetricsBar { height: 1; background: $panel; color: $text; padding: 0 1; }
     """
     # (labels of sentiment and equity value, separator), longest first
-    WORDINGS = ((("Sentiment", "Equity value"), "  "), (("Sentiment", "Equity"), "  "),
-                (("Sentiment", "Equity"), " "), (("Sent.", "Equity"), " "))
+    # (labels of cash, runway, sentiment and equity value; separator), longest first: the IPO's
+    # stage is the last thing cut, never dropped (80 columns fit the shortest with room)
+    WORDINGS = ((("Cash", "Runway", "Sentiment", "Equity value"), "  "),
+                (("Cash", "Runway", "Sentiment", "Equity"), "  "),
+                (("Cash", "Runway", "Sentiment", "Equity"), " "),
+                (("Cash", "Runway", "Sent.", "Equity"), " "),
+                (("Cash", "Run", "Sent.", "Eq."), " "))
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -43,12 +48,12 @@ class MetricsBar(Static):
         sentiment = m["sentiment"]
         mood = "green" if sentiment >= 55 else "yellow" if sentiment >= 35 else "red"
         self._wordings = []
-        for (sent, equity), sep in self.WORDINGS:
+        for (cash, run, sent, equity), sep in self.WORDINGS:
             self._wordings.append(Text.assemble(
                 (f"{game.calendar()} ", "bold"),
                 f"Q{min(game.quarter + 1, game.horizon)}/{game.horizon}{sep}",
-                "Cash ", (money(m["cash"]), "bold"), sep,
-                "Runway ", (runway(float(state.runway[0])), "bold"), sep,
+                f"{cash} ", (money(m["cash"]), "bold"), sep,
+                f"{run} ", (runway(float(state.runway[0])), "bold"), sep,
                 f"{sent} ", (f"{sentiment:.0f}", f"bold {mood}"), sep,
                 f"{equity} ", (money(m["valuation"]), "bold"), sep,
                 "IPO ", (IPO_WORDS.get(game.ipo_stage, game.ipo_stage), "bold"),

@@ -274,8 +274,9 @@ class PreviewModal(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"End {self.game.calendar()}? The plan: {self.game.plan.explain()}",
-                        classes="title", markup=False)  # the plan names a pack's GPUs
+            # wraps (a Label would cut it at 80 columns); the plan names a pack's GPUs
+            yield Static(plain(f"End {self.game.calendar()}? The plan: "
+                               f"{self.game.plan.explain()}"), classes="title")
             yield Static(f"Projecting {self.WORLDS:,} worlds…", id="summary", classes="note")
             with Horizontal(id="charts", classes="-waiting"):  # drawn once the worlds are in
                 yield FanChart("Cash $B", id="fan-cash")

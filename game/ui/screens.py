@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from game.classroom.inject import apply_injections
 from game.engine import Plan, PlanError
-from game.session.game import Game, GameError, PendingEvent
+from game.session.game import Game, GameError, PendingEvent, carry_over
 from game.session.rules import why_it_ended
 from game.text import money, printable
 from game.ui.charts import LineChart
@@ -265,8 +265,8 @@ class DebriefScreen(Screen[None]):
         height: auto; padding: 0 1;
     }
     DebriefScreen #replay-row { height: 1; margin: 1 1; }
-    DebriefScreen #replay-row Label { width: 26; }
-    DebriefScreen #replay-row Input { width: 8; }
+    DebriefScreen #replay-row Label { width: auto; margin-right: 1; }
+    DebriefScreen #replay-row Input { width: 8; margin-right: 1; }
     DebriefScreen .error { color: $error; padding: 0 1; }
     """
     BINDINGS = [
@@ -295,9 +295,11 @@ class DebriefScreen(Screen[None]):
             yield Label("Concepts you met", classes="section")
             yield Static(self._concepts(), id="concepts")
             with Horizontal(id="replay-row"):
-                yield Label(f"Replay from quarter (0–{len(g.log) - 1}):")
-                yield Input(str(max(0, len(g.log) - 4)), compact=True, id="replay-quarter")
-                yield Button("Replay (r)", id="replay")
+                # quarters counted from 1, as the header counts them
+                yield Label(f"Replay from quarter (1–{len(g.log)}, {g.calendar(0)}–"
+                            f"{g.calendar(len(g.log) - 1)}):")
+                yield Input(str(max(1, len(g.log) - 3)), compact=True, id="replay-quarter")
+                yield Button("Replay (r)", compact=True, id="replay")
             yield Static("", classes="error", id="replay-error")
         yield SteadyFooter()
 
@@ -344,11 +346,12 @@ class DebriefScreen(Screen[None]):
         t = Table(box=None, padding=(0, 1), expand=True)
         t.add_column("quarter", style="bold", no_wrap=True)
         t.add_column("what you decided")
+        standing = carry_over(Plan())
         for record in g.log:
-            parts = []
-            explained = Plan(**record.plan).explain()
-            if explained != "keep course":
-                parts.append(explained)
+            plan = Plan(**record.plan)
+            # what was decided this quarter: not the standing decisions carried from the last
+            parts = [p for p in plan.parts() if p not in standing.parts()]
+            standing = carry_over(plan)
             for event_id, choice in record.choices:
                 ev = g.director.events[g.director.index[event_id]]
                 parts.append(f"{ev.event.title}: {ev.choices[choice].choice.label}")
@@ -373,10 +376,10 @@ class DebriefScreen(Screen[None]):
     def action_replay(self) -> None:
         text = self.query_one("#replay-quarter", Input).value.strip()
         error = self.query_one("#replay-error", Static)
-        if not text.isdigit() or not 0 <= int(text) < len(self.game.log):
-            error.update(f"Give a quarter from 0 to {len(self.game.log) - 1}.")
+        if not text.isdigit() or not 1 <= int(text) <= len(self.game.log):
+            error.update(f"Give a quarter from 1 to {len(self.game.log)}.")
             return
-        q = int(text)
+        q = int(text) - 1
         forked = self.game.fork(q)
         # A branch of its own: it saves beside the original instead of over it.
         forked.lab = f"{self.game.lab} from {self.game.calendar(q)}"

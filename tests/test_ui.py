@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from textual.binding import Binding
 from textual.widgets import Input, Label, Static
@@ -810,3 +811,40 @@ async def test_the_debrief_lists_each_decision_once_and_counts_quarters_from_one
         await pilot.pause()
         forked = game_screen(app).game
         assert forked is not game and forked.quarter == 0  # quarter 1 of the header
+
+
+async def test_the_tabs_say_what_a_plan_costs_and_needs_before_it_plays(content,
+                                                                        tmp_path) -> None:
+    """An order's price and delivery quarter, the power it needs, when leases end (with a
+    warning when capacity falls next quarter), and cash and runway after the plan — each the
+    engine's own number."""
+    from game.engine import fleet, market
+    from game.ui.decisions import NumberField, field_id
+
+    app = make_app(content, tmp_path, seed=3)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await to_main(pilot, app)
+        game = game_screen(app).game
+        s, econ, q = game.state, game.econ, game.quarter
+        K = s.lease_qty.shape[1]
+        s.lease_qty[0, q % K] += 50_000.0  # a lease that ends after this quarter
+        await pilot.press("2")
+        field = app.screen.query_one(f"#field-{field_id('buy_B200')}", NumberField)
+        field.input.value = "100000"
+        await pilot.pause()
+        summary = plain(app.screen.query_one("#procurement-summary", Static).content)
+        orders = np.zeros((1, len(econ.gpu_names)))
+        orders[0, econ.gpu_names.index("B200")] = 100_000
+        cost = float(fleet.order_cost(econ, q, orders)[0])
+        lead = int(market.lead_times(econ, market.rental_price(econ, q, s)[1])[0][
+            econ.gpu_names.index("B200")])
+        text = " ".join(summary.split())
+        assert f"Orders: {money(cost)} paid now" in text
+        assert f"B200 in service from {game.calendar(q + lead)}" in text
+        assert "⚠ 50k H100e of leases end after this quarter" in text
+        await pilot.press("escape", "6")
+        await pilot.pause()
+        finance = " ".join(plain(app.screen.query_one("#finance-summary", Static).content).split())
+        cash = float(s.cash[0])
+        assert f"Cash {money(cash)} → {money(cash - cost)} after this plan's orders" in finance
+        assert f"your stake {float(s.ownership[0]):.1%}" in finance

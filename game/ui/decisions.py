@@ -27,7 +27,7 @@ from game.engine.plan import IPO_ACTIONS
 from game.engine.plan_check import check_plan
 from game.session.game import Game
 from game.session.rules import ipo_checklist
-from game.text import count, flop, money, money_range
+from game.text import count, flop, money, money_range, runway, signed_money
 from game.ui.charts import LineChart
 from game.ui.dashboard import (
     ComputePanel,
@@ -218,6 +218,7 @@ class Decisions(Vertical):
                 yield LineChart("Cash and equity value/10 ($B)", id="chart-money")
             yield NewsFeed(id="news", wrap=True, markup=False)
         with TabPane("Procurement", id="tab-procurement"), VerticalScroll():
+            yield Static("", classes="preview", id="procurement-summary")
             for name in econ.gpu_names:
                 yield NumberField(f"buy_{name}", f"Buy {name} GPUs", hint="")
             # A sale field shows for each generation the lab has GPUs of in service.
@@ -256,6 +257,7 @@ class Decisions(Vertical):
             yield NumberField("price", "Price × market", hint="0.1–10; 1 = the going rate")
             yield Static("", classes="preview", id="pricing-note")
         with TabPane("Finance & IPO", id="tab-finance"), VerticalScroll():
+            yield Static("", classes="preview", id="finance-summary")
             yield NumberField("raise_equity", "Raise equity $B", hint="dilutes; can fail")
             yield NumberField("vendor_equity", "Vendor financing $B", hint="GPU credit")
             yield NumberField("draw_debt", "Draw debt $B", hint="interest each quarter")
@@ -371,6 +373,8 @@ class Decisions(Vertical):
         self._pricing_note()
         self._round_note()
         self._ipo_status()
+        self._procurement_summary()
+        self._finance_summary()
 
     def _field(self, key: str) -> float | None:
         try:
@@ -463,6 +467,83 @@ class Decisions(Vertical):
         self.query_one("#size-preview", Static).update(z)
         self.query_one("#training-note", Static).update(Text(note))
 
+    def _orders(self) -> np.ndarray:
+        """(1, G) the GPUs the Procurement fields order (what cannot be read counts as none)."""
+        names = self.game.econ.gpu_names
+        return np.array([[self._field(f"buy_{n}") or 0.0 for n in names]])
+
+    def _upfront(self) -> tuple[float, float]:
+        """What the plan pays at once: (GPU orders, the first data-center instalment), $B."""
+        game = self.game
+        fl = game.params.fleet
+        orders = self._orders() * game.econ.available[game.econ.row(game.quarter)][None, :]
+        build = (self._field("datacenter_mw") or 0.0) * fl.dc_capex_per_gw / 1000.0 / \
+            fl.dc_build_quarters
+        return float(fleet.order_cost(game.econ, game.quarter, orders)[0]), build
+
+    def _procurement_summary(self) -> None:
+        """What the Procurement tab's decisions cost and need: the orders' price and delivery,
+        power needed against power built, and when leased capacity ends."""
+        game = self.game
+        econ, s, q = game.econ, game.state, game.quarter
+        p = game.params.fleet
+        out = Text()
+        orders = self._orders()
+        cost, build = self._upfront()
+        if orders.sum() > 0:
+            _, tight = market.rental_price(econ, q, s)
+            lead = market.lead_times(econ, tight)[0]
+            arrive = ", ".join(f"{econ.gpu_names[g]} in service from {game.calendar(q + lead[g])}"
+                               for g in range(len(econ.gpu_names)) if orders[0, g] > 0)
+            out.append(f"Orders: {money(cost)} paid now; {arrive}.\n")
+        coming = s.pipeline[0].sum(axis=0)
+        need = float(((s.owned[0] + coming + orders[0]) * econ.watts).sum()) * p.pue / 1e6
+        built = float(s.dc_mw[0])
+        building = float(s.dc_pipeline[0].sum()) + (self._field("datacenter_mw") or 0.0)
+        out.append(f"Power: your GPUs, those on order included, need {need:,.0f} MW; "
+                   f"{built:,.0f} MW built, {building:,.0f} MW being built")
+        if build > 0:
+            out.append(f" (the new build costs {money(build)} a quarter for "
+                       f"{p.dc_build_quarters} quarters)")
+        if need > built + building + 1e-9:
+            out.append(f"\n⚠ {need - built - building:,.0f} MW short: GPUs without power serve "
+                       "and train nothing", "bold red")
+        K = s.lease_qty.shape[1]
+        leased = float(s.lease_qty[0].sum())
+        if leased > 0:
+            ending = [(t, float(s.lease_qty[0, t % K])) for t in range(q, q + K)]
+            shown = [f"{count(n)} after {game.calendar(t)}" for t, n in ending if n > 0][:3]
+            out.append(f"\nLeases: {count(leased)} H100e, ending " + ", ".join(shown) + ".")
+            if ending[0][1] > 0:
+                out.append(f"\n⚠ {count(ending[0][1])} H100e of leases end after this quarter: "
+                           "capacity falls next quarter unless you lease more.", "bold yellow")
+        self.query_one("#procurement-summary", Static).update(out)
+
+    def _finance_summary(self) -> None:
+        """Cash after what the plan pays and raises at once, the runway it leaves at last
+        quarter's burn, and the debt, staff and stake the lab carries."""
+        game = self.game
+        s = game.state
+        cost, build = self._upfront()
+        raised = sum(self._field(k) or 0.0 for k in ("raise_equity", "draw_debt"))
+        repaid = self._field("repay_debt") or 0.0
+        cash = float(s.cash[0])
+        after = cash - cost - build + raised - repaid
+        burn = float(s.burn[0])
+        runway_after = runway(max(after, 0.0) / burn) if burn > 1e-12 else "∞"
+        flows = [(w, v) for w, v in (("orders", -cost), ("building", -build),
+                                      ("raised and borrowed", raised), ("repaid", -repaid)) if v]
+        out = Text.assemble("Cash ", (money(cash), "bold"))
+        if flows:
+            out.append(" → ")
+            out.append(money(after), "bold")
+            out.append(" after this plan's " + ", ".join(f"{w} {signed_money(v)}" for w, v in flows)
+                       + " (before the quarter's operations)")
+        out.append(f"; at last quarter's burn of {money(burn)}, a runway of {runway_after}.\n"
+                   f"Debt {money(float(s.debt[0]))}; staff {float(s.headcount[0]):,.0f}; your "
+                   f"stake {float(s.ownership[0]):.1%}.")
+        self.query_one("#finance-summary", Static).update(out)
+
     def _round_note(self) -> None:
         """Beside "Raise equity": what a round costs the holders at this quarter's sentiment."""
         game = self.game
@@ -542,5 +623,20 @@ class Decisions(Vertical):
         elif not 0.1 <= price <= 10:
             note.update("The price must be between 0.1× and 10× the market reference.")
         else:
-            note.update(f"At {price:.2f}× the going rate: a higher price earns more per token "
-                        "but the logit market share falls; rivals react to deep cuts.")
+            share, target, revenue = self._at_price(price)
+            now = float(self.game.state.share[0])
+            note.update(
+                f"At {price:.2f}×: customers' share heads to {target:.1%} (now {now:.1%}): "
+                f"about {share:.1%} this quarter, {money(revenue)} of revenue if your capacity "
+                "serves it all. Customers leave at once and come back slowly; the market, "
+                "rivals and events move too.")
+
+    def _at_price(self, price: float) -> tuple[float, float, float]:
+        """(this quarter's share, the share it heads to, the quarter's revenue) at a price,
+        from demand's own logit, on this quarter's market and rivals."""
+        game = self.game
+        s, d = game.state, game.params.demand
+        target = float(demand.targets(s, game.econ, price=np.array([price]))[0][0])
+        share = float(demand.adjust(s.share, np.array([target]), d.share_gain_speed,
+                                    d.share_loss_speed)[0])
+        return share, target, float(s.market[0]) / 4.0 * share * price

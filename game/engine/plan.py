@@ -223,7 +223,9 @@ def _fmt(value: Number, unit: str = "") -> str:
         return f"{x:.0%}"
     if unit == "×":
         return f"{x:.2f}×"
-    return f"{x:.2g}" if abs(x) >= 1e7 else f"{x:,.0f}" if x == round(x) else f"{x:,.2f}"
+    if abs(x) >= 1e12:  # FLOP
+        return f"{x:.2g}"
+    return f"{x:,.0f}" if abs(x) >= 1000 or x == round(x) else f"{x:,.2f}"
 
 
 @dataclass(slots=True)

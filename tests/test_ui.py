@@ -848,3 +848,25 @@ async def test_the_tabs_say_what_a_plan_costs_and_needs_before_it_plays(content,
         cash = float(s.cash[0])
         assert f"Cash {money(cash)} → {money(cash - cost)} after this plan's orders" in finance
         assert f"your stake {float(s.ownership[0]):.1%}" in finance
+
+
+async def test_g_in_an_event_opens_the_glossary_at_its_concept(content, tmp_path) -> None:
+    from game.ui.modals import GlossaryModal
+
+    for seed in range(20):
+        app = make_app(content, tmp_path, seed=seed)
+        async with app.run_test(size=(80, 24)) as pilot:
+            while isinstance(app.screen, EventModal | NoticeModal):
+                if isinstance(app.screen, EventModal) and app.screen.concept is not None:
+                    concept = app.screen.concept
+                    await pilot.press("g")
+                    await pilot.pause()
+                    assert isinstance(app.screen, GlossaryModal)
+                    shown = str(app.screen.query_one("#definition", Static).content)
+                    assert shown.startswith(concept.term), (shown[:60], concept.term)
+                    terms = app.screen.query_one("#terms")
+                    assert terms.get_option_at_index(terms.highlighted).id == concept.id
+                    return
+                await pilot.press("enter")
+                await pilot.pause()
+    pytest.fail("no event with a concept opened any of 20 games")

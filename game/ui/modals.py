@@ -204,7 +204,9 @@ class GlossaryModal(Dialog[None]):
             if all(w in blob for w in words):
                 terms.add_option(Option(plain(c.term), id=cid))
         if terms.option_count:
-            terms.highlighted = 0
+            # the concept it was opened on (an event's), while it matches; else the first
+            ids = [terms.get_option_at_index(i).id for i in range(terms.option_count)]
+            terms.highlighted = ids.index(self.selected) if self.selected in ids else 0
 
     @on(OptionList.OptionHighlighted, "#terms")
     def _highlight(self, message: OptionList.OptionHighlighted) -> None:
@@ -215,8 +217,8 @@ class GlossaryModal(Dialog[None]):
         if c is None:
             return
         self.query_one("#definition", Static).update(Text.assemble(
-            (c.term, "bold"), "\n", c.definition.strip(), "\n\n", ("Why it matters: ", "bold"),
-            c.why_it_matters.strip()))
+            plain(c.term, "bold"), "\n", plain(c.definition.strip()), "\n\n",
+            ("Why it matters: ", "bold"), plain(c.why_it_matters.strip())))
 
     def action_close(self) -> None:
         self.close(None)

@@ -870,3 +870,29 @@ async def test_g_in_an_event_opens_the_glossary_at_its_concept(content, tmp_path
                 await pilot.press("enter")
                 await pilot.pause()
     pytest.fail("no event with a concept opened any of 20 games")
+
+
+async def test_every_field_error_at_once_cleared_when_fixed_and_bounds_as_typed(
+        content, tmp_path) -> None:
+    from game.ui.decisions import NumberField
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        screen = app.screen
+        hire = screen.query_one("#field-hire", NumberField)
+        hire.input.value = "1e12"
+        await pilot.pause()
+        assert "within ±1,000,000" in str(hire.query_one(".hint", Static).content)  # as typed
+        lease = screen.query_one("#field-lease-h100e", NumberField)
+        lease.input.value = "lots"
+        await pilot.pause()
+        await pilot.press("escape", "e")
+        await pilot.pause()
+        status = str(screen.query_one("#status", Static).content)
+        assert "Hire (− to lay off): within ±1,000,000" in status
+        assert "Lease H100e: 'lots' is not a number" in status
+        lease.input.value = "0"
+        hire.input.value = "0"
+        await pilot.pause()
+        assert str(screen.query_one("#status", Static).content) == ""

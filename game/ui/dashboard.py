@@ -216,7 +216,7 @@ class NewsFeed(RichLog):
     """Events and notable changes, newest at the bottom."""
 
     DEFAULT_CSS = """
-    NewsFeed { height: 1fr; min-height: 3; border: round $primary 50%; }
+    NewsFeed { height: 1fr; min-height: 10; border: round $primary 50%; }
     """
 
     def on_mount(self) -> None:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -21,14 +20,20 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
 
-from game.engine import Plan, demand, finance, fleet, market, training
-from game.engine.params import H100_FLOPS
+from game.engine import Plan, fleet, market
 from game.engine.plan import IPO_ACTIONS
 from game.engine.plan_check import check_plan
 from game.session.game import Game
 from game.session.rules import ipo_checklist
-from game.text import count, flop, money, money_range, runway, signed_money
+from game.text import count, money, money_range
 from game.ui.charts import LineChart
+from game.ui.consequences import (
+    finance_summary,
+    pricing_note,
+    procurement_summary,
+    round_note,
+    scaling_preview,
+)
 from game.ui.dashboard import (
     ComputePanel,
     FinancePanel,
@@ -162,6 +167,11 @@ def _tokens_per_parameter(value: float) -> str | None:
     return None
 
 
+def _headcount(value: float) -> str | None:
+    """Within what the plan accepts (game.engine.plan), said as typed."""
+    return "within ±1,000,000 people a quarter" if abs(value) > 1e6 else None
+
+
 def _each(usd: float) -> str:
     """A price per GPU: '$35k', '$4.3k', '$800'."""
     if usd >= 10_000:
@@ -262,7 +272,8 @@ class Decisions(Vertical):
             yield NumberField("vendor_equity", "Vendor financing $B", hint="GPU credit")
             yield NumberField("draw_debt", "Draw debt $B", hint="interest each quarter")
             yield NumberField("repay_debt", "Repay debt $B")
-            yield NumberField("hire", "Hire (− to lay off)", signed=True, hint="staff")
+            yield NumberField("hire", "Hire (− to lay off)", signed=True, hint="staff",
+                              check=_headcount)
             with Horizontal(classes="ipo-row"):
                 yield Label("IPO", classes="name")
                 yield Select([(a, a) for a in IPO_ACTIONS], value="hold", allow_blank=False,
@@ -339,7 +350,7 @@ class Decisions(Vertical):
         self.refresh_previews()
 
     def plan_kwargs(self) -> dict[str, Any]:
-        """The fields as Plan arguments; raises FieldError naming the first bad field."""
+        """The fields as Plan arguments; raises FieldError naming every bad field."""
         kwargs: dict[str, Any] = {"gpu_orders": {}, "sell_gpus": {}}
         tables = {"buy_": kwargs["gpu_orders"], "sell_": kwargs["sell_gpus"]}
         bad: list[str] = []
@@ -360,7 +371,7 @@ class Decisions(Vertical):
             else:
                 kwargs[f.key] = v
         if bad:
-            raise FieldError(bad[0])
+            raise FieldError("; ".join(bad))
         kwargs["cancel_run"] = self.query_one("#cancel-run", Checkbox).value
         kwargs["ipo"] = self.query_one("#ipo", Select).value
         return kwargs
@@ -369,12 +380,24 @@ class Decisions(Vertical):
     @on(Select.Changed, "#ipo")
     def refresh_previews(self) -> None:
         self._allocation_status()
-        self._scaling_preview()
-        self._pricing_note()
-        self._round_note()
         self._ipo_status()
-        self._procurement_summary()
-        self._finance_summary()
+        game = self.game
+        orders = np.array([[self._field(f"buy_{n}") or 0.0 for n in game.econ.gpu_names]])
+        build = self._field("datacenter_mw") or 0.0
+        self._field_widget("raise_equity").set_hint(
+            round_note(game, self._field("raise_equity") or 0.0))
+        self.query_one("#procurement-summary", Static).update(
+            procurement_summary(game, orders, build))
+        raised = sum(self._field(k) or 0.0 for k in ("raise_equity", "draw_debt"))
+        self.query_one("#finance-summary", Static).update(
+            finance_summary(game, orders, build, raised, self._field("repay_debt") or 0.0))
+        self.query_one("#pricing-note", Static).update(pricing_note(game, self._field("price")))
+        scaling, sizes, note = scaling_preview(game, self._field("start_run_flop"),
+                                               self._field("tokens_per_parameter"),
+                                               self._field("training"))
+        self.query_one("#scaling-preview", Static).update(scaling)
+        self.query_one("#size-preview", Static).update(sizes)
+        self.query_one("#training-note", Static).update(note)
 
     def _field(self, key: str) -> float | None:
         try:
@@ -392,182 +415,6 @@ class Decisions(Vertical):
         status.update("" if abs(total - 1.0) < 1e-6 else
                       f"The shares make {total:.0%}: training + serving + research must make "
                       "100%.")
-
-    def _scaling_preview(self) -> None:
-        """What 1×, 10× and 100× the proposed run buys at the chosen tokens per parameter (size,
-        data, loss, capability, serving cost, time, rent), and the same compute sized at the
-        compute-optimal k, the chosen k and 5× it: capability against serving cost."""
-        game = self.game
-        econ = game.econ
-        tp = game.params.training
-        s = game.state
-        q = game.quarter
-        proposed = self._field("start_run_flop") or float(s.run_target[0]) or 1e27
-        k = self._field("tokens_per_parameter") or tp.tokens_per_parameter
-        train_share = self._field("training") or 0.0
-        eff = 10.0 ** float(s.algo_log_eff[0])
-        per_quarter = (float(s.capacity[0]) * max(train_share, 1e-9) * H100_FLOPS * tp.mfu
-                       * 91.3 * 86400)
-        today = float(demand.hours_per_dollar(s, econ, q)[0])
-        wall = tp.max_epochs * tp.data_stock_tokens
-
-        def run(c: float, kk: float) -> tuple[float, float, float, float, float]:
-            """(params, tokens, loss, capability, serving cost per dollar against today's)."""
-            n, d = training.size(c, kk)
-            effective = np.array([c * eff])
-            cap = float(econ.capability(effective, kk, eff)[0])
-            lost = tp.chinchilla_E + float(training.reducible_loss(effective, tp, kk, eff)[0])
-            serve = float(demand.hours_per_dollar(s, econ, q, np.array([float(n)]))[0])
-            return float(n), float(d), lost, cap, serve / max(today, 1e-300)
-
-        walled = False
-        t = Table(title=f"At {k:g} tokens per parameter: what more compute buys",
-                  expand=False, box=None, padding=(0, 1))
-        for col in ("compute", "params", "tokens", "loss", "capability", "serving",
-                    "quarters", "rent cost"):
-            t.add_column(col, justify="right")
-        for mult in (1, 10, 100):
-            c = proposed * mult
-            n, d, lost, cap, serve = run(c, k)
-            quarters = c / per_quarter if per_quarter > 0 else float("inf")
-            gpu_hours = c / (H100_FLOPS * tp.mfu * 3600)
-            cost = gpu_hours * float(s.rental_price[0]) / 1e9
-            walled = walled or d > wall
-            t.add_row(flop(c), count(n), count(d) + ("*" if d > wall else ""), f"{lost:.3f}",
-                      f"{cap:.0f}", f"{serve:.2f}×",
-                      "∞" if not np.isfinite(quarters) else f"{quarters:.1f}", money(cost))
-
-        optimal = tp.optimal_tokens_per_parameter
-        sizes = sorted({optimal, k, min(5.0 * k, 2000.0)})
-        z = Table(title=f"The same {flop(proposed)} FLOP, sized differently", expand=False,
-                  box=None, padding=(0, 1))
-        for col, justify in (("tokens/param", "left"), ("params", "right"),
-                             ("tokens", "right"), ("capability", "right"),
-                             ("serving", "right")):
-            z.add_column(col, justify=justify)
-        for kk in sizes:
-            n, d, _, cap, serve = run(proposed, kk)
-            walled = walled or d > wall
-            label = f"{kk:g}" + (" optimal" if kk == optimal else "") + (
-                " industry" if kk == tp.tokens_per_parameter else "") + (
-                " (yours)" if kk == k else "")
-            z.add_row(label, count(n), count(d) + ("*" if d > wall else ""), f"{cap:.0f}",
-                      f"{serve:.2f}×")
-
-        note = (f"Your model now: capability {float(s.capability[0]):.0f}, "
-                f"{count(float(s.model_params[0]))} active parameters. Serving: compute per "
-                "dollar of usage against it (1.00×); a bigger model costs more to serve for as "
-                "long as it sells. Each 10× of compute buys a smaller drop in loss: the returns "
-                "diminish, the bill does not.")
-        if walled:
-            note += (f"\n* more tokens than {tp.max_epochs:g} passes over the "
-                     f"{count(tp.data_stock_tokens)} tokens of good text: the excess adds nothing "
-                     "(the data wall).")
-        self.query_one("#scaling-preview", Static).update(t)
-        self.query_one("#size-preview", Static).update(z)
-        self.query_one("#training-note", Static).update(Text(note))
-
-    def _orders(self) -> np.ndarray:
-        """(1, G) the GPUs the Procurement fields order (what cannot be read counts as none)."""
-        names = self.game.econ.gpu_names
-        return np.array([[self._field(f"buy_{n}") or 0.0 for n in names]])
-
-    def _upfront(self) -> tuple[float, float]:
-        """What the plan pays at once: (GPU orders, the first data-center instalment), $B."""
-        game = self.game
-        fl = game.params.fleet
-        orders = self._orders() * game.econ.available[game.econ.row(game.quarter)][None, :]
-        build = (self._field("datacenter_mw") or 0.0) * fl.dc_capex_per_gw / 1000.0 / \
-            fl.dc_build_quarters
-        return float(fleet.order_cost(game.econ, game.quarter, orders)[0]), build
-
-    def _procurement_summary(self) -> None:
-        """What the Procurement tab's decisions cost and need: the orders' price and delivery,
-        power needed against power built, and when leased capacity ends."""
-        game = self.game
-        econ, s, q = game.econ, game.state, game.quarter
-        p = game.params.fleet
-        out = Text()
-        orders = self._orders()
-        cost, build = self._upfront()
-        if orders.sum() > 0:
-            _, tight = market.rental_price(econ, q, s)
-            lead = market.lead_times(econ, tight)[0]
-            arrive = ", ".join(f"{econ.gpu_names[g]} in service from {game.calendar(q + lead[g])}"
-                               for g in range(len(econ.gpu_names)) if orders[0, g] > 0)
-            out.append(f"Orders: {money(cost)} paid now; {arrive}.\n")
-        coming = s.pipeline[0].sum(axis=0)
-        need = float(((s.owned[0] + coming + orders[0]) * econ.watts).sum()) * p.pue / 1e6
-        built = float(s.dc_mw[0])
-        building = float(s.dc_pipeline[0].sum()) + (self._field("datacenter_mw") or 0.0)
-        out.append(f"Power: your GPUs, those on order included, need {need:,.0f} MW; "
-                   f"{built:,.0f} MW built, {building:,.0f} MW being built")
-        if build > 0:
-            out.append(f" (the new build costs {money(build)} a quarter for "
-                       f"{p.dc_build_quarters} quarters)")
-        if need > built + building + 1e-9:
-            out.append(f"\n⚠ {need - built - building:,.0f} MW short: GPUs without power serve "
-                       "and train nothing", "bold red")
-        K = s.lease_qty.shape[1]
-        leased = float(s.lease_qty[0].sum())
-        if leased > 0:
-            ending = [(t, float(s.lease_qty[0, t % K])) for t in range(q, q + K)]
-            shown = [f"{count(n)} after {game.calendar(t)}" for t, n in ending if n > 0][:3]
-            out.append(f"\nLeases: {count(leased)} H100e, ending " + ", ".join(shown) + ".")
-            if ending[0][1] > 0:
-                out.append(f"\n⚠ {count(ending[0][1])} H100e of leases end after this quarter: "
-                           "capacity falls next quarter unless you lease more.", "bold yellow")
-        self.query_one("#procurement-summary", Static).update(out)
-
-    def _finance_summary(self) -> None:
-        """Cash after what the plan pays and raises at once, the runway it leaves at last
-        quarter's burn, and the debt, staff and stake the lab carries."""
-        game = self.game
-        s = game.state
-        cost, build = self._upfront()
-        raised = sum(self._field(k) or 0.0 for k in ("raise_equity", "draw_debt"))
-        repaid = self._field("repay_debt") or 0.0
-        cash = float(s.cash[0])
-        after = cash - cost - build + raised - repaid
-        burn = float(s.burn[0])
-        runway_after = runway(max(after, 0.0) / burn) if burn > 1e-12 else "∞"
-        flows = [(w, v) for w, v in (("orders", -cost), ("building", -build),
-                                      ("raised and borrowed", raised), ("repaid", -repaid)) if v]
-        out = Text.assemble("Cash ", (money(cash), "bold"))
-        if flows:
-            out.append(" → ")
-            out.append(money(after), "bold")
-            out.append(" after this plan's " + ", ".join(f"{w} {signed_money(v)}" for w, v in flows)
-                       + " (before the quarter's operations)")
-        out.append(f"; at last quarter's burn of {money(burn)}, a runway of {runway_after}.\n"
-                   f"Debt {money(float(s.debt[0]))}; staff {float(s.headcount[0]):,.0f}; your "
-                   f"stake {float(s.ownership[0]):.1%}.")
-        self.query_one("#finance-summary", Static).update(out)
-
-    def _round_note(self) -> None:
-        """Beside "Raise equity": what a round costs the holders at this quarter's sentiment."""
-        game = self.game
-        s, fp = game.state, game.params.finance
-        value = max(float(s.valuation[0]), 1e-9)
-        sentiment = s.sentiment[:1]
-        discount = float(finance.round_discount(fp, sentiment)[0])
-        odds = float(finance.round_success_probability(fp, sentiment)[0]
-                     * s.modifier("round_success")[0])
-        cap = min(fp.max_round_fraction * value, fp.max_round_size)
-        ask = self._field("raise_equity") or 0.0
-        raised = min(ask, cap)
-        pre = value * (1.0 - discount)
-        cost = value - pre / (pre + raised) * (value + raised)  # the holders' stake, before/after
-        note = (f"at sentiment {float(sentiment[0]):.0f}, new investors buy {discount:.0%} "
-                "below the mark")
-        if raised > 0:
-            note += (f": raising {money(raised)} costs the holders {money(cost)} of value; "
-                     f"{odds:.0%} odds it closes")
-        else:
-            note += f"; {odds:.0%} odds a round closes"
-        if ask > cap + 1e-9:
-            note = f"investors fund at most {money(cap)} this quarter; " + note
-        self._field_widget("raise_equity").set_hint(note)
 
     def _ipo_status(self) -> None:
         """Under the IPO choice: where the listing stands, and whether the choice can be made."""
@@ -614,29 +461,3 @@ class Decisions(Vertical):
                 said = "; ".join(problems)
                 out.append(f"\n{said[:1].upper()}{said[1:]}.", style="bold red")
         self.query_one("#ipo-status", Static).update(out)
-
-    def _pricing_note(self) -> None:
-        price = self._field("price")
-        note = self.query_one("#pricing-note", Static)
-        if price is None:
-            note.update("")
-        elif not 0.1 <= price <= 10:
-            note.update("The price must be between 0.1× and 10× the market reference.")
-        else:
-            share, target, revenue = self._at_price(price)
-            now = float(self.game.state.share[0])
-            note.update(
-                f"At {price:.2f}×: customers' share heads to {target:.1%} (now {now:.1%}): "
-                f"about {share:.1%} this quarter, {money(revenue)} of revenue if your capacity "
-                "serves it all. Customers leave at once and come back slowly; the market, "
-                "rivals and events move too.")
-
-    def _at_price(self, price: float) -> tuple[float, float, float]:
-        """(this quarter's share, the share it heads to, the quarter's revenue) at a price,
-        from demand's own logit, on this quarter's market and rivals."""
-        game = self.game
-        s, d = game.state, game.params.demand
-        target = float(demand.targets(s, game.econ, price=np.array([price]))[0][0])
-        share = float(demand.adjust(s.share, np.array([target]), d.share_gain_speed,
-                                    d.share_loss_speed)[0])
-        return share, target, float(s.market[0]) / 4.0 * share * price

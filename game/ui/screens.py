@@ -181,6 +181,11 @@ class GameScreen(Screen[None]):
 
     # --- actions -----------------------------------------------------------------------
 
+    @on(Decisions.Edited)
+    def _clear_status(self) -> None:
+        """A field changed: what the last end-quarter said about the plan may no longer hold."""
+        self.query_one("#status", Static).update("")
+
     def action_leave_field(self) -> None:
         """Out of a text field, so that e, w, g and 1–6 act again (in a field they are typed)."""
         self.set_focus(None)

@@ -125,9 +125,10 @@ class ComputePanel(Panel):
         t.add_row("Leased H100e", count(float(s.lease_qty[0].sum())))
         t.add_row("Capacity H100e", count(float(s.capacity[0])))
         t.add_row("Utilisation", f"{float(s.utilisation[0]):.0%}")
+        t.add_row("Power MW", f"{float(s.dc_mw[0]):,.0f}")
         coming_mw = float(s.dc_pipeline[0].sum())
-        t.add_row("Power MW", f"{float(s.dc_mw[0]):,.0f}" + (f" (+{coming_mw:,.0f})"
-                                                             if coming_mw else ""))
+        if coming_mw:  # a row of its own: beside the power, it squeezed the labels at 120 columns
+            t.add_row("  being built", f"{coming_mw:,.0f}")
         self.update(t)
 
 
@@ -216,7 +217,7 @@ class NewsFeed(RichLog):
     """Events and notable changes, newest at the bottom."""
 
     DEFAULT_CSS = """
-    NewsFeed { height: 1fr; min-height: 10; border: round $primary 50%; }
+    NewsFeed { height: 1fr; min-height: 6; border: round $primary 50%; }
     """
 
     def on_mount(self) -> None:

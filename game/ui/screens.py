@@ -66,7 +66,7 @@ class GameScreen(Screen[None]):
     GameScreen.-wide #panels { grid-size: 4; grid-columns: 1fr 1fr 1fr 1fr; }
     GameScreen #hint { height: auto; background: $boost; color: $warning; padding: 0 1; }
     GameScreen #hint.-hidden { display: none; }
-    GameScreen #charts { height: 12; }
+    GameScreen #charts { height: 11; }
     GameScreen.-narrow #charts { display: none; }
     GameScreen #overview-scroll { height: 1fr; }
     GameScreen #status { height: auto; color: $error; padding: 0 1; }

@@ -304,9 +304,9 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "end disagrees": (_with(GOOD, "quarters = 2", "quarters = 3").encode(),
                       r"\[end\] says 3 quarters but the file has 2"),
     "not a save": (b'title = "my notes"\n', r"not a Frontier Lab save \(it has no format_v"),
-    "version text": (_with(GOOD, "format_version = 1", 'format_version = "1"').encode(),
+    "version text": (_with(GOOD, f"format_version = {FORMAT_VERSION}", 'format_version = "1"').encode(),
                      r"format_version: expected a whole number, got a string"),
-    "version zero": (_with(GOOD, "format_version = 1", "format_version = 0").encode(),
+    "version zero": (_with(GOOD, f"format_version = {FORMAT_VERSION}", "format_version = 0").encode(),
                      r"format_version 0 was never written"),
     "negative seed": (_with(GOOD, "seed = 2026", "seed = -1").encode(),
                       r":4:1: seed: must be 0 or more, got -1"),
@@ -327,9 +327,9 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
                          r"log\[1\]\.quarter is 5"),
     "huge integer": (b"format_version = 1\nseed = " + b"9" * 5000 + b"\n", r"not a save \("),
     "deep nesting": (b"x = " + b"[" * 100_000 + b"]" * 100_000 + b"\n", r"not a save|TOML"),
-    "newer": (_with(GOOD, "format_version = 1", "format_version = 7").encode(),
-              r"made by a newer Frontier Lab \(format 7\); this version reads formats up to 1 "
-              r"— upgrade to open it$"),
+    "newer": (_with(GOOD, f"format_version = {FORMAT_VERSION}", "format_version = 7").encode(),
+              rf"made by a newer Frontier Lab \(format 7\); this version reads formats up to "
+              rf"{FORMAT_VERSION} — upgrade to open it$"),
 }
 
 
@@ -485,18 +485,19 @@ def test_migrations_apply_in_order_up_to_the_current_format(
         return doc
 
     path = tmp_path / "old.toml"
-    path.write_text(_with(GOOD, 'lab = "Nova Labs"', 'company = "Old Co"'))
+    format_1 = _with(GOOD, f"format_version = {FORMAT_VERSION}", "format_version = 1")
+    path.write_text(_with(format_1, 'lab = "Nova Labs"', 'company = "Old Co"'))
     monkeypatch.setattr(record, "FORMAT_VERSION", 3)
     monkeypatch.setattr(migrations, "MIGRATIONS", {2: two_to_three, 1: one_to_two})
     save = read_save(path)
     assert save.lab == "Old Co" and save.format_version == 3 and calls == [1, 2]
 
-    path.write_text(_with(GOOD, "format_version = 1", "format_version = 2").replace(
+    path.write_text(_with(GOOD, f"format_version = {FORMAT_VERSION}", "format_version = 2").replace(
         'lab = "Nova Labs"', 'name = "Mid Co"'))
     assert read_save(path).lab == "Mid Co" and calls == [1, 2, 2]
 
     monkeypatch.setattr(migrations, "MIGRATIONS", {2: two_to_three})
-    path.write_text(GOOD)
+    path.write_text(format_1)
     with pytest.raises(SaveError, match="format 1 can no longer be read"):
         read_save(path)
 
@@ -505,8 +506,14 @@ def test_migrations_apply_in_order_up_to_the_current_format(
         read_save(path)  # a format-1 file without the key format 1 had
 
 
-def test_the_shipped_build_has_no_invented_history() -> None:
-    assert FORMAT_VERSION == 1 and migrations.MIGRATIONS == {}
+def test_the_shipped_formats_and_their_migrations(tmp_path: Path) -> None:
+    """Format 2 added the quarter in progress (``draft``); a format-1 save is read as one
+    without it, and every format ever shipped has its step up."""
+    assert FORMAT_VERSION == 2 and set(migrations.MIGRATIONS) == {1}
+    path = tmp_path / "v1.toml"
+    path.write_text(_with(GOOD, f"format_version = {FORMAT_VERSION}", "format_version = 1"))
+    save = read_save(path)
+    assert save.format_version == FORMAT_VERSION and save.draft is None
 
 
 # --- the saves folder -------------------------------------------------------------------------

@@ -896,3 +896,45 @@ async def test_every_field_error_at_once_cleared_when_fixed_and_bounds_as_typed(
         hire.input.value = "0"
         await pilot.pause()
         assert str(screen.query_one("#status", Static).content) == ""
+
+
+async def test_a_quarter_in_progress_survives_save_and_load(content, tmp_path) -> None:
+    """ctrl+s mid-quarter keeps the answered events and the typed plan: loading comes back to
+    the same quarter with nothing asked again and the plan as it was typed."""
+    from game.session.store import load_game
+    from game.ui.decisions import NumberField
+
+    for seed in range(12):
+        game = Game(content, DEFAULT_SCENARIO, seed=seed, lab="Draft Labs")
+        if any(p.choices for p in game.pending):
+            break
+    app = FrontierLab(content, tmp_path, game=game)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)  # every event answered
+        answered = {p.id: p.chosen for p in game.pending if p.choices}
+        assert answered and None not in answered.values()
+        price = app.screen.query_one("#field-price", NumberField)
+        price.input.value = "1.3"
+        await pilot.pause()
+        await pilot.press("escape", "ctrl+s")
+        await pilot.pause()
+    loaded = load_game(game.save_path, content)
+    assert loaded.quarter == game.quarter
+    assert {p.id: p.chosen for p in loaded.pending if p.choices} == answered
+    assert not any(p.needs_choice for p in loaded.pending)
+    assert float(loaded.plan.price) == 1.3
+
+
+async def test_ctrl_q_behind_an_event_dialog_still_asks_and_can_save(content, tmp_path) -> None:
+    from game.ui.crash import QuitDialog
+
+    app = make_app(content, tmp_path, seed=3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, EventModal | NoticeModal)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitDialog)
+        await pilot.press("s")
+        await pilot.pause()
+    assert not app.is_running and list(tmp_path.glob("*.toml"))

@@ -14,14 +14,23 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from game.engine import PlanError
+from pydantic import ValidationError
+
+from game.engine import Plan, PlanError
 from game.packs import Content
-from game.session.game import Game, GameError
+from game.session.game import Game, GameError, plan_to_dict
 from game.session.game import QuarterRecord as LogLine
 from game.session.saves.errors import SaveError
 from game.session.saves.folder import save_path
 from game.session.saves.reader import read_save
-from game.session.saves.record import EventChoice, PackStamp, QuarterRecord, SaveFile, utc_now
+from game.session.saves.record import (
+    Draft,
+    EventChoice,
+    PackStamp,
+    QuarterRecord,
+    SaveFile,
+    utc_now,
+)
 from game.session.saves.writer import write_save
 
 
@@ -53,7 +62,36 @@ def to_save(game: Game, created: dt.datetime | None = None) -> SaveFile:
                for p in game.content.packs],
         log=_sealed(game),
         history=[dict(h) for h in game.history],
+        draft=_draft(game),
     )
+
+
+def _draft(game: Game) -> Draft | None:
+    """The quarter in progress: the plan as it stands and the events answered (None: the game
+    is over, so nothing is in progress)."""
+    if not game.running:
+        return None
+    return Draft(plan=plan_to_dict(game.plan),
+                 choices=[EventChoice(event=p.id, choice=p.chosen) for p in game.pending
+                          if p.chosen is not None])
+
+
+def restore_draft(game: Game, draft: Draft | None) -> list[str]:
+    """Put a saved quarter in progress back: its answers, then its plan. What the game refuses
+    (a hand-edited draft, an event no longer pending) is left out; the sentences say what."""
+    if draft is None or not game.running:
+        return []
+    skipped = []
+    for c in draft.choices:
+        try:
+            game.choose(c.event, c.choice)
+        except GameError as exc:
+            skipped.append(f"the answer to '{c.event}' ({exc})")
+    try:
+        game.submit(Plan(**draft.plan))
+    except (PlanError, ValidationError, ValueError) as exc:
+        skipped.append(f"the plan in progress ({str(exc).splitlines()[0]})")
+    return skipped
 
 
 def _sealed(game: Game) -> list[QuarterRecord]:
@@ -202,11 +240,13 @@ def verify(path: Path, content: Content) -> Verification:
 
 
 def load_game(path: Path, content: Content) -> Game:
-    """A saved game, replayed and verified; SaveError (one line, naming the file) otherwise."""
+    """A saved game, replayed and verified, with its quarter in progress put back; SaveError
+    (one line, naming the file) otherwise."""
     result = verify(path, content)
     if result.problems:
         raise SaveError(f"{path}: {result.problems[0]}")
-    assert result.game is not None
+    assert result.game is not None and result.save is not None
+    restore_draft(result.game, result.save.draft)
     return result.game
 
 

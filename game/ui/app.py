@@ -163,17 +163,29 @@ class FrontierLab(App[None]):
         self.start_game(game, save=False)  # loading alone rewrites nothing
 
     async def action_quit(self) -> None:
-        """ctrl+q: at once from the title or a debrief; with a game in play, after a question
-        that says what would be lost (the quarter in progress; everything, if saving failed)."""
-        game = getattr(self.screen, "game", None)
-        if self.save_failure is None and (game is None or not game.running):
-            self.exit()
-            return
+        """ctrl+q: at once from the title or a debrief; with a game in play (behind any dialog),
+        after a question that says what would be lost, and offers to save first."""
         if isinstance(self.screen, QuitDialog):  # ctrl+q twice quits
             self.exit()
             return
+        playing = next((s for s in reversed(self.screen_stack)
+                        if getattr(s, "game", None) is not None), None)
+        game = getattr(playing, "game", None)
+        if self.save_failure is None and (game is None or not game.running):
+            self.exit()
+            return
         self.push_screen(QuitDialog(self.save_failure, getattr(game, "save_path", None)),
-                         lambda quit_now: self.exit() if quit_now else None)
+                         lambda answer: self._quit_answer(answer, playing))
+
+    def _quit_answer(self, answer: bool | str | None, playing: Screen | None) -> None:
+        if answer == "save" and playing is not None:
+            if hasattr(playing, "keep_typed_plan"):
+                playing.keep_typed_plan()
+            self.save(playing.game, announce=False)  # type: ignore[attr-defined]
+            if self.save_failure is not None:  # it failed: say so, and stay
+                return
+        if answer:
+            self.exit()
 
     # --- the unforeseen ------------------------------------------------------------------
 

@@ -84,11 +84,13 @@ class CrashDialog(Dialog[None]):
         self.close(None)
 
 
-class QuitDialog(Dialog[bool]):
-    """Quit with a game in play? Says what would be lost; dismissed with True to quit."""
+class QuitDialog(Dialog[bool | str]):
+    """Quit with a game in play? Says what would be lost; dismissed with True to quit, "save" to
+    save first, False to stay."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="QuitDialog")
     BINDINGS = [Binding("q,y,ctrl+q", "answer(True)", "Quit", id="quit.yes"),
+                Binding("s", "save_and_quit", "Save and quit", id="quit.save"),
                 Binding("escape,n", "answer(False)", "Back", id="quit.no")]
 
     def __init__(self, save_failure: str | None, save_path: Path | None) -> None:
@@ -101,14 +103,15 @@ class QuitDialog(Dialog[bool]):
                         "was played since the last good save.", style="bold")
         else:
             where = f" in {self.save_path}" if self.save_path else ""
-            lost = Text(f"The game is saved{where} as of the start of this quarter; the plan "
-                        "you are making and this quarter's answers are not.")
+            lost = Text(f"The game is saved{where} as of its last save; what you have typed or "
+                        "answered since is not, unless you save and quit.")
         with Vertical():
             yield Label("Quit Frontier Lab?", classes="title")
             yield Static(lost)
             with Horizontal(classes="buttons"):
+                yield Button("Save and quit (s)", variant="primary", id="save")
                 yield Button("Quit (q)", variant="error", id="yes")
-                yield Button("Back (esc)", variant="primary", id="no")
+                yield Button("Back (esc)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
@@ -116,5 +119,11 @@ class QuitDialog(Dialog[bool]):
     def action_answer(self, quit_now: bool) -> None:
         self.close(quit_now)
 
+    def action_save_and_quit(self) -> None:
+        self.close("save")
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.close(event.button.id == "yes")
+        if event.button.id == "save":
+            self.action_save_and_quit()
+        else:
+            self.close(event.button.id == "yes")

@@ -255,7 +255,24 @@ class GameScreen(Screen[None]):
         self.app.push_screen(GlossaryModal(self.app.content.glossary))
 
     def action_save(self) -> None:
+        """Save now, the quarter in progress included: the plan as typed (when the lab can
+        carry it out) and the events answered, so a reload comes back to this very screen."""
+        self.keep_typed_plan()
         self.app.save(self.game, announce=True)
+
+    def keep_typed_plan(self) -> bool:
+        """Make the typed plan the game's (what a save keeps); False if it cannot be (a field is
+        wrong, or the lab cannot carry it out), which the status line then says."""
+        if not self.game.running:
+            return False
+        try:
+            self.game.submit(Plan(**self.query_one(Decisions).plan_kwargs()))
+        except (FieldError, ValidationError, PlanError) as exc:
+            said = "; ".join(exc.problems) if isinstance(exc, PlanError) else str(exc)
+            self.query_one("#status", Static).update(plain(
+                f"Saved with the plan as it last stood: the one typed has a problem ({said})"))
+            return False
+        return True
 
 
 class DebriefScreen(Screen[None]):

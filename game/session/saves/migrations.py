@@ -18,12 +18,20 @@ from game.session.saves import record
 from game.session.saves.errors import SaveError, damaged
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _one_to_two(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 2 added the optional ``draft`` (the quarter in progress): a format-1 save is a
+    format-2 save without one, unchanged."""
+    return data
+
+
+MIGRATIONS: dict[int, Migration] = {1: _one_to_two}
 """Format N -> the function that turns a format-N document into a format-(N+1) one.
 
 Applied in order from the file's version up to ``FORMAT_VERSION``; each receives the parsed TOML
 (with big integers still encoded) and returns the upgraded document (``format_version`` is set by
-the caller). Empty while format 1 is the only one that ever shipped.
+the caller).
 """
 
 # FORMAT_VERSION is read from the record module when it is needed, not copied here: the model and

@@ -30,8 +30,9 @@ from game import __version__
 from game.packs.toml_io import toml_kind
 from game.session.saves.values import Name, Number, PlanField, UtcTime, WholeNumber, whole
 
-FORMAT_VERSION = 1
-"""The format this build writes, and the newest it reads."""
+FORMAT_VERSION = 2
+"""The format this build writes, and the newest it reads. Format 2 added ``draft`` (the quarter
+in progress); a format-1 save reads as one without a draft."""
 
 
 def utc_now() -> datetime:
@@ -81,6 +82,19 @@ class QuarterRecord(BaseModel):
                         "quarter's seal (game.session.store.seal): an edit shows where it begins.")
 
 
+class Draft(BaseModel):
+    """The quarter in progress when the game was saved: the plan as the player left it and the
+    events already answered. Not played yet, so outside the seals and never verified: loading
+    puts it back if the game accepts it, and plays nothing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plan: dict[str, PlanField] = Field(
+        default_factory=dict, description="The plan being made: field name -> value.")
+    choices: list[EventChoice] = Field(
+        default_factory=list, description="This quarter's events answered so far, in order.")
+
+
 class SaveFile(BaseModel):
     """A whole save; see the module docstring. ``log[i]`` and ``history[i]`` are the i-th
     quarter played: what was decided, and the headline metrics that came of it."""
@@ -103,6 +117,8 @@ class SaveFile(BaseModel):
         default_factory=list, description="The action log: one record per quarter played.")
     history: list[dict[str, Number]] = Field(
         default_factory=list, description="Headline metrics after each quarter played.")
+    draft: Draft | None = Field(
+        None, description="The quarter in progress (a running game saved mid-quarter).")
 
     @field_validator("format_version", mode="plain")
     @classmethod

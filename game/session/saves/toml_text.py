@@ -36,6 +36,12 @@ def _toml_data(save: SaveFile) -> dict[str, Any]:
         record["plan"] = {k: plan_out(v) for k, v in record["plan"].items()}
         for choice in record["choices"]:
             choice["choice"] = int_out(choice["choice"])
+    draft = data.pop("draft")
+    if draft is not None:  # TOML has no null: a save without a draft has no [draft] table
+        draft["plan"] = {k: plan_out(v) for k, v in draft["plan"].items()}
+        for choice in draft["choices"]:
+            choice["choice"] = int_out(choice["choice"])
+        data["draft"] = draft
     return data
 
 

@@ -938,3 +938,30 @@ async def test_ctrl_q_behind_an_event_dialog_still_asks_and_can_save(content, tm
         await pilot.press("s")
         await pilot.pause()
     assert not app.is_running and list(tmp_path.glob("*.toml"))
+
+
+async def test_past_hints_stay_readable_in_help(content, tmp_path) -> None:
+    from game.ui.modals import HelpModal
+
+    game = Game(content, "tutorial", seed=3, lab="Hint Labs")
+    for _ in range(2):
+        game.end_quarter(auto_choose=True)
+    app = FrontierLab(content, tmp_path, game=game)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await to_main(pilot, app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpModal)
+        shown = " ".join(str(s.content) for s in app.screen.query(Static))
+        for hint in game.scenario.hints:
+            if hint.quarter <= game.quarter:
+                assert hint.text[:40] in shown
+            else:
+                assert hint.text[:40] not in shown
+
+
+def test_why_gives_every_metric_its_unit() -> None:
+    from game.engine import METRICS
+    from game.ui.modals import WHY_UNITS
+
+    assert set(WHY_UNITS) == set(METRICS)

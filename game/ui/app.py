@@ -237,7 +237,12 @@ class FrontierLab(App[None]):
         rows.append(("ctrl+p", "Command palette: every command by name"))
         from game.ui.modals import HelpModal
 
-        self.push_screen(HelpModal(rows, HELP_INTRO))
+        game = next((s.game for s in reversed(self.screen_stack)
+                     if getattr(s, "game", None) is not None), None)
+        hints = [(game.calendar(h.quarter), h.text)
+                 for h in getattr(game.scenario, "hints", []) if h.quarter <= game.quarter
+                 ] if game is not None else []
+        self.push_screen(HelpModal(rows, HELP_INTRO, hints))
 
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"

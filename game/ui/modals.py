@@ -115,6 +115,13 @@ class NoticeModal(Dialog[None]):
         self.close(None)
 
 
+# Each ledger metric's unit in Why?: (words, scale, decimals). The ledger keeps $B and points;
+# the stake is a share, shown in percentage points.
+WHY_UNITS = {"cash": ("$B", 1.0, 3), "valuation": ("$B", 1.0, 3), "revenue": ("$B", 1.0, 3),
+             "debt": ("$B", 1.0, 3), "sentiment": ("points of 100", 1.0, 2),
+             "capability": ("points", 1.0, 2), "ownership": ("percentage points", 100.0, 3)}
+
+
 class WhyModal(Dialog[None]):
     """Why a headline metric moved last quarter: the ledger's contributions, which sum to the
     change exactly."""
@@ -150,13 +157,14 @@ class WhyModal(Dialog[None]):
             out.update("Nothing has happened yet: end a quarter first.")
             return
         rows = self.game.ledgers[-1].for_world(0, self.metric)
+        unit, scale, digits = WHY_UNITS[self.metric]
         t = Table(box=None, expand=True, padding=(0, 1))
         t.add_column("contribution")
-        t.add_column("change", justify="right")
+        t.add_column(f"change, {unit}", justify="right")
         for name, v in rows:
-            t.add_row(name, f"{v:+,.3f}")
+            t.add_row(plain(name), f"{v * scale:+,.{digits}f}")
         t.add_row(Text("total change", style="bold"),
-                  Text(f"{sum(v for _, v in rows):+,.3f}", style="bold"))
+                  Text(f"{sum(v for _, v in rows) * scale:+,.{digits}f}", style="bold"))
         out.update(t if rows else f"No change in {self.metric} last quarter.")
 
     @on(Button.Pressed, "#close")
@@ -230,9 +238,11 @@ class HelpModal(Dialog[None]):
     DEFAULT_CSS = DIALOG_CSS.format(name="HelpModal")
     BINDINGS = [Binding("escape,question_mark,f1", "close", "Close", id="help.close")]
 
-    def __init__(self, rows: list[tuple[str, str]], intro: str) -> None:
+    def __init__(self, rows: list[tuple[str, str]], intro: str,
+                 hints: list[tuple[str, str]] | None = None) -> None:
         super().__init__()
         self.rows, self.intro = rows, intro
+        self.hints = hints or []  # (quarter, text): the scenario's hints shown so far
 
     def compose(self) -> ComposeResult:
         t = Table(box=None, padding=(0, 2))
@@ -245,6 +255,10 @@ class HelpModal(Dialog[None]):
             yield Static(self.intro, classes="note")
             with VerticalScroll():
                 yield Static(t)
+                if self.hints:
+                    yield Label("Hints so far", classes="title")
+                    for when, text in self.hints:
+                        yield Static(Text.assemble((f"{when}: ", "bold"), plain(text)))
 
     def action_close(self) -> None:
         self.close(None)

@@ -248,6 +248,9 @@ def test_every_key_is_in_the_players_guide() -> None:
             if binding.key.isdigit():
                 assert "`1`–`6`" in table
                 continue
+            if binding.key.startswith("alt+") and binding.key[4:].isdigit():
+                assert "`alt+1`–`alt+6`" in table
+                continue
             for key in binding.key.split(","):
                 if key in ("y", "n") and cls is QuitDialog:  # the usual yes and no, unlisted
                     continue
@@ -965,3 +968,24 @@ def test_why_gives_every_metric_its_unit() -> None:
     from game.ui.modals import WHY_UNITS
 
     assert set(WHY_UNITS) == set(METRICS)
+
+
+async def test_alt_digits_switch_tabs_from_inside_a_field(content, tmp_path) -> None:
+    from game.ui.decisions import Decisions, NumberField
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        await pilot.press("5")
+        price = app.screen.query_one("#field-price", NumberField)
+        price.input.focus()
+        await pilot.pause()
+        before = price.input.value
+        await pilot.press("3")  # a digit in a field is typed
+        await pilot.pause()
+        assert price.input.value != before
+        price.input.value = before
+        await pilot.press("alt+2")
+        await pilot.pause()
+        assert app.screen.query_one(Decisions).active == "tab-procurement"
+        assert price.input.value == before and not isinstance(app.focused, type(price.input))

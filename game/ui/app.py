@@ -20,10 +20,10 @@ if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first
     from game.packs import Content
     from game.session.game import Game
 
-HELP_INTRO = ("Plan the quarter in the tabs (1–6 switch tabs), then press e: a preview of 1,000 "
-              "worlds shows where the plan may lead; e again ends the quarter. Events ask for a "
-              "choice; each choice says what it trades off. w explains what moved each number. "
-              "In a text field keys are typed: escape leaves it.")
+HELP_INTRO = ("Plan the quarter in the tabs (1–6 switch tabs; alt+1–6 from a text field), then "
+              "press e: a preview of 1,000 worlds shows where the plan may lead; e again ends the "
+              "quarter. Events ask for a choice; each choice says what it trades off. w explains "
+              "what moved each number. In a text field keys are typed: escape leaves it.")
 
 
 class FrontierLab(App[None]):

@@ -85,6 +85,11 @@ class GameScreen(Screen[None]):
         Binding("4", "tab('tab-training')", "Training", show=False, id="game.tab.training"),
         Binding("5", "tab('tab-pricing')", "Pricing", show=False, id="game.tab.pricing"),
         Binding("6", "tab('tab-finance')", "Finance & IPO", show=False, id="game.tab.finance"),
+        # alt+1–6 switch tabs even while a field has the cursor (a digit there is typed)
+        *[Binding(f"alt+{n}", f"tab('tab-{tab}')", f"Tab {n}", show=False, priority=True,
+                  id=f"game.tab.alt.{tab}")
+          for n, tab in enumerate(("overview", "procurement", "allocation", "training",
+                                   "pricing", "finance"), start=1)],
     ]
 
     def __init__(self, game: Game) -> None:
@@ -191,6 +196,7 @@ class GameScreen(Screen[None]):
         self.set_focus(None)
 
     def action_tab(self, tab: str) -> None:
+        self.set_focus(None)  # out of the last tab's field: digits switch tabs again
         self.query_one(Decisions).active = tab
 
     def action_end_quarter(self) -> None:

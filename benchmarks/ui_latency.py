@@ -98,8 +98,9 @@ async def in_game() -> tuple[list[Window], list[Window], list[float]]:
     from game.packs import DEFAULT_SCENARIO, load_content
     from game.session.game import Game
     from game.ui.app import FrontierLab
+    from game.ui.debrief import DebriefScreen
     from game.ui.modals import EventModal, NoticeModal, PreviewModal
-    from game.ui.screens import DebriefScreen, GameScreen
+    from game.ui.screens import GameScreen
 
     content = load_content()
     open_windows: list[Window] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 import subprocess
@@ -20,8 +21,9 @@ from game.ui import app as app_module
 from game.ui import decisions, modals, saves, screens, title
 from game.ui.app import FrontierLab
 from game.ui.dashboard import NewsFeed
+from game.ui.debrief import DebriefScreen
 from game.ui.modals import EventModal, NoticeModal, PreviewModal, WhyModal
-from game.ui.screens import DebriefScreen, GameScreen
+from game.ui.screens import GameScreen
 from game.ui.title import TitleScreen
 
 
@@ -616,16 +618,19 @@ async def test_hostile_names_and_keys_at_machine_speed(content, tmp_path) -> Non
     character, and a burst of keys with no pause between them: every tab shows the names as
     written, an order of the oddly named GPU goes into the plan, and the debrief reads it back."""
     from game.bots import STRATEGIES
-    from game.engine import compile_economy
     from game.ui.decisions import NumberField, field_id
 
     hostile = "A 100 [/b] [@click=app.quit] #1"
+    # content whose economy names a GPU so (a replay, as the debrief's weighing makes, sees it)
+    def renamed(economy):
+        gpus = [g.model_copy(update={"name": hostile}) if g.name == "A100" else g
+                for g in economy.gpu]
+        return economy.model_copy(update={"gpu": gpus})
+    content = dataclasses.replace(
+        content, economy=renamed(content.economy),
+        scenario_economy={k: renamed(e) for k, e in content.scenario_economy.items()})
     game = Game(content, DEFAULT_SCENARIO, seed=5, lab="[/b]Labs [@click=app.quit]\x07")
-    gpus = [g.model_copy(update={"name": hostile}) if g.name == "A100" else g
-            for g in game.params.gpus]
-    params = game.params.model_copy(update={"gpus": gpus})
-    params._compiled = None  # a copy of the private cache would still hold the old tables
-    game.params, game.econ = params, compile_economy(params)
+    assert hostile in [g.name for g in game.params.gpus]
     app = FrontierLab(content, tmp_path, game=game)
     async with app.run_test(size=(100, 30)) as pilot:
         await to_main(pilot, app)
@@ -644,6 +649,10 @@ async def test_hostile_names_and_keys_at_machine_speed(content, tmp_path) -> Non
         await pilot.pause()
         timeline = plain(app.screen.query_one("#timeline", Static).content)
         assert f"buy 10 {hostile}" in " ".join(timeline.split())
+        await app.workers.wait_for_complete()  # the decisions weighed, the odd name among them
+        await pilot.pause()
+        assert f"buy 10 {hostile}" in " ".join(
+            plain(app.screen.query_one("#mattered", Static).content).split())
         assert "[/b]Labs" in plain(app.screen.query_one("#summary", Static).content)
 
 

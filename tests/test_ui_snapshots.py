@@ -11,8 +11,9 @@ import pytest
 from game.packs import DEFAULT_SCENARIO, load_content
 from game.session.game import Game
 from game.ui.app import FrontierLab
+from game.ui.debrief import DebriefScreen
 from game.ui.modals import EventModal, NoticeModal, PreviewModal
-from game.ui.screens import DebriefScreen, GameScreen
+from game.ui.screens import GameScreen
 
 SIZE = (80, 24)
 

@@ -110,7 +110,8 @@ class FrontierLab(App[None]):
 
     @staticmethod
     def _screen_for(game: Game) -> Screen:
-        from game.ui.screens import DebriefScreen, GameScreen
+        from game.ui.debrief import DebriefScreen
+        from game.ui.screens import GameScreen
 
         return GameScreen(game) if game.running else DebriefScreen(game)
 

@@ -7,9 +7,13 @@ the theme's background.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
+
+if TYPE_CHECKING:
+    from game.session.game import Game
 
 SERIES_COLOURS = ("cyan", "magenta", "yellow", "green", "red", "blue")
 
@@ -126,3 +130,17 @@ def _ticks(n: int, width: int) -> list[int]:
         return list(range(n))
     fit = max(2, min(n, (width - 8) // 9))
     return sorted({round(k * (n - 1) / (fit - 1)) for k in range(fit)})
+
+
+# --- the game's series, as the dashboard and the debrief draw them --------------------------
+
+def capability_series(game: Game, points: list[dict[str, float]]) -> dict[str, list[float]]:
+    series = {"You": [h["capability"] for h in points]}
+    for rival in game.params.rivals:
+        series[rival.model_name] = [h[f"rival.{rival.id}"] for h in points]
+    return series
+
+
+def money_series(points: list[dict[str, float]]) -> dict[str, list[float]]:
+    return {"cash": [h["cash"] for h in points],
+            "equity value/10": [h["valuation"] / 10 for h in points]}

@@ -998,3 +998,29 @@ async def test_alt_digits_switch_tabs_from_inside_a_field(content, tmp_path) -> 
         await pilot.pause()
         assert app.screen.query_one(Decisions).active == "tab-procurement"
         assert price.input.value == before and not isinstance(app.focused, type(price.input))
+
+
+async def test_the_focus_ring_marks_the_field_being_typed_into(content, tmp_path) -> None:
+    """Tabbing through the fields: exactly one field is marked, the one with focus, and its
+    input stands out from the others (a compact input alone shows only a cursor)."""
+    from game.ui.decisions import NumberField
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        await pilot.press("2")
+        seen = 0
+        for _ in range(6):
+            await pilot.press("tab")
+            await pilot.pause()
+            focused = app.focused
+            marked = [f for f in app.screen.query(NumberField) if f.has_class("-focused")]
+            if isinstance(focused, Input) and isinstance(focused.parent, NumberField):
+                assert marked == [focused.parent]
+                others = [f.input for f in app.screen.query(NumberField)
+                          if f is not focused.parent and f.display]
+                assert all(o.styles.background != focused.styles.background for o in others)
+                seen += 1
+            else:
+                assert marked == []
+        assert seen >= 3  # the tabbing went through fields, not only the tab bar

@@ -87,6 +87,7 @@ class NumberField(Horizontal):
     NumberField Input { width: 16; }
     NumberField .hint { width: 1fr; height: auto; color: $text-muted; padding-left: 1; }
     NumberField .hint.-error { color: $error; }
+    NumberField.-focused Label.name { color: $accent; text-style: bold; }
     """
 
     def __init__(self, key: str, label: str, *, hint: str = "", signed: bool = False,
@@ -112,6 +113,14 @@ class NumberField(Horizontal):
     @property
     def input(self) -> Input:
         return self.query_one(Input)
+
+    # The field's name marked while its input has focus (part of the focus ring; a class set
+    # here, as Textual does not restyle a child when :focus-within changes).
+    def on_descendant_focus(self) -> None:
+        self.add_class("-focused")
+
+    def on_descendant_blur(self) -> None:
+        self.remove_class("-focused")
 
     def set_value(self, value: float | None) -> None:
         """Show a number (None: a blank field, which reads as 0)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -79,3 +80,16 @@ def money_range(low: float, high: float) -> str:
 
 # The IPO stages (game.engine.state.IPO_STAGES) as a player reads them.
 IPO_WORDS = {"none": "not filed", "filed": "filed", "book": "book open", "listed": "listed"}
+
+
+def short_path(path: Path) -> str:
+    """A path as a person reads it: relative to the working directory when inside it, with
+    ``~`` for the home directory, else as it is."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        pass
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except (ValueError, RuntimeError):  # RuntimeError: no home directory to be found
+        return str(path)

@@ -862,6 +862,37 @@ async def test_the_tabs_say_what_a_plan_costs_and_needs_before_it_plays(content,
         assert f"your stake {float(s.ownership[0]):.1%}" in finance
 
 
+async def test_the_split_says_what_it_serves_and_when_the_run_finishes(content, tmp_path) -> None:
+    """The Allocation tab: serving capacity against the demand at the price, and the quarter
+    the run in progress finishes at this training share — which the game then keeps."""
+    import re
+
+    app = make_app(content, tmp_path, seed=5)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await to_main(pilot, app)
+        game = game_screen(app).game
+        await pilot.press("3")
+        await pilot.pause()
+        note = app.screen.query_one("#allocation-note", Static)
+        text = " ".join(str(note.content).split())
+        assert "Serving 50%" in text and "room for" in text
+        quarters = int(re.search(r"finishes in about (\d+) quarter", text).group(1))
+        app.screen.query_one("#input-inference").value = "15"
+        app.screen.query_one("#input-research").value = "75"
+        await pilot.pause()
+        squeezed = " ".join(str(note.content).split())
+        assert re.search(r"about \d+% of it would go unserved", squeezed)
+        app.screen.query_one("#input-inference").value = "50"
+        app.screen.query_one("#input-research").value = "40"
+        await pilot.pause()
+    before = float(game.state.capability[0])
+    for _ in range(quarters - 1):
+        game.end_quarter(auto_choose=True)
+    assert float(game.state.run_target[0]) > 0 and float(game.state.capability[0]) == before
+    game.end_quarter(auto_choose=True)
+    assert float(game.state.run_target[0]) == 0  # finished in the quarter the note said
+
+
 async def test_g_in_an_event_opens_the_glossary_at_its_concept(content, tmp_path) -> None:
     from game.ui.modals import GlossaryModal
 

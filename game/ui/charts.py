@@ -9,8 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.strip import Strip
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
+
+from game.text import printable
 
 if TYPE_CHECKING:
     from game.session.game import Game
@@ -56,16 +62,49 @@ class CachedPlot(PlotextPlot):
         self._dirty_regions.clear()
 
 
-class LineChart(CachedPlot):
-    """Named series over quarter labels."""
+class _Plot(CachedPlot):
+    """The plotting area of a chart (its legend is drawn beside it, never over the data)."""
 
     DEFAULT_CSS = """
-    LineChart { height: 1fr; min-height: 8; }
+    _Plot { height: 1fr; }
     """
+
+
+class _Chart(Vertical):
+    """A titled plot with its legend on a line of its own under it: plotext draws a legend
+    inside the plot, over the lines it names, so the series are left unlabelled there and
+    named here in their colours."""
 
     def __init__(self, title: str, *, id: str | None = None, classes: str | None = None):
         super().__init__(id=id, classes=classes)
         self.chart_title = title
+
+    def compose(self) -> ComposeResult:
+        yield _Plot()
+        yield Static("", classes="legend")
+
+    @property
+    def plot(self) -> _Plot:
+        return self.query_one(_Plot)
+
+    def _legend(self, entries: list[tuple[str, str]]) -> None:
+        legend = Text(no_wrap=False, overflow="fold")
+        for i, (name, colour) in enumerate(entries):
+            legend.append(("  " if i else "") + "━ ", style=f"bold {colour}")
+            legend.append(printable(name))  # a pack's rival's model name
+        self.query_one(".legend", Static).update(legend)
+
+
+class LineChart(_Chart):
+    """Named series over quarter labels."""
+
+    DEFAULT_CSS = """
+    LineChart { height: 1fr; min-height: 8; }
+    LineChart .legend { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, *, id: str | None = None, classes: str | None = None):
+        super().__init__(title, id=id, classes=classes)
         self._labels: list[str] = []
         self._series: dict[str, Sequence[float]] = {}
 
@@ -80,47 +119,47 @@ class LineChart(CachedPlot):
         self._draw()
 
     def _draw(self) -> None:
-        plt = self.plt
+        plot = self.plot
+        plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title(self.chart_title)
+        named = list(zip(self._series.items(), SERIES_COLOURS, strict=False))
+        self._legend([(name, colour) for (name, _), colour in named])
         if not self._labels:
-            self.changed()
+            plot.changed()
             return
         xs = list(range(len(self._labels)))
-        for (name, ys), colour in zip(self._series.items(), SERIES_COLOURS, strict=False):
-            plt.plot(xs, list(ys), label=name, color=colour, marker="braille")
-        ticks = _ticks(len(xs), self.size.width)
+        for (_, ys), colour in named:
+            plt.plot(xs, list(ys), color=colour, marker="braille")
+        ticks = _ticks(len(xs), plot.size.width)
         plt.xticks(ticks, [self._labels[i] for i in ticks])
-        self.changed()
+        plot.changed()
 
 
-class FanChart(CachedPlot):
+class FanChart(_Chart):
     """A median line with its 10–90% and 25–75% bands, quarter by quarter."""
 
     DEFAULT_CSS = """
     FanChart { height: 1fr; min-height: 7; }
+    FanChart .legend { height: auto; padding: 0 1; }
     """
-
-    def __init__(self, title: str, *, id: str | None = None, classes: str | None = None):
-        super().__init__(id=id, classes=classes)
-        self.chart_title = title
 
     def show(self, labels: list[str], p10: Sequence[float], p25: Sequence[float],
              p50: Sequence[float], p75: Sequence[float], p90: Sequence[float]) -> None:
-        plt = self.plt
+        plot = self.plot
+        plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title(self.chart_title)
         xs = list(range(len(labels)))
-        plt.plot(xs, list(p90), color="blue", marker="braille", label="90%")
-        plt.plot(xs, list(p75), color="cyan", marker="braille", label="75%")
-        plt.plot(xs, list(p50), color="white", marker="braille", label="median")
-        plt.plot(xs, list(p25), color="cyan", marker="braille")
-        plt.plot(xs, list(p10), color="blue", marker="braille", label="10%")
-        ticks = _ticks(len(xs), self.size.width)
+        for ys, colour in ((p90, "blue"), (p75, "cyan"), (p50, "white"), (p25, "cyan"),
+                           (p10, "blue")):
+            plt.plot(xs, list(ys), color=colour, marker="braille")
+        self._legend([("median", "white"), ("25–75%", "cyan"), ("10–90%", "blue")])
+        ticks = _ticks(len(xs), plot.size.width)
         plt.xticks(ticks, [labels[i] for i in ticks])
-        self.changed()
+        plot.changed()
 
 
 def _ticks(n: int, width: int) -> list[int]:

@@ -1,17 +1,20 @@
 """What the decision tabs say a plan costs and does before the quarter ends: the scaling tables,
-the orders' price and delivery, power and leases, cash after the plan, what a round costs, and
-the share and revenue a price brings. Each is computed from the engine's own formulas on the
-game's state, given the values typed in the fields (None where a field cannot be read).
+the orders' price and delivery, power and leases, serving capacity against demand and the run's
+finish, cash after the plan, what a round costs, and the share and revenue a price brings. Each
+is computed from the engine's own formulas on the game's state, given the values typed in the
+fields (None where a field cannot be read).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from rich.table import Table
 from rich.text import Text
 
 from game.engine import demand, finance, fleet, market, training
-from game.engine.params import H100_FLOPS
+from game.engine.params import H100_FLOPS, HOURS_PER_QUARTER, SECONDS_PER_QUARTER
 from game.session.game import Game
 from game.text import count, flop, money, runway, signed_money
 
@@ -204,3 +207,45 @@ def at_price(game: Game, price: float) -> tuple[float, float, float]:
     share = float(demand.adjust(s.share, np.array([target]), d.share_gain_speed,
                                 d.share_loss_speed)[0])
     return share, target, float(s.market[0]) / 4.0 * share * price
+
+
+def allocation_note(game: Game, training_share: float | None, serving: float | None,
+                    research: float | None, price: float | None) -> str:
+    """Beside the split: the serving capacity against what customers will want at the price,
+    when the run in progress finishes at this training share, and the research's pace."""
+    if None in (training_share, serving, research):
+        return ""
+    s, econ, q = game.state, game.econ, game.quarter
+    tp = game.params.training
+    capacity = float(s.capacity[0])
+    lines = []
+    share, _, _ = at_price(game, price or 1.0)
+    usage = float(s.market[0]) / 4.0 * share  # reference-$B customers want this quarter
+    needed = usage * 1e9 * float(demand.hours_per_dollar(s, econ, q)[0]) / HOURS_PER_QUARTER
+    serving_h = capacity * serving
+    if needed > 0:
+        cover = serving_h / needed
+        said = (f"room for {cover:.1f}× it" if cover >= 1 else
+                f"about {1 - cover:.0%} of it would go unserved (and investors see a "
+                "GPU-constrained lab)")
+        lines.append(f"Serving {serving:.0%}: {count(serving_h)} H100e for about "
+                     f"{count(needed)} H100e of demand at {price or 1.0:.2f}×: {said}.")
+    target, done = float(s.run_target[0]), float(s.run_done[0])
+    if target > 0:
+        per_q = float(training.training_flop(np.array([capacity * training_share]), tp.mfu,
+                                             SECONDS_PER_QUARTER)[0]) * float(
+            econ.training_gain[econ.row(q)])
+        left = max(target - done, 0.0)
+        n = max(1, math.ceil(left / per_q)) if per_q > 0 else 0
+        when = (f"finishes in about {n} quarter{'s' if n > 1 else ''}" if n
+                else "does not advance with no training share")
+        lines.append(f"Training {training_share:.0%}: the run in progress ({done / target:.0%} "
+                     f"done) {when}.")
+    else:
+        lines.append(f"Training {training_share:.0%}: no run in progress; the share trains "
+                     "nothing until one starts (Training tab).")
+    gain = float(training.algo_growth(np.array([research]), s.headcount, tp)[0])
+    lines.append(f"Research {research:.0%}: your algorithms need {10 ** (-4 * gain):.2f}× the "
+                 "compute a year from now for the same result (the field's pace is "
+                 f"{1 / tp.algo_growth_per_year:.2f}×).")
+    return "\n".join(lines)

@@ -28,6 +28,7 @@ from game.session.rules import ipo_checklist
 from game.text import count, money, money_range
 from game.ui.charts import LineChart
 from game.ui.consequences import (
+    allocation_note,
     finance_summary,
     pricing_note,
     procurement_summary,
@@ -259,6 +260,7 @@ class Decisions(Vertical):
             yield NumberField("research", "Research %", percent=True,
                               hint="algorithmic efficiency")
             yield Static("", classes="status", id="allocation-status")
+            yield Static("", classes="preview", id="allocation-note", markup=False)
         with TabPane("Training", id="tab-training"), VerticalScroll():
             yield NumberField("start_run_flop", "Start run (FLOP)", hint="e.g. 5e27")
             tp = self.game.params.training
@@ -421,9 +423,14 @@ class Decisions(Vertical):
             status.update("")
             return
         total = sum(p for p in parts if p is not None)
-        status.update("" if abs(total - 1.0) < 1e-6 else
-                      f"The shares make {total:.0%}: training + serving + research must make "
-                      "100%.")
+        if abs(total - 1.0) >= 1e-6:
+            status.update(f"The shares make {total:.0%}: training + serving + research must "
+                          "make 100%.")
+            note = ""
+        else:
+            status.update("")
+            note = allocation_note(self.game, *parts, self._field("price"))
+        self.query_one("#allocation-note", Static).update(note)
 
     def _ipo_status(self) -> None:
         """Under the IPO choice: where the listing stands, and whether the choice can be made."""

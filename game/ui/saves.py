@@ -1,8 +1,10 @@
-"""The load dialog: the saves in the folder, with lab, scenario, quarter and outcome."""
+"""The load dialog: the saves in the folder, each with what tells it apart (file, lab,
+scenario, quarters played, outcome, when saved)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,8 +13,12 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from game.text import short_path
 from game.ui.dialog import DIALOG_CSS, Dialog
 from game.ui.format import plain
+
+if TYPE_CHECKING:
+    from game.session.saves.folder import SaveSummary
 
 
 class LoadModal(Dialog[Path | None]):
@@ -33,13 +39,12 @@ class LoadModal(Dialog[Path | None]):
 
         rows = list_saves(self.folder)
         with Vertical():
-            yield Label(plain(f"Load a game from {self.folder}"), classes="title")
+            yield Label(plain(f"Load a game from {short_path(self.folder)}"), classes="title")
             if rows:
                 yield OptionList(*[
-                    Option(plain(f"{r.path.name}: {r.error}"), id=str(r.path), disabled=True)
+                    Option(plain(bad_row(r)), id=str(r.path), disabled=True)
                     if r.error else
-                    Option(plain(f"{r.lab} · {r.scenario} · quarter {r.quarter} · {r.outcome} · "
-                                 f"{r.updated}"), id=str(r.path))
+                    Option(plain(row(r)), id=str(r.path))
                     for r in rows], id="saves")
             else:
                 yield Static("No saves yet: a game saves itself every quarter.", classes="note")
@@ -53,3 +58,19 @@ class LoadModal(Dialog[Path | None]):
     @on(Button.Pressed, "#back")
     def action_cancel(self) -> None:
         self.close(None)
+
+
+def row(r: SaveSummary) -> str:
+    """What tells one save from another: its file, lab, scenario, how far it went, how it
+    stands and when it was last saved."""
+    played = f"{r.quarter} quarter{'s' if r.quarter != 1 else ''} played"
+    state = "in play" if r.outcome == "running" else r.outcome
+    when = (r.updated or "").replace("T", " ").removesuffix("Z")[:16]
+    return f"{r.file} · {r.lab} · {r.scenario} · {played} · {state} · {when} UTC"
+
+
+def bad_row(r: SaveSummary) -> str:
+    """A file that is not a loadable save: its name and what is wrong (without its folder,
+    which the dialog's title names)."""
+    said = (r.error or "").replace(str(r.path), r.file)
+    return said if r.file in said else f"{r.file}: {said}"

@@ -17,7 +17,6 @@ import traceback
 from pathlib import Path
 
 import platformdirs
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -25,6 +24,7 @@ from textual.widgets import Button, Label, Static
 
 from game import __version__
 from game.ui.dialog import DIALOG_CSS, Dialog
+from game.ui.format import plain
 
 LOGS_ENV = "FRONTIER_LAB_LOGS"
 
@@ -71,9 +71,10 @@ class CrashDialog(Dialog[None]):
                  "folder).")
         with Vertical():
             yield Label("Frontier Lab stopped on an unexpected error", classes="title")
-            yield Static(Text(f"{type(self.error).__name__}: {self.error}"[:300]))
-            yield Static(Text(self.saved))
-            yield Static(Text(where), classes="note")
+            # (the error, a save's path and the log's may carry a pack's or a player's text)
+            yield Static(plain(f"{type(self.error).__name__}: {self.error}"[:300]))
+            yield Static(plain(self.saved))
+            yield Static(plain(where), classes="note")
             with Horizontal(classes="buttons"):
                 yield Button("Quit (enter)", variant="error", id="quit")
 
@@ -99,12 +100,12 @@ class QuitDialog(Dialog[bool | str]):
 
     def compose(self) -> ComposeResult:
         if self.save_failure is not None:
-            lost = Text(f"The last save failed ({self.save_failure}): quitting now loses what "
-                        "was played since the last good save.", style="bold")
+            lost = plain(f"The last save failed ({self.save_failure}): quitting now loses what "
+                         "was played since the last good save.", style="bold")
         else:
             where = f" in {self.save_path}" if self.save_path else ""
-            lost = Text(f"The game is saved{where} as of its last save; what you have typed or "
-                        "answered since is not, unless you save and quit.")
+            lost = plain(f"The game is saved{where} as of its last save; what you have typed or "
+                         "answered since is not, unless you save and quit.")
         with Vertical():
             yield Label("Quit Frontier Lab?", classes="title")
             yield Static(lost)

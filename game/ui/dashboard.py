@@ -84,9 +84,9 @@ class WatchLine(Static):
         lines = []
         for c in watch(game):
             if c.danger:
-                lines.append(Text.assemble(("⚠ ", "bold red"), (c.text, "bold")))
+                lines.append(Text.assemble(("⚠ ", "bold red"), plain(c.text, "bold")))
             else:
-                lines.append(Text(c.text))
+                lines.append(plain(c.text))  # names a pack's rival
         self.update(Text("\n").join(lines))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 
 from pydantic import ValidationError
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -94,8 +93,8 @@ class GameScreen(Screen[None]):
     def on_mount(self) -> None:
         self.take_injections()
         self.refresh_all()
-        self.query_one(NewsFeed).write(Text(" ".join(self.game.scenario.briefing.split()),
-                                            style="italic"))
+        self.query_one(NewsFeed).write(plain(" ".join(self.game.scenario.briefing.split()),
+                                             style="italic"))  # pack text
         self.call_after_refresh(self.show_events)
 
     # --- redraw ------------------------------------------------------------------------

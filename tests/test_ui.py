@@ -1055,3 +1055,15 @@ async def test_the_focus_ring_marks_the_field_being_typed_into(content, tmp_path
             else:
                 assert marked == []
         assert seen >= 3  # the tabbing went through fields, not only the tab bar
+
+
+def test_each_legend_names_its_line_in_the_lines_colour() -> None:
+    """The legends drawn under the charts use Rich's name of the very ANSI colour plotext draws
+    the line in (plotext's "yellow" is no ANSI colour; its "orange" is ANSI yellow)."""
+    from plotext._dict import color_codes
+    from rich.color import Color
+
+    from game.ui.charts import RICH_NAMES, SERIES_COLOURS
+
+    for name in (*SERIES_COLOURS, "white", "blue", "cyan"):  # the fan chart's too
+        assert Color.parse(RICH_NAMES.get(name, name)).number == color_codes[name], name

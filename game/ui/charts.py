@@ -21,7 +21,10 @@ from game.text import printable
 if TYPE_CHECKING:
     from game.session.game import Game
 
-SERIES_COLOURS = ("cyan", "magenta", "yellow", "green", "red", "blue")
+# plotext's names of the 16 ANSI colours (its "orange" is ANSI yellow; its "yellow" is not an ANSI
+# colour at all), and the same colours as Rich names them, for the legends drawn beside the plots.
+SERIES_COLOURS = ("cyan", "magenta", "orange", "green", "red", "blue")
+RICH_NAMES = {"orange": "yellow", "white": "bright_white"}
 
 
 class CachedPlot(PlotextPlot):
@@ -90,7 +93,8 @@ class _Chart(Vertical):
     def _legend(self, entries: list[tuple[str, str]]) -> None:
         legend = Text(no_wrap=False, overflow="fold")
         for i, (name, colour) in enumerate(entries):
-            legend.append(("  " if i else "") + "━ ", style=f"bold {colour}")
+            legend.append(("  " if i else "") + "━ ",
+                          style=f"bold {RICH_NAMES.get(colour, colour)}")
             legend.append(printable(name))  # a pack's rival's model name
         self.query_one(".legend", Static).update(legend)
 

@@ -102,10 +102,12 @@ class QuitDialog(Dialog[bool | str]):
         if self.save_failure is not None:
             lost = plain(f"The last save failed ({self.save_failure}): quitting now loses what "
                          "was played since the last good save.", style="bold")
+        elif self.save_path is None:
+            lost = plain("The game has not been saved yet: quitting now loses it, unless you "
+                         "save and quit.")
         else:
-            where = f" in {self.save_path}" if self.save_path else ""
-            lost = plain(f"The game is saved{where} as of its last save; what you have typed or "
-                         "answered since is not, unless you save and quit.")
+            lost = plain(f"The game is saved in {self.save_path} as of its last save; what you "
+                         "have typed or answered since is not, unless you save and quit.")
         with Vertical():
             yield Label("Quit Frontier Lab?", classes="title")
             yield Static(lost)

@@ -72,6 +72,11 @@ class _Plot(CachedPlot):
     _Plot { height: 1fr; }
     """
 
+    def on_resize(self) -> None:
+        # the ticks fit the plot's own width, known only once the plot itself is resized
+        if isinstance(self.parent, _Chart):
+            self.parent.draw()
+
 
 class _Chart(Vertical):
     """A titled plot with its legend on a line of its own under it: plotext draws a legend
@@ -89,6 +94,9 @@ class _Chart(Vertical):
     @property
     def plot(self) -> _Plot:
         return self.query_one(_Plot)
+
+    def draw(self) -> None:
+        """Draw the data last shown at the plot's present size."""
 
     def _legend(self, entries: list[tuple[str, str]]) -> None:
         legend = Text(no_wrap=False, overflow="fold")
@@ -114,15 +122,12 @@ class LineChart(_Chart):
 
     def show(self, labels: list[str], series: dict[str, Sequence[float]]) -> None:
         self._labels, self._series = labels, series
-        self._draw()
+        self.draw()
 
     def on_mount(self) -> None:
-        self._draw()
+        self.draw()
 
-    def on_resize(self) -> None:
-        self._draw()
-
-    def _draw(self) -> None:
+    def draw(self) -> None:
         plot = self.plot
         plt = plot.plt
         plt.clear_data()
@@ -149,8 +154,17 @@ class FanChart(_Chart):
     FanChart .legend { height: auto; padding: 0 1; }
     """
 
+    _data: tuple[list[str], tuple[Sequence[float], ...]] | None = None
+
     def show(self, labels: list[str], p10: Sequence[float], p25: Sequence[float],
              p50: Sequence[float], p75: Sequence[float], p90: Sequence[float]) -> None:
+        self._data = (labels, (p10, p25, p50, p75, p90))
+        self.draw()
+
+    def draw(self) -> None:
+        if self._data is None:
+            return
+        labels, (p10, p25, p50, p75, p90) = self._data
         plot = self.plot
         plt = plot.plt
         plt.clear_data()

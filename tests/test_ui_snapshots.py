@@ -111,9 +111,10 @@ def test_why(snap_compare, content, tmp_path, size) -> None:
 
 def test_preview(snap_compare, content, tmp_path, size) -> None:
     async def run_before(pilot) -> None:
-        await to_main(pilot)
+        await to_dashboard(pilot)
         await pilot.press("e")
         await settle(pilot)
+        assert isinstance(pilot.app.screen, PreviewModal)
 
     assert snap_compare(app_for(content, tmp_path), terminal_size=size, run_before=run_before)
 

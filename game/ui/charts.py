@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich.columns import Columns
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -99,12 +100,11 @@ class _Chart(Vertical):
         """Draw the data last shown at the plot's present size."""
 
     def _legend(self, entries: list[tuple[str, str]]) -> None:
-        legend = Text(no_wrap=False, overflow="fold")
-        for i, (name, colour) in enumerate(entries):
-            legend.append(("  " if i else "") + "━ ",
-                          style=f"bold {RICH_NAMES.get(colour, colour)}")
-            legend.append(printable(name))  # a pack's rival's model name
-        self.query_one(".legend", Static).update(legend)
+        # columns, so that an entry wraps to the next line whole, never between mark and name
+        self.query_one(".legend", Static).update(Columns(
+            [Text.assemble(("━ ", f"bold {RICH_NAMES.get(colour, colour)}"), printable(name))
+             for name, colour in entries],  # a pack's rival's model name, say
+            padding=(0, 2)))
 
 
 class LineChart(_Chart):

@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="let the packs' events happen (default: yes)")
     sim.add_argument("--save", type=Path, default=None, metavar="PATH",
                      help="save the game (one world) exactly as a player's game is saved")
+    sim.add_argument("--replace", action="store_true",
+                     help="let --save replace a file that holds another game's save")
 
     bench = sub.add_parser(
         "bench",

@@ -168,13 +168,19 @@ def _save_bot_game(args: argparse.Namespace, content: Any, scenario: str, policy
     """Play world 0 as a live game and save it exactly as a player's game is saved."""
     from game.session.game import Game
     from game.session.saves.errors import SaveError
-    from game.session.store import save_game
+    from game.session.store import save_game, taken_by_another
 
     if args.worlds != 1:
         raise UserError("--save keeps one game: use it with --worlds 1 (the default)")
     if not args.events:
         raise UserError("--save keeps a game as a player would play it, with its events: "
                         "drop --no-events")
+    if args.save.is_dir():
+        raise UserError(f"--save {args.save}: that is a folder; give a file name, e.g. "
+                        f"{args.save / 'bot.toml'}")
+    if taken_by_another(args.save) and not args.replace:
+        raise UserError(f"--save {args.save}: that file holds another game's save; choose "
+                        "another name, or add --replace to replace it")
     game = Game(content, scenario, args.seed, f"{policy.name} bot")
     game.autoplay(policy, quarters)
     try:

@@ -20,6 +20,7 @@ from game.engine import Plan, PlanError
 from game.packs import Content
 from game.session.game import Game, GameError, plan_to_dict
 from game.session.game import QuarterRecord as LogLine
+from game.session.saves import lock
 from game.session.saves.errors import SaveError
 from game.session.saves.folder import save_path
 from game.session.saves.reader import read_save
@@ -116,6 +117,12 @@ def save_game(game: Game, folder: Path, path: Path | None = None) -> Path:
     """
     if path is None:
         path = game.save_path or free_path(folder, game.lab, game.scenario_id)
+    if not lock.hold(path):
+        raise SaveError(f"not saved: {path.name} is open in another Frontier Lab (another "
+                        "window or process is playing it); close that one first, or load this "
+                        "game again to go on in a copy", path)
+    if path != game.save_path and game.save_path is not None:
+        lock.release(game.save_path)
     save = to_save(game, game.created)
     write_save(path, save)
     game.created = save.created
@@ -135,11 +142,18 @@ def taken_by_another(path: Path, game: Game | None = None) -> bool:
 
 
 def free_path(folder: Path, lab: str, scenario: str) -> Path:
+    """The first of ``LAB.SCENARIO.toml``, ``LAB-2.SCENARIO.toml``… that holds no other game's
+    save, claimed by taking its lock first (so two games starting at once never share a name)."""
     base = save_path(folder, lab, scenario)
     for n in range(1, 1000):
         candidate = base if n == 1 else save_path(folder, f"{lab}-{n}", scenario)
+        ours = lock.is_held(candidate)  # (a game this process has open)
+        if not lock.hold(candidate):
+            continue  # another process is playing it
         if not taken_by_another(candidate):
             return candidate
+        if not ours:
+            lock.release(candidate)
     raise SaveError(f"{base}: a thousand saves of '{lab}' already; choose another lab name")
 
 

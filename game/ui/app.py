@@ -81,6 +81,7 @@ class FrontierLab(App[None]):
         self.call_after_refresh(gc.enable)  # paused until the first frame (game.ui.startup)
         self.push_screen(TitleScreen())
         if self._first_game is not None:
+            self._claim(self._first_game)
             self.push_screen(self._screen_for(self._first_game))
             self.call_after_refresh(gc.freeze)
         else:
@@ -104,6 +105,7 @@ class FrontierLab(App[None]):
     def start_game(self, game: Game, replace: bool = False, save: bool = True) -> None:
         """Show a game: its dashboard, or its debrief if it is over. ``save``: write it now (a
         new game or a branch; a game just loaded is saved when something is played)."""
+        self._claim(game)
         screen = self._screen_for(game)
         if replace:
             self.switch_screen(screen)
@@ -111,6 +113,19 @@ class FrontierLab(App[None]):
             self.push_screen(screen)
         if save:
             self.autosave(game)
+
+    def _claim(self, game: Game) -> None:
+        """One writer per save: the game's save is locked while it is open here (the games
+        left behind are let go); a save another process has open goes on in a copy."""
+        from game.session.saves import lock
+
+        lock.release_all(but=game.save_path)
+        if game.save_path is not None and not lock.hold(game.save_path):
+            name = game.save_path.name
+            game.save_path, game.created = None, None
+            self.notify(printable(f"{name} is open in another Frontier Lab: you are playing a "
+                                  "copy, saved beside it; the original stays as it is there."),
+                        markup=False, timeout=12)
 
     @staticmethod
     def _screen_for(game: Game) -> Screen:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -238,3 +240,18 @@ def test_explain_names_every_decision_that_differs_from_doing_nothing() -> None:
                      call_default_factory=True)]
     assert unchanged == [], unchanged
     assert Plan(hire=20).explain() == "hire 20"
+
+
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("lease_h100e", 1e300, "at most 1,000,000,000"),
+    ("spot_h100e", 2e9, "at most 1,000,000,000"),
+    ("raise_equity", 1e6, "at most 100,000 ($B"),
+    ("datacenter_mw", 1e8, "at most 10,000,000 MW"),
+    ("start_run_flop", 1e40, "at most 1e+35 FLOP"),
+])
+def test_plan_values_are_bounded_where_they_enter(field, value, said) -> None:
+    """No 1e300 GPUs reach the engine (whose sums would overflow): the plan refuses them."""
+    with pytest.raises(ValidationError, match=re.escape(said)):
+        Plan(**{field: value})
+    with pytest.raises(ValidationError, match="at most 1,000,000,000"):
+        Plan(gpu_orders={"H100": 2e9})

@@ -61,8 +61,8 @@ def test_a_save_open_in_another_process_is_not_written_until_it_lets_go(content,
 
 
 def test_new_games_started_together_never_take_the_same_file(tmp_path) -> None:
-    """Four processes start a game of the same lab and save it at the same moment: four
-    files (the name is claimed by its lock before it is checked)."""
+    """Twenty processes start a game of the same lab and save it at the same moment: twenty
+    files (the name is claimed by its lock before it is checked), and no temporary file."""
     code = textwrap.dedent(f"""
         import sys
         from pathlib import Path
@@ -71,18 +71,22 @@ def test_new_games_started_together_never_take_the_same_file(tmp_path) -> None:
         from game.session.store import save_game
         content = load_content()
         game = Game(content, DEFAULT_SCENARIO, 1, "Same Name")
+        print("ready", flush=True)
         sys.stdin.readline()  # the start signal
         print(save_game(game, Path({str(tmp_path)!r})).name, flush=True)
     """)
     procs = [subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(4)]
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(20)]
+    for p in procs:
+        assert p.stdout.readline().strip() == "ready"
     for p in procs:  # all loaded and waiting: go at once
         p.stdin.write("go\n")
         p.stdin.flush()
     names = [p.communicate(timeout=120)[0].strip() for p in procs]
     assert all(p.returncode == 0 for p in procs)
-    assert len(set(names)) == 4, names
+    assert len(set(names)) == 20, names
     assert sorted(p.name for p in tmp_path.glob("*.toml")) == sorted(names)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_a_name_another_process_is_claiming_is_skipped(content, tmp_path) -> None:

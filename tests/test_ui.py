@@ -927,6 +927,11 @@ async def test_every_field_error_at_once_cleared_when_fixed_and_bounds_as_typed(
         hire.input.value = "1e12"
         await pilot.pause()
         assert "within ±1,000,000" in str(hire.query_one(".hint", Static).content)  # as typed
+        spot = screen.query_one("#field-spot-h100e", NumberField)
+        spot.input.value = "1e300"  # the plan's own bound, said beside the field as typed
+        await pilot.pause()
+        assert "at most 1,000,000,000" in str(spot.query_one(".hint", Static).content)
+        spot.input.value = "0"
         lease = screen.query_one("#field-lease-h100e", NumberField)
         lease.input.value = "lots"
         await pilot.pause()

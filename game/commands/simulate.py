@@ -250,10 +250,10 @@ def _print_table(rows: list[Row], state: State, scores: np.ndarray, params: Any,
     if W == 1:
         k = 0
         outcome = OUTCOMES[int(state.outcome[k])]
-        when = (params.calendar(int(state.quarter_ended[k]))
-                if state.quarter_ended[k] >= 0 else "—")
+        when = (f"in {params.calendar(int(state.quarter_ended[k]))}"
+                if state.quarter_ended[k] >= 0 else f"after {quarters} quarters")
         value = state.ipo_valuation[k] if outcome == "ipo" else state.valuation[k]
-        out.write(f"Outcome: {_describe(outcome)} in {when}. Valuation {money(float(value))}, "
+        out.write(f"Outcome: {_describe(outcome)} {when}. Valuation {money(float(value))}, "
                   f"your stake {state.ownership[k]:.0%}, IPO stage "
                   f"{IPO_STAGES[int(state.ipo_stage[k])]}. Score {scores[k]:,.1f}.\n")
     else:

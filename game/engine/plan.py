@@ -19,7 +19,16 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 Number = float | np.ndarray
 
@@ -105,7 +114,50 @@ def _flags(value: Any) -> bool | np.ndarray:
     return arr
 
 
+def _at_most(top: float, unit: str) -> AfterValidator:
+    """An upper bound where a value enters: beyond it no lab could carry the plan out, and the
+    engine's sums would overflow (a lease of 1e300 H100e)."""
+    def check(value: Number) -> Number:
+        if np.any(np.asarray(value) > top):
+            shown = f"{top:,.0f}" if top < 1e12 else f"{top:.0e}"
+            raise ValueError(f"must be at most {shown}{unit}, got {np.max(value):.3g}")
+        return value
+    return AfterValidator(check)
+
+
 Vec = Annotated[Any, BeforeValidator(_vector)]
+# Counts of GPUs or H100-equivalents: a billion is some 200 times the world's AI fleet of 2025.
+Units = Annotated[Any, BeforeValidator(_vector), _at_most(1e9, "")]
+Dollars = Annotated[Any, BeforeValidator(_vector), _at_most(1e5, " ($B, i.e. $100T)")]
+Megawatts = Annotated[Any, BeforeValidator(_vector), _at_most(1e7, " MW")]
+Flop = Annotated[Any, BeforeValidator(_vector), _at_most(1e35, " FLOP")]
+
+
+def plan_problems(exc: ValidationError) -> list[str]:
+    """A refused Plan's reasons as a player reads them ("lease_h100e: must be at most …"), not
+    pydantic's report."""
+    out = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        said = str(error.get("msg", "")).removeprefix("Value error, ")
+        out.append(f"{where}: {said}" if where else said)
+    return out
+
+
+def field_problem(name: str, value: float) -> str | None:
+    """What the plan says of one amount (None if it takes it), for a screen that checks each
+    field as it is typed: ``name`` is a Plan field, or gpu_orders / sell_gpus for one GPU."""
+    kind = {"gpu_orders": Units, "sell_gpus": Units, "lease_h100e": Units,
+            "break_lease_h100e": Units, "spot_h100e": Units, "datacenter_mw": Megawatts,
+            "start_run_flop": Flop, "raise_equity": Dollars, "vendor_equity": Dollars,
+            "draw_debt": Dollars, "repay_debt": Dollars}.get(name)
+    if kind is None:
+        return None
+    try:
+        TypeAdapter(kind).validate_python(value)
+    except ValidationError as exc:
+        return str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+    return None
 Signed = Annotated[Any, BeforeValidator(_signed)]
 IpoAction = Annotated[Any, BeforeValidator(_ipo)]
 Flag = Annotated[Any, BeforeValidator(_flags)]
@@ -116,22 +168,22 @@ class Plan(BaseModel):
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, frozen=True)
 
-    gpu_orders: dict[str, Vec] = Field(
+    gpu_orders: dict[str, Units] = Field(
         default_factory=dict, description="GPUs to buy, by generation name."
     )
-    sell_gpus: dict[str, Vec] = Field(
+    sell_gpus: dict[str, Units] = Field(
         default_factory=dict, description="GPUs in service to sell on the secondary market, by "
                                           "generation name."
     )
-    lease_h100e: Vec = Field(0.0, description="New leased capacity, H100-equivalents.")
+    lease_h100e: Units = Field(0.0, description="New leased capacity, H100-equivalents.")
     lease_quarters: int = Field(4, ge=1, le=12, description="Length of the new lease.")
-    break_lease_h100e: Vec = Field(0.0, description="Leased capacity to hand back early.")
-    spot_h100e: Vec = Field(0.0, description="Spot capacity to rent this quarter.")
-    datacenter_mw: Vec = Field(0.0, description="Data-center megawatts to start building.")
+    break_lease_h100e: Units = Field(0.0, description="Leased capacity to hand back early.")
+    spot_h100e: Units = Field(0.0, description="Spot capacity to rent this quarter.")
+    datacenter_mw: Megawatts = Field(0.0, description="Data-center megawatts to start building.")
     training: Vec = Field(0.1, description="Share of compute for training the next model.")
     inference: Vec = Field(0.5, description="Share of compute for serving customers.")
     research: Vec = Field(0.4, description="Share of compute for research and experiments.")
-    start_run_flop: Vec = Field(0.0, description="Start a training run of this many FLOP.")
+    start_run_flop: Flop = Field(0.0, description="Start a training run of this many FLOP.")
     tokens_per_parameter: Vec | None = Field(
         None, description="Training tokens per parameter of a run started now (Chinchilla's "
                           "optimum is 20; more: a smaller model, cheaper to serve). Not set: "
@@ -139,10 +191,10 @@ class Plan(BaseModel):
     cancel_run: Flag = Field(False, description="Abandon the run in progress.")
     price: Vec = Field(1.0, description="Price relative to the market reference.")
     hire: Signed = Field(0.0, description="Headcount change (negative: layoffs).")
-    raise_equity: Vec = Field(0.0, description="$B of new equity to raise.")
-    vendor_equity: Vec = Field(0.0, description="$B of GPU-vendor financing to take.")
-    draw_debt: Vec = Field(0.0, description="$B to draw on the credit line.")
-    repay_debt: Vec = Field(0.0, description="$B of debt to repay.")
+    raise_equity: Dollars = Field(0.0, description="$B of new equity to raise.")
+    vendor_equity: Dollars = Field(0.0, description="$B of GPU-vendor financing to take.")
+    draw_debt: Dollars = Field(0.0, description="$B to draw on the credit line.")
+    repay_debt: Dollars = Field(0.0, description="$B of debt to repay.")
     ipo: IpoAction = Field(
         "hold", description="File for an IPO, accept the book's price range and list, withdraw "
                             "a filing, or hold.")

@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from game.engine import Plan, PlanError
+from game.engine.plan import plan_problems
 from game.packs import Content
 from game.session.game import Game, GameError, plan_to_dict
 from game.session.game import QuarterRecord as LogLine
@@ -90,7 +91,9 @@ def restore_draft(game: Game, draft: Draft | None) -> list[str]:
             skipped.append(f"the answer to '{c.event}' ({exc})")
     try:
         game.submit(Plan(**draft.plan))
-    except (PlanError, ValidationError, ValueError) as exc:
+    except ValidationError as exc:
+        skipped.append(f"the plan in progress ({'; '.join(plan_problems(exc))})")
+    except (PlanError, ValueError) as exc:
         skipped.append(f"the plan in progress ({str(exc).splitlines()[0]})")
     return skipped
 

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
 
 from game.engine import Plan, fleet, market
-from game.engine.plan import IPO_ACTIONS
+from game.engine.plan import IPO_ACTIONS, field_problem
 from game.engine.plan_check import check_plan
 from game.session.game import Game
 from game.session.rules import ipo_checklist
@@ -146,6 +146,8 @@ class NumberField(Horizontal):
         try:
             v = parse_number(self.input.value, signed=self.signed, percent=self.percent)
             problem = self.check(v) if self.check is not None else None
+            # the plan's own bounds, said as typed (no 1e300 GPUs wait for the quarter's end)
+            problem = problem or field_problem(_plan_field(self.key), v)
             if problem:
                 raise FieldError(problem)
         except FieldError as exc:
@@ -168,6 +170,14 @@ class NumberField(Horizontal):
         with contextlib.suppress(FieldError):  # value() shows the error beside the field
             self.value()
         self.post_message(Decisions.Edited())
+
+
+def _plan_field(key: str) -> str:
+    """The Plan field a NumberField fills ('buy_H100' fills gpu_orders)."""
+    for prefix, name in (("buy_", "gpu_orders"), ("sell_", "sell_gpus")):
+        if key.startswith(prefix):
+            return name
+    return key
 
 
 def _tokens_per_parameter(value: float) -> str | None:

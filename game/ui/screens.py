@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from game.classroom.inject import apply_injections
 from game.engine import Plan, PlanError
+from game.engine.plan import plan_problems
 from game.session.game import Game, GameError, PendingEvent
 from game.text import printable
 from game.ui.charts import LineChart, capability_series, money_series
@@ -196,9 +197,7 @@ class GameScreen(Screen[None]):
             status.update(plain(f"Fix the plan first: {exc}"))
             return
         except ValidationError as exc:
-            first = exc.errors()[0]
-            status.update(plain("Fix the plan first: " + str(first.get("msg", exc)).removeprefix(
-                "Value error, ")))
+            status.update(plain("Fix the plan first: " + "; ".join(plan_problems(exc))))
             return
         except PlanError as exc:
             status.update(plain("The lab cannot do this: " + "; ".join(exc.problems)))
@@ -257,7 +256,9 @@ class GameScreen(Screen[None]):
         try:
             self.game.submit(Plan(**self.query_one(Decisions).plan_kwargs()))
         except (FieldError, ValidationError, PlanError) as exc:
-            said = "; ".join(exc.problems) if isinstance(exc, PlanError) else str(exc)
+            said = "; ".join(exc.problems if isinstance(exc, PlanError) else
+                             plan_problems(exc) if isinstance(exc, ValidationError) else
+                             [str(exc)])
             self.query_one("#status", Static).update(plain(
                 f"Saved with the plan as it last stood: the one typed has a problem ({said})"))
             return False

@@ -277,6 +277,7 @@ async def test_a_corrupt_save_in_the_load_dialog_keeps_the_player_in_the_menu(
     app = FrontierLab(content, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("l")
+        await app.workers.wait_for_complete()  # every save replayed and marked
         await pilot.pause()
         assert isinstance(app.screen, LoadModal)
         options = app.screen.query_one("#saves")
@@ -284,12 +285,16 @@ async def test_a_corrupt_save_in_the_load_dialog_keeps_the_player_in_the_menu(
         assert any("junk.toml" in label for label in labels)  # listed with its error
         ids = [options.get_option_at_index(i).id or "" for i in range(options.option_count)]
         index = ids.index(str(tampered))
+        # marked for what it is, with why, and not offered: picking it does nothing
+        assert "EDITED" in labels[index] and "changed" in " ".join(labels[index].split())
+        assert options.get_option_at_index(index).disabled
         options.highlighted = index
-        await pilot.press("enter")
+        await pilot.press("enter", "r")
         await pilot.pause()
-        assert isinstance(app.screen, TitleScreen)  # refused, back in the menu
-        assert any("differ" in n.message or "changed" in n.message
-                   for n in app._notifications), [n.message for n in app._notifications]
+        assert isinstance(app.screen, LoadModal)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TitleScreen)  # back in the menu
 
 
 async def test_keys_type_in_a_field_and_act_after_escape(content, tmp_path) -> None:
@@ -739,6 +744,7 @@ async def test_a_finished_save_opens_its_debrief_and_loading_writes_nothing(cont
     app = FrontierLab(content, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("l")
+        await app.workers.wait_for_complete()  # verified, so it can be picked
         await pilot.pause()
         assert isinstance(app.screen, LoadModal)
         label = str(app.screen.query_one("#saves").get_option_at_index(0).prompt)
@@ -1072,3 +1078,47 @@ def test_each_legend_names_its_line_in_the_lines_colour() -> None:
 
     for name in (*SERIES_COLOURS, "white", "blue", "cyan"):  # the fan chart's too
         assert Color.parse(RICH_NAMES.get(name, name)).number == color_codes[name], name
+
+
+async def test_the_load_dialog_says_which_saves_verify_and_restores_a_damaged_one(
+        content, tmp_path) -> None:
+    """Each save replayed in the background: a good one marked verified and pickable, an edited
+    one marked and not pickable, a damaged one with a .bak restored by r."""
+    from textual.widgets import OptionList
+
+    from game.session.store import save_game
+
+    good = Game(content, DEFAULT_SCENARIO, seed=1, lab="Good Labs")
+    good.end_quarter(auto_choose=True)
+    good_path = save_game(good, tmp_path)
+    edited = Game(content, DEFAULT_SCENARIO, seed=2, lab="Edited Labs")
+    edited.end_quarter(auto_choose=True)
+    edited_path = save_game(edited, tmp_path)
+    edited_path.write_text(edited_path.read_text().replace("price = 1.0", "price = 1.5", 1))
+    broken = Game(content, DEFAULT_SCENARIO, seed=3, lab="Broken Labs")
+    broken_path = save_game(broken, tmp_path)
+    broken.end_quarter(auto_choose=True)
+    save_game(broken, tmp_path)  # the first version is now the .bak
+    broken_path.write_text("garbage = [\n")
+    app = FrontierLab(content, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        saves = app.screen.query_one("#saves", OptionList)
+        prompts = {saves.get_option_at_index(i).id: plain(saves.get_option_at_index(i).prompt)
+                   for i in range(saves.option_count)}
+        assert "verified ✓" in prompts[str(good_path)]
+        assert not saves.get_option(str(good_path)).disabled
+        assert "EDITED:" in " ".join(prompts[str(edited_path)].split())
+        assert saves.get_option(str(edited_path)).disabled
+        assert "restores broken-labs.ipo-window.toml.bak" in " ".join(
+            prompts[str(broken_path)].split())
+        saves.highlighted = saves.get_option_index(str(broken_path))
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        saves = app.screen.query_one("#saves", OptionList)
+        restored = plain(saves.get_option(str(broken_path)).prompt)
+        assert "verified ✓" in restored and "0 quarters played" in restored
+        assert (tmp_path / ".broken-labs.ipo-window.toml.damaged").read_text() == "garbage = [\n"

@@ -79,6 +79,7 @@ def _new(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     from game.classroom import folder
     from game.commands.saves import save_line
+    from game.session.saves.errors import SaveError
     from game.session.saves.folder import list_saves
 
     class_dir: Path = args.dir
@@ -87,7 +88,10 @@ def _show(args: argparse.Namespace) -> int:
                         "`frontier-lab class new DIR`)")
     settings = folder.read_settings(class_dir)
     injections = folder.read_injections(class_dir)
-    saves = list_saves(class_dir)
+    try:
+        saves = list_saves(class_dir)
+    except SaveError as exc:
+        raise UserError(str(exc)) from None
     if args.format == "json":
         emit_json({
             "class": str(class_dir),

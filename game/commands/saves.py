@@ -47,34 +47,50 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def run_saves(args: argparse.Namespace) -> int:
-    """The saves in the folder: lab, scenario, quarter, outcome (unreadable ones say why)."""
+    """The saves in the folder: lab, scenario, quarters, outcome, and whether each verifies
+    (replayed from its seed: verified, edited, other content or damaged, with why)."""
+    from game.packs import load_content
+    from game.session.saves.errors import SaveError
     from game.session.saves.folder import SAVES_ENV, list_saves, saves_dir
+    from game.session.store import status
 
     chosen = getattr(args, "saves", None) or os.environ.get(SAVES_ENV)
     folder = saves_dir(chosen)
     if chosen and not folder.is_dir():  # a folder named on purpose must exist
         raise UserError(f"{folder}: " + ("not a folder" if folder.exists() else "no such folder")
                         + " (--saves or $" + SAVES_ENV + " names the saves folder)")
-    rows = list_saves(folder)
+    try:
+        rows = list_saves(folder)
+    except SaveError as exc:
+        raise UserError(str(exc)) from None
+    content = load_content() if rows else None
+    checked = [status(r.path, content) for r in rows]
     if args.format == "json":
         emit_json({"folder": str(folder), "saves": [
             {"file": str(r.path), "lab": r.lab, "scenario": r.scenario, "quarter": r.quarter,
-             "outcome": r.outcome, "updated": r.updated, "error": r.error} for r in rows]})
+             "outcome": r.outcome, "updated": r.updated, "error": r.error, "status": state,
+             "why": why} for r, (state, why) in zip(rows, checked, strict=True)]})
         return 0
     out = sys.stdout
     if not rows:
         out.write(f"No saves in {folder}. A game saves itself every quarter; "
                   "`frontier-lab simulate --save PATH` saves a bot's game.\n")
         return 0
-    out.write(f"Saves in {folder}\n")
-    out.writelines(save_line(r) for r in rows)
+    out.write(f"Saves in {folder}, each replayed from its seed\n")
+    out.writelines(save_line(r, checked=c) for r, c in zip(rows, checked, strict=True))
     return 0
 
 
-def save_line(row: SaveSummary, scenario: bool = True) -> str:
-    """One save as a line of a listing (a class folder's listing leaves out its one scenario)."""
+def save_line(row: SaveSummary, scenario: bool = True,
+              checked: tuple[str, str] | None = None) -> str:
+    """One save as a line of a listing (a class folder's listing leaves out its one scenario),
+    with what replaying it found when ``checked`` says."""
     if row.error:
-        return printable(f"  {row.path.name:<36} unreadable: {row.error}") + "\n"
+        return printable(f"  {row.path.name:<36} damaged: {row.error}") + "\n"
     where = f"{row.scenario} · " if scenario else ""
-    return printable(f"  {row.path.name:<36} {row.lab} · {where}quarter {row.quarter} · "
-                     f"{row.outcome} · {row.updated}") + "\n"
+    played = f"{row.quarter} quarter{'s' if row.quarter != 1 else ''} played"
+    line = f"  {row.path.name:<36} {row.lab} · {where}{played} · {row.outcome} · {row.updated}"
+    if checked is not None:
+        state, why = checked
+        line += " · verified" if state == "verified" else f"\n      {state.upper()}: {why}"
+    return printable(line) + "\n"

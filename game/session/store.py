@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,3 +270,44 @@ def load_game(path: Path, content: Content) -> Game:
 
 def _num(value: float | None) -> str:
     return "missing" if value is None else f"{value!r}"
+
+
+# What a listing says of a save, from the strongest claim down.
+STATUSES = ("verified", "edited", "other content", "damaged")
+
+
+def status(path: Path, content: Content) -> tuple[str, str]:
+    """(status, why) for a listing: "verified" (it replays to every recorded number), "other
+    content" (made with packs that differ from the ones here), "edited" (it does not replay to
+    what it records, or its seals do not match) or "damaged" (it cannot be read at all)."""
+    try:
+        result = verify(path, content)
+    except SaveError as exc:
+        return "damaged", str(exc)
+    if result.verified:
+        return "verified", ""
+    assert result.save is not None
+    if content_problems(result.save, content):
+        return "other content", result.problems[0]
+    return "edited", result.problems[0]
+
+
+def restore_backup(path: Path) -> Path:
+    """Put a damaged save's ``.bak`` (its last good version) back in its place, atomically; the
+    damaged file is kept beside it as ``.NAME.damaged`` (hidden: never listed). Returns where the
+    damaged file went; SaveError if there is no readable ``.bak``."""
+    backup = path.with_name(path.name + ".bak")
+    if not backup.is_file():
+        raise SaveError("there is no .bak of this save to restore", path)
+    read_save(backup)  # a .bak that cannot be read is no better (SaveError names it)
+    kept = path.with_name(f".{path.name}.damaged")
+    temp = path.with_name(f".{path.name}.restore.tmp")
+    try:
+        temp.write_bytes(backup.read_bytes())
+        if path.exists():
+            os.replace(path, kept)
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise SaveError(f"could not restore the .bak: {exc.strerror or exc}", path) from None
+    return kept

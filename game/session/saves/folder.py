@@ -77,8 +77,11 @@ def list_saves(folder: str | Path) -> list[SaveSummary]:
     try:
         names = sorted(e.name for e in os.scandir(folder)
                        if e.name.endswith(".toml") and not e.name.startswith("."))
-    except OSError:
-        return []
+    except FileNotFoundError:
+        return []  # no game saved yet
+    except OSError as exc:  # a folder that cannot be read is not an empty one
+        raise SaveError(f"the saves folder cannot be read ({exc.strerror or exc}); check its "
+                        "permissions, or choose another with --saves", folder) from None
     good: list[SaveSummary] = []
     bad: list[SaveSummary] = []
     for name in names:

@@ -215,6 +215,29 @@ def test_saves_before_or_after_the_command_and_a_missing_folder(tmp_path, capsys
     assert "not a folder" in capsys.readouterr().err
 
 
+def test_saves_says_what_replaying_each_save_found(tmp_path, capsys) -> None:
+    """verified, edited (a forged outcome) and damaged, in text and in JSON."""
+    from game.packs import DEFAULT_SCENARIO, load_content
+    from game.session.game import Game
+    from game.session.store import save_game
+
+    game = Game(load_content(), DEFAULT_SCENARIO, seed=2, lab="Honest Labs")
+    game.end_quarter(auto_choose=True)
+    honest = save_game(game, tmp_path)
+    forged = tmp_path / "forged.toml"
+    forged.write_text(honest.read_text().replace('outcome = "running"', 'outcome = "ipo"'))
+    (tmp_path / "junk.toml").write_text("not = [a save\n")
+    assert main(["saves", "--saves", str(tmp_path), "--format", "json"]) == 0
+    listed = {Path(s["file"]).name: s for s in json.loads(capsys.readouterr().out)["saves"]}
+    assert listed[honest.name]["status"] == "verified"
+    assert listed["forged.toml"]["status"] == "edited"
+    assert "outcome" in listed["forged.toml"]["why"]
+    assert listed["junk.toml"]["status"] == "damaged"
+    assert main(["saves", "--saves", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "· verified" in out and "EDITED: " in out and "damaged: " in out
+
+
 def test_play_takes_saves_before_or_after_the_command() -> None:
     from game.cli import build_parser
 

@@ -114,7 +114,9 @@ def shown(screen) -> str:
 def assert_shows(screen, *texts: str) -> None:
     said = shown(screen)
     leak = CONTROL.search(said)
-    assert not leak, f"{leak.group()!r} on {type(screen).__name__}: {said[max(0, leak.start() - 80):leak.end() + 20]!r}"
+    if leak:
+        around = said[max(0, leak.start() - 80):leak.end() + 20]
+        raise AssertionError(f"{leak.group()!r} on {type(screen).__name__}: {around!r}")
     flat = words(said)
     for text in texts:
         assert words(text) in flat, f"{words(text)!r} not on {type(screen).__name__}"

@@ -218,10 +218,36 @@ def test_a_failed_write_leaves_everything_as_it_was(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", no_room)
-    with pytest.raises(SaveError, match=r"nova\.toml: not saved: No space left on device"):
+    with pytest.raises(SaveError, match=r"nova\.toml: not saved: No space left on device "
+                                        r"— the disk is full"):
         write_save(path, make_save(3))
     monkeypatch.undo()
     assert snapshot(tmp_path) == before  # no temporary file left, nothing else changed
+
+
+def test_a_disk_that_fills_while_the_save_is_written_leaves_the_last_save(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Full at write time (the data's flush), not only at the rename."""
+    path = tmp_path / "nova.toml"
+    write_save(path, make_save(1))
+    before = snapshot(tmp_path)
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(SaveError, match="the disk is full: free some space"):
+        write_save(path, make_save(2))
+    monkeypatch.undo()
+    assert snapshot(tmp_path) == before
+    assert read_save(path).quarters == 1
+
+
+def test_a_folder_where_the_save_should_be_is_named_as_such(tmp_path: Path) -> None:
+    (tmp_path / "nova.toml").mkdir()
+    with pytest.raises(SaveError, match="a folder has the save's name") as caught:
+        write_save(tmp_path / "nova.toml", make_save(1))
+    assert "disk has room" not in str(caught.value)
 
 
 def test_a_folder_that_cannot_be_made_is_a_save_error(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ becomes the ``.bak``, which keeps the last good save.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -50,8 +51,7 @@ def write_save(path: str | Path, save: SaveFile) -> None:
         os.replace(temps[0], path)
         temps.pop(0)
     except OSError as exc:
-        raise SaveError(f"not saved: {exc.strerror or exc} — check that the folder "
-                        f"{folder} can be written and the disk has room", path) from None
+        raise SaveError(f"not saved: {_why(exc, folder)}", path) from None
     finally:
         for temp in temps:
             with suppress(OSError):
@@ -60,6 +60,20 @@ def write_save(path: str | Path, save: SaveFile) -> None:
     with suppress(OSError):
         remember(path, os.stat(path))
     _sweep_stale_temps(path)
+
+
+def _why(exc: OSError, folder: Path) -> str:
+    """What a failed write means, and what to do about it, for the error that it was."""
+    said = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        return f"{said} — the disk is full: free some space, or save elsewhere with --saves"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{said} — the folder {folder} cannot be written: check its permissions"
+    if exc.errno == errno.EISDIR:
+        return f"{said} — a folder has the save's name: move it, or save elsewhere"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return f"{said} — a file stands where the folder {folder} should be"
+    return f"{said} — check that the folder {folder} can be written and the disk has room"
 
 
 def _temp_name(path: Path) -> Path:

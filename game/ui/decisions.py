@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -76,6 +76,21 @@ def field_id(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9-]", lambda m: f"_{ord(m.group()):x}_", key.replace("_", "-"))
 
 
+# What alt+1 … alt+6 arrive as from most Linux terminals and tmux (ESC and the digit), as
+# Textual reads them: the characters option+digit types on a Mac ("¡™£¢∞§").
+ALT_DIGIT_KEYS = ("inverted_exclamation_mark", "trade_mark_sign", "pound_sign", "cent_sign",
+                  "infinity", "section_sign")
+
+
+class FieldInput(Input):
+    """A field's input: alt+digit switches tabs (the screen's binding) and types nothing."""
+
+    def _on_key(self, event: events.Key) -> None:
+        # (Textual runs Input's own handler after this one unless the default is prevented)
+        if event.key in ALT_DIGIT_KEYS:
+            event.prevent_default()
+
+
 class NumberField(Horizontal):
     """A label, an input and, beside it, a hint or what is wrong with the input (if anything).
 
@@ -108,7 +123,7 @@ class NumberField(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(plain(self.label), classes="name")  # a pack's GPU name, say
-        yield Input("0", compact=True, id=f"input-{field_id(self.key)}")
+        yield FieldInput("0", compact=True, id=f"input-{field_id(self.key)}")
         yield Static(self.hint, classes="hint", markup=False)
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from pydantic import ValidationError
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -27,7 +27,7 @@ from game.ui.dashboard import (
     WatchLine,
 )
 from game.ui.debrief import DebriefScreen
-from game.ui.decisions import Decisions, FieldError
+from game.ui.decisions import ALT_DIGIT_KEYS, Decisions, FieldError
 from game.ui.footer import SteadyFooter
 from game.ui.format import plain
 from game.ui.modals import (
@@ -37,6 +37,8 @@ from game.ui.modals import (
     PreviewModal,
     WhyModal,
 )
+
+TABS = ("overview", "procurement", "allocation", "training", "pricing", "finance")
 
 
 class GameScreen(Screen[None]):
@@ -69,11 +71,11 @@ class GameScreen(Screen[None]):
         Binding("4", "tab('tab-training')", "Training", show=False, id="game.tab.training"),
         Binding("5", "tab('tab-pricing')", "Pricing", show=False, id="game.tab.pricing"),
         Binding("6", "tab('tab-finance')", "Finance & IPO", show=False, id="game.tab.finance"),
-        # alt+1–6 switch tabs even while a field has the cursor (a digit there is typed)
+        # alt+1–6 switch tabs even while a field has the cursor (a digit there is typed); the
+        # form most Linux terminals send is caught in on_key
         *[Binding(f"alt+{n}", f"tab('tab-{tab}')", f"Tab {n}", show=False, priority=True,
                   id=f"game.tab.alt.{tab}")
-          for n, tab in enumerate(("overview", "procurement", "allocation", "training",
-                                   "pricing", "finance"), start=1)],
+          for n, tab in enumerate(TABS, start=1)],
     ]
 
     def __init__(self, game: Game) -> None:
@@ -178,6 +180,14 @@ class GameScreen(Screen[None]):
     def action_leave_field(self) -> None:
         """Out of a text field, so that e, w, g and 1–6 act again (in a field they are typed)."""
         self.set_focus(None)
+
+    def on_key(self, event: events.Key) -> None:
+        """alt+digit as most Linux terminals and tmux send it (ESC, then the digit), which
+        Textual reads as the character option+digit types on a Mac (ESC 5 is "∞"); a field
+        lets it through untyped (game.ui.decisions.FieldInput)."""
+        if event.key in ALT_DIGIT_KEYS:
+            event.stop()
+            self.action_tab(f"tab-{TABS[ALT_DIGIT_KEYS.index(event.key)]}")
 
     def action_tab(self, tab: str) -> None:
         self.set_focus(None)  # out of the last tab's field: digits switch tabs again

@@ -579,6 +579,33 @@ async def test_filing_then_accepting_the_book_lists_the_company(content, tmp_pat
         assert "You listed the company." in summary
 
 
+async def test_a_book_accepted_but_pulled_is_said_in_the_news(content, tmp_path) -> None:
+    """Accepting the book lists only if sentiment ends the quarter above the bar: when it does
+    not, the news says the listing was pulled and why (it used to say nothing)."""
+    from game.engine import Plan, compile_economy
+
+    game = listing_game(content)
+    game.submit(Plan(ipo="file"))
+    while game.ipo_stage != "book":
+        game.end_quarter(auto_choose=True)
+    ipo = game.params.ipo.model_copy(update={"min_sentiment": 99.0})  # out of reach now
+    params = game.params.model_copy(update={"ipo": ipo})
+    params._compiled = None
+    game.params, game.econ = params, compile_economy(params)
+    app = FrontierLab(content, tmp_path, game=game)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        await pilot.press("6")
+        app.screen.query_one("#ipo").value = "accept"
+        await pilot.pause()
+        await play_quarter(pilot, app)
+        assert game.running and game.outcome != "ipo"
+        news = " ".join(" ".join("".join(seg.text for seg in line)
+                                 for line in app.screen.query_one(NewsFeed).lines).split())
+        assert "The listing was pulled: sentiment ended the quarter at" in news
+        assert "below the 99 a listing needs" in news
+
+
 async def test_a_historical_scenarios_debrief_sets_the_lab_beside_history(content,
                                                                           tmp_path) -> None:
     """openai-2023 records what really happened ([[history]]): the debrief shows each recorded

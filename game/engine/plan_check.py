@@ -10,6 +10,7 @@ half-way. A scenario's disabled actions are refused here too, as they are for th
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from game.engine import finance
@@ -59,9 +60,11 @@ def check_plan(plan: Plan, state: Any, econ: Any, world: int = 0) -> list[str]:
     for label, ask in (("a round", arrays.raise_equity[k]), ("vendor financing",
                                                              arrays.vendor_equity[k])):
         if ask > cap + 1e-9:
-            problems.append(f"investors will fund at most ${cap:.1f}B of {label} this quarter "
-                            f"({p.finance.max_round_fraction:.0%} of the valuation, "
-                            f"${p.finance.max_round_size:.0f}B at most); you asked ${ask:.1f}B")
+            # the cap rounded down, so that the amount said is one the check accepts
+            problems.append(f"investors will fund at most ${math.floor(cap * 100) / 100:,.2f}B "
+                            f"of {label} this quarter ({p.finance.max_round_fraction:.0%} of the "
+                            f"valuation, ${p.finance.max_round_size:.0f}B at most); you asked "
+                            f"${ask:,.2f}B")
     leased = float(state.lease_qty[k].sum())
     if arrays.break_lease_h100e[k] > leased + 1e-9:
         problems.append(f"you lease {leased:,.0f} H100e and cannot hand back "

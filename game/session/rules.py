@@ -141,7 +141,9 @@ def why_it_ended(game: Game) -> str:
                 f"(at the end: {best:.0f} against your {float(st.capability[0]):.0f}).")
     if outcome == "bankrupt":
         recent = game.ledgers[-4:]
-        return (f"The cash ran out. Over the last {len(recent)} quarters it went to: "
+        over = ("In its last quarter" if len(recent) == 1
+                else f"Over the last {len(recent)} quarters")
+        return (f"The cash ran out. {over} it went to: "
                 f"{_largest(recent, 'cash', -1.0)}.")
     if outcome == "ipo":
         return (f"You listed the company in {game.calendar(len(game.log) - 1)} at "

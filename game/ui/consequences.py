@@ -181,7 +181,8 @@ def round_note(game: Game, ask: float) -> str:
     else:
         note += f"; {odds:.0%} odds a round closes"
     if ask > cap + 1e-9:
-        note = f"investors fund at most {money(cap)} this quarter; " + note
+        # rounded down: the amount said is one the plan's check accepts
+        note = f"investors fund at most ${math.floor(cap * 100) / 100:,.2f}B this quarter; " + note
     return note
 
 

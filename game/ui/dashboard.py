@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import RichLog, Sparkline, Static
 
+from game.engine.state import IPO_STAGES
 from game.session.game import Game
 from game.session.rules import watch
 from game.text import IPO_WORDS, count, money, money_range, runway, signed, signed_money
@@ -241,6 +242,15 @@ class NewsFeed(RichLog):
             lines.append(Text(f"  cash {signed_money(h['cash'] - before['cash'])}, sentiment "
                               f"{signed(h['sentiment'] - before['sentiment'])}, equity value "
                               f"{money(h['valuation'])}", style="dim"))
+        start = (game.history[-2] if len(game.history) > 1 else game.start)["ipo_stage"]
+        if (record.plan.get("ipo") == "accept" and game.outcome != "ipo"
+                and IPO_STAGES[int(start)] == "book"):  # a book accepted, and no listing
+            bar = game.params.ipo.min_sentiment
+            lines.append(Text(
+                f"  The listing was pulled: sentiment ended the quarter at {h['sentiment']:.0f}"
+                + (f", below the {bar:g} a listing needs" if h["sentiment"] < bar else "")
+                + ". The filing stands; a new book comes when the conditions hold again.",
+                style="bold yellow"))
         if h["unserved"] > 0.05:
             lines.append(Text(f"  GPU-constrained: {h['unserved']:.0%} of demand unserved",
                               style="yellow"))

@@ -202,7 +202,8 @@ def mattered_table(game: Game, weighed: list[Decision]) -> Table | Text:
     more = len(weighed) - SHOWN
     t = Table(box=None, padding=(0, 1), expand=True, caption_justify="left",
               caption="Each against the same game, with the same luck, without it"
-                      + (f" ({more} more decisions weighed less)" if more > 0 else "")
+                      + (f" ({more} more decision{'s' if more > 1 else ''} weighed less)"
+                         if more > 0 else "")
                       + ". One world: another draw of the luck may differ.")
     t.add_column("quarter", style="bold", no_wrap=True)
     t.add_column("decision", ratio=3)

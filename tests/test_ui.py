@@ -92,6 +92,27 @@ async def test_title_screen_starts_a_new_game_with_n(content, tmp_path) -> None:
         assert app.screen_stack[-1].__class__ is not TitleScreen
 
 
+async def test_new_game_takes_the_typed_name_and_the_scenarios_own_seed(content,
+                                                                        tmp_path) -> None:
+    """n, then type: the name replaces the default (focus starts in it); choosing the tutorial
+    sets its own seed (21) unless one was typed; enter starts."""
+    from textual.widgets import Input, Select
+
+    app = FrontierLab(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one("#scenario", Select).value = "tutorial"
+        await pilot.pause()
+        assert app.screen.query_one("#seed", Input).value == str(
+            content.scenarios["tutorial"].default_seed())
+        await pilot.press(*"Team 5", "enter")
+        await pilot.pause()
+        game = game_screen(app).game
+        assert game.lab == "Team 5" and game.scenario_id == "tutorial"
+        assert game.seed == content.scenarios["tutorial"].default_seed() == 21
+
+
 async def test_a_whole_campaign_by_key_presses(content, tmp_path) -> None:
     app = make_app(content, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -64,14 +64,21 @@ class NewGameModal(Dialog[tuple[str, str, int] | None]):
 
     def on_mount(self) -> None:
         self._brief(str(self.query_one("#scenario", Select).value))
-        self.query_one("#start", Button).focus()
+        # the lab's name first, all of it selected: what is typed replaces "Frontier Lab", and
+        # enter starts (focus on Start made "press n, type a name, enter" start the default)
+        self.query_one("#lab", Input).focus()
 
     @on(Select.Changed, "#scenario")
     def _scenario(self, message: Select.Changed) -> None:
+        seed = self.query_one("#seed", Input)
+        if self.fixed is None and seed.value.strip() == str(self._seed_for):
+            # still the last scenario's own seed: this one's (the tutorial plays seed 21)
+            seed.value = str(self.content.scenarios[str(message.value)].default_seed())
         self._brief(str(message.value))
 
     def _brief(self, scenario_id: str) -> None:
         sc = self.content.scenarios[scenario_id]
+        self._seed_for = sc.default_seed()
         self.query_one("#briefing", Static).update(plain(" ".join(sc.briefing.split())))
 
     @on(Input.Submitted)

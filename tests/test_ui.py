@@ -480,6 +480,10 @@ async def test_tokens_per_parameter_resize_the_run_in_the_preview(content, tmp_p
         rows = [line for line in table.splitlines() if line.strip()[:1].isdigit()]
         serving = [float(line.split()[-1].rstrip("×")) for line in rows]
         assert len(rows) == 2 and serving[0] > serving[1]  # the bigger model costs more to serve
+        with pytest.raises(decisions.FieldError, match="a run is in progress"):
+            decisions_.plan_kwargs()  # a second run, explored above, cannot start yet
+        run.value = "0"
+        await pilot.pause()
         assert decisions_.plan_kwargs()["tokens_per_parameter"] == 20
         field.value = "5000"
         await pilot.pause()
@@ -1184,3 +1188,47 @@ async def test_the_load_dialog_says_which_saves_verify_and_restores_a_damaged_on
         restored = plain(saves.get_option(str(broken_path)).prompt)
         assert "verified ✓" in restored and "0 quarters played" in restored
         assert (tmp_path / ".broken-labs.ipo-window.toml.damaged").read_text() == "garbage = [\n"
+
+
+async def test_a_second_run_is_refused_as_typed_while_one_is_in_progress(content,
+                                                                         tmp_path) -> None:
+    from textual.widgets import Checkbox
+
+    from game.ui.decisions import NumberField
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        game = game_screen(app).game
+        assert float(game.state.run_target[0]) > 0  # the scenario starts with a run under way
+        await pilot.press("4")
+        start = app.screen.query_one("#field-start-run-flop", NumberField)
+        hint = start.query_one(".hint", Static)
+        assert "% done" in str(hint.content)
+        start.input.value = "2e27"
+        await pilot.pause()
+        assert "a run is in progress" in str(hint.content)  # beside the field, as typed
+        assert not app.screen.query_one("#cancel-run", Checkbox).disabled
+
+
+async def test_cancelling_the_run_lets_another_start_in_the_same_quarter(content,
+                                                                         tmp_path) -> None:
+    from textual.widgets import Checkbox
+
+    from game.ui.decisions import NumberField
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        game = game_screen(app).game
+        await pilot.press("4")
+        start = app.screen.query_one("#field-start-run-flop", NumberField)
+        start.input.value = "3e27"
+        await pilot.pause()
+        assert "in progress" in str(start.query_one(".hint", Static).content)
+        app.screen.query_one("#cancel-run", Checkbox).value = True
+        await pilot.pause()
+        assert "in progress" not in str(start.query_one(".hint", Static).content)
+        await play_quarter(pilot, app)
+    assert game.log[0].plan["cancel_run"] is True and game.log[0].plan["start_run_flop"] == 3e27
+    assert float(game.state.run_target[0]) == 3e27  # the old run gone, the new one under way

@@ -142,6 +142,7 @@ def test_training(snap_compare, content, tmp_path, size) -> None:
         await to_dashboard(pilot)
         await pilot.press("4")
         screen = pilot.app.screen
+        screen.query_one("#cancel-run").value = True  # (to start another run now)
         screen.query_one("#input-start-run-flop").value = "5e26"
         screen.query_one("#input-tokens-per-parameter").value = "20"
         await settle(pilot)

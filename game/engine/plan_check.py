@@ -71,10 +71,11 @@ def check_plan(plan: Plan, state: Any, econ: Any, world: int = 0) -> list[str]:
                         f"{arrays.break_lease_h100e[k]:,.0f}")
     if arrays.lease_quarters > p.fleet.max_lease_quarters:
         problems.append(f"the longest lease on offer is {p.fleet.max_lease_quarters} quarters")
-    if arrays.start_run_flop[k] > 0 and state.run_target[k] > 0:
+    # (a run cancelled this quarter makes way for a new one: the engine cancels, then starts)
+    if arrays.start_run_flop[k] > 0 and state.run_target[k] > 0 and not arrays.cancel_run[k]:
         done = float(state.run_done[k] / state.run_target[k])
         problems.append(f"a run of {state.run_target[k]:.1e} FLOP is in progress ({done:.0%} done);"
-                        " cancel it before starting another")
+                        " cancel it to start another")
     for g, name in enumerate(econ.gpu_names):
         owned = float(state.owned[k, g])
         if arrays.sell_gpus[k, g] > owned + 1e-9:

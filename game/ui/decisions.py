@@ -287,7 +287,8 @@ class Decisions(Vertical):
             yield Static("", classes="status", id="allocation-status")
             yield Static("", classes="preview", id="allocation-note", markup=False)
         with TabPane("Training", id="tab-training"), VerticalScroll():
-            yield NumberField("start_run_flop", "Start run (FLOP)", hint="e.g. 5e27")
+            yield NumberField("start_run_flop", "Start run (FLOP)", hint="e.g. 5e27",
+                              check=self._run_problem)
             tp = self.game.params.training
             yield NumberField(
                 "tokens_per_parameter", "Tokens per parameter",
@@ -381,9 +382,42 @@ class Decisions(Vertical):
             elif f.key in values:
                 f.set_value(values[f.key])
         self._gpu_hints()
+        self._run_hints()
         self.query_one("#cancel-run", Checkbox).value = bool(plan.cancel_run)
         self.query_one("#ipo", Select).value = str(plan.ipo)
         self.refresh_previews()
+
+    def _run_problem(self, flop: float) -> str | None:
+        """A second run cannot start while one is in progress (the plan's check, as typed)."""
+        s = self.game.state
+        boxes = self.query("#cancel-run")
+        cancelled = bool(boxes) and boxes.first(Checkbox).value
+        if flop > 0 and float(s.run_target[0]) > 0 and not cancelled:
+            return (f"a run is in progress ({float(s.run_done[0] / s.run_target[0]):.0%} done): "
+                    "tick 'Cancel the run in progress' below to start another now")
+        return None
+
+    @on(Checkbox.Changed, "#cancel-run")
+    def _cancel_changed(self) -> None:
+        with contextlib.suppress(FieldError):  # shown beside the field
+            self._field_widget("start_run_flop").value()
+        self.post_message(Decisions.Edited())
+
+    def _run_hints(self) -> None:
+        """The run in progress beside the fields that act on it (or that there is none)."""
+        s = self.game.state
+        target = float(s.run_target[0])
+        start = self._field_widget("start_run_flop")
+        cancel = self.query_one("#cancel-run", Checkbox)
+        if target > 0:
+            start.set_hint(f"a run of {target:.1e} FLOP is {float(s.run_done[0]) / target:.0%} "
+                           "done; another can start once it ends")
+            cancel.label = "Cancel the run in progress"
+        else:
+            start.set_hint("no run in progress; e.g. 5e27")
+            cancel.label = "Cancel the run in progress (there is none)"
+        if "cancel_run" not in self.game.params.scenario.disabled_actions:
+            cancel.disabled = target <= 0
 
     def plan_kwargs(self) -> dict[str, Any]:
         """The fields as Plan arguments; raises FieldError naming every bad field."""

@@ -1232,3 +1232,21 @@ async def test_cancelling_the_run_lets_another_start_in_the_same_quarter(content
         await play_quarter(pilot, app)
     assert game.log[0].plan["cancel_run"] is True and game.log[0].plan["start_run_flop"] == 3e27
     assert float(game.state.run_target[0]) == 3e27  # the old run gone, the new one under way
+
+
+def test_cash_after_the_plan_counts_new_leases_and_staff_and_the_round_cap(content) -> None:
+    from game.engine.params import HOURS_PER_QUARTER
+    from game.ui.consequences import finance_summary, round_cap
+
+    game = Game(content, DEFAULT_SCENARIO, seed=5, lab="Sums")
+    s, fp = game.state, game.params.finance
+    orders = np.zeros((1, len(game.econ.gpu_names)))
+    added = (1e6 * float(s.rental_price[0]) * HOURS_PER_QUARTER / 1e9
+             + 1000 * fp.staff_cost_per_head_year / 4)
+    text = " ".join(plain(finance_summary(game, orders, 0.0, 0.0, 0.0, lease=1e6,
+                                          hire=1000)).split())
+    assert f"last quarter's burn {'+'}{money(added)} for the new leases and staff" in text
+    assert f"{money(float(s.burn[0]) + added)} a quarter" in text
+    capped = min(1e4, round_cap(game))  # as the Finance tab passes a raise of $10,000B
+    text = " ".join(plain(finance_summary(game, orders, 0.0, capped, 0.0)).split())
+    assert f"→ {money(float(s.cash[0]) + round_cap(game))}" in text

@@ -138,14 +138,18 @@ def procurement_summary(game: Game, orders: np.ndarray, datacenter_mw: float) ->
 
 
 def finance_summary(game: Game, orders: np.ndarray, datacenter_mw: float, raised: float,
-                    repaid: float) -> Text:
-    """Cash after what the plan pays and raises at once, the runway it leaves at last quarter's
-    burn, and the debt, staff and stake the lab carries."""
-    s = game.state
+                    repaid: float, lease: float = 0.0, hire: float = 0.0) -> Text:
+    """Cash after what the plan pays and raises at once (``raised``: a round counted up to
+    ``round_cap``, and debt drawn), the runway it leaves at last quarter's burn plus the new
+    leases' and hires' cost a quarter, and the debt, staff and stake the lab carries."""
+    s, p = game.state, game.params
     cost, build = upfront(game, orders, datacenter_mw)
     cash = float(s.cash[0])
     after = cash - cost - build + raised - repaid
-    burn = float(s.burn[0])
+    # what the plan adds to every quarter's costs: new leases at today's rental, new staff
+    added = (lease * float(s.rental_price[0]) * HOURS_PER_QUARTER / 1e9
+             + hire * p.finance.staff_cost_per_head_year / 4.0)
+    burn = float(s.burn[0]) + added
     runway_after = runway(max(after, 0.0) / burn) if burn > 1e-12 else "∞"
     flows = [(w, v) for w, v in (("orders", -cost), ("building", -build),
                                   ("raised and borrowed", raised), ("repaid", -repaid)) if v]
@@ -155,10 +159,18 @@ def finance_summary(game: Game, orders: np.ndarray, datacenter_mw: float, raised
         out.append(money(after), "bold")
         out.append(" after this plan's " + ", ".join(f"{w} {signed_money(v)}" for w, v in flows)
                    + " (before the quarter's operations)")
-    out.append(f"; at last quarter's burn of {money(burn)}, a runway of {runway_after}.\n"
+    said = (f"last quarter's burn {signed_money(added)} for the new leases and staff"
+            if abs(added) >= 0.005 else "last quarter's burn")
+    out.append(f"; at {said}, {money(burn)} a quarter, a runway of {runway_after}.\n"
                f"Debt {money(float(s.debt[0]))}; staff {float(s.headcount[0]):,.0f}; your "
                f"stake {float(s.ownership[0]):.1%}.")
     return out
+
+
+def round_cap(game: Game) -> float:
+    """The most investors fund in one round this quarter ($B), as the plan's check has it."""
+    fp = game.params.finance
+    return min(fp.max_round_fraction * float(game.state.valuation[0]), fp.max_round_size)
 
 
 def round_note(game: Game, ask: float) -> str:
@@ -169,7 +181,7 @@ def round_note(game: Game, ask: float) -> str:
     discount = float(finance.round_discount(fp, sentiment)[0])
     odds = float(finance.round_success_probability(fp, sentiment)[0]
                  * s.modifier("round_success")[0])
-    cap = min(fp.max_round_fraction * value, fp.max_round_size)
+    cap = round_cap(game)
     raised = min(ask, cap)
     pre = value * (1.0 - discount)
     cost = value - pre / (pre + raised) * (value + raised)  # the holders' stake, before/after

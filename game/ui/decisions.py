@@ -32,6 +32,7 @@ from game.ui.consequences import (
     finance_summary,
     pricing_note,
     procurement_summary,
+    round_cap,
     round_note,
     scaling_preview,
 )
@@ -458,9 +459,11 @@ class Decisions(Vertical):
             round_note(game, self._field("raise_equity") or 0.0))
         self.query_one("#procurement-summary", Static).update(
             procurement_summary(game, orders, build))
-        raised = sum(self._field(k) or 0.0 for k in ("raise_equity", "draw_debt"))
+        raised = (min(self._field("raise_equity") or 0.0, round_cap(game))
+                  + (self._field("draw_debt") or 0.0))
         self.query_one("#finance-summary", Static).update(
-            finance_summary(game, orders, build, raised, self._field("repay_debt") or 0.0))
+            finance_summary(game, orders, build, raised, self._field("repay_debt") or 0.0,
+                            self._field("lease_h100e") or 0.0, self._field("hire") or 0.0))
         self.query_one("#pricing-note", Static).update(pricing_note(game, self._field("price")))
         scaling, sizes, note = scaling_preview(game, self._field("start_run_flop"),
                                                self._field("tokens_per_parameter"),

@@ -1250,3 +1250,21 @@ def test_cash_after_the_plan_counts_new_leases_and_staff_and_the_round_cap(conte
     capped = min(1e4, round_cap(game))  # as the Finance tab passes a raise of $10,000B
     text = " ".join(plain(finance_summary(game, orders, 0.0, capped, 0.0)).split())
     assert f"→ {money(float(s.cash[0]) + round_cap(game))}" in text
+
+
+async def test_the_countdowns_stay_in_view_when_the_overview_scrolls(content, tmp_path) -> None:
+    from textual.containers import VerticalScroll
+
+    from game.ui.dashboard import WatchLine
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_main(pilot, app)
+        watch = app.screen.query_one(WatchLine)
+        top = watch.region.y
+        scroll = app.screen.query_one("#overview-scroll", VerticalScroll)
+        scroll.scroll_end(animate=False)
+        await pilot.pause()
+        assert scroll.scroll_y > 0  # it did scroll, at 80×24
+        assert watch.region.y == top and watch.region.height > 0
+        assert "Board: sentiment" in str(watch.render())

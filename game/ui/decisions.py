@@ -252,17 +252,18 @@ class Decisions(Vertical):
 
     def _panes(self) -> ComposeResult:
         econ = self.game.econ
-        with TabPane("Overview", id="tab-overview"), VerticalScroll(id="overview-scroll"):
-            yield WatchLine(id="watch")
-            with Grid(id="panels"):
-                yield ComputePanel("Compute", id="compute")
-                yield MarketPanel("GPU market", id="market")
-                yield ModelsPanel("Models", id="models")
-                yield FinancePanel("Finance", id="finance")
-            with Horizontal(id="charts"):
-                yield LineChart("Capability: you vs rivals", id="chart-capability")
-                yield LineChart("Cash and equity value/10 ($B)", id="chart-money")
-            yield NewsFeed(id="news", wrap=True, markup=False)
+        with TabPane("Overview", id="tab-overview"):
+            yield WatchLine(id="watch")  # the countdowns stay in view: above the scrolling part
+            with VerticalScroll(id="overview-scroll"):
+                with Grid(id="panels"):
+                    yield ComputePanel("Compute", id="compute")
+                    yield MarketPanel("GPU market", id="market")
+                    yield ModelsPanel("Models", id="models")
+                    yield FinancePanel("Finance", id="finance")
+                with Horizontal(id="charts"):
+                    yield LineChart("Capability: you vs rivals", id="chart-capability")
+                    yield LineChart("Cash and equity value/10 ($B)", id="chart-money")
+                yield NewsFeed(id="news", wrap=True, markup=False)
         with TabPane("Procurement", id="tab-procurement"), VerticalScroll():
             yield Static("", classes="preview", id="procurement-summary")
             for name in econ.gpu_names:

@@ -8,7 +8,7 @@ import pytest
 from game.engine import Plan
 from game.packs import DEFAULT_SCENARIO, load_content
 from game.session.game import Game
-from game.session.hindsight import _without, decisions, weigh
+from game.session.hindsight import _replay, _without, decisions, weigh
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,10 @@ def test_a_ruinous_decision_is_weighed_first_and_its_cash_line_named(content) ->
     assert first.score_change < 0 or first.stake_change < 0
     assert first.cash_lines[0][0] == "data-center construction"
     assert first.cash_lines[0][1] < 0
+    ends = dict(first.end_lines)  # and what the build did to the lab by the end
+    expected = {name: g.history[-1][name] - _replay(g, _without(g.log, first)).history[-1][name]
+                for name in ("capability", "sentiment")}
+    assert ends == {k: v for k, v in expected.items() if abs(v) >= 0.5}
     # every decision weighed once, largest effect first
     assert len(weighed) <= len(decisions(g))
     sizes = [(abs(d.score_change), abs(d.stake_change)) for d in weighed]
@@ -79,7 +83,7 @@ def test_a_ruinous_decision_is_weighed_first_and_its_cash_line_named(content) ->
 def test_a_game_played_again_unchanged_scores_the_same(content) -> None:
     """The weighing's replay is exact: with nothing undone it ends where the game ended (so a
     weight is the decision's and not the replay's)."""
-    from game.session.hindsight import _copy, _replay
+    from game.session.hindsight import _copy
 
     g = played(content, [{"price": 1.2, "lease_h100e": 20_000}, {"raise_equity": 3.0}, {}, {}])
     again = _replay(g, _copy(g.log))

@@ -15,7 +15,8 @@ score is compared with the score as played. Undoing means
 
 Where the undone game's path parts from the played one, later answers to events that no longer
 happen are dropped and new events are answered as a bot would (by ai_weight). The cash ledgers
-of the two games, summed over the quarters, say where the difference came from.
+of the two games, summed over the quarters, and their capability and sentiment at the end say
+where the difference came from.
 
 This is exact for the game's own rules and luck, but it is one world: a decision that paid here
 may not pay in another draw of the luck. The debrief says so.
@@ -55,6 +56,9 @@ class Decision:
     outcome_without: str = ""  # how the game without it ended
     against: str = ""  # for an event answer: the alternative it is weighed against
     cash_lines: tuple[tuple[str, float], ...] = ()  # largest cash-ledger differences, $B
+    # capability and sentiment at the end, as played minus without it (what a "left behind" or
+    # "ousted" ending turns on, which the cash lines do not show)
+    end_lines: tuple[tuple[str, float], ...] = ()
 
 
 def decisions(game: Game) -> list[Decision]:
@@ -112,7 +116,7 @@ def weigh(game: Game, progress: Callable[[int, int], None] | None = None) -> lis
         weighed.append(Decision(
             d.quarter, d.words, d.group, d.gpu, d.event, played[0] - other.score,
             played[1] - _stake(other), other.outcome, against,
-            _differences(played_cash, _cash_totals(other))))
+            _differences(played_cash, _cash_totals(other)), _at_end(game, other)))
         if progress:
             progress(i + 1, len(found))
     # the score first; where it does not tell decisions apart (a game that failed either way
@@ -197,6 +201,14 @@ def _replay(game: Game, log: list[QuarterRecord]) -> Game:
                 other.choose(event_id, choice)
         other.end_quarter(auto_choose=True)
     return other
+
+
+def _at_end(game: Game, other: Game) -> tuple[tuple[str, float], ...]:
+    """Capability and sentiment at the end, as played minus without (those that differ)."""
+    a = game.history[-1] if game.history else game.metrics()
+    b = other.history[-1] if other.history else other.metrics()
+    out = ((name, a[name] - b[name]) for name in ("capability", "sentiment"))
+    return tuple((name, d) for name, d in out if abs(d) >= 0.5)
 
 
 def _stake(game: Game) -> float:

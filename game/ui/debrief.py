@@ -195,8 +195,9 @@ class DebriefScreen(Screen[None]):
 
 
 def mattered_table(game: Game, weighed: list[Decision]) -> Table | Text:
-    """The weighed decisions, largest effect first: what each changed in the score and the
-    stake, and the cash lines that moved most (over the whole game)."""
+    """The weighed decisions, largest effect first: what each changed in the score, and what
+    differed by the end (capability, sentiment, and the cash lines that moved most over the
+    game). Names come from packs: shown as written."""
     if not weighed:
         return Text("No decisions to weigh: the game kept its opening course.")
     more = len(weighed) - SHOWN
@@ -208,7 +209,7 @@ def mattered_table(game: Game, weighed: list[Decision]) -> Table | Text:
     t.add_column("quarter", style="bold", no_wrap=True)
     t.add_column("decision", ratio=3)
     t.add_column("score", justify="right", no_wrap=True)
-    t.add_column("where the cash differed", ratio=2)
+    t.add_column("what differed by the end", ratio=2)
     for d in weighed[:SHOWN]:
         words = d.words + (f" (not '{d.against}')" if d.against else "")
         if d.outcome_without != game.outcome:
@@ -216,7 +217,7 @@ def mattered_table(game: Game, weighed: list[Decision]) -> Table | Text:
         change = d.score_change if abs(d.score_change) >= 0.05 else 0.0
         score = Text(f"{change:+,.1f}" if change else "±0",
                      style="green" if change > 0 else "red" if change < 0 else "")
-        cash = ", ".join(f"{name} {'+' if v > 0 else '−'}{money(abs(v))}"
-                         for name, v in d.cash_lines)
-        t.add_row(game.calendar(d.quarter), plain(words), score, plain(cash))  # pack text
+        said = [f"{name} {'+' if v > 0 else '−'}{abs(v):.0f}" for name, v in d.end_lines]
+        said += [f"{name} {'+' if v > 0 else '−'}{money(abs(v))}" for name, v in d.cash_lines]
+        t.add_row(game.calendar(d.quarter), plain(words), score, plain(", ".join(said)))
     return t

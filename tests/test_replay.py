@@ -144,7 +144,7 @@ def test_saves_are_listed(bot_save: Path, tmp_path: Path, capsys) -> None:
     assert [r["lab"] for r in good] == ["researcher bot"] and good[0]["scenario"] == "ipo-window"
     assert len(bad) == 1 and bad[0]["file"].endswith("junk.toml")
     code, out, _ = run(capsys, "saves", "--saves", str(tmp_path))
-    assert code == 0 and "researcher bot" in out and "unreadable" in out
+    assert code == 0 and "researcher bot" in out and "damaged" in out
 
 
 def test_every_shipped_format_version_still_reads(content) -> None:

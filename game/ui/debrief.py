@@ -38,6 +38,9 @@ class DebriefScreen(Screen[None]):
     concepts met, and a replay from any quarter with the same luck."""
 
     DEFAULT_CSS = """
+    /* a scrollbar from the start: the decisions weighed later lengthen the page, and a bar
+       appearing then would narrow (and redraw) the charts under the reader's eyes */
+    DebriefScreen > VerticalScroll { overflow-y: scroll; }
     DebriefScreen #summary { height: auto; padding: 0 1; }
     DebriefScreen #debrief-charts { height: 14; }
     DebriefScreen .section { text-style: bold; margin-top: 1; padding: 0 1; }

@@ -360,10 +360,8 @@ class Decisions(Vertical):
         if not disabled:
             return
         reason = "not in this scenario"
-        groups = {"buy_": "gpu_orders", "sell_": "sell_gpus"}
         for f in self.query(NumberField):
-            group = next((g for prefix, g in groups.items() if f.key.startswith(prefix)), f.key)
-            if group in disabled:
+            if _plan_field(f.key) in disabled:
                 f.refuse(reason)
         if "ipo" in disabled:
             self.query_one("#ipo", Select).disabled = True

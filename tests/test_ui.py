@@ -754,6 +754,50 @@ async def test_held_keys_across_every_screen_never_crash(content, tmp_path, seed
         assert verify(path, content).verified, verify(path, content).problems
 
 
+async def wait_until(pilot, condition, limit: float = 20.0) -> None:
+    """Let the app work until ``condition()`` holds, for as long as a busy machine needs."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not condition() and loop.time() < deadline:
+        await pilot.pause(0.05)
+
+
+async def test_a_burst_of_keys_types_in_order(content, tmp_path) -> None:
+    """Keys faster than the app (tmux's send-keys, a fast typist, typing while the previews
+    redraw) act in the order typed: in Textual 8 a bound key such as backspace acted only after
+    the keys behind it, so End, 8 × backspace, "12345" on a field holding 150 left ''."""
+    from textual.widgets import Input
+
+    app = FrontierLab(content, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        lab = app.screen.query_one("#lab", Input)
+        await hold_keys(app, ["end", *["backspace"] * 20, *"Acme", "left", "left", "backspace",
+                              "home", "Z"], gap=0)
+        await wait_until(pilot, lambda: lab.value == "ZAme")
+        assert lab.value == "ZAme"
+        await pilot.press("enter")
+        await to_main(pilot, app)
+        await pilot.press("5")
+        price = app.screen.query_one(f"#field-{decisions.field_id('price')}",
+                                     decisions.NumberField)
+        price.input.focus()
+        await pilot.pause()
+        await hold_keys(app, ["end", *["backspace"] * 8, *"1.25"], gap=0)
+        await wait_until(pilot, lambda: price.input.value == "1.25")
+        assert price.input.value == "1.25"
+        await hold_keys(app, ["left", "backspace", "delete", "7", "home", "delete", "2", "end",
+                              "0"], gap=0)
+        await wait_until(pilot, lambda: price.input.value == "2.70")
+        assert price.input.value == "2.70"
+        note = app.screen.query_one("#pricing-note", Static)
+        await wait_until(pilot, lambda: "At 2.70×" in str(note.render()))
+        assert "At 2.70×" in str(note.render())  # the previews follow the last key
+
+
 async def test_an_unforeseen_error_saves_the_game_and_says_where(content, tmp_path,
                                                                  monkeypatch) -> None:
     """Whatever breaks, the game is saved, the traceback goes to a log file and not over the

@@ -23,6 +23,7 @@ from game.text import money, printable
 from game.ui.charts import LineChart, capability_series, money_series
 from game.ui.footer import SteadyFooter
 from game.ui.format import plain
+from game.ui.inputs import InOrderInput
 from game.ui.modals import GlossaryModal
 from game.ui.title import TitleScreen
 
@@ -85,7 +86,7 @@ class DebriefScreen(Screen[None]):
                 # quarters counted from 1, as the header counts them
                 yield Label(f"Replay from quarter (1–{len(g.log)}, {g.calendar(0)}–"
                             f"{g.calendar(len(g.log) - 1)}):")
-                yield Input(str(max(1, len(g.log) - 3)), compact=True, id="replay-quarter")
+                yield InOrderInput(str(max(1, len(g.log) - 3)), compact=True, id="replay-quarter")
                 yield Button("Replay (r)", compact=True, id="replay")
             yield Static("", classes="error", id="replay-error")
         yield SteadyFooter()

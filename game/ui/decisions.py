@@ -45,6 +45,7 @@ from game.ui.dashboard import (
     WatchLine,
 )
 from game.ui.format import plain
+from game.ui.inputs import InOrderInput
 
 
 class FieldError(ValueError):
@@ -83,11 +84,11 @@ ALT_DIGIT_KEYS = ("inverted_exclamation_mark", "trade_mark_sign", "pound_sign", 
                   "infinity", "section_sign")
 
 
-class FieldInput(Input):
+class FieldInput(InOrderInput):
     """A field's input: alt+digit switches tabs (the screen's binding) and types nothing."""
 
-    def _on_key(self, event: events.Key) -> None:
-        # (Textual runs Input's own handler after this one unless the default is prevented)
+    async def _on_key(self, event: events.Key) -> None:
+        # (Textual runs the parents' handlers after this one unless the default is prevented)
         if event.key in ALT_DIGIT_KEYS:
             event.prevent_default()
 
@@ -223,6 +224,9 @@ class Decisions(Vertical):
 
     class Edited(Message):
         """A field changed: previews and cross-field checks are redrawn."""
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, Decisions.Edited)  # one redraw for a burst of keys
 
     DEFAULT_CSS = """
     Decisions { height: 1fr; }

@@ -20,6 +20,7 @@ from game.session.projection import Projection, project
 from game.ui.charts import FanChart
 from game.ui.dialog import DIALOG_CSS, Dialog
 from game.ui.format import plain
+from game.ui.inputs import InOrderInput
 
 
 class EventModal(Dialog[int]):
@@ -188,7 +189,7 @@ class GlossaryModal(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Glossary", classes="title")
-            yield Input(placeholder="search: e.g. burn, lease, chinchilla", compact=True,
+            yield InOrderInput(placeholder="search: e.g. burn, lease, chinchilla", compact=True,
                         id="search")
             yield OptionList(id="terms")
             yield Static(id="definition")

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from game.ui.dialog import DIALOG_CSS, Dialog
 from game.ui.format import plain
+from game.ui.inputs import InOrderInput
 
 
 class NewGameModal(Dialog[tuple[str, str, int] | None]):
@@ -51,11 +52,12 @@ class NewGameModal(Dialog[tuple[str, str, int] | None]):
                              allow_blank=False, compact=True, id="scenario")
             with Horizontal(classes="row"):
                 yield Label("Lab name", classes="name")
-                yield Input("Frontier Lab", compact=True, max_length=40, id="lab")
+                yield InOrderInput("Frontier Lab", compact=True, max_length=40, id="lab")
             with Horizontal(classes="row"):
                 yield Label("Seed", classes="name")
-                yield Input(str(self.fixed[1] if self.fixed else scenarios[0].default_seed()),
-                            compact=True, id="seed", disabled=self.fixed is not None)
+                seed = self.fixed[1] if self.fixed else scenarios[0].default_seed()
+                yield InOrderInput(str(seed), compact=True, id="seed",
+                                   disabled=self.fixed is not None)
             yield Static("", classes="error", id="error")
             yield Static("", id="briefing")
             with Horizontal(classes="buttons"):

@@ -562,6 +562,7 @@ async def test_filing_then_accepting_the_book_lists_the_company(content, tmp_pat
     """The Finance & IPO tab: file, see when the book comes, see the book's range in the
     status line and the header, accept it, and the game ends listed."""
     from textual.widgets import Select
+    from textual.widgets.select import InvalidSelectValueError
 
     from game.text import money_range
 
@@ -574,15 +575,18 @@ async def test_filing_then_accepting_the_book_lists_the_company(content, tmp_pat
         status = screen.query_one("#ipo-status", Static)
         choice = screen.query_one("#ipo", Select)
         assert "Not filed" in plain(status.content)
-        choice.value = "accept"  # nothing to accept yet: the engine's sentence says why
-        await pilot.pause()
-        assert "no price range to accept" in plain(status.content)
+        for closed in ("accept", "withdraw"):  # nothing to accept or withdraw: not offered
+            with pytest.raises(InvalidSelectValueError):
+                choice.value = closed
         choice.value = "file"
         await pilot.pause()
         await play_quarter(pilot, app)
         assert game.ipo_stage == "filed" and choice.value == "hold"  # a one-quarter action
         assert "The book comes at the end of this quarter" in plain(status.content)
         assert "IPO filed" in str(screen.query_one("#metrics", Static).content)
+        for closed in ("file", "accept"):  # filed: hold or withdraw, until the book comes
+            with pytest.raises(InvalidSelectValueError):
+                choice.value = closed
         for _ in range(game.params.ipo.filing_quarters):
             if game.ipo_stage == "book":
                 break
@@ -629,6 +633,22 @@ async def test_a_book_accepted_but_pulled_is_said_in_the_news(content, tmp_path)
                                  for line in app.screen.query_one(NewsFeed).lines).split())
         assert "The listing was pulled: sentiment ended the quarter at" in news
         assert "below the 99 a listing needs" in news
+
+
+async def test_a_loaded_game_shows_the_news_of_the_quarters_played(content, tmp_path) -> None:
+    """A game loaded at 2027Q1 tells what happened in each quarter played, not only the
+    scenario's opening ("It is the first quarter of 2026 …")."""
+    game = Game(content, DEFAULT_SCENARIO, seed=4, lab="Loaded Labs")
+    for _ in range(4):
+        game.end_quarter(auto_choose=True)
+    app = FrontierLab(content, tmp_path, game=game)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_main(pilot, app)
+        news = "\n".join("".join(seg.text for seg in line)
+                         for line in app.screen.query_one(NewsFeed).lines)
+        for record in game.log:
+            assert game.calendar(record.quarter) in news
+        assert news.count("cash ") >= 3  # each quarter's change after the first
 
 
 async def test_a_historical_scenarios_debrief_sets_the_lab_beside_history(content,
@@ -1015,6 +1035,40 @@ async def test_g_in_an_event_opens_the_glossary_at_its_concept(content, tmp_path
                 await pilot.press("enter")
                 await pilot.pause()
     pytest.fail("no event with a concept opened any of 20 games")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_the_glossary_shows_every_definition_whole_and_says_its_keys(content, tmp_path,
+                                                                          size) -> None:
+    """At 80×24 too, the longest definition is shown to its last line (the list of terms gives
+    up rows for it); ↑↓ from the search field move through the terms; the keys are in the
+    dialog's border (a dialog has no footer)."""
+    from textual.containers import Vertical
+
+    from game.ui.modals import GlossaryModal
+
+    app = make_app(content, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        await to_main(pilot, app)
+        await pilot.press("g")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, GlossaryModal)
+        box = modal.query_one(Vertical)
+        assert "esc close" in str(box.border_subtitle)
+        terms = modal.query_one("#terms")
+        definition = modal.query_one("#definition", Static)
+        for i in range(terms.option_count):
+            terms.highlighted = i
+            await pilot.pause()
+            assert definition.region.bottom <= box.content_region.bottom, (
+                terms.get_option_at_index(i).id, definition.region, box.content_region)
+        terms.highlighted = 0
+        assert isinstance(app.focused, Input)  # the search field
+        await pilot.press("down", "down")
+        assert terms.highlighted == 2
+        await pilot.press("up")
+        assert terms.highlighted == 1
 
 
 async def test_every_field_error_at_once_cleared_when_fixed_and_bounds_as_typed(

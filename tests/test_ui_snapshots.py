@@ -94,6 +94,7 @@ def test_event(snap_compare, content, tmp_path, size) -> None:
                 await play_quarters(pilot, 1)
             await pilot.pause()
         assert isinstance(pilot.app.screen, EventModal)
+        await settle(pilot)
 
     assert snap_compare(app_for(content, tmp_path), terminal_size=size, run_before=run_before)
 

@@ -6,6 +6,7 @@ the theme's background.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -143,6 +144,7 @@ class LineChart(_Chart):
             plt.plot(xs, list(ys), color=colour, marker="braille")
         ticks = _ticks(len(xs), plot.size.width)
         plt.xticks(ticks, [self._labels[i] for i in ticks])
+        _round_yticks(plt, [y for _, ys in self._series.items() for y in ys], plot.size.height)
         plot.changed()
 
 
@@ -177,6 +179,7 @@ class FanChart(_Chart):
         self._legend([("median", "white"), ("25–75%", "cyan"), ("10–90%", "blue")])
         ticks = _ticks(len(xs), plot.size.width)
         plt.xticks(ticks, [labels[i] for i in ticks])
+        _round_yticks(plt, [*p10, *p90], plot.size.height)
         plot.changed()
 
 
@@ -188,6 +191,37 @@ def _ticks(n: int, width: int) -> list[int]:
         return list(range(n))
     fit = max(2, min(n, (width - 8) // 11))
     return sorted({round(k * (n - 1) / (fit - 1)) for k in range(fit)})
+
+
+def round_ticks(lo: float, hi: float, most: int) -> list[float]:
+    """At most ``most`` round values (1, 2, 2.5 or 5 times a power of ten apart) from ``lo`` to
+    ``hi``: plotext's own divide the range evenly, so they read 1,212 · 1,401 · 1,590."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return []
+    if hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1.0):
+        return [lo]
+    power = 10.0 ** math.floor(math.log10((hi - lo) / max(most - 1, 1)))
+    for step in (m * power * scale for scale in (0.1, 1.0, 10.0) for m in (1, 2, 2.5, 5)):
+        first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+        if last - first + 1 <= most:  # the finest round step that fits
+            return [k * step for k in range(first, last + 1)]
+    return [lo, hi]  # not reached: ten times the even step always fits
+
+
+def tick_label(value: float, step: float) -> str:
+    """A tick's value with the decimals its step needs: '1,400', '2.5', '0.25'."""
+    decimals = 0 if step >= 1 else min(6, -math.floor(math.log10(step) + 1e-9) + 1)
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _round_yticks(plt, values: list[float], height: int) -> None:
+    """Round values on the y axis, one a third of the plot's height at most."""
+    finite = [v for v in values if math.isfinite(v)]
+    ticks = round_ticks(min(finite), max(finite), max(2, height // 3)) if finite else []
+    if ticks:
+        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+        plt.yticks(ticks, [tick_label(t, step) for t in ticks])
 
 
 # --- the game's series, as the dashboard and the debrief draw them --------------------------

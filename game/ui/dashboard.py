@@ -224,12 +224,13 @@ class NewsFeed(RichLog):
     def on_mount(self) -> None:
         self.border_title = "News"
 
-    def report_quarter(self, game: Game) -> None:
-        """What happened in the quarter just played."""
+    def report_quarter(self, game: Game, k: int = -1) -> None:
+        """What happened in a quarter played (by default the one just played)."""
         if not game.log:
             return
-        record, h = game.log[-1], game.history[-1]
-        before = game.history[-2] if len(game.history) > 1 else None
+        k %= len(game.log)
+        record, h = game.log[k], game.history[k]
+        before = game.history[k - 1] if k > 0 else None
         lines = [Text(game.calendar(record.quarter), style="bold")]
         for event_id, choice in record.choices:
             ev = game.director.events[game.director.index[event_id]]
@@ -242,8 +243,8 @@ class NewsFeed(RichLog):
             lines.append(Text(f"  cash {signed_money(h['cash'] - before['cash'])}, sentiment "
                               f"{signed(h['sentiment'] - before['sentiment'])}, equity value "
                               f"{money(h['valuation'])}", style="dim"))
-        start = (game.history[-2] if len(game.history) > 1 else game.start)["ipo_stage"]
-        if (record.plan.get("ipo") == "accept" and game.outcome != "ipo"
+        start = (before or game.start)["ipo_stage"]
+        if (record.plan.get("ipo") == "accept" and IPO_STAGES[int(h["ipo_stage"])] != "listed"
                 and IPO_STAGES[int(start)] == "book"):  # a book accepted, and no listing
             bar = game.params.ipo.min_sentiment
             lines.append(Text(

@@ -20,7 +20,7 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
 
-from game.engine import Plan, fleet, market
+from game.engine import Plan, finance, fleet, market
 from game.engine.plan import IPO_ACTIONS, field_problem
 from game.engine.plan_check import check_plan
 from game.session.game import Game
@@ -189,6 +189,10 @@ class NumberField(Horizontal):
         self.post_message(Decisions.Edited())
 
 
+IPO_CHOICES = {"hold": "hold", "file": "file: begin the listing",
+               "withdraw": "withdraw the filing", "accept": "accept the book"}
+
+
 def _plan_field(key: str) -> str:
     """The Plan field a NumberField fills ('buy_H100' fills gpu_orders)."""
     for prefix, name in (("buy_", "gpu_orders"), ("sell_", "sell_gpus")):
@@ -235,7 +239,7 @@ class Decisions(Vertical):
     Decisions .note { height: auto; margin: 0 0 1 0; color: $text-muted; }
     Decisions .ipo-row { height: 1; }
     Decisions .ipo-row Label.name { width: 24; }
-    Decisions .ipo-row Select { width: 16; }
+    Decisions .ipo-row Select { width: 28; }
     """
 
     def __init__(self, game: Game, *, id: str | None = None) -> None:
@@ -313,13 +317,13 @@ class Decisions(Vertical):
             yield Static("", classes="preview", id="finance-summary")
             yield NumberField("raise_equity", "Raise equity $B", hint="dilutes; can fail")
             yield NumberField("vendor_equity", "Vendor financing $B", hint="GPU credit")
-            yield NumberField("draw_debt", "Draw debt $B", hint="interest each quarter")
+            yield NumberField("draw_debt", "Draw debt $B")
             yield NumberField("repay_debt", "Repay debt $B")
             yield NumberField("hire", "Hire (− to lay off)", signed=True, hint="staff",
                               check=_headcount)
             with Horizontal(classes="ipo-row"):
                 yield Label("IPO", classes="name")
-                yield Select([(a, a) for a in IPO_ACTIONS], value="hold", allow_blank=False,
+                yield Select([("hold", "hold")], value="hold", allow_blank=False,
                              compact=True, id="ipo")
             yield Static("", classes="note", id="ipo-status")
 
@@ -386,10 +390,36 @@ class Decisions(Vertical):
             elif f.key in values:
                 f.set_value(values[f.key])
         self._gpu_hints()
+        self._debt_hints()
         self._run_hints()
         self.query_one("#cancel-run", Checkbox).value = bool(plan.cancel_run)
-        self.query_one("#ipo", Select).value = str(plan.ipo)
+        ipo = self.query_one("#ipo", Select)
+        ipo.set_options(self._ipo_choices(str(plan.ipo)))
+        ipo.value = str(plan.ipo)
         self.refresh_previews()
+
+    def _debt_hints(self) -> None:
+        """The credit line left and what is owed, beside the debt fields, and both checked as
+        typed (the plan's check says the same at the quarter's end)."""
+        s, fp = self.game.state, self.game.params.finance
+        limit = float(finance.credit_limit(fp, s.revenue)[0])
+        owed = float(s.debt[0])
+        headroom = max(limit - owed, 0.0)
+        draw, repay = self._field_widget("draw_debt"), self._field_widget("repay_debt")
+        draw.set_hint(f"{money(headroom)} left of a {money(limit)} line "
+                      f"({(fp.base_rate + fp.credit_spread):.1%} a year)")
+        draw.check = lambda v: (f"the credit line has {money(headroom)} left"
+                                if v > headroom + 1e-9 else None)
+        repay.set_hint(f"you owe {money(owed)}")
+        repay.check = lambda v: f"you owe {money(owed)}" if v > owed + 1e-9 else None
+
+    def _ipo_choices(self, chosen: str) -> list[tuple[str, str]]:
+        """The IPO steps open at the listing's stage (and the plan's own, so that its check can
+        say what is wrong with it)."""
+        open_at = {"none": ("hold", "file"), "filed": ("hold", "withdraw"),
+                   "book": ("hold", "accept", "withdraw"), "listed": ("hold",)}
+        steps = open_at[self.game.ipo_stage]
+        return [(IPO_CHOICES[a], a) for a in IPO_ACTIONS if a in steps or a == chosen]
 
     def _run_problem(self, flop: float) -> str | None:
         """A second run cannot start while one is in progress (the plan's check, as typed)."""

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -44,7 +44,10 @@ class EventModal(Dialog[int]):
 
     def compose(self) -> ComposeResult:
         ev = self.event
-        with Vertical():
+        with Vertical() as box:
+            # the keys in the border (a dialog has no footer)
+            box.border_subtitle = "↑↓ choose · enter answer" + (
+                " · g concept" if self.concept is not None else "")
             yield Label(plain(("⚠ " if ev.major else "") + ev.title), classes="title")
             yield Static(plain(ev.text.strip()), classes="text")
             yield OptionList(*[
@@ -180,19 +183,27 @@ class GlossaryModal(Dialog[None]):
     GlossaryModal OptionList { height: 8; }
     GlossaryModal #definition { height: auto; margin-top: 1; }
     """
-    BINDINGS = [Binding("escape", "close", "Close", id="glossary.close")]
+    BINDINGS = [Binding("escape", "close", "Close", id="glossary.close"),
+                Binding("down", "move(1)", show=False, id="glossary.down"),
+                Binding("up", "move(-1)", show=False, id="glossary.up")]
 
     def __init__(self, glossary: dict[str, Concept], selected: str | None = None) -> None:
         super().__init__()
         self.glossary, self.selected = glossary, selected
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical() as box:
+            box.border_subtitle = "type to search · ↑↓ terms · esc close"
             yield Label("Glossary", classes="title")
             yield InOrderInput(placeholder="search: e.g. burn, lease, chinchilla", compact=True,
                         id="search")
             yield OptionList(id="terms")
             yield Static(id="definition")
+
+    def on_resize(self, event: events.Resize) -> None:
+        # the definition in full at 80×24 (up to ten lines): fewer terms shown at once there
+        self.query_one("#terms", OptionList).styles.height = (
+            8 if event.size.height >= 30 else max(3, event.size.height - 20))
 
     def on_mount(self) -> None:
         self._filter("")
@@ -216,6 +227,14 @@ class GlossaryModal(Dialog[None]):
             # the concept it was opened on (an event's), while it matches; else the first
             ids = [terms.get_option_at_index(i).id for i in range(terms.option_count)]
             terms.highlighted = ids.index(self.selected) if self.selected in ids else 0
+
+    def action_move(self, step: int) -> None:
+        """↑↓ from the search field move through the terms (the list's own keys when it has
+        focus)."""
+        terms = self.query_one("#terms", OptionList)
+        if terms.option_count:
+            now = terms.highlighted if terms.highlighted is not None else -step
+            terms.highlighted = min(max(now + step, 0), terms.option_count - 1)
 
     @on(OptionList.OptionHighlighted, "#terms")
     def _highlight(self, message: OptionList.OptionHighlighted) -> None:

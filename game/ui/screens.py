@@ -96,8 +96,10 @@ class GameScreen(Screen[None]):
     def on_mount(self) -> None:
         self.take_injections()
         self.refresh_all()
-        self.query_one(NewsFeed).write(plain(" ".join(self.game.scenario.briefing.split()),
-                                             style="italic"))  # pack text
+        news = self.query_one(NewsFeed)
+        news.write(plain(" ".join(self.game.scenario.briefing.split()), style="italic"))  # pack
+        for k in range(len(self.game.log)):  # a loaded game: the news of the quarters played
+            news.report_quarter(self.game, k)
         self.call_after_refresh(self.show_events)
 
     # --- redraw ------------------------------------------------------------------------

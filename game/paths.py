@@ -1,4 +1,5 @@
-"""Where the shipped content lives: the source tree's content/, or the copy inside a wheel."""
+"""Where the shipped content lives: the source tree's content/, or the copy inside a wheel; and
+the archive of the shipped packs as they were (content-archive/, ``game.packs.archive``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ def content_dir() -> Path:
     here = Path(__file__).resolve().parent
     source = here.parent / "content"
     return source if source.is_dir() else here / "_content"
+
+
+def archive_dir() -> Path:
+    """The shipped archive of packs as they were, one folder per pack and content hash."""
+    here = Path(__file__).resolve().parent
+    source = here.parent / "content-archive"
+    return source if source.is_dir() else here / "_content_archive"
 
 
 def base_pack_dir() -> Path:

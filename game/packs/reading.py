@@ -20,7 +20,7 @@ import marshal
 import os
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,10 +111,17 @@ def read_packs(folders: Sequence[Path], problems: list[Problem]) -> dict[str, Pa
 
 
 def _hash(folder: Path) -> str:
+    return hash_files((path.relative_to(folder), path.read_bytes())
+                      for path in sorted(folder.rglob("*.toml")))
+
+
+def hash_files(files: Iterable[tuple[Path, bytes]]) -> str:
+    """A pack's content hash: sha256 over each file's path (relative to the pack's folder) and
+    bytes, in the order given (``_hash``'s is sorted), its first 16 hex digits."""
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob("*.toml")):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
+    for relative, data in files:
+        digest.update(str(relative).encode())
+        digest.update(data)
     return digest.hexdigest()[:16]
 
 

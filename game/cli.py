@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="which bot plays (default: balanced)")
     sim.add_argument("--plan", type=Path, default=None, metavar="PLAN.toml",
                      help="play this fixed plan every quarter instead of a strategy")
-    sim.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=7)
+    sim.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=None,
+                     help="(default: 7; with --class, the class's)")
     sim.add_argument("--worlds", type=_int_in(1, MAX_WORLDS, "--worlds"), default=1)
     sim.add_argument("--quarters", type=_int_in(1, 40, "--quarters"), default=None,
                      help="quarters to play (default: the scenario's horizon)")
@@ -91,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="let the packs' events happen (default: yes)")
     sim.add_argument("--save", type=Path, default=None, metavar="PATH",
                      help="save the game (one world) exactly as a player's game is saved")
+    sim.add_argument("--class", dest="class_dir", type=Path, default=None, metavar="DIR",
+                     help="play the class's scenario and seed and sign the saved game with the "
+                          "class's key (a benchmark the class report ranks; needs --save)")
     sim.add_argument("--replace", action="store_true",
                      help="let --save replace a file that holds another game's save")
 
@@ -185,7 +189,9 @@ def _add_classroom(sub: Any) -> None:
     cn = csub.add_parser("new", help="create a class folder with a fixed scenario and seed")
     cn.add_argument("dir", type=Path, metavar="DIR")
     cn.add_argument("--scenario", default=None, help="scenario id (default: ipo-window)")
-    cn.add_argument("--seed", type=seed, default=None, help="the class's seed (default: 2026)")
+    cn.add_argument("--seed", type=seed, default=None,
+                    help="a public seed, which students can rehearse offline (default: a "
+                         "secret one, known only to the class's server)")
     cn.add_argument("--name", default=None, help="the class's name (default: the folder's)")
     cn.add_argument("--force", action="store_true", help="change an existing class's settings")
     cn.add_argument("--format", choices=("table", "json"), default="table")

@@ -11,6 +11,7 @@ import pytest
 from game.classroom import folder
 from game.classroom import report as rp
 from game.classroom.inject import current_injected
+from game.classroom.secret import read_secret
 from game.cli import main
 from game.commands.play import class_settings
 from game.packs import load_content
@@ -33,7 +34,8 @@ def test_class_new_writes_the_settings_play_reads(tmp_path, capsys):
     settings = folder.read_settings(class_dir)
     assert settings is not None
     assert (settings.name, settings.scenario, settings.seed) == ("Period 3", "ipo-window", 42)
-    assert class_settings(class_dir, None, None) == ("ipo-window", 42)
+    scenario, seed, key, hidden = class_settings(class_dir, None, None)
+    assert (scenario, seed, hidden) == ("ipo-window", 42, False) and key is not None
     # a class is not replaced by accident
     assert main(["class", "new", str(class_dir), "--seed", "1"]) == 1
     err = capsys.readouterr().err
@@ -113,12 +115,13 @@ def test_replays_from_the_debrief_are_not_ranked_in_a_class(content, tmp_path, c
 
     class_dir = tmp_path / "c"
     assert main(["class", "new", str(class_dir), "--seed", "3"]) == 0
+    key = read_secret(class_dir).key  # the class's server signs its games
     game = Game(content, "ipo-window", 3, "Ada")
     game.autoplay(STRATEGIES["builder"])
-    first = save_game(game, class_dir)
+    first = save_game(game, class_dir, key=key)
     replay = game.fork(2)  # what the debrief's "replay from quarter 2" makes
     replay.autoplay(STRATEGIES["frugal"])
-    second = save_game(replay, class_dir)
+    second = save_game(replay, class_dir, key=key)
     assert second != first and verify(second, content).verified
     capsys.readouterr()
     assert main(["class", "report", str(class_dir), "--out", str(tmp_path / "r"),

@@ -15,6 +15,7 @@ import pytest
 from game.bots.strategies import STRATEGIES
 from game.classroom import report as rp
 from game.classroom import report_files
+from game.classroom.secret import read_secret
 from game.cli import main
 from game.packs import load_content
 from game.session.game import Game
@@ -31,10 +32,11 @@ def content():
 
 
 def _bot_save(content, folder: Path, strategy: str, seed: int, lab: str | None = None,
-              scenario: str = SCENARIO) -> Path:
+              scenario: str = SCENARIO, key: bytes | None = None) -> Path:
+    """A bot's game saved in ``folder`` (signed with ``key``, as a class's server signs)."""
     game = Game(content, scenario, seed, lab or f"{strategy} {seed}")
     game.autoplay(STRATEGIES[strategy])
-    return save_game(game, folder)
+    return save_game(game, folder, key=key)
 
 
 def _tamper(path: Path) -> None:
@@ -189,8 +191,9 @@ def test_flags_unreadable_copied_and_other_seed_saves(content, tmp_path):
 def test_a_class_folders_settings_choose_scenario_and_seed(content, tmp_path, capsys):
     class_dir = tmp_path / "period3"
     assert main(["class", "new", str(class_dir), "--seed", "5"]) == 0
-    _bot_save(content, class_dir, "cloud", 5, "Ada")
-    _bot_save(content, class_dir, "cloud", 9, "Late")
+    key = read_secret(class_dir).key
+    _bot_save(content, class_dir, "cloud", 5, "Ada", key=key)
+    _bot_save(content, class_dir, "cloud", 9, "Late", key=key)
     capsys.readouterr()
     assert main(["class", "report", str(class_dir), "--out", str(tmp_path / "r"),
                  "--format", "json"]) == 0

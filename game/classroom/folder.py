@@ -5,7 +5,9 @@ Layout (``frontier-lab class new DIR`` creates it)::
     DIR/
       <lab>.<scenario>.toml      one save per student game (and its .bak), written by the game
       .class/
-        class.toml               the class's settings: name, scenario, seed, created
+        class.toml               the class's settings: name, scenario, seed (or secret_seed)
+        secret.toml              the key that signs its games, and a secret seed (mode 600;
+                                 game.classroom.secret)
         injections.toml          the live events, in the order the instructor made them
         lock                     taken while injections.toml is rewritten
 
@@ -61,7 +63,7 @@ class ClassSettings:
 
     name: str
     scenario: str
-    seed: int
+    seed: int | None  # None: secret (kept in .class/secret.toml, game.classroom.secret)
     created: datetime | None = None
 
 
@@ -103,7 +105,9 @@ def read_settings(class_dir: str | Path) -> ClassSettings | None:
     scenario, seed, name = data.get("scenario"), data.get("seed", DEFAULT_SEED), data.get("name")
     if not isinstance(scenario, str) or not scenario:
         raise ClassError(f"{path}: 'scenario' must be a scenario id (a string)")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if data.get("secret_seed") is True:
+        seed = None
+    elif isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ClassError(f"{path}: 'seed' must be a whole number of zero or more")
     created = data.get("created")
     return ClassSettings(name=name if isinstance(name, str) and name else Path(class_dir).name,
@@ -122,7 +126,11 @@ def write_settings(class_dir: str | Path, settings: ClassSettings, replace: bool
     if folder.exists() and not folder.is_dir():
         raise ClassError(f"{folder}: exists and is not a folder")
     data: dict[str, Any] = {"name": settings.name, "scenario": settings.scenario,
-                            "seed": settings.seed, "created": settings.created or utc_now()}
+                            "created": settings.created or utc_now()}
+    if settings.seed is None:
+        data["secret_seed"] = True  # the seed is in secret.toml, for the class's server only
+    else:
+        data["seed"] = settings.seed
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(path, _SETTINGS_HEADER + tomli_w.dumps(data))

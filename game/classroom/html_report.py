@@ -77,7 +77,8 @@ def render(report: ClassReport, content: Content) -> str:
         f'<p class="meta">Scenario <code>{esc(r.scenario)}</code>'
         + (f", seed {r.seed}" if r.seed is not None else "")
         + f" · {len(r.entries)} saves: {len(r.ranked)} ranked, {len(r.flagged)} flagged"
-        f" · generated {r.generated:%Y-%m-%d %H:%M} UTC in {r.seconds:.1f} s"
+        + (f", {len(r.unsigned)} not signed by the class" if r.unsigned else "")
+        + f" · generated {r.generated:%Y-%m-%d %H:%M} UTC in {r.seconds:.1f} s"
         " · every ranked game was replayed from its seed and matched its save exactly.</p>",
         '<nav><a href="#leaderboard">Leaderboard</a><a href="#flagged">Flagged</a>'
         '<a href="#outcomes">Outcomes</a><a href="#over-time">Over time</a>'
@@ -101,6 +102,15 @@ def render(report: ClassReport, content: Content) -> str:
         parts.append("</table>")
     else:
         parts.append("<p>None: every save verified.</p>")
+    if r.unsigned:
+        parts.append('<h2 id="unsigned">Not signed by the class (practice; not ranked)</h2>')
+        parts.append("<p>The class's server signs every game it plays with the class's key; "
+                     "these were played elsewhere, or changed since.</p>")
+        parts.append("<table><tr><th>File</th><th>Lab</th><th>Scenario</th><th>Why</th></tr>")
+        for e in r.unsigned:
+            parts.append(f'<tr class="flag"><td>{esc(e.file)}</td><td>{esc(e.lab)}</td>'
+                         f"<td>{esc(e.scenario)}</td><td>{esc(e.reason or '')}</td></tr>")
+        parts.append("</table>")
 
     parts.append('<h2 id="outcomes">Outcomes</h2>')
     if r.ranked:

@@ -48,9 +48,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from game.classroom.folder import Injection
 from game.engine import OUTCOMES
 from game.packs import Content
+from game.session.saves import signature
 from game.session.saves.errors import SaveError
+from game.session.saves.record import SaveFile
 from game.session.store import Verification, verify
 
 Progress = Callable[[int, int, str], None]
@@ -134,10 +137,12 @@ class ClassReport:
     flagged: list[Entry]
     generated: dt.datetime
     seconds: float = 0.0
+    # a class with a key: the games its server did not sign (practice, or played elsewhere)
+    unsigned: list[Entry] = field(default_factory=list)
 
     @property
     def entries(self) -> list[Entry]:
-        return [*self.ranked, *self.flagged]
+        return [*self.ranked, *self.flagged, *self.unsigned]
 
     def outcomes(self) -> dict[str, int]:
         """Ranked games by outcome, in the engine's order (running games included)."""
@@ -196,12 +201,18 @@ def find_saves(paths: Sequence[Path]) -> list[Path]:
 
 def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
           seed: int | None = None, progress: Progress | None = None,
-          one_per_lab: bool = False) -> ClassReport:
+          one_per_lab: bool = False, key: bytes | None = None,
+          injections: Sequence[Injection] | None = None) -> ClassReport:
     """Replay and verify every save, rank the class and gather what it decided and met.
 
     ``one_per_lab`` ranks only the first game of each lab name (a class gives every student
     their own name; later games by the same name are replays from the debrief, which know the
     luck ahead, or second attempts).
+
+    With the class's ``key``, only games its server signed are ranked: the others are listed
+    apart (``unsigned``), with the reason, and a game is known by the id the server gave it (a
+    copy of a game, renamed or not, is flagged). With the class's ``injections``, a game that
+    took a live event the class never sent is flagged.
     """
     t0 = time.perf_counter()
     files = find_saves(paths)
@@ -218,9 +229,21 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
         scenario = Counter(seen).most_common(1)[0][0] if seen else "?"
     ranked: list[Entry] = []
     flagged: list[Entry] = []
+    unsigned: list[Entry] = []
     copies: dict[tuple[Any, ...], Entry] = {}
     for path, result in replays:
         entry = _examine(path, result, content, scenario, seed)
+        save = result.save if isinstance(result, Verification) else None
+        if key is not None and save is not None:
+            why_unsigned = _unsigned(save, key)
+            if why_unsigned is not None:
+                entry.reason = why_unsigned
+                unsigned.append(entry)
+                continue
+            assert save.signed is not None
+            entry._copy_key = ("game id", save.signed.game_id)
+        if entry.reason is None and save is not None and injections is not None:
+            entry.reason = _injection_problem(save, injections)
         if entry.reason is None and entry._copy_key is not None:
             first = copies.setdefault(entry._copy_key, entry)
             if first is not entry:
@@ -245,7 +268,31 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
     sc = content.scenarios.get(scenario)
     return ClassReport(scenario=scenario, scenario_title=sc.title if sc else scenario, seed=seed,
                        ranked=ranked, flagged=flagged, generated=dt.datetime.now(dt.UTC),
-                       seconds=time.perf_counter() - t0)
+                       seconds=time.perf_counter() - t0, unsigned=unsigned)
+
+
+def _unsigned(save: SaveFile, key: bytes) -> str | None:
+    """Why a save does not count as the class's game, or None when the class's server signed
+    it and nothing in it has changed since."""
+    if save.signed is None:
+        return ("not signed by the class: played outside the class's server (practice, or a "
+                "game made or copied elsewhere)")
+    if not signature.signed_by(save, key):
+        return ("its signature does not check: changed since the class's server saved it (its "
+                "lab, dates, content or quarters), or signed for another class")
+    return None
+
+
+def _injection_problem(save: SaveFile, injections: Sequence[Injection]) -> str | None:
+    """A live event the game took that the class never sent (by the game's last save)."""
+    sent = Counter(i.event for i in injections if i.time <= save.updated)
+    took = Counter(event for record in save.log for event in record.injected)
+    extra = took - sent
+    if not extra:
+        return None
+    names = ", ".join(f"{event} ×{n}" if n > 1 else event for event, n in sorted(extra.items()))
+    return (f"took live events the class never sent: {names} (only the instructor's "
+            "`class inject` sends them)")
 
 
 def _examine(path: Path, result: Verification | str, content: Content, scenario: str,

@@ -27,6 +27,7 @@ def summary(report: ClassReport, out: Path | None = None) -> dict[str, Any]:
         "saves": len(report.entries),
         "ranked": len(report.ranked),
         "flagged": len(report.flagged),
+        "unsigned": len(report.unsigned),
         "seconds": round(report.seconds, 3),
         "out": str(out) if out is not None else None,
         "outcomes": report.outcomes(),
@@ -38,6 +39,8 @@ def summary(report: ClassReport, out: Path | None = None) -> dict[str, Any]:
             for e in report.ranked],
         "flagged_saves": [{"file": str(e.path), "lab": e.lab, "scenario": e.scenario,
                            "reason": e.reason} for e in report.flagged],
+        "unsigned_saves": [{"file": str(e.path), "lab": e.lab, "scenario": e.scenario,
+                            "reason": e.reason} for e in report.unsigned],
         "quartiles": report.quartiles(),
         "concepts": [{"id": cid, "term": term, "students": n}
                      for cid, term, n in report.concept_counts()],
@@ -66,6 +69,9 @@ def write(report: ClassReport, out: Path, content: Content) -> list[Path]:
         _csv(out / "leaderboard.csv", _leaderboard_rows(report)),
         _csv(out / "flagged.csv", [{"file": e.file, "lab": e.lab, "scenario": e.scenario,
                                     "reason": e.reason} for e in report.flagged],
+             ["file", "lab", "scenario", "reason"]),
+        _csv(out / "unsigned.csv", [{"file": e.file, "lab": e.lab, "scenario": e.scenario,
+                                     "reason": e.reason} for e in report.unsigned],
              ["file", "lab", "scenario", "reason"]),
         _csv(out / "outcomes.csv", [{"outcome": o, "students": n,
                                      "share": round(n / max(len(report.ranked), 1), 4)}

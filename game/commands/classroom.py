@@ -1,7 +1,8 @@
 """``frontier-lab class new|show|events|inject|report``: running a class.
 
-- ``class new DIR --scenario ID --seed N``: a class folder whose games all share one scenario and
-  seed (``game.classroom.folder`` describes the layout).
+- ``class new DIR --scenario ID [--seed N]``: a class folder whose games all share one scenario
+  and seed (secret unless given), and the key that signs them (``game.classroom.folder``
+  describes the layout, ``game.classroom.secret`` the key).
 - ``class show DIR``: the class's settings, live events and saves.
 - ``class events``: the events an instructor can inject, with what they teach.
 - ``class inject EVENT_ID --class DIR``: a live event every running game takes at its next
@@ -50,25 +51,33 @@ def _check_scenario(content: Any, scenario: str) -> None:
 
 
 def _new(args: argparse.Namespace) -> int:
+    import secrets
+
     from game.classroom import folder
+    from game.classroom.secret import create_secret, secret_path
     from game.packs import DEFAULT_SCENARIO
 
     content = _content()
     scenario = args.scenario or DEFAULT_SCENARIO
     _check_scenario(content, scenario)
-    seed = content.scenarios[scenario].default_seed() if args.seed is None else args.seed
+    # a secret seed unless one is given: students cannot rehearse the class's luck offline
+    secret_seed = secrets.randbelow(2**31) if args.seed is None else None
     class_dir: Path = args.dir
     name = args.name or class_dir.resolve().name
-    path = folder.write_settings(class_dir, folder.ClassSettings(name, scenario, seed),
+    path = folder.write_settings(class_dir, folder.ClassSettings(name, scenario, args.seed),
                                  replace=args.force)
+    create_secret(class_dir, secret_seed)
+    seed_said = "a secret seed" if args.seed is None else f"seed {args.seed} (public)"
     if args.format == "json":
         emit_json({"class": str(class_dir), "settings": str(path), "name": name,
-                   "scenario": scenario, "seed": seed})
+                   "scenario": scenario, "seed": args.seed, "secret_seed": args.seed is None,
+                   "key": str(secret_path(class_dir))})
         return 0
     title = content.scenarios[scenario].title
     d, r = _quoted(class_dir), _quoted(class_dir / "report")
     sys.stdout.write(
-        f"Class '{name}' ready in {class_dir}: scenario {scenario} ({title}), seed {seed}.\n"
+        f"Class '{name}' ready in {class_dir}: scenario {scenario} ({title}), {seed_said}.\n"
+        f"  its key (signs the games its server plays; yours only): {secret_path(class_dir)}\n"
         f"  students in a terminal:  frontier-lab play --class {d}\n"
         f"  students in a browser:   frontier-lab serve --class {d}\n"
         f"  a live event:            frontier-lab class inject EVENT_ID --class {d}\n"
@@ -108,8 +117,9 @@ def _show(args: argparse.Namespace) -> int:
         out.write(f"{class_dir}: no class settings (.class/class.toml); games use the options "
                   "given to play/serve, else ipo-window with seed 2026\n")
     else:
+        seed = "secret" if settings.seed is None else settings.seed
         out.write(f"Class '{settings.name}' in {class_dir}: scenario {settings.scenario}, "
-                  f"seed {settings.seed}\n")
+                  f"seed {seed}\n")
     out.write(f"Live events: {len(injections) or 'none'}\n")
     for i in injections:
         note = f" — {i.note}" if i.note else ""
@@ -193,17 +203,23 @@ def _inject(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from game.classroom import folder, report_files
     from game.classroom import report as rp
+    from game.classroom.secret import read_secret
 
     t0 = time.perf_counter()
     content = _content()
     scenario, seed, in_class = args.scenario, args.seed, False
+    key, injections = None, None
     for path in args.saves:  # a class folder's settings, unless the options say otherwise
         if path.is_dir():
             settings = folder.read_settings(path)
             if settings is not None:
+                secret = read_secret(path)
                 scenario = scenario or settings.scenario
-                seed = settings.seed if seed is None else seed
+                if seed is None:
+                    seed = settings.seed if secret is None or secret.seed is None else secret.seed
                 in_class = True
+                if secret is not None:  # the class signs its games: rank only those
+                    key, injections = secret.key, folder.read_injections(path)
                 break
     one_per_lab = in_class if args.one_per_lab is None else args.one_per_lab
     if scenario is not None:
@@ -212,7 +228,8 @@ def _report(args: argparse.Namespace) -> int:
     bar = _ProgressBar(sys.stderr) if show else None
     try:
         report = rp.build(args.saves, content, scenario=scenario, seed=seed,
-                          progress=bar.update if bar else None, one_per_lab=one_per_lab)
+                          progress=bar.update if bar else None, one_per_lab=one_per_lab,
+                          key=key, injections=injections)
         if bar:
             bar.note("writing the report")
         written = report_files.write(report, args.out, content)
@@ -229,13 +246,17 @@ def _report(args: argparse.Namespace) -> int:
     out.write(f"Class report: {report.scenario_title} ({report.scenario}"
               + (f", seed {report.seed}" if report.seed is not None else "")
               + f"): {len(report.entries)} saves, {len(report.ranked)} ranked, "
-              f"{len(report.flagged)} flagged\n")
+              f"{len(report.flagged)} flagged"
+              + (f", {len(report.unsigned)} not signed by the class" if report.unsigned else "")
+              + "\n")
     for e in report.ranked[:10]:
         out.write(f"  {e.rank:>3}. {e.lab:<28} {e.outcome:<11} score {e.score:>10,.1f}\n")
     if len(report.ranked) > 10:
         out.write(f"       … and {len(report.ranked) - 10} more in leaderboard.csv\n")
     for e in report.flagged:
         out.write(f"  flagged {e.file}: {e.reason}\n")
+    for e in report.unsigned:
+        out.write(f"  not ranked {e.file}: {e.reason}\n")
     html_path = next(p for p in written if p.suffix == ".html")
     out.write(f"Wrote {len(written)} files to {args.out} (open {html_path.name} in any "
               "browser; it works offline)\n")

@@ -23,9 +23,11 @@ def _play(args: argparse.Namespace) -> int:
     saves = getattr(args, "saves", None)  # resolved when first needed (fast first frame)
     class_dir = getattr(args, "class_dir", None)
     fixed: tuple[str, int] | None = None
+    key, hidden = None, False
     if class_dir is not None:
-        fixed = class_settings(class_dir, getattr(args, "scenario", None),
-                               getattr(args, "seed", None))
+        scenario, seed, key, hidden = class_settings(class_dir, getattr(args, "scenario", None),
+                                                     getattr(args, "seed", None))
+        fixed = (scenario, seed)
         saves = class_dir
         args.scenario = args.seed = None  # chosen in the new-game form, within the class's
     game = None
@@ -47,7 +49,7 @@ def _play(args: argparse.Namespace) -> int:
         except SaveError as exc:
             raise UserError(str(exc)) from None
         if class_dir is not None:  # in a class a loaded save goes on in a copy (see app._loaded)
-            game.save_path, game.created = None, None
+            game.save_path, game.created, game.game_id = None, None, None
     elif content is not None:
         from game.packs import DEFAULT_SCENARIO
         from game.session.game import Game, GameError
@@ -64,7 +66,7 @@ def _play(args: argparse.Namespace) -> int:
     from game.ui.app import FrontierLab
 
     app = FrontierLab(content, saves, game=game, theme=getattr(args, "theme", "textual-dark"),
-                      class_dir=class_dir, fixed=fixed)
+                      class_dir=class_dir, fixed=fixed, class_key=key, secret_seed=hidden)
     app.run()
     if app.return_code:
         where = f"; the details are in {app.crash_log}" if app.crash_log else ""
@@ -72,23 +74,32 @@ def _play(args: argparse.Namespace) -> int:
     return 0
 
 
-def class_settings(class_dir: Path, scenario: str | None, seed: int | None) -> tuple[str, int]:
-    """The class's scenario and seed: the options given, else the class folder's settings
-    (``DIR/.class/class.toml``, written by ``frontier-lab class new``), else the defaults."""
-    import tomllib
+def class_settings(class_dir: Path, scenario: str | None, seed: int | None
+                   ) -> tuple[str, int, bytes | None, bool]:
+    """(scenario, seed, key, secret) of a class: the options given, else the class folder's
+    settings (``DIR/.class/class.toml``, written by ``frontier-lab class new``), else the
+    defaults; the class's key when this account may read it (the class's server; never a
+    student), and whether the seed is the class's secret one (then never shown)."""
+    from game.classroom.folder import ClassError, read_settings
+    from game.classroom.secret import read_secret
+    from game.packs.economy import DEFAULT_SEED
 
-    settings: dict[str, object] = {}
-    path = class_dir / ".class" / "class.toml"
-    if path.exists():
-        try:
-            settings = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise UserError(f"{path}: cannot read the class settings ({exc})") from None
     if not class_dir.is_dir():
         raise UserError(f"{class_dir}: no such class folder (create one with "
                         "`frontier-lab class new DIR`)")
-    scenario = scenario or str(settings.get("scenario") or "ipo-window")
-    raw_seed = seed if seed is not None else settings.get("seed", 2026)
-    if not isinstance(raw_seed, int) or raw_seed < 0:
-        raise UserError(f"{path}: seed must be a whole number of zero or more")
-    return scenario, raw_seed
+    try:
+        settings = read_settings(class_dir)
+        secret = read_secret(class_dir)
+    except ClassError as exc:
+        raise UserError(str(exc)) from None
+    scenario = scenario or (settings.scenario if settings else "ipo-window")
+    hidden = seed is None and settings is not None and settings.seed is None
+    if hidden:
+        if secret is None or secret.seed is None:
+            raise UserError(f"{class_dir}: this class plays a secret seed, which only its "
+                            "server knows: join it in the browser (the address your "
+                            "instructor gives), or practise with `frontier-lab play`")
+        seed = secret.seed
+    elif seed is None:
+        seed = settings.seed if settings and settings.seed is not None else DEFAULT_SEED
+    return scenario, seed, secret.key if secret else None, hidden

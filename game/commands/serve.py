@@ -61,6 +61,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     scenario = args.scenario or (settings.scenario if settings else None)
     seed = args.seed if args.seed is not None else (settings.seed if settings else None)
+    secret = settings is not None and settings.seed is None and args.seed is None
     from game.packs import DEFAULT_SCENARIO, load_content
     from game.packs.errors import did_you_mean
 
@@ -82,8 +83,10 @@ def run_serve(args: argparse.Namespace) -> int:
              "with no password.")
     out = sys.stdout
     out.write(f"Frontier Lab in the browser: open {url} (each tab is one game).\n"
-              f"Class folder {class_dir.absolute()}: scenario {shown}, seed "
-              f"{seed if seed is not None else 2026}; every game saves there.\n\n")
+              f"Class folder {class_dir.absolute()}: scenario {shown}, "
+              + ("a secret seed; every game saves there, signed by the class's key.\n\n"
+                 if secret else
+                 f"seed {seed if seed is not None else 2026}; every game saves there.\n\n"))
     out.write(NO_AUTH.format(where=where, port=args.port))
     out.write("\nPress Ctrl+C to stop.\n")
     out.flush()

@@ -104,6 +104,19 @@ def _notes(old: State, new: State, ledger: Ledger, econ: Economy, k: int) -> str
 
 def run_simulate(args: argparse.Namespace) -> int:
     content = load_content()
+    key = None
+    if getattr(args, "class_dir", None) is not None:  # a benchmark bot in a class, signed
+        from game.commands.play import class_settings
+
+        if args.save is None:
+            raise UserError("--class signs the game it saves: give --save PATH too")
+        args.scenario, args.seed, key, _ = class_settings(args.class_dir, args.scenario,
+                                                          args.seed)
+        if key is None:
+            raise UserError(f"{args.class_dir}: cannot read the class's key "
+                            "(.class/secret.toml): run this as the account that made the class")
+    args.key = key
+    args.seed = 7 if args.seed is None else args.seed
     scenario = args.scenario or DEFAULT_SCENARIO
     params = content.params(scenario)
     econ = compile_economy(params)
@@ -184,7 +197,7 @@ def _save_bot_game(args: argparse.Namespace, content: Any, scenario: str, policy
     game = Game(content, scenario, args.seed, f"{policy.name} bot")
     game.autoplay(policy, quarters)
     try:
-        path = save_game(game, args.save.parent, path=args.save)
+        path = save_game(game, args.save.parent, path=args.save, key=args.key)
     except (SaveError, OSError) as exc:
         raise UserError(f"cannot save to {args.save}: {exc}") from None
     if args.format != "json":

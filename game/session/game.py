@@ -220,6 +220,7 @@ class Game:
         self._happened: list[tuple[str, int]] = []
         self.created: datetime | None = None  # when the game was first saved
         self.save_path: Path | None = None  # where it saves (chosen at the first save)
+        self.game_id: str | None = None  # a class game's id, given by the class's server
         self._roll_pending()
 
     # --- what the player sees ------------------------------------------------------------

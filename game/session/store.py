@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from game.engine.plan import plan_problems
 from game.packs import Content
 from game.session.game import Game, GameError, plan_to_dict
 from game.session.game import QuarterRecord as LogLine
-from game.session.saves import lock
+from game.session.saves import lock, signature
 from game.session.saves.errors import SaveError
 from game.session.saves.folder import save_path
 from game.session.saves.reader import read_save
@@ -112,8 +113,12 @@ def _sealed(game: Game) -> list[QuarterRecord]:
     return out
 
 
-def save_game(game: Game, folder: Path, path: Path | None = None) -> Path:
+def save_game(game: Game, folder: Path, path: Path | None = None,
+              key: bytes | None = None) -> Path:
     """Write the game's save (atomically, keeping the previous version as .bak).
+
+    With a class's secret ``key`` (the class's server has it; a student does not), the save is
+    signed as the game ``game.game_id``, which is given one if it has none.
 
     Without ``path`` the game keeps the file it was first saved to (``game.save_path``); a new
     game takes ``LAB.SCENARIO.toml``, or ``LAB-2.SCENARIO.toml`` and so on when that name
@@ -128,6 +133,9 @@ def save_game(game: Game, folder: Path, path: Path | None = None) -> Path:
     if path != game.save_path and game.save_path is not None:
         lock.release(game.save_path)
     save = to_save(game, game.created)
+    if key is not None:
+        game.game_id = game.game_id or secrets.token_hex(8)
+        save = signature.sign(save, key, game.game_id)
     write_save(path, save)
     game.created = save.created
     game.save_path = path
@@ -229,7 +237,7 @@ def verify(path: Path, content: Content) -> Verification:
         except (GameError, PlanError, ValueError) as exc:
             result.problems.append(f"{label}: the action log cannot be replayed: {exc}")
             break
-        if record.events and game.log[-1].events != list(record.events):
+        if game.log[-1].events != list(record.events):  # (none recorded is a claim too)
             result.problems.append(
                 f"{label}: the recorded events ({', '.join(record.events) or 'none'}) differ "
                 f"from the replay's ({', '.join(game.log[-1].events) or 'none'})")
@@ -254,6 +262,7 @@ def verify(path: Path, content: Content) -> Verification:
     result.game = game
     game.created = save.created
     game.save_path = Path(path)
+    game.game_id = save.signed.game_id if save.signed else None
     return result
 
 

@@ -44,9 +44,12 @@ class FrontierLab(App[None]):
 
     def __init__(self, content: Content | None, saves: Path | None, *,
                  game: Game | None = None, theme: str = "textual-dark",
-                 class_dir: Path | None = None, fixed: tuple[str, int] | None = None) -> None:
+                 class_dir: Path | None = None, fixed: tuple[str, int] | None = None,
+                 class_key: bytes | None = None, secret_seed: bool = False) -> None:
         super().__init__()
         self.class_dir = class_dir  # a class's folder: its saves, its live events
+        self.class_key = class_key  # signs every save (the class's server holds it)
+        self.secret_seed = secret_seed  # the class's seed is secret: never shown
         self._written: set[Path] = set()  # the saves this session wrote (in a class: its own)
         self.fixed = fixed  # the class's (scenario, seed), fixed for every student
         self._content = content
@@ -122,7 +125,7 @@ class FrontierLab(App[None]):
         lock.release_all(but=game.save_path)
         if game.save_path is not None and not lock.hold(game.save_path):
             name = game.save_path.name
-            game.save_path, game.created = None, None
+            game.save_path, game.created, game.game_id = None, None, None
             self.notify(printable(f"{name} is open in another Frontier Lab: you are playing a "
                                   "copy, saved beside it; the original stays as it is there."),
                         markup=False, timeout=12)
@@ -142,7 +145,7 @@ class FrontierLab(App[None]):
         from game.session.store import save_game
 
         try:
-            path = save_game(game, self.saves)
+            path = save_game(game, self.saves, key=self.class_key)
         except (SaveError, OSError) as exc:
             # shown until a save succeeds: a player must not quit unaware of it
             self.save_failure = printable(str(exc))
@@ -176,7 +179,7 @@ class FrontierLab(App[None]):
             # The server cannot tell students apart, so a save this session did not write
             # (a classmate's, or one's own from a closed tab) goes on in a copy: its file is
             # never written to from here.
-            game.save_path, game.created = None, None
+            game.save_path, game.created, game.game_id = None, None, None
             self.notify(printable(f"Continuing a copy of {path.name}: the original stays as "
                                   "it was."), markup=False,
                         timeout=8)
@@ -237,7 +240,7 @@ class FrontierLab(App[None]):
         from game.session.store import save_game
 
         try:
-            return f"Your game is saved in {save_game(game, self.saves)}."
+            return f"Your game is saved in {save_game(game, self.saves, key=self.class_key)}."
         except Exception as exc:  # whatever broke may break saving too
             return (f"Your game could not be saved now ({exc}); its last autosave, from the "
                     "start of this quarter, is in the saves folder.")

@@ -128,7 +128,8 @@ class DebriefScreen(Screen[None]):
             (words[g.outcome], "bold"), f" ({g.outcome}, {g.calendar(len(g.log) - 1)})\n",
             plain(why_it_ended(g) + "\n"),
             f"Score {g.score:,.1f}  ·  equity value {money(h['valuation'])}  ·  your stake "
-            f"{h['ownership']:.0%}  ·  cash {money(h['cash'])}  ·  seed {g.seed}")
+            f"{h['ownership']:.0%}  ·  cash {money(h['cash'])}"
+            + ("" if getattr(self.app, "secret_seed", False) else f"  ·  seed {g.seed}"))
 
     def _history(self) -> Table:
         """The scenario's record of what really happened beside this lab, quarter by quarter."""

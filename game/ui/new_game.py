@@ -32,11 +32,12 @@ class NewGameModal(Dialog[tuple[str, str, int] | None]):
     BINDINGS = [Binding("escape", "cancel", "Back", id="new.cancel")]
 
     def __init__(self, content, fixed: tuple[str, int] | None = None,
-                 class_dir: Path | None = None) -> None:
+                 class_dir: Path | None = None, secret_seed: bool = False) -> None:
         super().__init__()
         self.content = content
-        self.fixed = fixed  # a class's scenario and seed: shown, not chosen
+        self.fixed = fixed  # a class's scenario and seed: shown (unless secret), not chosen
         self.class_dir = class_dir
+        self.secret_seed = secret_seed and fixed is not None
 
     def compose(self) -> ComposeResult:
         from game.packs import DEFAULT_SCENARIO
@@ -56,7 +57,8 @@ class NewGameModal(Dialog[tuple[str, str, int] | None]):
             with Horizontal(classes="row"):
                 yield Label("Seed", classes="name")
                 seed = self.fixed[1] if self.fixed else scenarios[0].default_seed()
-                yield InOrderInput(str(seed), compact=True, id="seed",
+                shown = "the class's own (secret)" if self.secret_seed else str(seed)
+                yield InOrderInput(shown, compact=True, id="seed",
                                    disabled=self.fixed is not None)
             yield Static("", classes="error", id="error")
             yield Static("", id="briefing")
@@ -92,6 +94,8 @@ class NewGameModal(Dialog[tuple[str, str, int] | None]):
         if not lab:
             error.update("Give the lab a name.")
             return
+        if self.fixed is not None:
+            seed_text = str(self.fixed[1])  # the class's (shown, or kept secret)
         if not seed_text.isdigit():
             error.update(f"The seed must be a whole number of zero or more, not '{seed_text}'.")
             return

@@ -51,7 +51,8 @@ class TitleScreen(Screen[None]):
     @on(Button.Pressed, "#new")
     def action_new_game(self) -> None:
         self.app.push_screen(NewGameModal(self.app.content, self.app.fixed,
-                                          self.app.class_dir), self._start)
+                                          self.app.class_dir, self.app.secret_seed),
+                             self._start)
 
     def _start(self, choice: tuple[str, str, int] | None) -> None:
         if choice is not None:

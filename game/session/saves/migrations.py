@@ -26,7 +26,13 @@ def _one_to_two(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS: dict[int, Migration] = {1: _one_to_two}
+def _two_to_three(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 3 added the optional ``signed`` (a class game's id and signature): a format-2
+    save is a format-3 save that no class signed, unchanged."""
+    return data
+
+
+MIGRATIONS: dict[int, Migration] = {1: _one_to_two, 2: _two_to_three}
 """Format N -> the function that turns a format-N document into a format-(N+1) one.
 
 Applied in order from the file's version up to ``FORMAT_VERSION``; each receives the parsed TOML

@@ -30,9 +30,10 @@ from game import __version__
 from game.packs.toml_io import toml_kind
 from game.session.saves.values import Name, Number, PlanField, UtcTime, WholeNumber, whole
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """The format this build writes, and the newest it reads. Format 2 added ``draft`` (the quarter
-in progress); a format-1 save reads as one without a draft."""
+in progress); format 3 added ``signed`` (a class's signature). An older save reads as one
+without them."""
 
 
 def utc_now() -> datetime:
@@ -60,6 +61,16 @@ class EventChoice(BaseModel):
 
     event: Name
     choice: WholeNumber
+
+
+class Signed(BaseModel):
+    """A class game's signature: made by the class's server with the class's secret key
+    (``game.session.saves.signature``), over the whole save but this signature."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    game_id: Name = Field(description="The id the class's server gave the game when it began.")
+    signature: Name = Field(description="HMAC-SHA256 of the rest of the save, in hex.")
 
 
 class QuarterRecord(BaseModel):
@@ -119,6 +130,8 @@ class SaveFile(BaseModel):
         default_factory=list, description="Headline metrics after each quarter played.")
     draft: Draft | None = Field(
         None, description="The quarter in progress (a running game saved mid-quarter).")
+    signed: Signed | None = Field(
+        None, description="A class game's id and signature (absent outside a class's server).")
 
     @field_validator("format_version", mode="plain")
     @classmethod
@@ -148,7 +161,8 @@ class SaveFile(BaseModel):
 
 
 _MODELS: dict[str, type[BaseModel]] = {
-    "": SaveFile, "packs": PackStamp, "log": QuarterRecord, "log.choices": EventChoice}
+    "": SaveFile, "packs": PackStamp, "log": QuarterRecord, "log.choices": EventChoice,
+    "signed": Signed}
 
 
 # --- explaining validation problems ---------------------------------------------------------

@@ -42,6 +42,8 @@ def _toml_data(save: SaveFile) -> dict[str, Any]:
         for choice in draft["choices"]:
             choice["choice"] = int_out(choice["choice"])
         data["draft"] = draft
+    if data["signed"] is None:  # (nor an unsigned save a [signed] table)
+        del data["signed"]
     return data
 
 

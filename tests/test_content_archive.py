@@ -263,3 +263,29 @@ def test_content_for_archived_content_this_code_no_longer_loads(tmp_path: Path,
     store(old, tmp_path / "archive")
     assert find("base", old.content_hash, [tmp_path / "archive"]) is not None
     assert content_for([("base", old.content_hash)], current, [tmp_path / "archive"]) is None
+
+
+def test_a_game_with_a_mod_verifies_after_the_mod_changes(tmp_path: Path) -> None:
+    """Saving keeps each pack the game does not ship beside the saves (``.packs``); when the
+    modder edits the pack afterwards, the save still replays with the pack as it was, and the
+    shipped base is not copied there."""
+    from game.packs import DEFAULT_SCENARIO
+    from game.session.game import Game
+    from game.session.store import PACK_STORE, save_game, verify
+
+    mod = _pack(tmp_path / "mods" / "tiny")
+    content = load_content([mod.path])
+    game = Game(content, DEFAULT_SCENARIO, 3, "Modded")
+    for _ in range(3):
+        game.end_quarter(auto_choose=True)
+    saves = tmp_path / "saves"
+    path = save_game(game, saves)
+    assert sorted(p.name for p in (saves / PACK_STORE).iterdir()) == [
+        f"tiny-{mod.content_hash}"]
+    _pack(tmp_path / "mods" / "tiny", text="edited after the game")  # the modder's next version
+    edited = load_content([mod.path])
+    assert {p.id: p.content_hash for p in edited.packs}["tiny"] != mod.content_hash
+    result = verify(path, edited)
+    assert result.verified, result.problems
+    assert result.game is not None
+    assert {p.id: p.content_hash for p in result.game.content.packs}["tiny"] == mod.content_hash

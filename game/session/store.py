@@ -20,7 +20,9 @@ from pydantic import ValidationError
 
 from game.engine import Plan, PlanError
 from game.engine.plan import plan_problems
-from game.packs import Content
+from game.packs import Content, archive
+from game.packs.errors import ContentError
+from game.paths import archive_dir, content_dir
 from game.session.game import Game, GameError, plan_to_dict
 from game.session.game import QuarterRecord as LogLine
 from game.session.saves import lock, signature
@@ -132,6 +134,7 @@ def save_game(game: Game, folder: Path, path: Path | None = None,
                         "game again to go on in a copy", path)
     if path != game.save_path and game.save_path is not None:
         lock.release(game.save_path)
+    _archive_mods(game, path.parent)
     save = to_save(game, game.created)
     if key is not None:
         game.game_id = game.game_id or secrets.token_hex(8)
@@ -203,11 +206,45 @@ def content_problems(save: SaveFile, content: Content) -> list[str]:
     return problems
 
 
+PACK_STORE = ".packs"
+"""Beside the saves: every pack a game there was played with that the game does not ship
+(a mod), as it was (``game.packs.archive``), so the game replays after the mod changes."""
+
+_stored: set[tuple[Path, str]] = set()  # (folder, pack hash) archived by this process
+
+
+def played_content(save: SaveFile, content: Content, folder: Path) -> Content | None:
+    """The content the save was played with: ``content`` when it is that, else the same packs
+    as they were, from the archive shipped with the game or the one beside the saves; None when
+    neither has them."""
+    return archive.content_for([(stamp.id, stamp.hash) for stamp in save.packs], content,
+                               [folder / PACK_STORE, archive_dir()])
+
+
+def _archive_mods(game: Game, folder: Path) -> None:
+    """Keep each pack of the game that the game does not ship beside the saves, once."""
+    shipped = content_dir().resolve()
+    for pack in game.content.packs:
+        if (folder, pack.content_hash) in _stored or pack.path.resolve().is_relative_to(shipped):
+            continue
+        try:
+            archive.store(pack, folder / PACK_STORE)
+        except (OSError, ContentError):
+            continue  # the save itself is written; only a later mod change would show it
+        _stored.add((folder, pack.content_hash))
+
+
 def verify(path: Path, content: Content) -> Verification:
-    """Read a save and replay it from its seed, checking every recorded quarter."""
+    """Read a save and replay it from its seed, checking every recorded quarter: with the
+    content it was played with when the archive has it (``played_content``), else with
+    ``content``, whose differences are the first problems."""
     save = read_save(path)
     result = Verification(path, save)
-    result.problems += content_problems(save, content)
+    played = played_content(save, content, Path(path).parent)
+    if played is None:
+        result.problems += content_problems(save, content)
+    else:
+        content = played
     if save.scenario not in content.scenarios:
         result.problems.append(f"scenario '{save.scenario}' is not in the installed packs")
         return result

@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--lab", default=None, help="your lab's name")
     play.add_argument("--load", type=Path, default=None, metavar="SAVE",
                       help="continue a saved game")
+    play.add_argument("--anew", action="store_true",
+                      help="with --load: a save that cannot replay here (an earlier version's, "
+                           "or made with packs that changed) played again under this version's "
+                           "rules, as a new game")
     play.add_argument("--class", dest="class_dir", type=Path, default=None, metavar="DIR",
                       help="play in a class: saves go to DIR, the class fixes scenario and seed")
     play.add_argument("--theme", default="textual-dark",

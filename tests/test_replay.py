@@ -12,7 +12,7 @@ from game.cli import main
 from game.packs import DEFAULT_SCENARIO, load_content
 from game.session.game import Game
 from game.session.saves.reader import read_save
-from game.session.store import load_game, save_game, verify
+from game.session.store import PACK_STORE, load_game, save_game, verify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "saves"
 
@@ -173,9 +173,11 @@ def test_every_shipped_format_and_content_still_loads_verifies_and_continues(
         played = [(p.id, p.content_hash) for p in game.content.packs]
         assert played == [(p.id, p.hash) for p in save.packs]  # its own content, not today's
         game.end_quarter(auto_choose=True)
-        again = save_game(game, tmp_path)
+        again = save_game(game, tmp_path, path=tmp_path / path.name)  # (never over the fixture)
         assert verify(again, content).verified, path.name
         assert len(read_save(again).log) == len(save.log) + 1
+        assert not (tmp_path / PACK_STORE).exists()  # content the game ships is not copied
+    assert sorted(p.name for p in FIXTURES.iterdir()) == [f.name for f in fixtures]
 
 
 def test_the_v2_fixture_was_played_with_other_content_than_todays(content) -> None:
@@ -184,6 +186,73 @@ def test_the_v2_fixture_was_played_with_other_content_than_todays(content) -> No
     save = read_save(FIXTURES / "v2.toml")
     today = {p.id: p.content_hash for p in content.packs}
     assert save.format_version == 3 and save.packs[0].hash != today[save.packs[0].id]
+
+
+def test_a_save_that_cannot_replay_is_continued_anew_only_when_asked(content, tmp_path,
+                                                                     capsys) -> None:
+    """v1 cannot replay here: loading it says so and offers --anew; --anew plays its decisions
+    again under this version's rules as a new game, which records where it came from (and
+    keeps it through a save and a load)."""
+    from game.session.store import continue_anew
+
+    code, _, err = run(capsys, "play", "--load", str(FIXTURES / "v1.toml"))
+    assert code == 1 and err.count("\n") == 1
+    assert "different content" in err and "add --anew" in err
+    code, _, err = run(capsys, "play", "--anew")
+    assert code == 1 and "--load" in err
+    game, left_out = continue_anew(FIXTURES / "v1.toml", content)
+    old = read_save(FIXTURES / "v1.toml")
+    assert (game.scenario_id, game.seed, game.lab) == (old.scenario, old.seed, old.lab)
+    assert len(game.log) == len(old.log) or left_out  # as far as today's rules let it go
+    for played, saved in zip(game.log, old.log, strict=False):  # the same decisions
+        for name in ("lease_h100e", "training", "price", "hire"):
+            assert played.plan[name] == saved.plan[name], name
+    path = save_game(game, tmp_path)
+    again = read_save(path)
+    assert again.continued_from is not None and again.continued_from.file == "v1.toml"
+    assert again.continued_from.game_version == old.game_version
+    assert again.continued_from.packs == old.packs and again.continued_from.quarters == 8
+    loaded = load_game(path, content)  # a new game of this version: it verifies
+    assert loaded.continued_from is not None and loaded.continued_from["file"] == "v1.toml"
+
+
+async def test_the_load_dialog_continues_an_older_save_anew_with_c(content, tmp_path) -> None:
+    import shutil
+
+    from textual.widgets import OptionList
+
+    from game.ui.app import FrontierLab
+    from game.ui.dashboard import NewsFeed
+    from game.ui.saves import LoadModal
+    from game.ui.screens import GameScreen
+
+    shutil.copy(FIXTURES / "v1.toml", tmp_path / "old.ipo-window.toml")
+    app = FrontierLab(content, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, LoadModal)
+        rows = app.screen.query_one("#saves", OptionList)
+        prompt = str(rows.get_option_at_index(0).prompt)
+        assert "OTHER CONTENT" in prompt and "c continues it anew" in prompt
+        rows.highlighted = 0
+        await pilot.press("enter")  # refused, with the way out said
+        await pilot.pause()
+        assert isinstance(app.screen, LoadModal)
+        await pilot.press("c")
+        for _ in range(50):
+            if isinstance(app.screen, GameScreen):
+                break
+            await pilot.press("enter")
+            await pilot.pause()
+        screen = next(s for s in app.screen_stack if isinstance(s, GameScreen))
+        news = "\n".join("".join(seg.text for seg in line)
+                         for line in screen.query_one(NewsFeed).lines)
+        assert "Continued anew from old.ipo-window.toml (Frontier Lab 0.1.0)" in news
+        assert screen.game.continued_from is not None
+    written = sorted(p.name for p in tmp_path.glob("*.toml"))
+    assert "old.ipo-window.toml" in written and len(written) == 2  # beside it, never over it
 
 
 def test_simulate_save_needs_one_world(tmp_path: Path, capsys) -> None:

@@ -36,18 +36,23 @@ def _play(args: argparse.Namespace) -> int:
     seed = getattr(args, "seed", None)
     lab = getattr(args, "lab", None)
     load = getattr(args, "load", None)
+    if getattr(args, "anew", False) and load is None:
+        raise UserError("--anew plays an older save again: give it with --load SAVE")
     if load is not None or scenario is not None or seed is not None or lab is not None:
         from game.packs import load_content
 
         content = load_content()  # straight into a game: it is needed before the first frame
     if load is not None:
         from game.session.saves.errors import SaveError
-        from game.session.store import load_game
+        from game.session.store import continue_anew, load_game
 
         try:
-            game = load_game(load, content)
+            game = (continue_anew(load, content)[0] if getattr(args, "anew", False)
+                    else load_game(load, content))
         except SaveError as exc:
-            raise UserError(str(exc)) from None
+            hint = ("; add --anew to play its decisions again under this version's rules, as "
+                    "a new game" if "different content" in str(exc) else "")
+            raise UserError(f"{exc}{hint}") from None
         if class_dir is not None:  # in a class a loaded save goes on in a copy (see app._loaded)
             game.save_path, game.created, game.game_id = None, None, None
     elif content is not None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from game.bots.strategies import Policy
 from game.engine import (
@@ -38,7 +39,7 @@ from game.engine import (
     step,
 )
 from game.engine.outcome import score as engine_score
-from game.engine.plan import IPO_ACTIONS
+from game.engine.plan import IPO_ACTIONS, plan_problems
 from game.engine.plan_check import check_plan
 from game.engine.state import RUNNING
 from game.packs import Content
@@ -221,6 +222,7 @@ class Game:
         self.created: datetime | None = None  # when the game was first saved
         self.save_path: Path | None = None  # where it saves (chosen at the first save)
         self.game_id: str | None = None  # a class game's id, given by the class's server
+        self.continued_from: dict[str, Any] | None = None  # an older save it replays anew
         self._roll_pending()
 
     # --- what the player sees ------------------------------------------------------------
@@ -366,6 +368,34 @@ class Game:
         for event_id, choice in record.choices:
             self.choose(event_id, choice)
         self.end_quarter(auto_choose=True)
+
+    def replay_decisions(self, log: list[QuarterRecord]) -> list[str]:
+        """Play another game's decisions on this one, quarter by quarter, as far as it goes:
+        answers to events that do not happen here are dropped (new events are answered by
+        ai_weight), live events this content lacks are passed over, and a plan these rules
+        refuse leaves the last one standing. Returns what was left out, as sentences."""
+        left_out: list[str] = []
+        for record in log:
+            if not self.running:
+                left_out.append(f"the game ended in {self.calendar(self.quarter - 1)}: "
+                                f"{len(log) - self.quarter} later quarters were not played")
+                break
+            for event_id in record.injected:
+                if event_id in self.director.index:
+                    self.inject(event_id)
+            try:
+                self.plan = Plan(**record.plan)
+            except ValidationError as exc:
+                left_out.append(f"{self.calendar()}'s plan ({'; '.join(plan_problems(exc))})")
+            except (ValueError, PlanError) as exc:
+                left_out.append(f"{self.calendar()}'s plan ({str(exc).splitlines()[0]})")
+            pending = {p.id: p for p in self.pending}
+            for event_id, choice in record.choices:
+                p = pending.get(event_id)
+                if p is not None and choice < len(p.choices) and p.choices[choice].available:
+                    self.choose(event_id, choice)
+            self.end_quarter(auto_choose=True)
+        return left_out
 
     def fork(self, quarter: int) -> Game:
         """A new game replaying this one's decisions up to ``quarter`` (0 = from the start):

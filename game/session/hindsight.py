@@ -188,18 +188,7 @@ def _replay(game: Game, log: list[QuarterRecord]) -> Game:
     """Play ``log`` from the start with the game's luck, as far as the game went. Answers to
     events that do not happen on this path are dropped; others are left to ai_weight."""
     other = Game(game.content, game.scenario_id, game.seed, game.lab)
-    for record in log:
-        if not other.running:
-            break
-        for event_id in record.injected:
-            other.inject(event_id)
-        other.plan = Plan(**record.plan)
-        pending = {p.id: p for p in other.pending}
-        for event_id, choice in record.choices:
-            p = pending.get(event_id)
-            if p is not None and choice < len(p.choices) and p.choices[choice].available:
-                other.choose(event_id, choice)
-        other.end_quarter(auto_choose=True)
+    other.replay_decisions(log)
     return other
 
 

@@ -32,6 +32,7 @@ from game.session.saves.reader import read_save
 from game.session.saves.record import (
     Draft,
     EventChoice,
+    Origin,
     PackStamp,
     QuarterRecord,
     SaveFile,
@@ -69,6 +70,7 @@ def to_save(game: Game, created: dt.datetime | None = None) -> SaveFile:
         log=_sealed(game),
         history=[dict(h) for h in game.history],
         draft=_draft(game),
+        continued_from=Origin(**game.continued_from) if game.continued_from else None,
     )
 
 
@@ -223,9 +225,10 @@ def played_content(save: SaveFile, content: Content, folder: Path) -> Content | 
 
 def _archive_mods(game: Game, folder: Path) -> None:
     """Keep each pack of the game that the game does not ship beside the saves, once."""
-    shipped = content_dir().resolve()
+    shipped = (content_dir().resolve(), archive_dir().resolve())  # (the game keeps these)
     for pack in game.content.packs:
-        if (folder, pack.content_hash) in _stored or pack.path.resolve().is_relative_to(shipped):
+        where = pack.path.resolve()
+        if (folder, pack.content_hash) in _stored or any(where.is_relative_to(s) for s in shipped):
             continue
         try:
             archive.store(pack, folder / PACK_STORE)
@@ -300,6 +303,7 @@ def verify(path: Path, content: Content) -> Verification:
     game.created = save.created
     game.save_path = Path(path)
     game.game_id = save.signed.game_id if save.signed else None
+    game.continued_from = save.continued_from.model_dump() if save.continued_from else None
     return result
 
 
@@ -312,6 +316,27 @@ def load_game(path: Path, content: Content) -> Game:
     assert result.game is not None and result.save is not None
     restore_draft(result.game, result.save.draft)
     return result.game
+
+
+def continue_anew(path: Path, content: Content) -> tuple[Game, list[str]]:
+    """A save that cannot replay here (made by an earlier Frontier Lab, or with packs that are
+    gone) played again under ``content``: the same scenario, seed, lab and decisions, quarter
+    by quarter. A new game, whose numbers are this version's; it records where it came from
+    (``continued_from``) and returns what these rules left out of it, as sentences. Only ever
+    the player's choice (``play --load FILE --anew``, or c in the Load dialog)."""
+    save = read_save(path)
+    if save.scenario not in content.scenarios:
+        raise SaveError(f"scenario '{save.scenario}' is not in the installed packs, so the game "
+                        "cannot be played again here", path)
+    game = Game(content, save.scenario, save.seed, save.lab)
+    log = [LogLine(quarter=r.quarter, plan=dict(r.plan),
+                   choices=[(c.event, c.choice) for c in r.choices], injected=list(r.injected))
+           for r in save.log]
+    left_out = game.replay_decisions(log)
+    game.continued_from = {
+        "file": Path(path).name, "game_version": save.game_version, "quarters": len(save.log),
+        "packs": [stamp.model_dump() for stamp in save.packs], "left_out": left_out}
+    return game, left_out
 
 
 def _num(value: float | None) -> str:

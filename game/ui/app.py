@@ -19,6 +19,7 @@ from game.ui.crash import CrashDialog, QuitDialog, write_crash_log
 if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first frame)
     from game.packs import Content
     from game.session.game import Game
+    from game.ui.saves import Anew
 
 HELP_INTRO = ("Plan the quarter in the tabs (1–6 switch tabs; alt+1–6 from a text field), then "
               "press e: a preview of 1,000 worlds shows where the plan may lead; e again ends the "
@@ -164,16 +165,22 @@ class FrontierLab(App[None]):
 
         self.push_screen(LoadModal(self.saves), self._loaded)
 
-    def _loaded(self, path: Path | None) -> None:
-        if path is None:
+    def _loaded(self, choice: Path | Anew | None) -> None:
+        if choice is None:
             return
         from game.session.saves.errors import SaveError
-        from game.session.store import load_game
+        from game.session.store import continue_anew, load_game
+        from game.ui.saves import Anew
 
+        path = choice.path if isinstance(choice, Anew) else choice
         try:
-            game = load_game(path, self.content)
+            game = (continue_anew(path, self.content)[0] if isinstance(choice, Anew)
+                    else load_game(path, self.content))
         except SaveError as exc:
             self.notify(printable(str(exc)), severity="error", timeout=10, markup=False)
+            return
+        if isinstance(choice, Anew):  # a new game: saved as one, beside the older save
+            self.start_game(game)
             return
         if self.class_dir is not None and path not in self._written:
             # The server cannot tell students apart, so a save this session did not write

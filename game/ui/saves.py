@@ -3,6 +3,7 @@ scenario, quarters played, outcome, when saved)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,15 @@ if TYPE_CHECKING:
     from game.session.saves.folder import SaveSummary
 
 
-class LoadModal(Dialog[Path | None]):
+@dataclass(frozen=True)
+class Anew:
+    """The Load dialog's answer for a save to be continued anew (its decisions played again
+    under this version's rules: ``game.session.store.continue_anew``)."""
+
+    path: Path
+
+
+class LoadModal(Dialog[Path | Anew | None]):
     """Pick a save; dismissed with its path, or None. Each save is replayed in the background
     and marked verified, edited, made with other content or damaged; only verified ones can be
     picked, and a damaged one with a ``.bak`` can have that last good version restored (r)."""
@@ -33,12 +42,14 @@ class LoadModal(Dialog[Path | None]):
     LoadModal #checking { height: auto; color: $text-muted; }
     """
     BINDINGS = [Binding("escape", "cancel", "Back", id="load.cancel"),
-                Binding("r", "restore", "Restore the .bak", id="load.restore")]
+                Binding("r", "restore", "Restore the .bak", id="load.restore"),
+                Binding("c", "anew", "Continue anew", id="load.anew")]
 
     def __init__(self, folder: Path) -> None:
         super().__init__()
         self.folder = folder
         self.rows: dict[str, SaveSummary] = {}
+        self.other_content: set[str] = set()  # rows that can only be continued anew (c)
 
     def compose(self) -> ComposeResult:
         from game.session.saves.errors import SaveError
@@ -93,6 +104,13 @@ class LoadModal(Dialog[Path | None]):
             saves.enable_option(str(r.path))
             if saves.highlighted is None:  # the first save that can be picked, ready for enter
                 saves.highlighted = saves.get_option_index(str(r.path))
+        elif state == "other content":  # loading would be refused; continuing anew is not
+            self.other_content.add(str(r.path))
+            saves.replace_option_prompt(str(r.path), Text.assemble(
+                plain(row(r) + " · "), plain(f"OTHER CONTENT: {why}", "bold yellow"),
+                (" — c continues it anew: its decisions played again under this version's "
+                 "rules, as a new game", "bold")))
+            saves.enable_option(str(r.path))
         else:  # shown for what it is; loading it would be refused
             saves.replace_option_prompt(str(r.path), Text.assemble(
                 plain(row(r) + " · "), plain(f"{state.upper()}: {why}", "bold red")))
@@ -105,7 +123,23 @@ class LoadModal(Dialog[Path | None]):
         if r is not None and r.error:
             self.action_restore()
             return
+        if (message.option.id or "") in self.other_content:
+            self.notify("This save cannot replay with this version's content: press c to "
+                        "continue it anew.", markup=False)
+            return
         self.close(Path(message.option.id or ""))
+
+    def action_anew(self) -> None:
+        """The highlighted save, made with other content, to be played again anew."""
+        try:
+            saves = self.query_one("#saves", OptionList)
+        except NoMatches:
+            return
+        if saves.highlighted is None:
+            return
+        chosen = saves.get_option_at_index(saves.highlighted).id or ""
+        if chosen in self.other_content:
+            self.close(Anew(Path(chosen)))
 
     def action_restore(self) -> None:
         """Put a damaged save's .bak back (the highlighted row), and list the folder again."""

@@ -98,6 +98,14 @@ class GameScreen(Screen[None]):
         self.refresh_all()
         news = self.query_one(NewsFeed)
         news.write(plain(" ".join(self.game.scenario.briefing.split()), style="italic"))  # pack
+        origin = self.game.continued_from
+        if origin:  # an older save replayed anew: say so before its quarters
+            news.write(plain(
+                f"Continued anew from {origin['file']} (Frontier Lab {origin['game_version']}): "
+                f"its {origin['quarters']} quarters of decisions played again under this "
+                "version's rules, so the numbers are this version's."
+                + (f" Left out: {'; '.join(origin['left_out'])}." if origin["left_out"] else ""),
+                style="bold"))
         for k in range(len(self.game.log)):  # a loaded game: the news of the quarters played
             news.report_quarter(self.game, k)
         self.call_after_refresh(self.show_events)

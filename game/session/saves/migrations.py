@@ -27,8 +27,8 @@ def _one_to_two(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _two_to_three(data: dict[str, Any]) -> dict[str, Any]:
-    """Format 3 added the optional ``signed`` (a class game's id and signature): a format-2
-    save is a format-3 save that no class signed, unchanged."""
+    """Format 3 added the optional ``signed`` (a class game's id and signature) and
+    ``continued_from``: a format-2 save is a format-3 save without them, unchanged."""
     return data
 
 

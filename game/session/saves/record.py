@@ -32,8 +32,8 @@ from game.session.saves.values import Name, Number, PlanField, UtcTime, WholeNum
 
 FORMAT_VERSION = 3
 """The format this build writes, and the newest it reads. Format 2 added ``draft`` (the quarter
-in progress); format 3 added ``signed`` (a class's signature). An older save reads as one
-without them."""
+in progress); format 3 added ``signed`` (a class's signature) and ``continued_from`` (an older
+save replayed anew). An older save reads as one without them."""
 
 
 def utc_now() -> datetime:
@@ -71,6 +71,21 @@ class Signed(BaseModel):
 
     game_id: Name = Field(description="The id the class's server gave the game when it began.")
     signature: Name = Field(description="HMAC-SHA256 of the rest of the save, in hex.")
+
+
+class Origin(BaseModel):
+    """Where a game continued anew came from: an older save that could not replay here (made
+    by an earlier Frontier Lab, or with packs that changed), whose decisions it played again
+    under this game's rules, at the player's choice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: Name = Field(description="The older save's file name.")
+    game_version: Name = Field(description="The Frontier Lab that made it.")
+    packs: list[PackStamp] = Field(default_factory=list, description="Its content.")
+    quarters: WholeNumber = Field(description="How many quarters it had played.")
+    left_out: list[Name] = Field(
+        default_factory=list, description="What these rules refused of it, as sentences.")
 
 
 class QuarterRecord(BaseModel):
@@ -132,6 +147,8 @@ class SaveFile(BaseModel):
         None, description="The quarter in progress (a running game saved mid-quarter).")
     signed: Signed | None = Field(
         None, description="A class game's id and signature (absent outside a class's server).")
+    continued_from: Origin | None = Field(
+        None, description="The older save this game replayed anew, if it did.")
 
     @field_validator("format_version", mode="plain")
     @classmethod
@@ -162,7 +179,7 @@ class SaveFile(BaseModel):
 
 _MODELS: dict[str, type[BaseModel]] = {
     "": SaveFile, "packs": PackStamp, "log": QuarterRecord, "log.choices": EventChoice,
-    "signed": Signed}
+    "signed": Signed, "continued_from": Origin, "continued_from.packs": PackStamp}
 
 
 # --- explaining validation problems ---------------------------------------------------------

@@ -42,8 +42,9 @@ def _toml_data(save: SaveFile) -> dict[str, Any]:
         for choice in draft["choices"]:
             choice["choice"] = int_out(choice["choice"])
         data["draft"] = draft
-    if data["signed"] is None:  # (nor an unsigned save a [signed] table)
-        del data["signed"]
+    for optional in ("signed", "continued_from"):  # (nor a save without them their tables)
+        if data[optional] is None:
+            del data[optional]
     return data
 
 

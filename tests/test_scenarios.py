@@ -226,9 +226,10 @@ def test_a_new_class_takes_the_scenarios_seed(tmp_path: Path, content, capsys) -
     assert main(["class", "new", str(tmp_path / "a"), "--scenario", "tutorial"]) == 0
     assert main(["class", "new", str(tmp_path / "b"), "--scenario", "tutorial", "--seed", "5"]) == 0
     assert main(["class", "new", str(tmp_path / "c"), "--scenario", "ipo-window"]) == 0
-    seeds = [tomllib.loads((tmp_path / d / ".class" / "class.toml").read_text())["seed"]
+    seeds = [tomllib.loads((tmp_path / d / ".class" / "class.toml").read_text()).get("seed")
              for d in "abc"]
-    assert seeds == [seed, 5, 2026]
+    assert seeds == [seed, 5, None]  # ipo-window has no seed of its own: the class's is secret
+    assert tomllib.loads((tmp_path / "c" / ".class" / "class.toml").read_text())["secret_seed"]
     capsys.readouterr()
 
 

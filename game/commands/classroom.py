@@ -60,17 +60,20 @@ def _new(args: argparse.Namespace) -> int:
     content = _content()
     scenario = args.scenario or DEFAULT_SCENARIO
     _check_scenario(content, scenario)
-    # a secret seed unless one is given: students cannot rehearse the class's luck offline
-    secret_seed = secrets.randbelow(2**31) if args.seed is None else None
+    # A secret seed unless one is given, so students cannot rehearse the class's luck offline;
+    # a scenario with a seed of its own (the tutorial, whose hints are written for it) keeps it.
+    public = args.seed if args.seed is not None else content.scenarios[scenario].seed
+    secret_seed = secrets.randbelow(2**31) if public is None else None
     class_dir: Path = args.dir
     name = args.name or class_dir.resolve().name
-    path = folder.write_settings(class_dir, folder.ClassSettings(name, scenario, args.seed),
+    path = folder.write_settings(class_dir, folder.ClassSettings(name, scenario, public),
                                  replace=args.force)
     create_secret(class_dir, secret_seed)
-    seed_said = "a secret seed" if args.seed is None else f"seed {args.seed} (public)"
+    whose = "" if args.seed is not None else ", the scenario's own"
+    seed_said = "a secret seed" if public is None else f"seed {public} (public{whose})"
     if args.format == "json":
         emit_json({"class": str(class_dir), "settings": str(path), "name": name,
-                   "scenario": scenario, "seed": args.seed, "secret_seed": args.seed is None,
+                   "scenario": scenario, "seed": public, "secret_seed": public is None,
                    "key": str(secret_path(class_dir))})
         return 0
     title = content.scenarios[scenario].title

@@ -255,6 +255,47 @@ async def test_the_load_dialog_continues_an_older_save_anew_with_c(content, tmp_
     assert "old.ipo-window.toml" in written and len(written) == 2  # beside it, never over it
 
 
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("lease_h100e", "abc", "expected a number"), ("lease_h100e", -5.0, "zero or more"),
+    ("lease_h100e", 1e300, "at most 1,000,000,000"), ("lease_h100e", [1.0, 2.0], "has one"),
+    ("lease_h100e", {"a": 1}, "expected a number"), ("lease_h100e", True, "not true/false"),
+    ("lease_h100e", 10**30, "at most"), ("warp_drive", 1.0, "is not a field of a plan"),
+    ("training", -0.5, "zero or more"), ("price", 0.0, "between 0.1×"),
+    ("ipo", "moon", "hold, file"), ("gpu_orders", {"Z9000": 5.0}, "unknown GPU"),
+    ("lease_quarters", 2.5, "integer"),
+])
+def test_a_resealed_save_with_a_bad_plan_value_says_so_in_one_sentence(
+        content, tmp_path, capsys, field, value, said) -> None:
+    """A plan value no game could make, with the seals recomputed so that the replay meets it:
+    one sentence naming the file, the quarter and the field, from replay and from play --load;
+    no pydantic report, no warning."""
+    import warnings
+
+    from game.session.saves.writer import write_save
+    from game.session.store import seal
+
+    game = Game(content, DEFAULT_SCENARIO, 7, "Sealer")
+    for _ in range(2):
+        game.end_quarter(auto_choose=True)
+    save = read_save(save_game(game, tmp_path))
+    save.log[0].plan = {**save.log[0].plan, field: value}
+    previous = ""
+    for record, history in zip(save.log, save.history, strict=True):
+        previous = record.seal = seal(previous, record, history)
+    path = tmp_path / "bad.ipo-window.toml"
+    write_save(path, save)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (numpy's overflow warning, say)
+        for argv in (("replay", str(path)), ("play", "--load", str(path))):
+            code, out, err = run(capsys, *argv)
+            text = (out + err).strip()
+            assert code == 1, argv
+            said_line = text.splitlines()[-1]
+            assert "2026Q1" in said_line and field in said_line and said in said_line, said_line
+            for leak in ("pydantic", "[type=", "validation error", "Traceback", "\\n"):
+                assert leak not in text, (argv, text)
+
+
 def test_simulate_save_needs_one_world(tmp_path: Path, capsys) -> None:
     code, _, err = run(capsys, "simulate", "--worlds", "5", "--save", str(tmp_path / "x.toml"))
     assert code == 1 and "--worlds 1" in err

@@ -308,6 +308,46 @@ def test_a_writer_killed_at_random_moments_never_leaves_a_broken_save(tmp_path: 
     assert elapsed < 30
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_game_killed_while_saving_always_leaves_a_save_that_replays(tmp_path: Path) -> None:
+    """100 times: a process playing a real game and saving it every quarter is SIGKILLed after
+    a random delay; what it leaves (the save, and its .bak) is not only readable but replays
+    and verifies, quarter for quarter."""
+    from game.packs import DEFAULT_SCENARIO, load_content
+    from game.session.game import Game
+    from game.session.store import to_save, verify
+
+    content = load_content()
+    path = tmp_path / "nova.ipo-window.toml"
+    bak = path.with_name(path.name + ".bak")
+    rng = random.Random(5)
+    inside, longest = 0, 0
+    seen: set[str] = set()
+    for _ in range(100):
+        pid = os.fork()
+        if pid == 0:  # the player: never returns into pytest
+            try:
+                game = Game(content, DEFAULT_SCENARIO, 9, "Nova")  # the same game every time
+                while game.running:
+                    game.end_quarter(auto_choose=True)
+                    write_save(path, to_save(game))
+            finally:
+                os._exit(0)
+        time.sleep(rng.uniform(0.0, 0.06))
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        temps = {p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"}
+        inside += len(temps - seen)  # a kill inside a write leaves its temporary file
+        seen |= temps
+        for found in (path, bak):
+            if found.exists():
+                result = verify(found, content)
+                assert result.verified, (found.name, result.problems)
+                longest = max(longest, len(result.game.log) if result.game else 0)
+    assert longest >= 3, "the player never got past the first quarters: the test proves little"
+    assert inside >= 5, "few kills landed inside a write: the test proves little"
+
+
 # --- bad files --------------------------------------------------------------------------------
 
 

@@ -137,9 +137,14 @@ def plan_problems(exc: ValidationError) -> list[str]:
     """A refused Plan's reasons as a player reads them ("lease_h100e: must be at most …"), not
     pydantic's report."""
     out = []
-    for error in exc.errors():
+    for error in exc.errors(include_url=False):
         where = ".".join(str(part) for part in error.get("loc", ()))
-        said = str(error.get("msg", "")).removeprefix("Value error, ")
+        if error.get("type") == "extra_forbidden":
+            fields = ", ".join(sorted(Plan.model_fields))
+            said = f"is not a field of a plan (a plan has {fields})"
+        else:
+            said = str(error.get("msg", "")).removeprefix("Value error, ")
+            said = said[:1].lower() + said[1:]
         out.append(f"{where}: {said}" if where else said)
     return out
 
@@ -316,8 +321,9 @@ def resolve(plan: Plan, gpu_names: list[str], n_worlds: int,
         if isinstance(value, np.ndarray):
             if value.shape[0] != n_worlds:
                 problems.append(
-                    f"{name} has {value.shape[0]} values but the batch has {n_worlds} worlds"
-                )
+                    f"{name} has {value.shape[0]} values, one for each of as many worlds, but "
+                    + ("a game's plan has one" if n_worlds == 1 else
+                       f"the batch has {n_worlds} worlds"))
                 return np.zeros(n_worlds)
             return value
         return np.full(n_worlds, float(value))

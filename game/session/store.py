@@ -274,6 +274,10 @@ def verify(path: Path, content: Content) -> Verification:
                        injected=list(record.injected))
         try:
             game.apply_record(line)
+        except ValidationError as exc:  # a plan no game could have made (pydantic's, said plainly)
+            result.problems.append(f"{label}: the plan cannot be played: "
+                                   + "; ".join(plan_problems(exc)))
+            break
         except (GameError, PlanError, ValueError) as exc:
             result.problems.append(f"{label}: the action log cannot be replayed: {exc}")
             break

@@ -41,6 +41,12 @@ def _int_in(lo: int, hi: int, what: str) -> Any:
     return parse
 
 
+def _add_pack_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pack", action="append", type=Path, default=[], metavar="DIR",
+                        help="play with this pack (or folder of packs) too; repeatable "
+                             "(also: $FRONTIER_LAB_PACKS, and the mods folder: packs mods)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from game.bots.strategies import STRATEGIES  # light: no numpy work at import
 
@@ -177,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     pst.add_argument("--worlds", type=_int_in(1, MAX_WORLDS, "--worlds"), default=2000)
     pst.add_argument("--seed", type=_int_in(0, 2**63 - 1, "--seed"), default=7)
     pst.add_argument("--format", choices=("table", "json"), default="table")
+    pm = psub.add_parser("mods", help="the packs in your mods folder, and which play")
+    pm.add_argument("--format", choices=("table", "json"), default="table")
+    for verb, does in (("enable", "play"), ("disable", "not play")):
+        pe = psub.add_parser(verb, help=f"make a pack of the mods folder {does}")
+        pe.add_argument("name", metavar="NAME", help="the mod's folder name")
+    for command in (play, sim, bench, rep, sv, bal, pst):
+        _add_pack_option(command)
     _add_classroom(sub)
     return parser
 
@@ -241,6 +254,8 @@ def _add_classroom(sub: Any) -> None:
     srv.add_argument("--seed", type=seed, default=None, help="fix the seed (default: the class's)")
     srv.add_argument("--public-url", default=None, metavar="URL",
                      help="the address browsers use, when a proxy cannot tell the page")
+    _add_pack_option(srv)
+    _add_pack_option(cn)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

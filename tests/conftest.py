@@ -35,3 +35,11 @@ def params() -> EconomyParams:
 def _crash_logs_in_a_temporary_folder(tmp_path_factory, monkeypatch) -> None:
     """A crash in a test writes its log where the test can find it, never in the user's folder."""
     monkeypatch.setenv("FRONTIER_LAB_LOGS", str(tmp_path_factory.mktemp("logs")))
+
+
+@pytest.fixture(autouse=True)
+def _no_mods_but_the_tests_own(tmp_path_factory, monkeypatch) -> None:
+    """The player's mods folder and $FRONTIER_LAB_PACKS never reach a test: an empty mods
+    folder of its own, unless the test sets one."""
+    monkeypatch.setenv("FRONTIER_LAB_MODS", str(tmp_path_factory.mktemp("mods")))
+    monkeypatch.delenv("FRONTIER_LAB_PACKS", raising=False)

@@ -65,6 +65,7 @@ class ClassSettings:
     scenario: str
     seed: int | None  # None: secret (kept in .class/secret.toml, game.classroom.secret)
     created: datetime | None = None
+    packs: tuple[str, ...] = ()  # the packs it plays besides the shipped ones, exactly these
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,13 @@ def read_settings(class_dir: str | Path) -> ClassSettings | None:
     elif isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ClassError(f"{path}: 'seed' must be a whole number of zero or more")
     created = data.get("created")
+    packs = data.get("packs", [])
+    if not isinstance(packs, list) or not all(isinstance(p, str) and p for p in packs):
+        raise ClassError(f"{path}: 'packs' must be a list of pack folders")
     return ClassSettings(name=name if isinstance(name, str) and name else Path(class_dir).name,
                          scenario=scenario, seed=seed,
-                         created=created if isinstance(created, datetime) else None)
+                         created=created if isinstance(created, datetime) else None,
+                         packs=tuple(packs))
 
 
 def write_settings(class_dir: str | Path, settings: ClassSettings, replace: bool = False) -> Path:
@@ -127,6 +132,8 @@ def write_settings(class_dir: str | Path, settings: ClassSettings, replace: bool
         raise ClassError(f"{folder}: exists and is not a folder")
     data: dict[str, Any] = {"name": settings.name, "scenario": settings.scenario,
                             "created": settings.created or utc_now()}
+    if settings.packs:
+        data["packs"] = list(settings.packs)
     if settings.seed is None:
         data["secret_seed"] = True  # the seed is in secret.toml, for the class's server only
     else:

@@ -31,9 +31,9 @@ import numpy as np
 from game.bots import STRATEGIES
 from game.bots.adversary import FAMILIES, Adversary, Family, Found
 from game.bots.runner import PARALLEL_MIN_WORLDS, Workers, default_workers
-from game.commands.console import UserError, emit_json
+from game.commands.console import UserError, emit_json, load_packs
 from game.engine.state import OUTCOMES
-from game.packs import Content, load_content
+from game.packs import Content
 
 WIN = ("ipo",)
 LOSS = ("bankrupt", "ousted", "irrelevant")
@@ -148,7 +148,7 @@ def judge_adversary(table: dict[str, dict[str, Cell]], searched: dict[str, Searc
 
 
 def run_balance(args: argparse.Namespace) -> int:
-    content = load_content()
+    content = load_packs(args)
     scenarios = [args.scenario] if args.scenario else sorted(content.scenarios)
     for s in scenarios:
         if s not in content.scenarios:

@@ -28,16 +28,16 @@ import time
 import numpy as np
 
 from game.bots import STRATEGIES
-from game.commands.console import emit_json
+from game.commands.console import emit_json, load_packs
 from game.engine import Rng, State, compile_economy, initial_state, step
 from game.engine.plan import Plan, PlanArrays
-from game.packs import DEFAULT_SCENARIO, load_content
+from game.packs import DEFAULT_SCENARIO
 
 BATCH1_QUARTERS = 400
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    content = load_content()
+    content = load_packs(args)
     params = content.params(DEFAULT_SCENARIO)
     econ = compile_economy(params)
     director = content.director_for(DEFAULT_SCENARIO) if args.events else None

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from game.commands.console import UserError, emit_json
+from game.commands.console import UserError, emit_json, load_packs
 
 
 def run_class(args: argparse.Namespace) -> int:
@@ -33,10 +33,8 @@ def run_class(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
 
 
-def _content() -> Any:
-    from game.packs import load_content
-
-    return load_content()
+def _content(args: argparse.Namespace) -> Any:
+    return load_packs(args)
 
 
 def _check_scenario(content: Any, scenario: str) -> None:
@@ -57,7 +55,8 @@ def _new(args: argparse.Namespace) -> int:
     from game.classroom.secret import create_secret, secret_path
     from game.packs import DEFAULT_SCENARIO
 
-    content = _content()
+    args.exact_packs = True  # the class plays these packs, not this account's mods
+    content = _content(args)
     scenario = args.scenario or DEFAULT_SCENARIO
     _check_scenario(content, scenario)
     # A secret seed unless one is given, so students cannot rehearse the class's luck offline;
@@ -66,7 +65,9 @@ def _new(args: argparse.Namespace) -> int:
     secret_seed = secrets.randbelow(2**31) if public is None else None
     class_dir: Path = args.dir
     name = args.name or class_dir.resolve().name
-    path = folder.write_settings(class_dir, folder.ClassSettings(name, scenario, public),
+    packs = tuple(str(p.resolve()) for p in args.pack)
+    path = folder.write_settings(class_dir, folder.ClassSettings(name, scenario, public,
+                                                                 packs=packs),
                                  replace=args.force)
     create_secret(class_dir, secret_seed)
     whose = "" if args.seed is not None else ", the scenario's own"
@@ -136,7 +137,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _events(args: argparse.Namespace) -> int:
-    content = _content()
+    content = _content(args)
     events = [ce.event for ce in content.events]
     if args.category:
         categories = sorted({e.category for e in events})
@@ -184,7 +185,7 @@ def _inject(args: argparse.Namespace) -> int:
     if not class_dir.is_dir():
         raise UserError(f"{class_dir}: no such class folder (create one with "
                         "`frontier-lab class new DIR`)")
-    content = _content()
+    content = _content(args)
     event = _resolve_event(content, args.event)
     made = folder.add_injection(class_dir, event.id, note=args.note or "")
     if args.format == "json":
@@ -209,7 +210,6 @@ def _report(args: argparse.Namespace) -> int:
     from game.classroom.secret import read_secret
 
     t0 = time.perf_counter()
-    content = _content()
     scenario, seed, in_class = args.scenario, args.seed, False
     key, injections = None, None
     for path in args.saves:  # a class folder's settings, unless the options say otherwise
@@ -223,7 +223,9 @@ def _report(args: argparse.Namespace) -> int:
                 in_class = True
                 if secret is not None:  # the class signs its games: rank only those
                     key, injections = secret.key, folder.read_injections(path)
+                args.pack, args.exact_packs = [Path(p) for p in settings.packs], True
                 break
+    content = _content(args)
     one_per_lab = in_class if args.one_per_lab is None else args.one_per_lab
     if scenario is not None:
         _check_scenario(content, scenario)

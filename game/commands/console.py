@@ -19,3 +19,17 @@ def emit_json(payload: dict[str, Any]) -> None:
     """One line of JSON on stdout (no NaN: JSON has none)."""
     json.dump(payload, sys.stdout, separators=(",", ":"), allow_nan=False)
     sys.stdout.write("\n")
+
+
+def load_packs(args: Any) -> Any:
+    """The content a command plays with: the shipped packs, ``--pack`` and
+    ``$FRONTIER_LAB_PACKS``'s, and every enabled mod that loads (a mod left out is said on
+    stderr, a line each)."""
+    from game.packs.sources import load_with_mods
+    from game.text import printable
+
+    content, said = load_with_mods(getattr(args, "pack", None) or [],
+                                   exactly=getattr(args, "exact_packs", False))
+    for line in said:
+        sys.stderr.write(f"frontier-lab: {printable(line)}\n")
+    return content

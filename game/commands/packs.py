@@ -18,13 +18,54 @@ from game.packs.loading import inspect
 
 
 def run_packs(args: argparse.Namespace) -> int:
-    return {"validate": validate, "list": list_packs, "new": new, "schema": schema,
-            "stats": stats}[args.packs_command](args)
+    from game.packs.sources import ModsError
+
+    try:
+        return {"validate": validate, "list": list_packs, "new": new, "schema": schema,
+                "stats": stats, "mods": list_mods, "enable": enable,
+                "disable": enable}[args.packs_command](args)
+    except ModsError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _paths(args: argparse.Namespace) -> list[Path]:
+    """The packs a command looks at besides the shipped ones: those named (arguments,
+    ``--pack``, ``$FRONTIER_LAB_PACKS``) and the enabled mods (a broken one is shown, not left
+    out: these commands are how a modder sees its problems)."""
+    from game.packs.sources import chosen_packs, mods
+
+    named = [*getattr(args, "paths", []), *chosen_packs(getattr(args, "pack", None) or [])]
+    return [*named, *(m.path for m in mods() if m.enabled)]
+
+
+def list_mods(args: argparse.Namespace) -> int:
+    from game.packs.sources import mods, mods_dir
+
+    found = mods()
+    if args.format == "json":
+        emit_json({"folder": str(mods_dir()), "mods": [
+            {"name": m.name, "path": str(m.path), "enabled": m.enabled} for m in found]})
+        return 0
+    print(f"Mods folder: {mods_dir()} (or $FRONTIER_LAB_MODS): a pack folder put there plays "
+          "in every game.")
+    if not found:
+        print("No mods yet: `frontier-lab packs new NAME --dir FOLDER` makes one.")
+    for m in found:
+        print(f"  {'on ' if m.enabled else 'off'}  {m.name}")
+    return 0
+
+
+def enable(args: argparse.Namespace) -> int:
+    from game.packs.sources import set_enabled
+
+    mod = set_enabled(args.name, args.packs_command == "enable")
+    print(f"{mod.name}: {'plays' if mod.enabled else 'does not play'} from now on")
+    return 0
 
 
 def validate(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    problems = check(args.paths)
+    problems = check(_paths(args))
     elapsed = time.perf_counter() - start
     if problems:
         for p in problems:
@@ -33,7 +74,7 @@ def validate(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
               f"file{'s' * (files != 1)}", file=sys.stderr)
         return 1
-    content = load_content(args.paths)
+    content = load_content(_paths(args))
     print(f"ok: {len(content.packs)} pack{'s' * (len(content.packs) != 1)} "
           f"({', '.join(p.id for p in content.packs)}), {len(content.events)} events, "
           f"{len(content.glossary)} concepts, {len(content.scenarios)} "
@@ -43,7 +84,7 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def list_packs(args: argparse.Namespace) -> int:
-    content, problems = inspect(args.paths)
+    content, problems = inspect(_paths(args))
     if content is None:
         for p in problems:
             print(p)
@@ -170,7 +211,7 @@ def stats(args: argparse.Namespace) -> int:
     from game.bots import STRATEGIES
     from game.bots.runner import Workers, default_workers
 
-    content = load_content(args.paths)
+    content = load_content(_paths(args))
     W = args.worlds
     events = content.events
     E = len(events)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 from pathlib import Path
 
-from game.commands.console import UserError
+from game.commands.console import UserError, load_packs
 
 
 def run_play(args: argparse.Namespace) -> int:
@@ -28,6 +29,12 @@ def _play(args: argparse.Namespace) -> int:
         scenario, seed, key, hidden = class_settings(class_dir, getattr(args, "scenario", None),
                                                      getattr(args, "seed", None))
         fixed = (scenario, seed)
+        packs = class_packs(class_dir)
+        if packs is not None:  # a class made with `class new`: its packs, exactly
+            if getattr(args, "pack", None):
+                raise UserError("a class plays the packs it was made with (`class new DIR "
+                                "--pack …`): drop --pack")
+            args.pack, args.exact_packs = packs, True
         saves = class_dir
         args.scenario = args.seed = None  # chosen in the new-game form, within the class's
     game = None
@@ -38,10 +45,12 @@ def _play(args: argparse.Namespace) -> int:
     load = getattr(args, "load", None)
     if getattr(args, "anew", False) and load is None:
         raise UserError("--anew plays an older save again: give it with --load SAVE")
-    if load is not None or scenario is not None or seed is not None or lab is not None:
-        from game.packs import load_content
-
-        content = load_content()  # straight into a game: it is needed before the first frame
+    # packs asked for by name load before the first frame, so their problems stop us here
+    # (game.packs.sources is not imported for this: the title screen must draw fast)
+    asked = getattr(args, "pack", None) or os.environ.get("FRONTIER_LAB_PACKS", "").strip()
+    if (load is not None or scenario is not None or seed is not None or lab is not None
+            or asked):
+        content = load_packs(args)  # straight into a game: it is needed before the first frame
     if load is not None:
         from game.session.saves.errors import SaveError
         from game.session.store import continue_anew, load_game
@@ -71,12 +80,26 @@ def _play(args: argparse.Namespace) -> int:
     from game.ui.app import FrontierLab
 
     app = FrontierLab(content, saves, game=game, theme=getattr(args, "theme", "textual-dark"),
-                      class_dir=class_dir, fixed=fixed, class_key=key, secret_seed=hidden)
+                      class_dir=class_dir, fixed=fixed, class_key=key, secret_seed=hidden,
+                      packs=list(getattr(args, "pack", None) or []),
+                      exact_packs=getattr(args, "exact_packs", False))
     app.run()
     if app.return_code:
         where = f"; the details are in {app.crash_log}" if app.crash_log else ""
         raise UserError(f"the game stopped on an unexpected error{where}")
     return 0
+
+
+def class_packs(class_dir: Path) -> list[Path] | None:
+    """The packs a class plays besides the shipped ones (its class.toml's ``packs``); None for
+    a folder that is no class (a saves folder served as one)."""
+    from game.classroom.folder import ClassError, read_settings
+
+    try:
+        settings = read_settings(class_dir)
+    except ClassError as exc:
+        raise UserError(str(exc)) from None
+    return [Path(p) for p in settings.packs] if settings else None
 
 
 def class_settings(class_dir: Path, scenario: str | None, seed: int | None

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from game.commands.console import UserError, emit_json
+from game.commands.console import UserError, emit_json, load_packs
 from game.text import printable
 
 if TYPE_CHECKING:
@@ -16,11 +16,10 @@ if TYPE_CHECKING:
 
 def run_replay(args: argparse.Namespace) -> int:
     """Replay a save from its seed and check every quarter; exit 1 unless it verifies."""
-    from game.packs import load_content
     from game.session.saves.errors import SaveError
     from game.session.store import verify
 
-    content = load_content()
+    content = load_packs(args)
     try:
         result = verify(args.save, content)
     except SaveError as exc:
@@ -49,7 +48,6 @@ def run_replay(args: argparse.Namespace) -> int:
 def run_saves(args: argparse.Namespace) -> int:
     """The saves in the folder: lab, scenario, quarters, outcome, and whether each verifies
     (replayed from its seed: verified, edited, other content or damaged, with why)."""
-    from game.packs import load_content
     from game.session.saves.errors import SaveError
     from game.session.saves.folder import SAVES_ENV, list_saves, saves_dir
     from game.session.store import status
@@ -63,7 +61,7 @@ def run_saves(args: argparse.Namespace) -> int:
         rows = list_saves(folder)
     except SaveError as exc:
         raise UserError(str(exc)) from None
-    content = load_content() if rows else None
+    content = load_packs(args) if rows else None
     checked = [status(r.path, content) for r in rows]
     if args.format == "json":
         emit_json({"folder": str(folder), "saves": [

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from game.commands.console import UserError
+from game.commands.console import UserError, load_packs
 
 NO_AUTH = """\
 This server has NO AUTHENTICATION of its own: anyone who can reach it can start games in the
@@ -29,9 +29,13 @@ To let students in, put something in front of it that checks who they are:
 """
 
 
-def command_for(class_dir: Path, scenario: str | None, seed: int | None) -> str:
-    """The shell command each browser tab runs: this Python, this game, the class folder."""
+def command_for(class_dir: Path, scenario: str | None, seed: int | None,
+                packs: list[Path] | None = None) -> str:
+    """The shell command each browser tab runs: this Python, this game, the class folder (and
+    the packs it plays with)."""
     parts = [sys.executable, "-m", "game", "play", "--class", str(class_dir.absolute())]
+    for pack in packs or []:
+        parts += ["--pack", str(pack.absolute())]
     if scenario is not None:
         parts += ["--scenario", scenario]
     if seed is not None:
@@ -59,18 +63,24 @@ def run_serve(args: argparse.Namespace) -> int:
         settings = folder.read_settings(class_dir)
     except folder.ClassError as exc:
         raise UserError(str(exc)) from None
+    if settings is not None:  # a class plays the packs it was made with, exactly
+        if args.pack:
+            raise UserError("a class plays the packs it was made with (`class new DIR --pack "
+                            "…`): drop --pack")
+        args.pack, args.exact_packs = [Path(p) for p in settings.packs], True
     scenario = args.scenario or (settings.scenario if settings else None)
     seed = args.seed if args.seed is not None else (settings.seed if settings else None)
     secret = settings is not None and settings.seed is None and args.seed is None
-    from game.packs import DEFAULT_SCENARIO, load_content
+    from game.packs import DEFAULT_SCENARIO
     from game.packs.errors import did_you_mean
 
-    content = load_content()
+    content = load_packs(args)
     shown = scenario or DEFAULT_SCENARIO
     if shown not in content.scenarios:
         raise UserError(f"no scenario '{shown}'{did_you_mean(shown, content.scenarios)}; "
                         f"known: {', '.join(sorted(content.scenarios))}")
-    command = command_for(class_dir, args.scenario, args.seed)
+    command = command_for(class_dir, args.scenario, args.seed,
+                          None if settings is not None else list(args.pack))
     shown_host = args.host
     if args.host in ("0.0.0.0", "::", ""):  # every interface: name this machine instead
         import socket

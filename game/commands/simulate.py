@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 
 from game.bots import STRATEGIES, Policy, play
-from game.commands.console import UserError, emit_json
+from game.commands.console import UserError, emit_json, load_packs
 from game.engine import Economy, Ledger, Plan, State, compile_economy
 from game.engine.plan import PlanError
 from game.engine.plan_check import check_plan
 from game.engine.state import IPO_STAGES, OUTCOMES, initial_state
-from game.packs import DEFAULT_SCENARIO, load_content
+from game.packs import DEFAULT_SCENARIO
 from game.packs.errors import ContentError, Problem
 from game.packs.reading import read_toml
 from game.packs.validation import validate_file
@@ -103,13 +103,15 @@ def _notes(old: State, new: State, ledger: Ledger, econ: Economy, k: int) -> str
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    content = load_content()
     key = None
     if getattr(args, "class_dir", None) is not None:  # a benchmark bot in a class, signed
         from game.commands.play import class_settings
 
         if args.save is None:
             raise UserError("--class signs the game it saves: give --save PATH too")
+        from game.commands.play import class_packs
+
+        args.pack, args.exact_packs = class_packs(args.class_dir) or [], True
         args.scenario, args.seed, key, _ = class_settings(args.class_dir, args.scenario,
                                                           args.seed)
         if key is None:
@@ -117,6 +119,7 @@ def run_simulate(args: argparse.Namespace) -> int:
                             "(.class/secret.toml): run this as the account that made the class")
     args.key = key
     args.seed = 7 if args.seed is None else args.seed
+    content = load_packs(args)
     scenario = args.scenario or DEFAULT_SCENARIO
     params = content.params(scenario)
     econ = compile_economy(params)

@@ -46,8 +46,11 @@ class FrontierLab(App[None]):
     def __init__(self, content: Content | None, saves: Path | None, *,
                  game: Game | None = None, theme: str = "textual-dark",
                  class_dir: Path | None = None, fixed: tuple[str, int] | None = None,
-                 class_key: bytes | None = None, secret_seed: bool = False) -> None:
+                 class_key: bytes | None = None, secret_seed: bool = False,
+                 packs: list[Path] | None = None, exact_packs: bool = False) -> None:
         super().__init__()
+        self.packs = packs or []  # --pack folders (with $FRONTIER_LAB_PACKS and the mods)
+        self.exact_packs = exact_packs  # a class's: these packs only
         self.class_dir = class_dir  # a class's folder: its saves, its live events
         self.class_key = class_key  # signs every save (the class's server holds it)
         self.secret_seed = secret_seed  # the class's seed is secret: never shown
@@ -64,13 +67,23 @@ class FrontierLab(App[None]):
 
     @property
     def content(self) -> Content:
-        """The loaded packs: loaded behind the title screen, or now if asked for first."""
+        """The loaded packs: loaded behind the title screen, or now if asked for first. A mod
+        left out because it does not load is said in a notification."""
+        said: list[str] = []
         with self._content_lock:
             if self._content is None:
-                from game.packs import load_content
+                from game.packs.sources import load_with_mods
 
-                self._content = load_content()
-            return self._content
+                self._content, said = load_with_mods(self.packs, exactly=self.exact_packs)
+            content = self._content
+        for line in said:  # (outside the lock: the main thread may be waiting on it)
+            say = partial(self.notify, printable(line), severity="warning", timeout=20,
+                          markup=False)
+            if threading.current_thread() is threading.main_thread():
+                say()
+            else:  # loaded behind the title screen
+                self.call_from_thread(say)
+        return content
 
     @property
     def saves(self) -> Path:

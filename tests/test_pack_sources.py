@@ -1,0 +1,114 @@
+"""Packs from anywhere: ``--pack DIR``, ``$FRONTIER_LAB_PACKS`` and the mods folder, as a modder
+tries them (`packs new`, then play, simulate and packs stats with the pack), a broken mod left out
+with its problem said, and a class that records the packs it plays."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from game.cli import main
+from game.packs.sources import load_with_mods, mods, set_enabled
+from game.session.saves.reader import read_save
+
+EVENT = "smuggling.first_customer"
+
+
+@pytest.fixture
+def pack(tmp_path, capsys) -> Path:
+    """A modder's first pack, made as MODDING.md makes it, outside the install."""
+    assert main(["packs", "new", "smuggling", "--dir", str(tmp_path / "mine")]) == 0
+    capsys.readouterr()
+    return tmp_path / "mine" / "smuggling"
+
+
+def _stats(capsys, *argv: str) -> dict:
+    main(["packs", "stats", "--worlds", "100", "--format", "json", *argv])  # (1: a rare event)
+    return json.loads(capsys.readouterr().out)
+
+
+def _events(stats: dict) -> set[str]:
+    """The events the packs stats played, in any scenario."""
+    return {event for row in stats["scenarios"] for event in row["events"]}
+
+
+def test_a_pack_outside_the_install_plays_through_pack(pack, tmp_path, capsys):
+    assert EVENT in _events(_stats(capsys, "--pack", str(pack)))
+    assert EVENT not in _events(_stats(capsys))
+    save = tmp_path / "bot.toml"
+    assert main(["simulate", "--pack", str(pack), "--quarters", "6", "--save", str(save),
+                 "--format", "json"]) == 0
+    capsys.readouterr()
+    assert {p.id for p in read_save(save).packs} == {"base", "smuggling"}
+    assert main(["replay", str(save), "--pack", str(pack)]) == 0
+    capsys.readouterr()
+
+
+def test_the_environment_names_packs_too(pack, capsys, monkeypatch):
+    monkeypatch.setenv("FRONTIER_LAB_PACKS", str(pack))
+    assert EVENT in _events(_stats(capsys))
+
+
+def test_the_mods_folder_plays_what_is_enabled(pack, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "mods"
+    monkeypatch.setenv("FRONTIER_LAB_MODS", str(folder))
+    folder.mkdir()
+    pack.rename(folder / "smuggling")
+    assert [m.name for m in mods()] == ["smuggling"] and mods()[0].enabled
+    assert EVENT in _events(_stats(capsys))
+    assert main(["packs", "disable", "smuggling"]) == 0
+    assert "does not play" in capsys.readouterr().out
+    assert EVENT not in _events(_stats(capsys))
+    assert main(["packs", "mods", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["mods"] == [
+        {"name": "smuggling", "path": str(folder / "smuggling"), "enabled": False}]
+    assert main(["packs", "enable", "smugling"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no mod 'smugling'" in err and "smuggling" in err
+    set_enabled("smuggling", True)
+    assert EVENT in _events(_stats(capsys))
+
+
+def test_a_broken_mod_is_left_out_and_said_a_named_pack_stops_the_command(
+        pack, tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "mods"
+    folder.mkdir()
+    monkeypatch.setenv("FRONTIER_LAB_MODS", str(folder))
+    pack.rename(folder / "smuggling")
+    broken = folder / "broken"
+    broken.mkdir()
+    (broken / "pack.toml").write_text('id = "broken"\nname = "Broken"\nversion = "1.0.0"\n'
+                                      'depends = ["nosuchpack"]\n')
+    content, said = load_with_mods()
+    assert {p.id for p in content.packs} == {"base", "smuggling"}
+    assert len(said) == 1 and "mod 'broken' left out" in said[0] and "nosuchpack" in said[0]
+    assert "packs disable broken" in said[0]
+    assert main(["simulate", "--quarters", "2"]) == 0  # the game starts; stderr says why
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "mod 'broken' left out" in err
+    assert main(["packs", "validate"]) == 1  # where a modder looks: the problem, not skipped
+    assert "nosuchpack" in capsys.readouterr().out
+    assert main(["simulate", "--quarters", "2", "--pack", str(broken)]) == 1  # asked for
+    capsys.readouterr()
+
+
+def test_a_class_plays_exactly_the_packs_it_was_made_with(pack, tmp_path, capsys, monkeypatch):
+    from game.classroom.folder import read_settings
+    from game.commands.play import class_packs
+
+    klass = tmp_path / "period3"
+    assert main(["class", "new", str(klass), "--pack", str(pack)]) == 0
+    capsys.readouterr()
+    assert read_settings(klass).packs == (str(pack.resolve()),)
+    assert class_packs(klass) == [pack.resolve()]
+    assert main(["play", "--class", str(klass), "--pack", str(pack)]) == 1
+    assert "drop --pack" in capsys.readouterr().err
+    # the class's benchmark bot plays the class's packs, not this account's mods
+    monkeypatch.setenv("FRONTIER_LAB_MODS", str(tmp_path / "nothing"))
+    bot = klass / "bot.ipo-window.toml"
+    assert main(["simulate", "--class", str(klass), "--save", str(bot), "--format",
+                 "json"]) == 0
+    capsys.readouterr()
+    assert {p.id for p in read_save(bot).packs} == {"base", "smuggling"}

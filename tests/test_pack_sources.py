@@ -112,3 +112,38 @@ def test_a_class_plays_exactly_the_packs_it_was_made_with(pack, tmp_path, capsys
                  "json"]) == 0
     capsys.readouterr()
     assert {p.id for p in read_save(bot).packs} == {"base", "smuggling"}
+
+
+async def test_the_mods_dialog_turns_mods_on_and_off_and_says_what_was_left_out(
+        pack, tmp_path, monkeypatch):
+    from textual.widgets import SelectionList, Static
+
+    from game.ui.app import FrontierLab
+    from game.ui.mods import ModsModal
+
+    folder = tmp_path / "mods"
+    folder.mkdir()
+    monkeypatch.setenv("FRONTIER_LAB_MODS", str(folder))
+    pack.rename(folder / "smuggling")
+    (folder / "broken").mkdir()
+    (folder / "broken" / "pack.toml").write_text('id = "broken"\nname = "B"\nversion = "1.0.0"\n'
+                                                 'depends = ["nosuchpack"]\n')
+    app = FrontierLab(None, tmp_path / "saves")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        assert {p.id for p in app.content.packs} == {"base", "smuggling"}
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, ModsModal)
+        listed = app.screen.query_one("#mods", SelectionList)
+        assert listed.selected == ["broken", "smuggling"]  # both on; one did not load
+        said = str(app.screen.query_one("#mods-problems", Static).render())
+        assert "mod 'broken' left out" in said and "nosuchpack" in said
+        listed.highlighted = 1
+        await pilot.press("space")  # smuggling off
+        await pilot.pause()
+        assert [m.enabled for m in mods()] == [True, False]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ModsModal)
+        assert {p.id for p in app.content.packs} == {"base"}  # loaded again, without it

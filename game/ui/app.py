@@ -51,6 +51,7 @@ class FrontierLab(App[None]):
         super().__init__()
         self.packs = packs or []  # --pack folders (with $FRONTIER_LAB_PACKS and the mods)
         self.exact_packs = exact_packs  # a class's: these packs only
+        self.mods_left_out: list[str] = []  # what the last load said of mods it left out
         self.class_dir = class_dir  # a class's folder: its saves, its live events
         self.class_key = class_key  # signs every save (the class's server holds it)
         self.secret_seed = secret_seed  # the class's seed is secret: never shown
@@ -75,6 +76,7 @@ class FrontierLab(App[None]):
                 from game.packs.sources import load_with_mods
 
                 self._content, said = load_with_mods(self.packs, exactly=self.exact_packs)
+                self.mods_left_out = said
             content = self._content
         for line in said:  # (outside the lock: the main thread may be waiting on it)
             say = partial(self.notify, printable(line), severity="warning", timeout=20,
@@ -84,6 +86,18 @@ class FrontierLab(App[None]):
             else:  # loaded behind the title screen
                 self.call_from_thread(say)
         return content
+
+    def open_mods_dialog(self) -> None:
+        from game.ui.mods import ModsModal
+
+        self.content  # noqa: B018  (what the last load left out, said in the dialog)
+        self.push_screen(ModsModal(self.mods_left_out, self.exact_packs), self._mods_closed)
+
+    def _mods_closed(self, changed: bool | None) -> None:
+        if changed:  # the packs load again, with the new choice, when the next game starts
+            with self._content_lock:
+                self._content = None
+            self.notify("The mods you chose play from the next game on.", markup=False)
 
     @property
     def saves(self) -> Path:

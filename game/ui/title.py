@@ -33,6 +33,7 @@ class TitleScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "new_game", "New game", id="title.new"),
         Binding("l", "load_game", "Load", id="title.load"),
+        Binding("m", "mods", "Mods", id="title.mods"),
         Binding("t", "toggle_theme", "Theme", id="title.theme"),
         Binding("q", "app.quit", "Quit", id="title.quit"),
     ]
@@ -44,6 +45,7 @@ class TitleScreen(Screen[None]):
                          classes="tagline")
             yield Button("New game (n)", variant="primary", compact=True, id="new")
             yield Button("Load a save (l)", compact=True, id="load")
+            yield Button("Mods (m)", compact=True, id="mods")
             yield Button("Theme: dark / light (t)", compact=True, id="theme")
             yield Button("Quit (q)", compact=True, id="quit")
         yield SteadyFooter()
@@ -64,6 +66,10 @@ class TitleScreen(Screen[None]):
     @on(Button.Pressed, "#load")
     def action_load_game(self) -> None:
         self.app.open_load_dialog()
+
+    @on(Button.Pressed, "#mods")
+    def action_mods(self) -> None:
+        self.app.open_mods_dialog()
 
     @on(Button.Pressed, "#theme")
     def action_toggle_theme(self) -> None:

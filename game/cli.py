@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "rules, as a new game")
     play.add_argument("--class", dest="class_dir", type=Path, default=None, metavar="DIR",
                       help="play in a class: saves go to DIR, the class fixes scenario and seed")
+    play.add_argument("--dev", action="store_true",
+                      help="the developer console (F2) for trying packs: fire events, set "
+                           "flags, jump quarters; a game that uses it is marked, never ranked")
     play.add_argument("--theme", default="textual-dark",
                       choices=("textual-dark", "textual-light", "ansi-dark", "ansi-light"),
                       help="colours (ansi-*: for 16-colour terminals)")

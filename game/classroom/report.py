@@ -311,6 +311,8 @@ def _examine(path: Path, result: Verification | str, content: Content, scenario:
         entry.reason = f"another scenario: '{save.scenario}' (the class plays '{scenario}')"
     elif not result.verified:
         entry.reason = "does not verify: " + "; ".join(result.problems)
+    elif save.dev or any(r.dev for r in save.log):
+        entry.reason = "made with the developer console (play --dev): never ranked"
     elif seed is not None and save.seed != seed:
         entry.reason = (f"another seed: {save.seed} (the class plays seed {seed}, so this game "
                         "had different luck)")

@@ -26,6 +26,8 @@ def _play(args: argparse.Namespace) -> int:
     fixed: tuple[str, int] | None = None
     key, hidden = None, False
     if class_dir is not None:
+        if getattr(args, "dev", False):
+            raise UserError("a class's games cannot use the developer console: drop --dev")
         scenario, seed, key, hidden = class_settings(class_dir, getattr(args, "scenario", None),
                                                      getattr(args, "seed", None))
         fixed = (scenario, seed)
@@ -82,7 +84,8 @@ def _play(args: argparse.Namespace) -> int:
     app = FrontierLab(content, saves, game=game, theme=getattr(args, "theme", "textual-dark"),
                       class_dir=class_dir, fixed=fixed, class_key=key, secret_seed=hidden,
                       packs=list(getattr(args, "pack", None) or []),
-                      exact_packs=getattr(args, "exact_packs", False))
+                      exact_packs=getattr(args, "exact_packs", False),
+                      dev=getattr(args, "dev", False))
     app.run()
     if app.return_code:
         where = f"; the details are in {app.crash_log}" if app.crash_log else ""

@@ -89,6 +89,7 @@ class QuarterRecord:
     choices: list[tuple[str, int]]  # (event id, choice index) for events with choices
     injected: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)  # every event that happened, in order
+    dev: list[str] = field(default_factory=list)  # the console's changes ("flag NAME on")
 
 
 # The headline metrics kept after each quarter: what the dashboard, the debrief and the class
@@ -218,6 +219,8 @@ class Game:
         self.ledgers: list[Ledger] = []
         self.pending: list[PendingEvent] = []
         self._injected: list[str] = []
+        self._dev: list[str] = []  # the developer console's changes this quarter, in order
+        self.dev_used = False  # the developer console touched this game (never ranked)
         self._happened: list[tuple[str, int]] = []
         self.created: datetime | None = None  # when the game was first saved
         self.save_path: Path | None = None  # where it saves (chosen at the first save)
@@ -317,6 +320,43 @@ class Game:
             self._injected.append(event_id)
             self._roll_pending()
 
+    # --- the developer console (play --dev): changes recorded in the log, so they replay ----
+
+    def dev(self, change: str) -> str:
+        """Make a console change to the quarter now starting, recorded in the action log:
+        ``flag NAME on|off`` or ``fire EVENT`` (fired if its trigger holds now). Returns what
+        happened, in a sentence; GameError for a change that cannot be made."""
+        self._require_running()
+        words = change.split()
+        if len(words) == 3 and words[0] == "flag" and words[2] in ("on", "off"):
+            name = words[1]
+            if f"flag.{name}" not in self.director.names:
+                known = ", ".join(sorted(n[5:] for n in self.director.names
+                                         if n.startswith("flag."))) or "none"
+                raise GameError(f"no flag '{name}' in the loaded packs (flags: {known})")
+            key = f"flag.{name}"
+            current = self.state.extra.get(key)
+            flags = (np.zeros(self.state.n_worlds, dtype=bool) if current is None
+                     else current.copy())
+            flags[:] = words[2] == "on"
+            self.state.extra[key] = flags  # (a copy: the extras are shared between states)
+            said = f"flag {name} is {words[2]}"
+        elif len(words) == 2 and words[0] == "fire":
+            before = {p.id for p in self.pending}
+            self.inject(words[1])
+            fired = words[1] in {p.id for p in self.pending} - before
+            said = (f"{words[1]} happens this quarter" if fired else
+                    f"{words[1]} does not happen now: its trigger does not hold, or it has "
+                    "already happened")
+        else:
+            raise GameError(f"'{change}': the console's changes are 'flag NAME on|off' and "
+                            "'fire EVENT'")
+        self.dev_used = True
+        if words[0] == "flag":  # the quarter's events, rolled again with the flag as it is now
+            self._dev.append(change)
+            self._roll_pending()
+        return said
+
     def end_quarter(self, auto_choose: bool = False) -> Ledger:
         """Play the quarter: the events with the player's choices, then the plan.
 
@@ -336,6 +376,7 @@ class Game:
             choices=[(e, c) for e, c in self._happened if c >= 0],
             injected=list(self._injected),
             events=[e for e, _ in self._happened],
+            dev=list(self._dev),
         )
         self.state = state
         self.log.append(record)
@@ -343,6 +384,7 @@ class Game:
         self.ledgers.append(ledger)
         self.quarter = q + 1
         self._injected = []
+        self._dev = []
         self._answers.answers.clear()
         self.plan = carry_over(self.plan)
         self._roll_pending()
@@ -361,7 +403,10 @@ class Game:
     # --- replay and counterfactuals -----------------------------------------------------
 
     def apply_record(self, record: QuarterRecord) -> None:
-        """Play one logged quarter again: its injected events, plan and choices."""
+        """Play one logged quarter again: the console's changes, its injected events, plan and
+        choices."""
+        for change in record.dev:
+            self.dev(change)
         for event_id in record.injected:
             self.inject(event_id)
         self.plan = Plan(**record.plan)  # as played: the engine trims what it cannot afford
@@ -380,6 +425,11 @@ class Game:
                 left_out.append(f"the game ended in {self.calendar(self.quarter - 1)}: "
                                 f"{len(log) - self.quarter} later quarters were not played")
                 break
+            for change in record.dev:
+                try:
+                    self.dev(change)
+                except GameError as exc:
+                    left_out.append(f"{self.calendar()}'s console change ({exc})")
             for event_id in record.injected:
                 if event_id in self.director.index:
                     self.inject(event_id)

@@ -48,7 +48,8 @@ def seal(previous: str, record: QuarterRecord, history: dict[str, float]) -> str
     engine trims, a choice with the same effects): the chain of seals catches an edit of any
     of them, and names the first quarter where it was made.
     """
-    body = record.model_dump(exclude={"seal"})
+    # (a quarter without console changes seals as it did before the console existed)
+    body = record.model_dump(exclude={"seal"} if record.dev else {"seal", "dev"})
     text = json.dumps([previous, body, history], sort_keys=True, separators=(",", ":"),
                       default=repr)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -71,6 +72,7 @@ def to_save(game: Game, created: dt.datetime | None = None) -> SaveFile:
         history=[dict(h) for h in game.history],
         draft=_draft(game),
         continued_from=Origin(**game.continued_from) if game.continued_from else None,
+        dev=game.dev_used,
     )
 
 
@@ -111,7 +113,7 @@ def _sealed(game: Game) -> list[QuarterRecord]:
         record = QuarterRecord(
             quarter=r.quarter, plan=r.plan,
             choices=[EventChoice(event=e, choice=c) for e, c in r.choices],
-            injected=list(r.injected), events=list(r.events))
+            injected=list(r.injected), events=list(r.events), dev=list(r.dev))
         previous = record.seal = seal(previous, record, h)
         out.append(record)
     return out
@@ -271,7 +273,7 @@ def verify(path: Path, content: Content) -> Verification:
             break
         line = LogLine(quarter=k, plan=dict(record.plan),
                        choices=[(c.event, c.choice) for c in record.choices],
-                       injected=list(record.injected))
+                       injected=list(record.injected), dev=list(record.dev))
         try:
             game.apply_record(line)
         except ValidationError as exc:  # a plan no game could have made (pydantic's, said plainly)
@@ -308,6 +310,7 @@ def verify(path: Path, content: Content) -> Verification:
     game.save_path = Path(path)
     game.game_id = save.signed.game_id if save.signed else None
     game.continued_from = save.continued_from.model_dump() if save.continued_from else None
+    game.dev_used = save.dev or any(r.dev for r in save.log)
     return result
 
 
@@ -334,7 +337,8 @@ def continue_anew(path: Path, content: Content) -> tuple[Game, list[str]]:
                         "cannot be played again here", path)
     game = Game(content, save.scenario, save.seed, save.lab)
     log = [LogLine(quarter=r.quarter, plan=dict(r.plan),
-                   choices=[(c.event, c.choice) for c in r.choices], injected=list(r.injected))
+                   choices=[(c.event, c.choice) for c in r.choices], injected=list(r.injected),
+                   dev=list(r.dev))
            for r in save.log]
     left_out = game.replay_decisions(log)
     game.continued_from = {

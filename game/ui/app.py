@@ -47,8 +47,10 @@ class FrontierLab(App[None]):
                  game: Game | None = None, theme: str = "textual-dark",
                  class_dir: Path | None = None, fixed: tuple[str, int] | None = None,
                  class_key: bytes | None = None, secret_seed: bool = False,
-                 packs: list[Path] | None = None, exact_packs: bool = False) -> None:
+                 packs: list[Path] | None = None, exact_packs: bool = False,
+                 dev: bool = False) -> None:
         super().__init__()
+        self.dev = dev  # play --dev: the developer console (F2) in every game
         self.packs = packs or []  # --pack folders (with $FRONTIER_LAB_PACKS and the mods)
         self.exact_packs = exact_packs  # a class's: these packs only
         self.mods_left_out: list[str] = []  # what the last load said of mods it left out

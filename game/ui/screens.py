@@ -64,6 +64,7 @@ class GameScreen(Screen[None]):
         Binding("g", "glossary", "Glossary", id="game.glossary"),
         Binding("ctrl+s", "save", "Save", id="game.save"),
         Binding("escape", "leave_field", "Leave the field", show=False, id="game.leave_field"),
+        Binding("f2", "dev_console", "Console", id="game.dev_console"),
         Binding("1", "tab('tab-overview')", "Overview", show=False, id="game.tab.overview"),
         Binding("2", "tab('tab-procurement')", "Procurement", show=False,
                 id="game.tab.procurement"),
@@ -255,6 +256,29 @@ class GameScreen(Screen[None]):
         self._stale = False
         self.query_one(NewsFeed).report_quarter(self.game)
         self.refresh_all()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "dev_console":  # only in a game started with --dev
+            return bool(getattr(self.app, "dev", False)) and self.game.running
+        return True
+
+    def action_dev_console(self) -> None:
+        from game.ui.dev_console import DevConsole
+
+        if getattr(self.app, "dev", False) and self.game.running:
+            self.app.push_screen(DevConsole(self.game), self._after_console)
+
+    def _after_console(self, played: int | None) -> None:
+        """The console closed: the game as it left it (a quarter jumped to, an event fired)."""
+        if self.game.dev_used:
+            self.app.autosave(self.game)
+        if not self.game.running:
+            self.app.switch_screen(DebriefScreen(self.game))
+            return
+        if played:
+            self._stale = True
+        self.refresh_all()
+        self.show_events()
 
     def action_why(self) -> None:
         self.app.push_screen(WhyModal(self.game))

@@ -103,6 +103,9 @@ class QuarterRecord(BaseModel):
     events: list[Name] = Field(
         default_factory=list,
         description="Every event that happened, in order: what a replay should see again.")
+    dev: list[Name] = Field(
+        default_factory=list,
+        description="The developer console's changes this quarter ('flag NAME on'), in order.")
     seal: str = Field(
         "", description="A digest of this quarter's record and history chained to the previous "
                         "quarter's seal (game.session.store.seal): an edit shows where it begins.")
@@ -149,6 +152,8 @@ class SaveFile(BaseModel):
         None, description="A class game's id and signature (absent outside a class's server).")
     continued_from: Origin | None = Field(
         None, description="The older save this game replayed anew, if it did.")
+    dev: bool = Field(
+        False, description="The developer console (play --dev) was used: never ranked.")
 
     @field_validator("format_version", mode="plain")
     @classmethod

@@ -32,6 +32,8 @@ def _toml_data(save: SaveFile) -> dict[str, Any]:
     data["created"] = time_out(data["created"])
     data["updated"] = time_out(data["updated"])
     for record in data["log"]:
+        if not record["dev"]:  # (the console's changes: only in a developer's game)
+            del record["dev"]
         record["quarter"] = int_out(record["quarter"])
         record["plan"] = {k: plan_out(v) for k, v in record["plan"].items()}
         for choice in record["choices"]:

@@ -16,11 +16,9 @@ comes with a new version and an archived copy (``python -m game.packs.archive``)
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import re
 import shutil
-import stat
 import sys
 import tempfile
 import threading
@@ -29,8 +27,9 @@ from pathlib import Path
 
 from game.packs.content import Content
 from game.packs.errors import ContentError, Problem
+from game.packs.files import pack_files
 from game.packs.loading import load_content
-from game.packs.reading import MAX_BYTES, Pack, _hash, hash_files, read_packs
+from game.packs.reading import Pack, _hash, hash_files, read_packs
 from game.packs.schema import ID
 from game.paths import archive_dir
 
@@ -41,59 +40,6 @@ commit ea01e24, whose text edits kept it. Every other version names one content.
 
 _HASH = re.compile(r"[0-9a-f]{16}")
 _CACHED = 4  # contents kept once loaded: a class folder holds many saves of few contents
-
-
-# --- one pack's hashed files, read without trusting the folder ---------------------------------
-
-
-def _hashed_files(folder: Path) -> tuple[dict[Path, bytes], list[Problem]]:
-    """Every ``*.toml`` under folder (the files ``_hash`` reads) as relative path -> bytes, read
-    without following a link, and a problem for each file refused: a link (to a file or a
-    folder), anything but a regular file, or a file larger than ``MAX_BYTES``."""
-    files: dict[Path, bytes] = {}
-    problems: list[Problem] = []
-
-    def unreadable(exc: OSError) -> None:
-        problems.append(Problem(Path(exc.filename or folder), f"cannot read: {exc.strerror}"))
-
-    for here, dirs, names in os.walk(folder, onerror=unreadable):
-        for name in [*dirs, *names]:
-            path = Path(here, name)
-            try:
-                info = path.lstat()
-            except OSError as exc:
-                unreadable(exc)
-                continue
-            if stat.S_ISLNK(info.st_mode):
-                if name in dirs or fnmatch.fnmatchcase(name, "*.toml"):
-                    problems.append(Problem(path, "a link: archived packs are plain files"))
-            elif not fnmatch.fnmatchcase(name, "*.toml"):
-                continue
-            elif not stat.S_ISREG(info.st_mode):
-                problems.append(Problem(path, "not a regular file"))
-            elif info.st_size > MAX_BYTES:
-                problems.append(Problem(path, f"larger than {MAX_BYTES} bytes"))
-            else:
-                data = _read_plain(path)
-                if data is None:
-                    problems.append(Problem(path, "changed while it was read"))
-                else:
-                    files[path.relative_to(folder)] = data
-    return dict(sorted(files.items())), problems
-
-
-def _read_plain(path: Path) -> bytes | None:
-    """A regular file's bytes, read without following a link and never more than MAX_BYTES
-    (None: it is not a regular file by the time it is opened, or it grew past the limit)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        data = file.read(MAX_BYTES + 1)
-    return data if len(data) <= MAX_BYTES else None
 
 
 def _entry_name(pack_id: str, content_hash: str) -> str | None:
@@ -122,7 +68,7 @@ def store(pack: Pack, root: Path) -> Path:
     target = root / name
     if target.exists():
         return target
-    files, problems = _hashed_files(pack.path)
+    files, problems = pack_files(pack.path)
     if problems:
         raise ContentError(problems)
     root.mkdir(parents=True, exist_ok=True)
@@ -160,7 +106,7 @@ def find(pack_id: str, content_hash: str, roots: Sequence[Path]) -> Path | None:
 
 def _holds(folder: Path, content_hash: str) -> bool:
     """Whether folder is an archived pack with this hash, computed from its files."""
-    files, problems = _hashed_files(folder)
+    files, problems = pack_files(folder)
     return not problems and Path("pack.toml") in files and hash_files(files.items()) == content_hash
 
 

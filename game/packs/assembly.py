@@ -11,6 +11,7 @@ and compiled (``game.packs.event_compiler``), and every scenario's references ar
 from __future__ import annotations
 
 import copy
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,15 @@ from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile, engine_par
 from game.packs.errors import Problem, did_you_mean
 from game.packs.event_compiler import EventCompiler
 from game.packs.names import all_names
-from game.packs.reading import BASE, Pack, Source, try_read_toml
+from game.packs.reading import BASE, Pack, Source, try_parse_toml
 from game.packs.scenario_checks import check_scenario_references
 from game.packs.schema import Concept, Event, FlagEffect, GlossaryFile
 from game.packs.toml_io import locate
 from game.packs.validation import validate_file, validate_items
 from game.paths import content_dir
+
+GLOSSARY, ECONOMY, RIVALS = Path("glossary.toml"), Path("economy.toml"), Path("rivals.toml")
+EVENTS, SCENARIOS = Path("events"), Path("scenarios")
 
 
 class Assembly:
@@ -51,31 +55,37 @@ class Assembly:
     def ordered(self, a: str, b: str) -> bool:
         return (a, b) in self.before or (b, a) in self.before or a == b
 
-    def read(self, path: Path, model: type[BaseModel]) -> tuple[Any, str] | None:
-        got = try_read_toml(path, self.problems)
+    def read(self, pack: Pack, relative: Path, model: type[BaseModel]
+             ) -> tuple[Any, str] | None:
+        got = self.parse(pack, relative)
         if got is None:
             return None
         data, text = got
-        parsed = validate_file(model, data, path, text, self.problems)
+        parsed = validate_file(model, data, pack.path / relative, text, self.problems)
         return (parsed, text) if parsed is not None else None
+
+    def parse(self, pack: Pack, relative: Path) -> tuple[Any, str] | None:
+        """(data, text) of one of the pack's files, from the bytes read with the pack."""
+        return try_parse_toml(pack.path / relative, pack.files[relative], self.problems)
 
     def load_pack(self, pack: Pack) -> None:
         folder = pack.path
-        if (folder / "glossary.toml").is_file():
-            got = self.read(folder / "glossary.toml", GlossaryFile)
+        if GLOSSARY in pack.files:
+            got = self.read(pack, GLOSSARY, GlossaryFile)
             if got:
                 for i, c in enumerate(got[0].concept):
-                    src = Source(folder / "glossary.toml", got[1], ("concept", i))
+                    src = Source(folder / GLOSSARY, got[1], ("concept", i))
                     if c.id in self.glossary:
                         other = self.glossary[c.id][1]
                         self.problems.append(src.problem(
                             f"duplicate concept id '{c.id}' (also in {other.path})", "id"))
                     self.glossary[c.id] = (c, src)
-        for path in sorted((folder / "events").glob("*.toml")):
-            got = try_read_toml(path, self.problems)
+        for relative in _inside(pack, EVENTS):
+            got = self.parse(pack, relative)
             if got is None:
                 continue
             data, text = got
+            path = folder / relative
             good = dict(validate_items(Event, data, "event", path, text, self.problems))
             items = data.get("event") if isinstance(data, dict) else None
             for i, item in enumerate(items if isinstance(items, list) else []):
@@ -86,24 +96,25 @@ class Assembly:
                     self.failed.append((item, src))
                     if isinstance(item.get("id"), str):
                         self.claim_id(item["id"], src)
-        if (folder / "economy.toml").is_file():
-            self.merge_economy(folder / "economy.toml", pack)
-        if (folder / "rivals.toml").is_file():
-            got = self.read(folder / "rivals.toml", RivalsFile)
+        if ECONOMY in pack.files:
+            self.merge_economy(pack)
+        if RIVALS in pack.files:
+            got = self.read(pack, RIVALS, RivalsFile)
             if got:
                 for i, r in enumerate(got[0].rival):
-                    src = Source(folder / "rivals.toml", got[1], ("rival", i))
+                    src = Source(folder / RIVALS, got[1], ("rival", i))
                     if r.id in self.rivals:
                         self.problems.append(src.problem(
                             f"rival '{r.id}' is already defined by pack "
                             f"'{self.rivals[r.id][1]}'; give a new id", "id"))
                         continue
                     self.rivals[r.id] = (r, pack.id)
-        for path in sorted((folder / "scenarios").glob("*.toml")):
-            got = try_read_toml(path, self.problems)
+        for relative in _inside(pack, SCENARIOS):
+            got = self.parse(pack, relative)
             if got is None:
                 continue
             data, text = got
+            path = folder / relative
             src = Source(path, text, ())
             scen = validate_file(ScenarioFile, data, path, text, self.problems)
             # Its references are checked once every pack is loaded, even when its shape is wrong.
@@ -155,12 +166,13 @@ class Assembly:
         self.ids[event_id] = src
         return True
 
-    def merge_economy(self, path: Path, pack: Pack) -> None:
+    def merge_economy(self, pack: Pack) -> None:
         """A pack's economy.toml: the first one read is the economy; a later one patches it."""
-        got = try_read_toml(path, self.problems)
+        got = self.parse(pack, ECONOMY)
         if got is None:
             return
         data, text = got
+        path = pack.path / ECONOMY
         src = Source(path, text, ())
         if not self.economy:
             parsed = validate_file(EconomyFile, data, path, text, self.problems)
@@ -257,7 +269,7 @@ class Assembly:
                 if scen_rivals is not rivals:
                     scenario_rivals[sid] = scen_rivals
         return Content(
-            packs=ordered,
+            packs=[dataclasses.replace(p, files={}) for p in ordered],  # their bytes are done
             events=[c for c in compiled if c is not None],
             glossary={k: c for k, (c, _) in self.glossary.items()},
             economy=economy,
@@ -318,6 +330,11 @@ class Assembly:
             self.problems += [Problem(src.path, f"{label}: {m}") for m in wrong]
             return None
         return scen_economy, scen_rivals
+
+
+def _inside(pack: Pack, folder: Path) -> list[Path]:
+    """The pack's TOML files directly in one of its folders (events/, scenarios/), by name."""
+    return sorted(p for p in pack.files if p.parent == folder)
 
 
 def _all_effects(ev: Event) -> list[Any]:

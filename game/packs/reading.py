@@ -4,7 +4,11 @@ A pack is a folder with a pack.toml: the shipped content/ holds the base game's,
 names more (a pack, or a folder of packs). Each is read once: its manifest checked, its TOML
 files hashed into the fingerprint a save records.
 
-A file is refused unread when it is larger than ``MAX_BYTES``, and must be UTF-8. The shipped
+A pack's files are read once, by ``game.packs.files`` (plain files inside the pack, within
+limits), and everything after works on those bytes: the hash a save records is of the bytes the
+loader parsed. A file must be UTF-8 and TOML, with numbers a pack can use: finite (no ``nan``,
+no ``inf``) and whole numbers within TOML's 64 bits, nested at most ``MAX_NESTING`` deep. The
+shipped
 content's files are parsed once and kept (``game.paths.parse_cache_dir``), keyed by a hash of
 their exact bytes, like Python's own ``__pycache__``: tomllib is pure Python and took two thirds
 of loading the base pack. Everything after the parse (the models, the expressions, the
@@ -17,22 +21,29 @@ from __future__ import annotations
 import functools
 import hashlib
 import marshal
+import math
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from game.packs.errors import ContentError, Problem
+from game.packs.files import MAX_BYTES, Refused, pack_files, read_file
 from game.packs.schema import PackManifest
 from game.packs.toml_io import locate
 from game.packs.validation import validate_file
 from game.paths import content_dir, parse_cache_dir
 
+__all__ = ["BASE", "MAX_BYTES", "Pack", "Source", "discover", "hash_files", "parse_toml",
+           "read_packs", "read_toml", "try_parse_toml"]
+
 BASE = "base"  # the base game's pack: every other pack builds on it
-MAX_BYTES = 2_000_000  # content files are small; anything larger is refused unread
+MAX_NESTING = 32  # tables and arrays within each other: content is a few levels deep
+INT_BOUND = 2**63  # TOML's whole numbers are 64-bit: -2**63 <= n < 2**63
+MAX_UNUSABLE = 100  # unusable values reported in one file: the rest are more of the same
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,9 @@ class Pack:
     path: Path
     content_hash: str
     manifest_text: str = ""
+    # The bytes of its TOML files as read (relative path -> bytes), for the loader; the packs
+    # of a loaded Content no longer carry them.
+    files: Mapping[Path, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def at(self, message: str, key: str) -> Problem:
         """A problem located at a key of this pack's pack.toml."""
@@ -90,12 +104,21 @@ def discover(extra: Sequence[Path] = (), shipped: bool = True) -> tuple[list[Pat
 
 
 def read_packs(folders: Sequence[Path], problems: list[Problem]) -> dict[str, Pack]:
-    """pack id -> the pack in each folder, its manifest read and checked (a folder whose manifest
-    does not read, is wrong or takes an id already taken is left out, its problem recorded)."""
+    """pack id -> the pack in each folder, its files read and its manifest checked (a folder
+    whose manifest does not read, is wrong or takes an id already taken is left out, its
+    problems recorded). A file refused is a problem, and the rest of the pack is still read
+    for theirs."""
     packs: dict[str, Pack] = {}
     for folder in folders:
+        files, refused = pack_files(folder)
+        problems.extend(refused)
         manifest_path = folder / "pack.toml"
-        got = try_read_toml(manifest_path, problems)
+        if Path("pack.toml") not in files:
+            if not refused:
+                problems.append(Problem(manifest_path, "no pack.toml: a pack is a folder with "
+                                                       "one"))
+            continue
+        got = try_parse_toml(manifest_path, files[Path("pack.toml")], problems)
         if got is None:
             continue
         data, text = got
@@ -106,18 +129,21 @@ def read_packs(folders: Sequence[Path], problems: list[Problem]) -> dict[str, Pa
             problems.append(Problem(manifest_path, f"pack id '{manifest.id}' is also used by "
                                                    f"{packs[manifest.id].path}"))
             continue
-        packs[manifest.id] = Pack(manifest, folder, _hash(folder), text)
+        packs[manifest.id] = Pack(manifest, folder, hash_files(files.items()), text, files)
     return packs
 
 
 def _hash(folder: Path) -> str:
-    return hash_files((path.relative_to(folder), path.read_bytes())
-                      for path in sorted(folder.rglob("*.toml")))
+    """The content hash of the pack in folder; ContentError when a file is refused."""
+    files, problems = pack_files(folder)
+    if problems:
+        raise ContentError(problems)
+    return hash_files(files.items())
 
 
 def hash_files(files: Iterable[tuple[Path, bytes]]) -> str:
     """A pack's content hash: sha256 over each file's path (relative to the pack's folder) and
-    bytes, in the order given (``_hash``'s is sorted), its first 16 hex digits."""
+    bytes, in the order given (``pack_files`` sorts them by path), its first 16 hex digits."""
     digest = hashlib.sha256()
     for relative, data in files:
         digest.update(str(relative).encode())
@@ -128,33 +154,36 @@ def hash_files(files: Iterable[tuple[Path, bytes]]) -> str:
 # --- reading a TOML file ---------------------------------------------------------------------
 
 
-def try_read_toml(path: Path, problems: list[Problem]) -> tuple[Any, str] | None:
-    """(data, text) of a TOML file, or None with its problem recorded."""
+def try_parse_toml(path: Path, raw: bytes, problems: list[Problem]) -> tuple[Any, str] | None:
+    """(data, text) of a TOML file's bytes, or None with its problems recorded."""
     try:
-        return read_toml(path)
+        return parse_toml(path, raw)
     except ContentError as exc:
         problems.extend(exc.problems)
         return None
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    """(data, text) of a TOML file; raises ContentError with one problem on failure."""
+    """(data, text) of the TOML file at path (a plain file: a link to one is followed, nothing
+    else is opened); raises ContentError with its problems on failure."""
     try:
-        size = path.stat().st_size
+        raw = read_file(path)
+    except Refused as exc:
+        raise ContentError([Problem(path, str(exc))]) from None
     except OSError as exc:
         raise ContentError([Problem(path, f"cannot read the file: {exc.strerror}")]) from None
-    if size > MAX_BYTES:
-        raise ContentError([Problem(
-            path, f"the file is {size / 1e6:.1f} MB; content files may be at most "
-            f"{MAX_BYTES / 1e6:.0f} MB"
-        )])
+    return parse_toml(path, raw)
+
+
+def parse_toml(path: Path, raw: bytes) -> tuple[dict[str, Any], str]:
+    """(data, text) of a TOML file's bytes; raises ContentError naming path on failure."""
+    if len(raw) > MAX_BYTES:
+        raise ContentError([Problem(path, f"the file is {len(raw) / 1e6:.1f} MB, larger than "
+                                          f"the {MAX_BYTES / 1e6:g} MB a content file may be")])
     try:
-        raw = path.read_bytes()
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ContentError([Problem(path, f"not UTF-8 text (byte {exc.start})")]) from None
-    except OSError as exc:
-        raise ContentError([Problem(path, f"cannot read the file: {exc.strerror}")]) from None
     kept = _kept_path(path, raw)
     if kept is not None:
         data = _read_kept(kept)
@@ -168,11 +197,57 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
         line, col = (int(m.group(1)), int(m.group(2))) if m else (None, None)
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
         raise ContentError([Problem(path, f"TOML syntax: {msg}", line, col)]) from None
+    except ValueError:  # Python's own bound on reading a number of over 4,300 digits
+        raise ContentError([_long_number(path, text)]) from None
     except RecursionError:
         raise ContentError([Problem(path, "TOML nested too deeply")]) from None
+    wrong = unusable_values(data)
+    if wrong:
+        raise ContentError([Problem(path, message, *locate(text, loc)) for loc, message in wrong])
     if kept is not None:
         _keep(kept, data)
     return data, text
+
+
+def unusable_values(data: Any) -> list[tuple[tuple[str | int, ...], str]]:
+    """(key path, message) for each value a pack cannot use: a number that is not finite (TOML
+    reads nan and inf), a whole number beyond 64 bits (tomllib reads any), tables and arrays
+    nested more than MAX_NESTING deep (dotted keys make any depth in a line); the first
+    MAX_UNUSABLE found. Iterative: the data may be nested as deep as a file of dots."""
+    wrong: list[tuple[tuple[str | int, ...], str]] = []
+    pending: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while pending and len(wrong) < MAX_UNUSABLE:
+        value, loc = pending.pop()
+        if isinstance(value, dict | list):
+            if len(loc) >= MAX_NESTING:
+                wrong.append((loc, f"'{_key(loc)}': tables and arrays nested more than "
+                                   f"{MAX_NESTING} deep"))
+                continue
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            pending.extend((v, (*loc, k)) for k, v in items)
+        elif isinstance(value, float) and not math.isfinite(value):
+            wrong.append((loc, f"'{_key(loc)}': {value} is not a number a pack can use; "
+                               "write a finite number"))
+        elif isinstance(value, int) and not -INT_BOUND <= value < INT_BOUND:
+            wrong.append((loc, f"'{_key(loc)}': a whole number of {len(str(abs(value)))} "
+                               "digits; TOML's whole numbers have at most 19 (64 bits)"))
+    return sorted(wrong, key=lambda w: [str(p) for p in w[0]])
+
+
+def _key(loc: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def _long_number(path: Path, text: str) -> Problem:
+    """The problem of a number too long for Python to read, at the first run of digits that is."""
+    found = next((m for m in re.finditer(r"[0-9_]+", text) if len(m.group(0)) > 4300), None)
+    if found is None:
+        return Problem(path, "a number too long to read")
+    line = text.count("\n", 0, found.start()) + 1
+    col = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    digits = found.group(0).replace("_", "")
+    return Problem(path, f"a whole number of {len(digits):,} digits; TOML's whole numbers have "
+                         "at most 19 (64 bits)", line, col)
 
 
 def _kept_path(path: Path, raw: bytes) -> Path | None:

@@ -8,6 +8,7 @@ It returns None rather than guess. Files are read (safely, and the shipped ones 
 
 from __future__ import annotations
 
+import functools
 import numbers
 import re
 from datetime import date, datetime, time
@@ -37,8 +38,11 @@ def toml_kind(value: Any) -> str:
     return type(value).__name__
 
 
-_HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"^(\s*)([A-Za-z0-9_\-]+)\s*=")
+# Possessive quantifiers: a line of a pack is text from outside, and the lazy pattern this
+# replaced backtracked cubically ("[" and 8,000 spaces took 6 minutes).
+_HEADER = re.compile(r"\s*+\[\[?+([A-Za-z0-9_.\-\"' \t]++)\]\]?+\s*+(?:#.*+)?+$")
+_KEY = re.compile(r"(\s*+)([A-Za-z0-9_\-]++)\s*+=")
+Position = tuple[int, int]
 
 
 def locate(text: str, loc: tuple[str | int, ...]) -> tuple[int | None, int | None]:
@@ -47,13 +51,27 @@ def locate(text: str, loc: tuple[str | int, ...]) -> tuple[int | None, int | Non
     ``loc`` is a path as pydantic reports it, e.g. ('market', 'pue') or
     ('event', 3, 'choices', 1, 'effects', 0, 'value'): tables and arrays of tables (with their
     indices) are followed through the headers; what lies inside an inline table or array is
-    reported at the line of its key.
+    reported at the line of its key. The file's key paths are indexed once (``_positions``), so
+    locating each of a file's thousands of problems costs the length of its path, not the
+    file's.
     """
+    positions = _positions(text)
     loc = tuple(loc)
-    best: tuple[int | None, int | None, int] = (None, None, 0)
+    for depth in range(len(loc), 0, -1):
+        found = positions.get(loc[:depth])
+        if found is not None:
+            return found
+    return None, None
+
+
+@functools.lru_cache(maxsize=8)  # a hit costs one hash of the text, computed once per string
+def _positions(text: str) -> dict[tuple[str | int, ...], Position]:
+    """Every table header's and key's path in the text -> (line, column) where it is first
+    written. Kept for the last few texts: problems come file by file."""
+    found: dict[tuple[str | int, ...], Position] = {}
     path: tuple[str | int, ...] = ()
     counters: dict[tuple[str | int, ...], int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text.split("\n"), start=1):  # TOML's lines, as tomllib counts
         header = _HEADER.match(raw)
         if header:
             parts = [p.strip().strip("\"'") for p in header.group(1).split(".")]
@@ -68,12 +86,9 @@ def locate(text: str, loc: tuple[str | int, ...]) -> tuple[int | None, int | Non
                 elif j < len(parts) - 1 and key in counters:
                     resolved.append(counters[key])
             path = tuple(resolved)
-            if len(path) > best[2] and loc[:len(path)] == path:
-                best = (number, raw.index("[") + 1, len(path))
+            found.setdefault(path, (number, raw.index("[") + 1))
             continue
         key_m = _KEY.match(raw)
         if key_m:
-            keypath = (*path, key_m.group(2))
-            if len(keypath) > best[2] and loc[:len(keypath)] == keypath:
-                best = (number, len(key_m.group(1)) + 1, len(keypath))
-    return best[0], best[1]
+            found.setdefault((*path, key_m.group(2)), (number, len(key_m.group(1)) + 1))
+    return found

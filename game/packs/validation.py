@@ -6,6 +6,7 @@ column where the source shows them, and suggest the closest known key for a miss
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -149,6 +150,7 @@ class _Wrapper:
     """A model with one list field, so messages about an item read like the whole file's."""
 
     @staticmethod
+    @functools.cache  # one model per kind of file, not one per problem (each took ~1 ms)
     def of(model: type[BaseModel], key: str) -> type[BaseModel]:
         from pydantic import create_model
 

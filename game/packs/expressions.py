@@ -7,8 +7,12 @@ access), comparisons, ``and``/``or``/``not``, ``+ - * /`` and the functions min,
 clip(x, lo, hi) and log10. It is parsed once with Python's ``ast`` and checked node by node
 against a whitelist; anything else — attribute access, calls outside the list, subscripts,
 strings, lambdas, powers — is an error naming the column. Length and nesting are bounded, so a
-hostile expression is refused in bounded time. Division by zero gives 0, and log10 of a
-non-positive number is log10 of 1e-300: an expression always yields finite numbers.
+hostile expression is refused in bounded time, and the code it compiles to grows in proportion
+to its text: each part is written once (a chained comparison ``a < b < c`` reads ``b`` once,
+as Python does; writing it as ``a < b and b < c`` doubled ``b`` at every level of nesting, and
+``0<(0<(…cash…)<0)<0`` of 145 characters ran out of memory), and ``MAX_CODE`` caps the rest.
+Numbers are bounded as they are read. Division by zero gives 0, and log10 of a non-positive
+number is log10 of 1e-300: an expression always yields finite numbers.
 
 The compiled closures work on numpy arrays over worlds and on plain floats alike: a batch (the
 live game is a batch of one world) hands them arrays, while a name that is the same in every
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import math
+import operator
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -32,6 +37,7 @@ from game.packs.errors import did_you_mean
 MAX_LENGTH = 500
 MAX_DEPTH = 32
 MAX_CONSTANT = 1e15
+MAX_CODE = 20 * MAX_LENGTH  # characters of generated code: about 10 for each of the source's
 FUNCTIONS = {"min": (2, 8), "max": (2, 8), "abs": (1, 1), "clip": (3, 3), "log10": (1, 1)}
 CONSTANTS = {"true": 1.0, "false": 0.0, "True": 1.0, "False": 0.0}
 # A letter that may stand in an identifier: dotted names keep their length (and columns) when
@@ -82,11 +88,16 @@ def compile_expr(
     except SyntaxError as exc:
         col = (exc.offset or 1) + (len(mangled) - len(mangled.lstrip()))
         raise ExprError(f"syntax error: {exc.msg}", col) from None
-    except (RecursionError, MemoryError, ValueError):
+    except (RecursionError, MemoryError):
         raise ExprError("expression is nested too deeply") from None
+    except ValueError as exc:  # e.g. a NUL character, refused by Python's parser
+        raise ExprError(f"cannot be read: {exc}") from None
     names: set[str] = set()
     offset = len(mangled) - len(mangled.lstrip())
     code, kind = _Compiler(set(known), names, offset, max_constant).visit(tree.body, 1)
+    if len(code) > MAX_CODE:  # cannot happen with code linear in the text; a guard if it did
+        raise ExprError(f"expression compiles to {len(code):,} characters of code; the limit "
+                        f"is {MAX_CODE:,}")
     fn = _build(_as_number(code, kind))
     if not names:  # fold it: it reads no state
         value = fn(lambda name: 0.0)
@@ -184,6 +195,10 @@ class _Compiler:
             return repr(float(value))
         if not isinstance(value, int | float) or isinstance(value, complex):
             raise self.fail(node, f"{type(value).__name__} values are not allowed; use numbers")
+        # An int is compared before it becomes a float: 10**499 has no float (OverflowError).
+        if isinstance(value, int) and abs(value) > self.max_constant:
+            raise self.fail(node, f"the number {str(value)[:20]}… ({len(str(value))} digits) is "
+                                  f"too large (at most {self.max_constant:g} here)")
         v = float(value)
         if not np.isfinite(v) or abs(v) > self.max_constant:
             raise self.fail(node, f"the number {value!r:.20} is too large (at most "
@@ -216,18 +231,15 @@ class _Compiler:
         return f"({left} {symbol} {right})", _NUMBER
 
     def compare(self, node: ast.Compare, d: int) -> tuple[str, str]:
-        symbols = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
-                   ast.NotEq: "!="}
-        terms = [self.number(self.visit(t, d)) for t in (node.left, *node.comparators)]
-        parts = []
-        for i, op in enumerate(node.ops):
-            if type(op) not in symbols:
+        for op in node.ops:
+            if type(op) not in _COMPARISONS:
                 raise self.fail(node, "only < <= > >= == != compare values")
-            parts.append(f"({terms[i]} {symbols[type(op)]} {terms[i + 1]})")
-        out = parts[0]
-        for part in parts[1:]:
-            out = f"_and({out}, {part})"
-        return out, _TRUTH
+        terms = [self.number(self.visit(t, d)) for t in (node.left, *node.comparators)]
+        if len(node.ops) == 1:
+            return f"({terms[0]} {_COMPARISONS[type(node.ops[0])]} {terms[1]})", _TRUTH
+        # A chain: every term evaluated once, then compared pairwise (see _chain).
+        ops = tuple(_COMPARISONS[type(op)] for op in node.ops)
+        return f"_chain({ops!r}, {', '.join(terms)})", _TRUTH
 
     def call(self, node: ast.Call, d: int) -> tuple[str, str]:
         if not isinstance(node.func, ast.Name) or node.keywords:
@@ -252,6 +264,10 @@ class _Compiler:
         if name == "clip":
             return f"_min(_max({args[0]}, {args[1]}), {args[2]})", _NUMBER
         return f"_log10({args[0]})", _NUMBER
+
+
+_COMPARISONS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==",
+                ast.NotEq: "!="}
 
 
 @lru_cache(maxsize=8192)
@@ -307,6 +323,20 @@ def _log10(v: Value) -> Value:
     return math.log10(max(v, 1e-300))
 
 
+_COMPARE: dict[str, Callable[[Value, Value], Value | bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+    "!=": operator.ne}
+
+
+def _chain(ops: tuple[str, ...], *terms: Value) -> Value | bool:
+    """``terms[0] ops[0] terms[1] ops[1] terms[2] …``, each term already evaluated once: what
+    ``(t0 < t1) and (t1 < t2)`` gives, with t1 computed once instead of twice."""
+    out = _COMPARE[ops[0]](terms[0], terms[1])
+    for i in range(1, len(ops)):
+        out = _and(out, _COMPARE[ops[i]](terms[i], terms[i + 1]))
+    return out
+
+
 def _divide(a: Value, b: Value) -> Value:
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         zero = np.equal(b, 0.0)
@@ -360,4 +390,4 @@ def env_from(values: Mapping[str, Value]) -> Env:
 
 
 _HELPERS = {"_num": _num, "_truth": _truth, "_and": _and, "_or": _or, "_not": _not,
-            "_min": _min, "_max": _max, "_log10": _log10, "_divide": _divide}
+            "_min": _min, "_max": _max, "_log10": _log10, "_divide": _divide, "_chain": _chain}

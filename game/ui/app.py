@@ -289,6 +289,8 @@ class FrontierLab(App[None]):
         for binding in [*self.screen.BINDINGS, *self.BINDINGS]:
             if not isinstance(binding, Binding) or binding.id in seen:
                 continue
+            if self.screen.check_action(binding.action, ()) is False:
+                continue  # a key that does nothing here (the console outside --dev)
             seen.add(binding.id or binding.key)
             keys = " / ".join(self.get_key_display(Binding(k.strip(), ""))
                               for k in binding.key.split(","))

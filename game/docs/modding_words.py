@@ -39,7 +39,7 @@ FIELD_NOTES: dict[str, str] = {
     "Modifier.condition": "Expression; the factor applies in the worlds where it holds.",
     "Concept.id": "Glossary id that events name in `concept`; unique across all packs.",
     "Concept.term": "The term as the glossary shows it.",
-    "Concept.see_also": "Related glossary ids (not checked yet: spell them carefully).",
+    "Concept.see_also": "Related glossary ids, each checked against the loaded concepts.",
     "ScenarioFile.id": "Scenario id, e.g. 'ipo-window'; unique across all packs.",
     "ScenarioFile.title": "Title shown when choosing a scenario.",
     "ScenarioFile.horizon_quarters": "Quarters the campaign lasts at most.",

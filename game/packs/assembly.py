@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from game.engine.params import RivalParams
 from game.packs.content import Content
 from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile, engine_params
-from game.packs.errors import Problem, did_you_mean
+from game.packs.errors import Problem, Suggestions, did_you_mean, full
 from game.packs.event_compiler import EventCompiler
 from game.packs.names import all_names
 from game.packs.reading import BASE, Pack, Source, try_parse_toml
@@ -51,6 +51,7 @@ class Assembly:
         self.conflicts: list[str] = []
         self.failed: list[tuple[dict[str, Any], Source]] = []  # events of the wrong shape
         self.ids: dict[str, Source] = {}  # every event id seen, valid or not
+        self.earlier = Suggestions(())  # the events loaded before this pack, for "did you mean"
 
     def ordered(self, a: str, b: str) -> bool:
         return (a, b) in self.before or (b, a) in self.before or a == b
@@ -70,6 +71,7 @@ class Assembly:
 
     def load_pack(self, pack: Pack) -> None:
         folder = pack.path
+        self.earlier = Suggestions(self.events)
         if GLOSSARY in pack.files:
             got = self.read(pack, GLOSSARY, GlossaryFile)
             if got:
@@ -81,6 +83,8 @@ class Assembly:
                             f"duplicate concept id '{c.id}' (also in {other.path})", "id"))
                     self.glossary[c.id] = (c, src)
         for relative in _inside(pack, EVENTS):
+            if full(self.problems):
+                return
             got = self.parse(pack, relative)
             if got is None:
                 continue
@@ -89,6 +93,8 @@ class Assembly:
             good = dict(validate_items(Event, data, "event", path, text, self.problems))
             items = data.get("event") if isinstance(data, dict) else None
             for i, item in enumerate(items if isinstance(items, list) else []):
+                if full(self.problems):
+                    return
                 src = Source(path, text, ("event", i))
                 if i in good:
                     self.add_event(good[i], src, pack)
@@ -110,6 +116,8 @@ class Assembly:
                         continue
                     self.rivals[r.id] = (r, pack.id)
         for relative in _inside(pack, SCENARIOS):
+            if full(self.problems):
+                return
             got = self.parse(pack, relative)
             if got is None:
                 continue
@@ -147,7 +155,7 @@ class Assembly:
                 self.events.pop(holder, None)
                 self.replaced[target] = (ev.id, pack.id)
             elif target not in self.events:
-                hint = did_you_mean(target, list(self.events))
+                hint = did_you_mean(target, self.earlier)
                 self.problems.append(src.problem(
                     f"event '{ev.id}' replaces unknown event '{target}'{hint}", "replaces"))
             else:
@@ -192,6 +200,8 @@ class Assembly:
         override, which changes a copy for that scenario alone.
         """
         for key, value in patch.items():
+            if full(self.problems):
+                return
             where = (*at, key)
             if key not in base:
                 hint = did_you_mean(key, list(base))
@@ -220,16 +230,21 @@ class Assembly:
             self.economy_origin[where] = (pack.id, src)
 
     def check_glossary(self) -> None:
+        known = Suggestions(self.glossary)
         for concept, src in self.glossary.values():
             for j, other in enumerate(concept.see_also):
+                if full(self.problems):
+                    return
                 if other not in self.glossary:
-                    hint = did_you_mean(other, list(self.glossary))
+                    hint = did_you_mean(other, known)
                     self.problems.append(src.problem(
                         f"concept '{concept.id}': see_also names unknown concept '{other}'"
                         f"{hint}", "see_also", j))
 
     def finish(self, ordered: list[Pack]) -> Content | None:
         self.check_glossary()
+        if full(self.problems):
+            return None
         if not self.economy:
             self.problems.append(Problem(content_dir(), "no pack defines the economy "
                                                         "(economy.toml of the base pack)"))
@@ -238,6 +253,8 @@ class Assembly:
             economy = EconomyFile.model_validate(self.economy)
         except ValidationError as exc:
             for err in exc.errors():
+                if full(self.problems):
+                    break
                 loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
                 origin = self.economy_origin.get(loc, self.economy_origin[()])[1]
                 self.problems.append(origin.problem(
@@ -251,10 +268,16 @@ class Assembly:
         rival_ids = {r.id for r in rivals}
         compiler = EventCompiler(self.problems, self.events, self.glossary, names, redirect,
                                  rival_ids)
-        compiled = [compiler.compile(ev, src) for ev, src, _ in self.events.values()]
+        compiled = []
+        for ev, src, _ in self.events.values():
+            if full(self.problems):
+                return None
+            compiled.append(compiler.compile(ev, src))
         for raw, src in self.failed:  # still report what else is wrong with them
+            if full(self.problems):
+                return None
             compiler.compile(None, src, raw)
-        known_events = set(self.ids)  # every event id defined, valid or not, replaced or not
+        known_events = Suggestions(self.ids)  # every event id, valid or not, replaced or not
         for data, src in self.scenario_files:
             check_scenario_references(data, src, {p.id for p in ordered}, known_events,
                                       [r.id for r in rivals], self.problems)
@@ -298,7 +321,7 @@ class Assembly:
             try:
                 scen_economy = EconomyFile.model_validate(merged)
             except ValidationError as exc:
-                for err in exc.errors():
+                for err in exc.errors()[:100]:  # the shape of one economy: a few at most
                     loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
                     self.problems.append(src.problem(
                         f"{label}: 'economy.{'.'.join(loc)}': "
@@ -314,7 +337,7 @@ class Assembly:
                 try:
                     changed.append(RivalParams.model_validate({**rival.model_dump(), **change}))
                 except ValidationError as exc:
-                    for err in exc.errors():
+                    for err in exc.errors()[:100]:
                         loc = tuple(str(p) for p in err["loc"])
                         self.problems.append(src.problem(
                             f"{label}: 'rivals.{rival.id}.{'.'.join(loc)}': "

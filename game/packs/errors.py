@@ -1,17 +1,83 @@
-"""Problems in content, collected and reported like a compiler: ``path:line:col: message``."""
+"""Problems in content, collected and reported like a compiler: ``path:line:col: message``.
+
+A pack is text from a stranger, and it can have millions of mistakes: a load keeps the first
+``MAX_PROBLEMS`` and stops checking (``full``), each message is at most ``MAX_MESSAGE``
+characters however long the text it quotes, and ``report`` lists at most ``MAX_SHOWN`` with a
+count of the rest. "Did you mean" compares a name with every option only when they are few; a
+large set (every event of a big pack) is looked up among the name's neighbours in spelling
+(``Suggestions``), so each problem costs about the same however large the pack.
+"""
 
 from __future__ import annotations
 
+import bisect
 import difflib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from pathlib import Path
 
+MAX_PROBLEMS = 10_000  # a load that finds this many stops checking
+MAX_SHOWN = 100  # problems listed in a ContentError's text; the rest are counted
+MAX_MESSAGE = 400  # characters of one message: a name it quotes may be a megabyte long
+MAX_NAME = 200  # a longer name, or option, is no slip of the finger: nothing is suggested
+SCAN = 300  # options compared one by one; a larger set is searched by spelling
+NEIGHBOURS = 12  # options taken each side of a name, by spelling from the front and the back
 
-def did_you_mean(name: str, options: Iterable[str]) -> str:
+
+def did_you_mean(name: str, options: Iterable[str] | Suggestions) -> str:
     """' (did you mean 'x'?)' for the closest option, or '' when nothing is close."""
-    close = difflib.get_close_matches(name, sorted(options), n=1)
+    if isinstance(options, Suggestions):
+        return options(name)
+    if len(name) > MAX_NAME:
+        return ""
+    close = difflib.get_close_matches(name, sorted(o for o in options if len(o) <= MAX_NAME),
+                                      n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class Suggestions:
+    """"Did you mean" over one set of options, indexed once for the many problems that may
+    need it: a large set is searched among the options of about the name's length that sort
+    nearest it, spelt forwards and backwards (a slip late or early in the name), so a problem
+    costs a few dozen comparisons, not one per option. Each name is answered once."""
+
+    def __init__(self, options: Iterable[str]) -> None:
+        self.options = sorted(set(options))
+        self.by_length: dict[int, tuple[list[str], list[str]]] = {}
+        if len(self.options) > SCAN:
+            groups: dict[int, list[str]] = {}
+            for option in self.options:
+                groups.setdefault(len(option), []).append(option)
+            self.by_length = {n: (group, sorted(o[::-1] for o in group))
+                              for n, group in groups.items()}
+        self.answers: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        if name not in self.answers:
+            self.answers[name] = did_you_mean(name, self.candidates(name))
+        return self.answers[name]
+
+    def __contains__(self, name: object) -> bool:
+        i = bisect.bisect_left(self.options, name) if isinstance(name, str) else 0
+        return i < len(self.options) and self.options[i] == name
+
+    def __len__(self) -> int:
+        return len(self.options)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.options)
+
+    def candidates(self, name: str) -> Collection[str]:
+        if not self.by_length:
+            return self.options
+        near: set[str] = set()
+        for length in range(len(name) - 2, len(name) + 3):
+            forward, backward = self.by_length.get(length, ([], []))
+            for group, key, flip in ((forward, name, False), (backward, name[::-1], True)):
+                i = bisect.bisect_left(group, key)
+                near.update(o[::-1] if flip else o
+                            for o in group[max(0, i - NEIGHBOURS):i + NEIGHBOURS])
+        return near
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +86,11 @@ class Problem:
     message: str
     line: int | None = None
     col: int | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.message) > MAX_MESSAGE:
+            cut = self.message[:MAX_MESSAGE - 40] + " … " + self.message[-37:]
+            object.__setattr__(self, "message", cut)
 
     def __str__(self) -> str:
         where = str(self.path)
@@ -30,9 +101,35 @@ class Problem:
         return f"{where}: {self.message}"
 
 
+def full(problems: Sized) -> bool:
+    """Whether a load has found all the problems it reports: then it stops checking."""
+    return len(problems) >= MAX_PROBLEMS
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """A load's problems as reported: the first MAX_PROBLEMS found and, when the load stopped
+    there, one more saying so (at the file where it stopped)."""
+    if not full(problems):
+        return problems
+    kept = problems[:MAX_PROBLEMS]
+    return [*kept, Problem(kept[-1].path, f"checking stopped after {MAX_PROBLEMS:,} problems: "
+                                          "fix these, then check again for the rest")]
+
+
+def report(problems: Sequence[Problem], limit: int = MAX_SHOWN) -> list[str]:
+    """The problems one a line: the first ``limit``, then a line counting the rest."""
+    lines = [str(p) for p in problems[:limit]]
+    if len(problems) > limit:
+        rest = len(problems) - limit
+        lines.append(f"… and {rest:,} more problem{'s' * (rest != 1)} "
+                     "(`frontier-lab packs validate` lists them)")
+    return lines
+
+
 class ContentError(Exception):
-    """One or more problems in content files; ``str()`` lists them one per line."""
+    """One or more problems in content files; ``str()`` lists them one per line (the first
+    MAX_SHOWN, then how many more)."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__("\n".join(report(problems)))

@@ -15,7 +15,7 @@ from typing import Any
 
 from game.packs import effects as fx
 from game.packs.director import CompiledChoice, CompiledEvent
-from game.packs.errors import Problem, did_you_mean
+from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.expressions import Compiled, ExprError, compile_expr
 from game.packs.names import Name
 from game.packs.reading import Source
@@ -31,11 +31,14 @@ class EventCompiler:
                  glossary: Collection[str], names: dict[str, Name], redirect: dict[str, str],
                  rivals: set[str]):
         self.problems = problems
-        self.events = events  # every event id in play (a replaced one is not)
-        self.glossary = glossary  # every concept id
+        # Every event id in play (a replaced one is not), every concept id, every state name
+        # and rival: indexed once for the problems' "did you mean".
+        self.events = Suggestions(events)
+        self.glossary = Suggestions(glossary)
         self.names = names
+        self.known = Suggestions(names)
         self.redirect = redirect  # replaced event id -> its successor
-        self.rivals = rivals
+        self.rivals = Suggestions(rivals)
         self.expressions: dict[tuple[str, float], Compiled | ExprError] = {}
 
     def compile(self, ev: Event | None, src: Source, raw: dict[str, Any] | None = None
@@ -48,12 +51,14 @@ class EventCompiler:
         """
         data: dict[str, Any] = ev.model_dump() if ev is not None else (raw or {})
         before = len(self.problems)
-        label = f"event '{data.get('id', '?')}'"
+        label = f"event '{str(data.get('id', '?'))[:MAX_NAME]}'"
 
         def text_of(value: Any) -> str | None:
             return value if isinstance(value, str) and value.strip() else None
 
         def expr(value: Any, *where: str | int, limit: float = 1e15) -> Compiled | None:
+            if full(self.problems):
+                return None
             if isinstance(value, str) and not value.strip():
                 self.problems.append(src.problem(f"{label}: the expression is empty", *where))
                 return None
@@ -63,7 +68,7 @@ class EventCompiler:
                 key = (value, limit)
                 if key not in self.expressions:  # one load compiles each text once
                     try:
-                        self.expressions[key] = compile_expr(value, self.names, limit)
+                        self.expressions[key] = compile_expr(value, self.known, limit)
                     except ExprError as exc:
                         self.expressions[key] = exc
                 found = self.expressions[key]
@@ -77,8 +82,9 @@ class EventCompiler:
 
         def target(event_id: Any, *where: str | int) -> str:
             event_id = self.redirect.get(event_id, event_id)
-            if isinstance(event_id, str) and event_id not in self.events:
-                hint = did_you_mean(event_id, list(self.events))
+            if isinstance(event_id, str) and event_id not in self.events and not full(
+                    self.problems):
+                hint = did_you_mean(event_id, self.events)
                 self.problems.append(src.problem(f"{label}: unknown event id "
                                                  f"'{event_id}'{hint}", *where))
             return event_id
@@ -86,12 +92,14 @@ class EventCompiler:
         def effects(items: Any, *where: str | int) -> list[Compiled | None]:
             out = []
             for k, e in enumerate(items if isinstance(items, list) else []):
+                if full(self.problems):
+                    break
                 e = e if isinstance(e, dict) else {}
                 at = (*where, "effects", k)
                 kind = e.get("type")
                 if kind in ("rival_boost", "rival_delay", "rival_price") and isinstance(
                         e.get("rival"), str) and e["rival"] not in self.rivals:
-                    hint = did_you_mean(e["rival"], sorted(self.rivals))
+                    hint = did_you_mean(e["rival"], self.rivals)
                     self.problems.append(src.problem(f"{label}: effect on unknown rival "
                                                      f"'{e['rival']}'{hint}", *at))
                 if kind in ("add", "set") and e.get("target") in fx.MULTIPLY_ONLY:
@@ -125,14 +133,16 @@ class EventCompiler:
         event_follow_ups = follow_ups(data.get("follow_ups"))
         concept = data.get("concept")
         if isinstance(concept, str) and concept not in self.glossary:
-            hint = did_you_mean(concept, list(self.glossary))
+            hint = did_you_mean(concept, self.glossary)
             self.problems.append(src.problem(f"{label}: unknown glossary concept "
                                              f"'{concept}'{hint}", "concept"))
         for field_name in ("text", "title"):
+            unknown: set[str] = set()  # each name said once a field, however often it is used
             for m in _PLACEHOLDER.finditer(text_of(data.get(field_name)) or ""):
                 name = m.group(1).split(":")[0].strip()
-                if name not in self.names:
-                    hint = did_you_mean(name, list(self.names))
+                if name not in self.names and name not in unknown and not full(self.problems):
+                    unknown.add(name)
+                    hint = did_you_mean(name, self.known)
                     self.problems.append(src.problem(
                         f"{label}: unknown placeholder '{{{name}}}' in its {field_name}{hint}",
                         field_name))

@@ -27,12 +27,13 @@ import math
 import operator
 import re
 from collections.abc import Callable, Collection, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from game.packs.errors import did_you_mean
+from game.packs.errors import Suggestions, did_you_mean
 
 MAX_LENGTH = 500
 MAX_DEPTH = 32
@@ -94,7 +95,8 @@ def compile_expr(
         raise ExprError(f"cannot be read: {exc}") from None
     names: set[str] = set()
     offset = len(mangled) - len(mangled.lstrip())
-    code, kind = _Compiler(set(known), names, offset, max_constant).visit(tree.body, 1)
+    lookup = known if isinstance(known, AbstractSet | Mapping | Suggestions) else set(known)
+    code, kind = _Compiler(lookup, names, offset, max_constant).visit(tree.body, 1)
     if len(code) > MAX_CODE:  # cannot happen with code linear in the text; a guard if it did
         raise ExprError(f"expression compiles to {len(code):,} characters of code; the limit "
                         f"is {MAX_CODE:,}")
@@ -136,7 +138,8 @@ class _Compiler:
     wanted, exactly the numbers that converting at every step would give.
     """
 
-    def __init__(self, known: set[str], names: set[str], offset: int, max_constant: float):
+    def __init__(self, known: Collection[str], names: set[str], offset: int,
+                 max_constant: float):
         self.known = known
         self.names = names
         self.offset = offset
@@ -210,7 +213,7 @@ class _Compiler:
         if raw in CONSTANTS:
             return repr(CONSTANTS[raw]), _NUMBER
         if raw not in self.known:
-            hint = did_you_mean(raw, sorted(self.known))
+            hint = did_you_mean(raw, self.known)
             kind = "flag" if raw.startswith("flag.") else "state name"
             extra = " that no loaded effect sets" if kind == "flag" else ""
             raise self.fail(node, f"unknown {kind} '{raw}'{extra}{hint}")

@@ -3,7 +3,8 @@
 The way in for the rest of the game: ``load_content`` for the Content of every pack,
 ``load_economy`` for a scenario's engine parameters, ``inspect`` and ``check`` for the
 ``packs`` commands. Every problem in every file is collected before anything is raised, and
-reported sorted by file, line and column.
+reported sorted by file, line and column: the first ``MAX_PROBLEMS`` of them, after which a
+load stops checking (a hostile pack can have millions).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from game.engine.params import EconomyParams
 from game.packs.assembly import Assembly
 from game.packs.content import Content
 from game.packs.economy import DEFAULT_SCENARIO
-from game.packs.errors import ContentError, Problem
+from game.packs.errors import ContentError, Problem, capped, full
 from game.packs.order import load_order
 from game.packs.reading import discover, read_packs
 from game.packs.versions import check_requirements
@@ -25,7 +26,7 @@ def load_content(extra: Sequence[Path] = (), shipped: bool = True) -> Content:
     """Load and check every pack; raises ContentError listing every problem found."""
     content, problems = _load(extra, shipped)
     if problems or content is None:
-        raise ContentError(sorted(problems, key=_sort_key))
+        raise ContentError(_reported(problems))
     return content
 
 
@@ -38,12 +39,21 @@ def inspect(extra: Sequence[Path] = (), shipped: bool = True
             ) -> tuple[Content | None, list[Problem]]:
     """The content as far as it loads, and every problem (for `packs list`)."""
     content, problems = _load(extra, shipped)
-    return content, sorted(problems, key=_sort_key)
+    return content, _reported(problems)
 
 
 def check(extra: Sequence[Path] = (), shipped: bool = True) -> list[Problem]:
     """Every problem in the packs, without raising (for `packs validate`)."""
-    return sorted(_load(extra, shipped)[1], key=_sort_key)
+    return _reported(_load(extra, shipped)[1])
+
+
+def _reported(problems: list[Problem]) -> list[Problem]:
+    """Sorted by file, line and column; when the load stopped at MAX_PROBLEMS, the line saying
+    so comes last."""
+    if not full(problems):
+        return sorted(problems, key=_sort_key)
+    *kept, stopped = capped(problems)
+    return [*sorted(kept, key=_sort_key), stopped]
 
 
 def _sort_key(p: Problem) -> tuple[str, int, int]:
@@ -57,6 +67,8 @@ def _load(extra: Sequence[Path], shipped: bool) -> tuple[Content | None, list[Pr
     ordered, before = load_order(packs, problems)
     state = Assembly(problems, before)
     for pack in ordered:
+        if full(problems):
+            return None, problems
         state.load_pack(pack)
     content = state.finish(ordered)
     return content, problems

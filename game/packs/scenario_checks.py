@@ -9,14 +9,16 @@ still has every other mistake reported at its line.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
-from game.packs.errors import Problem, did_you_mean
+from game.packs.errors import Problem, Suggestions, did_you_mean, full
 from game.packs.reading import Source
 
 
-def check_scenario_references(data: Any, src: Source, packs: set[str], events: set[str],
-                              rivals: list[str], problems: list[Problem]) -> None:
+def check_scenario_references(data: Any, src: Source, packs: set[str],
+                              events: Collection[str] | Suggestions, rivals: list[str],
+                              problems: list[Problem]) -> None:
     """What a scenario's model cannot check alone, checked on the file as read (so a file
     with a mistake of shape still has these reported): its required packs, the scripted
     event ids, quarters within the horizon, and the rival ids it overrides."""
@@ -37,12 +39,14 @@ def check_scenario_references(data: Any, src: Source, packs: set[str], events: s
 
     required = data.get("packs")
     for i, pid in enumerate(required if isinstance(required, list) else []):
-        if isinstance(pid, str) and pid not in packs:
+        if isinstance(pid, str) and pid not in packs and not full(problems):
             problems.append(src.problem(
                 f"{label} needs pack '{pid}', which is not installed"
                 f"{did_you_mean(pid, packs)}", "packs", i))
     seen: set[tuple[Any, str]] = set()
     for i, item in items("scripted"):
+        if full(problems):
+            return
         quarter, event = item.get("quarter"), item.get("event")
         if past(quarter):
             problems.append(src.problem(
@@ -61,6 +65,8 @@ def check_scenario_references(data: Any, src: Source, packs: set[str], events: s
                 "scripted", i, "event"))
         seen.add((quarter, event))
     for i, hint in items("hints"):
+        if full(problems):
+            return
         if past(hint.get("quarter")):
             problems.append(src.problem(
                 f"{label}: a hint at quarter {hint['quarter']} is past the horizon (quarters "
@@ -68,19 +74,21 @@ def check_scenario_references(data: Any, src: Source, packs: set[str], events: s
                 "hints", i, "quarter"))
     start = data.get("start")
     for i, point in items("history"):
+        if full(problems):
+            return
         label_q = point.get("quarter")
         if not (isinstance(start, str) and isinstance(label_q, str)
                 and re.match(r"^\d{4}Q[1-4]$", start) and re.match(r"^\d{4}Q[1-4]$",
                                                                     label_q)):
             continue
         q = (int(label_q[:4]) * 4 + int(label_q[5])) - (int(start[:4]) * 4 + int(start[5]))
-        if not 0 <= q < horizon:
+        if horizon is not None and not 0 <= q < horizon:
             problems.append(src.problem(
                 f"{label}: history for {label_q} is outside the game ({start} and the "
                 f"{horizon - 1} quarters after it)", "history", i, "quarter"))
     overrides = data.get("rivals")
     for rid in overrides if isinstance(overrides, dict) else {}:
-        if rid not in rivals:
+        if rid not in rivals and not full(problems):
             problems.append(src.problem(
                 f"{label}: unknown rival '{rid}'{did_you_mean(rid, rivals)}; rivals: "
                 f"{', '.join(rivals)}", "rivals", rid))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from game.packs.errors import Problem, did_you_mean
+from game.packs.errors import Problem, did_you_mean, full
 from game.packs.toml_io import locate
 
 M = TypeVar("M", bound=BaseModel)
@@ -110,6 +110,8 @@ def validate_file(
         return model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
+            if full(problems):
+                break
             line, col = locate(text, tuple(err["loc"]))
             problems.append(Problem(path, _message(model, err), line, col))
         return None
@@ -124,6 +126,8 @@ def validate_items(
         problems.append(Problem(path, "expected a TOML document of tables"))
         return []
     for extra in sorted(set(data) - {key}):
+        if full(problems):
+            return []
         hint = did_you_mean(extra, [key])
         line, col = locate(text, (extra,))
         problems.append(Problem(path, f"unknown key '{extra}'{hint}", line, col))
@@ -134,10 +138,14 @@ def validate_items(
         return []
     good: list[tuple[int, M]] = []
     for i, item in enumerate(items):
+        if full(problems):
+            break
         try:
             good.append((i, model.model_validate(item)))
         except ValidationError as exc:
             for err in exc.errors():
+                if full(problems):
+                    break
                 loc = (key, i, *err["loc"])
                 line, col = locate(text, loc)
                 problems.append(Problem(path, _message(_Wrapper.of(model, key), {**err,

@@ -53,7 +53,7 @@ from game.docs.toml_fields import default, fields_table, limits, toml_type, type
 from game.engine.params import OutcomeParams, RivalParams, ScoreParams, StartState
 from game.engine.plan import Plan
 from game.packs import effects as fx
-from game.packs import expressions, names, reading, schema
+from game.packs import errors, expressions, files, names, reading, schema
 from game.packs.director import PRESETS, CompiledEvent, Director
 from game.packs.economy import EconomyFile, Hint, HistoryPoint, ScenarioFile, ScriptedEvent
 
@@ -210,6 +210,14 @@ def limits_table() -> str:
         ["choice label", f"{_max_len(schema.Choice.model_fields['label'])} characters"],
         ["glossary term", f"{_max_len(schema.Concept.model_fields['term'])} characters"],
         ["a content file", f"{reading.MAX_BYTES / 1e6:g} MB, UTF-8"],
+        ["a pack's TOML files together", f"{files.MAX_PACK_BYTES / 1e6:g} MB"],
+        ["a pack's files", "plain files inside its folder: no links, devices or FIFOs"],
+        ["files and folders in a pack", f"{files.MAX_ENTRIES:,}, folders at most "
+                                        f"{files.MAX_FOLDERS_DEEP} deep"],
+        ["tables and arrays within each other", f"{reading.MAX_NESTING} levels"],
+        ["a number in a TOML file", "finite (no `nan`, no `inf`); a whole number within 64 "
+                                    "bits"],
+        ["problems reported", f"the first {errors.MAX_PROBLEMS:,}: checking stops there"],
     ]
     return table(["what", "limit"], rows)
 

@@ -2,7 +2,8 @@
 
 A pack is text from a stranger, and it can have millions of mistakes: a load keeps the first
 ``MAX_PROBLEMS`` and stops checking (``full``), each message is at most ``MAX_MESSAGE``
-characters however long the text it quotes, and ``report`` lists at most ``MAX_SHOWN`` with a
+characters however long the text it quotes and is printed on one line without control
+characters, and ``report`` lists at most ``MAX_SHOWN`` with a
 count of the rest. "Did you mean" compares a name with every option only when they are few; a
 large set (every event of a big pack) is looked up among the name's neighbours in spelling
 (``Suggestions``), so each problem costs about the same however large the pack.
@@ -15,6 +16,8 @@ import difflib
 from collections.abc import Collection, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from pathlib import Path
+
+from game.text import printable
 
 MAX_PROBLEMS = 10_000  # a load that finds this many stops checking
 MAX_SHOWN = 100  # problems listed in a ContentError's text; the rest are counted
@@ -93,12 +96,14 @@ class Problem:
             object.__setattr__(self, "message", cut)
 
     def __str__(self) -> str:
+        """One line, without control characters: a message quotes a pack's text (a key in
+        quotes may hold an escape sequence that would recolour or clear the terminal)."""
         where = str(self.path)
         if self.line is not None:
             where += f":{self.line}"
             if self.col is not None:
                 where += f":{self.col}"
-        return f"{where}: {self.message}"
+        return " ".join(printable(f"{where}: {self.message}").split("\n"))
 
 
 def full(problems: Sized) -> bool:

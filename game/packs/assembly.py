@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from game.engine.params import RivalParams
 from game.packs.content import Content
 from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile, engine_params
-from game.packs.errors import Problem, Suggestions, did_you_mean, full
+from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.event_compiler import EventCompiler
 from game.packs.names import all_names
 from game.packs.reading import BASE, Pack, Source, try_parse_toml
@@ -238,7 +238,8 @@ class Assembly:
                 if other not in self.glossary:
                     hint = did_you_mean(other, known)
                     self.problems.append(src.problem(
-                        f"concept '{concept.id}': see_also names unknown concept '{other}'"
+                        f"concept '{concept.id[:MAX_NAME]}': see_also names unknown concept "
+                        f"'{other}'"
                         f"{hint}", "see_also", j))
 
     def finish(self, ordered: list[Pack]) -> Content | None:
@@ -312,7 +313,7 @@ class Assembly:
         of the merged values are checked then), and the economy compiled once to be sure it
         holds together. None when something is wrong (the problems are recorded)."""
         before = len(self.problems)
-        label = f"scenario '{scen.id}'"
+        label = f"scenario '{scen.id[:MAX_NAME]}'"
         scen_economy = economy
         patch = scen.economy_patch()
         if patch:

@@ -4,15 +4,18 @@ A pack is text from a stranger, and it can have millions of mistakes: a load kee
 ``MAX_PROBLEMS`` and stops checking (``full``), each message is at most ``MAX_MESSAGE``
 characters however long the text it quotes and is printed on one line without control
 characters, and ``report`` lists at most ``MAX_SHOWN`` with a
-count of the rest. "Did you mean" compares a name with every option only when they are few; a
-large set (every event of a big pack) is looked up among the name's neighbours in spelling
-(``Suggestions``), so each problem costs about the same however large the pack.
+count of the rest. "Did you mean" costs each problem a bounded amount, however large the pack
+and however its names are made: a name is compared with every option only when they are few,
+else with its neighbours in spelling (``Suggestions``, indexed once a load), and difflib's full
+comparison (quadratic in the length: 0.5 ms for two names of 64 x's) is made for the two options
+most alike by its linear measure, never for names longer than ``MAX_NAME``.
 """
 
 from __future__ import annotations
 
 import bisect
 import difflib
+import heapq
 from collections.abc import Collection, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,20 +25,44 @@ from game.text import printable
 MAX_PROBLEMS = 10_000  # a load that finds this many stops checking
 MAX_SHOWN = 100  # problems listed in a ContentError's text; the rest are counted
 MAX_MESSAGE = 400  # characters of one message: a name it quotes may be a megabyte long
-MAX_NAME = 200  # a longer name, or option, is no slip of the finger: nothing is suggested
-SCAN = 300  # options compared one by one; a larger set is searched by spelling
-NEIGHBOURS = 12  # options taken each side of a name, by spelling from the front and the back
+MAX_NAME = 64  # a longer name, or option, is no slip of the finger: nothing is suggested
+SCAN = 64  # options compared one by one; a larger set is searched by spelling
+NEIGHBOURS = 6  # options taken each side of a name, by spelling from the front and the back
+RATIOS = 2  # full comparisons for one name
+CUTOFF = 0.6  # difflib's: how alike a suggestion must be
 
 
 def did_you_mean(name: str, options: Iterable[str] | Suggestions) -> str:
     """' (did you mean 'x'?)' for the closest option, or '' when nothing is close."""
     if isinstance(options, Suggestions):
         return options(name)
+    close = closest(name, options)
+    return f" (did you mean '{close}'?)" if close is not None else ""
+
+
+def closest(name: str, options: Iterable[str]) -> str | None:
+    """difflib.get_close_matches(name, options, n=1)[0], its cost bounded: the full comparison
+    (``ratio``) only for the RATIOS options that its linear upper bound (``quick_ratio``) finds
+    most alike, and nothing for a name or an option longer than MAX_NAME. None when no option
+    is as alike as CUTOFF."""
     if len(name) > MAX_NAME:
-        return ""
-    close = difflib.get_close_matches(name, sorted(o for o in options if len(o) <= MAX_NAME),
-                                      n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+        return None
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(name)
+    likely: list[tuple[float, str]] = []
+    for option in options:
+        if len(option) > MAX_NAME:
+            continue
+        matcher.set_seq1(option)
+        if matcher.real_quick_ratio() >= CUTOFF and (alike := matcher.quick_ratio()) >= CUTOFF:
+            likely.append((alike, option))
+    best: tuple[float, str] | None = None
+    for _, option in heapq.nlargest(RATIOS, likely):
+        matcher.set_seq1(option)
+        found = (matcher.ratio(), option)
+        if found[0] >= CUTOFF and (best is None or found > best):
+            best = found
+    return best[1] if best is not None else None
 
 
 class Suggestions:
@@ -74,7 +101,7 @@ class Suggestions:
         if not self.by_length:
             return self.options
         near: set[str] = set()
-        for length in range(len(name) - 2, len(name) + 3):
+        for length in range(len(name) - 1, len(name) + 2):  # one letter more or fewer
             forward, backward = self.by_length.get(length, ([], []))
             for group, key, flip in ((forward, name, False), (backward, name[::-1], True)):
                 i = bisect.bisect_left(group, key)

@@ -91,7 +91,7 @@ def compile_expr(
         raise ExprError(f"syntax error: {exc.msg}", col) from None
     except (RecursionError, MemoryError):
         raise ExprError("expression is nested too deeply") from None
-    except ValueError as exc:  # e.g. a NUL character, refused by Python's parser
+    except ValueError as exc:  # whatever else Python's parser refuses (older versions: a NUL)
         raise ExprError(f"cannot be read: {exc}") from None
     names: set[str] = set()
     offset = len(mangled) - len(mangled.lstrip())

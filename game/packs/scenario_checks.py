@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from game.packs.errors import Problem, Suggestions, did_you_mean, full
+from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.reading import Source
 
 
@@ -24,7 +24,9 @@ def check_scenario_references(data: Any, src: Source, packs: set[str],
     event ids, quarters within the horizon, and the rival ids it overrides."""
     if not isinstance(data, dict):
         return
-    label = f"scenario '{data['id']}'" if isinstance(data.get("id"), str) else "scenario"
+    # Quoted by each of its problems: never more than a name's length of it.
+    label = (f"scenario '{data['id'][:MAX_NAME]}'" if isinstance(data.get("id"), str)
+             else "scenario")
     horizon = data.get("horizon_quarters")
     horizon = horizon if isinstance(horizon, int) and not isinstance(horizon, bool) else None
 

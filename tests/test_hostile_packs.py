@@ -403,6 +403,19 @@ def test_a_nested_chained_comparison_within_the_limits_validates_at_once(tmp_pat
     assert code == 0 and said.startswith("ok:"), said[-2000:]
 
 
+def test_a_folder_of_3000_packs_is_refused_at_once(tmp_path: Path) -> None:
+    """Telling packs apart resolved every folder against every other (3,000 packs: 113 s), and
+    the load order's pairs grow with the square of the packs (a chain of 10,000 packs is 50
+    million): a load takes at most MAX_PACKS."""
+    for k in range(3000):
+        (tmp_path / f"p{k}").mkdir()
+        (tmp_path / f"p{k}" / "pack.toml").write_text(
+            MANIFEST.replace(f'id = "{ID}"', f'id = "p{k}"') + f'load_after = ["p{k + 1}"]\n')
+    code, said = run_child(["-m", "game", "packs", "validate", str(tmp_path)])
+    assert code == 1 and "Traceback" not in said, said[-2000:]
+    assert f"{tmp_path}: 3,001 packs: a game loads at most {reading.MAX_PACKS}" in said  # base too
+
+
 # --- the pieces, in process --------------------------------------------------------------------
 
 

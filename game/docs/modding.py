@@ -217,6 +217,7 @@ def limits_table() -> str:
         ["tables and arrays within each other", f"{reading.MAX_NESTING} levels"],
         ["a number in a TOML file", "finite (no `nan`, no `inf`); a whole number within 64 "
                                     "bits"],
+        ["packs in one game", f"{reading.MAX_PACKS}"],
         ["problems reported", f"the first {errors.MAX_PROBLEMS:,}: checking stops there"],
     ]
     return table(["what", "limit"], rows)

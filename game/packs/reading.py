@@ -45,6 +45,7 @@ __all__ = ["BASE", "MAX_BYTES", "Pack", "Source", "discover", "hash_files", "par
 
 BASE = "base"  # the base game's pack: every other pack builds on it
 MAX_NESTING = 32  # tables and arrays within each other: content is a few levels deep
+MAX_PACKS = 500  # packs in one load
 INT_BOUND = 2**63  # TOML's whole numbers are 64-bit: -2**63 <= n < 2**63
 MAX_UNUSABLE = 100  # unusable values reported in one file: the rest are more of the same
 
@@ -100,9 +101,20 @@ def discover(extra: Sequence[Path] = (), shipped: bool = True) -> tuple[list[Pat
         else:
             problems.append(Problem(path, "no pack here: a pack is a folder with a pack.toml"))
     unique: list[Path] = []
+    seen: set[Path] = set()  # each folder resolved once (a set made per folder was quadratic)
     for p in found:
-        if p.resolve() not in {u.resolve() for u in unique}:
+        try:
+            where = p.resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a loop, on older Pythons
+            problems.append(Problem(p, f"cannot be read: {getattr(exc, 'strerror', exc)}"))
+            continue
+        if where not in seen:
+            seen.add(where)
             unique.append(p)
+    if len(unique) > MAX_PACKS:  # the load order's pairs grow with the square of the packs
+        problems.append(Problem(unique[MAX_PACKS].parent, f"{len(unique):,} packs: a game loads "
+                                                          f"at most {MAX_PACKS}"))
+        unique = unique[:MAX_PACKS]
     return unique, problems
 
 

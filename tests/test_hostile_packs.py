@@ -278,6 +278,13 @@ def _near_misses(folder: Path) -> str:
     return "events/e.toml"
 
 
+def _long_versions(folder: Path) -> str:
+    long = "9" * 5000
+    (folder / "pack.toml").write_text(MANIFEST.replace('"1.0.0"', f'"{long}.0.0"').replace(
+        '"base"', f'"base>={long}"') + f'game_version = ">={long}"\n')
+    return "pack.toml"
+
+
 def _markup_and_control_characters(folder: Path) -> str:
     (folder / "events" / "e.toml").write_text(event(
         title="[@click=app.quit]quit[/] [link=https://x]x[/link]",
@@ -329,6 +336,7 @@ CORPUS: dict[str, tuple[Callable[[Path], str], str]] = {
     "a 1 MB scenario id": (_a_megabyte_scenario_id, "unknown scripted event"),
     "a 1 MB concept id, 50,000 see_also": (_a_megabyte_concept_id, "see_also names unknown"),
     "3,000 near-miss references": (_near_misses, "did you mean 'hostile.xxx"),
+    "5,000-digit versions": (_long_versions, "is not three numbers of at most 9 digits"),
     "markup and control characters": (_markup_and_control_characters, "unknown placeholder"),
     "NUL in an expression": (_nul_in_an_expression, "null bytes"),
     "not UTF-8": (_not_utf8, "not UTF-8"),

@@ -3,7 +3,8 @@
 A pack states the game it needs (``game_version = ">=0.1,<1.0"``), the packs it depends on
 (``depends = ["base>=1.0"]``) and those it cannot be installed with (``conflicts``). A range is
 comparisons joined by commas, every one of which must hold; its bounds are up to three numbers
-("1", "1.2", "1.2.3", the missing ones 0).
+("1", "1.2", "1.2.3", the missing ones 0) of at most 9 digits each (Python refuses to read a
+number of over 4,300 digits, and no version needs ten).
 """
 
 from __future__ import annotations
@@ -15,22 +16,30 @@ from game.packs.errors import Problem, did_you_mean
 from game.packs.reading import Pack
 
 _REQUIREMENT = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(.*)$")
-_COMPARATOR = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(\d+(?:\.\d+){0,2})\s*$")
+_COMPARATOR = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(\d{1,9}(?:\.\d{1,9}){0,2})\s*$")
+DIGITS = 9  # in each number of a version
 
 
-def _version(text: str) -> tuple[int, ...]:
-    parts = [int(x) for x in text.split(".")]
-    return tuple(parts + [0] * (3 - len(parts)))
+def _version(text: str) -> tuple[int, ...] | None:
+    """(major, minor, patch) of '1', '1.2' or '1.2.3'; None when it is not one."""
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 3 or not all(p.isdecimal() and len(p) <= DIGITS for p in parts):
+        return None
+    return tuple([int(x) for x in parts] + [0] * (3 - len(parts)))
 
 
 def satisfies(version: str, spec: str) -> bool | None:
-    """Whether a version meets a range such as '>=0.1,<1.0' (None: the range is malformed)."""
+    """Whether a version meets a range such as '>=0.1,<1.0' (None: the range, or the version,
+    is malformed)."""
     v = _version(version)
+    if v is None:
+        return None
     for clause in filter(None, (c.strip() for c in spec.split(","))):
         m = _COMPARATOR.match(clause)
-        if not m:
+        bound = _version(m.group(2)) if m else None
+        if m is None or bound is None:
             return None
-        op, bound = m.group(1), _version(m.group(2))
+        op = m.group(1)
         ok = {">=": v >= bound, "<=": v <= bound, "==": v == bound, "!=": v != bound,
               ">": v > bound, "<": v < bound}[op]
         if not ok:
@@ -50,6 +59,9 @@ def check_requirements(packs: dict[str, Pack], problems: list[Problem]) -> None:
     meet: the game's version, a missing or too old dependency, a conflicting pack."""
     for pack in packs.values():
         m = pack.manifest
+        if _version(m.version) is None:
+            problems.append(pack.at(f"version '{m.version[:40]}' is not three numbers of at most "
+                                    f"{DIGITS} digits, such as 1.2.3", "version"))
         trouble = _range_problem("game", __version__, m.game_version, f"game_version "
                                  f"'{m.game_version}'")
         if trouble:
@@ -79,9 +91,11 @@ def check_requirements(packs: dict[str, Pack], problems: list[Problem]) -> None:
 
 def _range_problem(what: str, version: str, spec: str, entry: str) -> str | None:
     """Why ``version`` of ``what`` does not meet ``spec`` (None when it does)."""
+    if _version(version) is None:
+        return f"{what}'s version '{version[:40]}' is not three numbers of at most {DIGITS} digits"
     met = satisfies(version, spec)
     if met is None:
-        return f"{entry}: '{spec}' is not a version range such as '>=0.1,<1.0'"
+        return f"{entry}: '{spec[:80]}' is not a version range such as '>=0.1,<1.0'"
     if not met:
         return f"needs {what} {spec}, but {what} is version {version}"
     return None

@@ -271,9 +271,7 @@ def verify(path: Path, content: Content) -> Verification:
         if not game.running:
             result.problems.append(f"{label}: the game had already ended, but the save goes on")
             break
-        line = LogLine(quarter=k, plan=dict(record.plan),
-                       choices=[(c.event, c.choice) for c in record.choices],
-                       injected=list(record.injected), dev=list(record.dev))
+        line = _log_line(record)
         try:
             game.apply_record(line)
         except ValidationError as exc:  # a plan no game could have made (pydantic's, said plainly)
@@ -336,15 +334,19 @@ def continue_anew(path: Path, content: Content) -> tuple[Game, list[str]]:
         raise SaveError(f"scenario '{save.scenario}' is not in the installed packs, so the game "
                         "cannot be played again here", path)
     game = Game(content, save.scenario, save.seed, save.lab)
-    log = [LogLine(quarter=r.quarter, plan=dict(r.plan),
-                   choices=[(c.event, c.choice) for c in r.choices], injected=list(r.injected),
-                   dev=list(r.dev))
-           for r in save.log]
+    log = [_log_line(r) for r in save.log]
     left_out = game.replay_decisions(log)
     game.continued_from = {
         "file": Path(path).name, "game_version": save.game_version, "quarters": len(save.log),
         "packs": [stamp.model_dump() for stamp in save.packs], "left_out": left_out}
     return game, left_out
+
+
+def _log_line(record: QuarterRecord) -> LogLine:
+    """A saved quarter as the game's action log holds it."""
+    return LogLine(quarter=record.quarter, plan=dict(record.plan),
+                   choices=[(c.event, c.choice) for c in record.choices],
+                   injected=list(record.injected), dev=list(record.dev))
 
 
 def _num(value: float | None) -> str:

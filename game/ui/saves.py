@@ -131,13 +131,7 @@ class LoadModal(Dialog[Path | Anew | None]):
 
     def action_anew(self) -> None:
         """The highlighted save, made with other content, to be played again anew."""
-        try:
-            saves = self.query_one("#saves", OptionList)
-        except NoMatches:
-            return
-        if saves.highlighted is None:
-            return
-        chosen = saves.get_option_at_index(saves.highlighted).id or ""
+        chosen = self._highlighted()
         if chosen in self.other_content:
             self.close(Anew(Path(chosen)))
 
@@ -146,13 +140,7 @@ class LoadModal(Dialog[Path | Anew | None]):
         from game.session.saves.errors import SaveError
         from game.session.store import restore_backup
 
-        try:
-            saves = self.query_one("#saves", OptionList)
-        except NoMatches:  # no saves listed
-            return
-        if saves.highlighted is None:
-            return
-        r = self.rows.get(saves.get_option_at_index(saves.highlighted).id or "")
+        r = self.rows.get(self._highlighted())
         if r is None or not r.error or not _has_backup(r):
             return
         try:
@@ -164,6 +152,16 @@ class LoadModal(Dialog[Path | Anew | None]):
                           f"{kept.name}").plain, markup=False)
         self.refresh(recompose=True)
         self.call_after_refresh(self.on_mount)
+
+    def _highlighted(self) -> str:
+        """The highlighted row's path ('' when no save is listed or none is highlighted)."""
+        try:
+            saves = self.query_one("#saves", OptionList)
+        except NoMatches:
+            return ""
+        if saves.highlighted is None:
+            return ""
+        return saves.get_option_at_index(saves.highlighted).id or ""
 
     @on(Button.Pressed, "#back")
     def action_cancel(self) -> None:

@@ -53,7 +53,7 @@ from game.docs.toml_fields import default, fields_table, limits, toml_type, type
 from game.engine.params import OutcomeParams, RivalParams, ScoreParams, StartState
 from game.engine.plan import Plan
 from game.packs import effects as fx
-from game.packs import errors, expressions, files, names, reading, schema
+from game.packs import errors, expressions, files, names, placeholders, reading, schema
 from game.packs.director import PRESETS, CompiledEvent, Director
 from game.packs.economy import EconomyFile, Hint, HistoryPoint, ScenarioFile, ScriptedEvent
 
@@ -146,6 +146,19 @@ def state_names_table() -> str:
     rows.append(["`flag.<name>`", "`1`", "1 while the flag is set, else 0. The name exists "
                  "once any loaded effect sets or clears that flag."])
     return table(["name", "a placeholder shows, e.g.", "meaning"], rows)
+
+
+def formats_table() -> str:
+    """The formats of {name:FORMAT}, each shown on a sample, with and without decimals."""
+    rows = []
+    shown = {"$B": 2, "$": 0, "%": 1, "x": 1, "plain": 2}  # decimals other than the default
+    for spec, (unit, words, name, value) in placeholders.FORMATS.items():
+        n = shown.get(spec, 1)
+        decimals = ("none" if spec in placeholders.WHOLE else
+                    f"`{{{name}:{spec}.{n}}}` shows `{names.format_value(unit, value, n)}`")
+        rows.append([f"`{spec}`", words, f"`{{{name}:{spec}}}` shows "
+                     f"`{names.format_value(unit, value)}`", decimals])
+    return table(["format", "shows", "e.g.", "with decimals (.N)"], rows)
 
 
 def functions_table() -> str:
@@ -283,6 +296,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "targets": targets_table,
     "modifiable": modifiable_table,
     "state_names": state_names_table,
+    "formats": formats_table,
     "functions": functions_table,
     "limits": limits_table,
     "refused": refused_table,

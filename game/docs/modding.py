@@ -53,7 +53,16 @@ from game.docs.toml_fields import default, fields_table, limits, toml_type, type
 from game.engine.params import OutcomeParams, RivalParams, ScoreParams, StartState
 from game.engine.plan import Plan
 from game.packs import effects as fx
-from game.packs import errors, expressions, files, names, placeholders, reading, schema
+from game.packs import (
+    errors,
+    expressions,
+    files,
+    locales,
+    names,
+    placeholders,
+    reading,
+    schema,
+)
 from game.packs.director import PRESETS, CompiledEvent, Director
 from game.packs.economy import EconomyFile, Hint, HistoryPoint, ScenarioFile, ScriptedEvent
 
@@ -159,6 +168,20 @@ def formats_table() -> str:
         rows.append([f"`{spec}`", words, f"`{{{name}:{spec}}}` shows "
                      f"`{names.format_value(unit, value)}`", decimals])
     return table(["format", "shows", "e.g.", "with decimals (.N)"], rows)
+
+
+def locales_table() -> str:
+    """Every key a locale file may give, table by table (each is optional)."""
+    rows = []
+    for where, model in (('`[event."ID"]`', locales.EventText),
+                         ("an entry of `choices`", locales.ChoiceText),
+                         ("`[concept.ID]`", locales.ConceptText),
+                         ("`[scenario.ID]`", locales.ScenarioText)):
+        hints = type_hints(model)
+        for name, info in model.model_fields.items():
+            rows.append([where, f"`{name}`", toml_type(hints[name]), limits(info, hints[name]),
+                         info.description or ""])
+    return table(["table", "key", "type", "limits", "what it translates"], rows)
 
 
 def functions_table() -> str:
@@ -297,6 +320,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "modifiable": modifiable_table,
     "state_names": state_names_table,
     "formats": formats_table,
+    "locales": locales_table,
     "functions": functions_table,
     "limits": limits_table,
     "refused": refused_table,

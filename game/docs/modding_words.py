@@ -14,7 +14,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from game.engine.params import GpuGeneration, OutcomeParams, RivalParams, ScoreParams, StartState
-from game.packs import schema
+from game.packs import locales, schema
 from game.packs.economy import (
     EconomyOverride,
     Hint,
@@ -222,4 +222,5 @@ TABLE_NAMES: dict[type[BaseModel], str] = {
     OutcomeParams: "[outcome]", ScoreParams: "[score]", RivalParams: "rival",
     GpuGeneration: "GPU", ScriptedEvent: "scripted-event", Hint: "hint", HistoryPoint: "history",
     EconomyOverride: "economy patch", RivalOverride: "rival patch",
+    locales.ChoiceText: "choice text",
 }

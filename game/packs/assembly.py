@@ -22,6 +22,7 @@ from game.packs.content import Content
 from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile, engine_params
 from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.event_compiler import EventCompiler
+from game.packs.locales import LOCALES, LocaleReader, Locales
 from game.packs.names import all_names
 from game.packs.reading import BASE, Pack, Source, try_parse_toml
 from game.packs.scenario_checks import check_scenario_references
@@ -278,6 +279,7 @@ class Assembly:
             if full(self.problems):
                 return None
             compiler.compile(None, src, raw)
+        locales = self.read_locales(ordered, names, compiler.known)
         known_events = Suggestions(self.ids)  # every event id, valid or not, replaced or not
         for data, src in self.scenario_files:
             check_scenario_references(data, src, {p.id for p in ordered}, known_events,
@@ -305,7 +307,28 @@ class Assembly:
             scenario_economy=scenario_economy,
             scenario_rivals=scenario_rivals,
             redirects=redirect,
+            locales=locales,
         )
+
+    def read_locales(self, ordered: list[Pack], names: dict[str, Any],
+                     suggest: Suggestions) -> Locales:
+        """Every pack's locales/*.toml, in load order, checked against the merged content."""
+        if not any(f.parts[0] == LOCALES.name for p in ordered for f in p.files):
+            return Locales()  # (most loads: nothing to index)
+        folders = {p.path: p.id for p in ordered}
+        owners = {("event", i): pack for i, (_, _, pack) in self.events.items()}
+        owners |= {("concept", i): folders.get(src.path.parent, "?")
+                   for i, (_, src) in self.glossary.items()}
+        owners |= {("scenario", i): folders.get(src.path.parent.parent, "?")
+                   for i, (_, src) in self.scenarios.items()}
+        reader = LocaleReader(
+            self.problems, self.conflicts, self.ordered,
+            {i: ev for i, (ev, _, _) in self.events.items()}, set(self.ids),
+            {i: c for i, (c, _) in self.glossary.items()},
+            {i: s for i, (s, _) in self.scenarios.items()}, owners, names, suggest)
+        for pack in ordered:
+            reader.read(pack)
+        return reader.result
 
     def merge_scenario(self, scen: ScenarioFile, src: Source, economy: EconomyFile,
                        rivals: list[RivalParams]) -> tuple[EconomyFile, list[RivalParams]] | None:

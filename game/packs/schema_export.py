@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile
+from game.packs.locales import LocaleFile
 from game.packs.schema import EventFile, GlossaryFile, PackManifest
 
 KINDS: dict[str, type[BaseModel]] = {
@@ -23,9 +24,11 @@ KINDS: dict[str, type[BaseModel]] = {
     "scenario": ScenarioFile,
     "economy": EconomyFile,
     "rivals": RivalsFile,
+    "locale": LocaleFile,
 }
 FILES = {"pack": "pack.toml", "events": "events/*.toml", "glossary": "glossary.toml",
-         "scenario": "scenarios/*.toml", "economy": "economy.toml", "rivals": "rivals.toml"}
+         "scenario": "scenarios/*.toml", "economy": "economy.toml", "rivals": "rivals.toml",
+         "locale": "locales/*.toml"}
 
 
 def schema_for(kind: str) -> dict[str, Any]:

@@ -48,7 +48,8 @@ def _add_pack_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _language(text: str) -> str:
-    """--lang: a language code such as fr or pt-BR (the packs' locales/<lang>.toml)."""
+    """--lang: a language code such as fr or pt-BR (the packs' locales/<lang>.toml; the pattern
+    is game.packs.locales.LANG, not imported here so that --help stays instant)."""
     import re
 
     if not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}", text):

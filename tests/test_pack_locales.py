@@ -379,14 +379,19 @@ def test_french_and_english_play_and_verify_the_same(tmp_path) -> None:
     for content in (french, english):
         game = Game(content, "lang-trial", 11)
         while game.running:
-            for p in game.pending:  # the player's answers: the last open choice
+            for p in game.pending:  # the player's answers: sell, and the last open choice
                 if p.needs_choice:
-                    game.choose(p.id, [c.index for c in p.choices if c.available][-1])
+                    game.choose(p.id, 0 if p.id == "lang.offer" else
+                                [c.index for c in p.choices if c.available][-1])
             game.submit(Plan(price=1.2, training=0.2, inference=0.6, research=0.2))
             game.end_quarter()
         games.append(game)
     fr_game, en_game = games
     assert fr_game.history == en_game.history and fr_game.score == en_game.score
+    # the "Why?" ledger names the event in the game's language, with the same numbers
+    fr_cash, en_cash = fr_game.ledgers[0].entries["cash"], en_game.ledgers[0].entries["cash"]
+    assert "Un acheteur appelle" in fr_cash and "A buyer calls" in en_cash
+    assert fr_cash["Un acheteur appelle"] == en_cash["A buyer calls"]
     assert [r.events for r in fr_game.log] == [r.events for r in en_game.log]
     fr_save, en_save = to_save(fr_game), to_save(en_game)
     assert fr_save.packs == en_save.packs

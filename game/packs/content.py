@@ -38,6 +38,9 @@ class Content:
     scenario_economy: dict[str, EconomyFile] = field(default_factory=dict)
     scenario_rivals: dict[str, list[RivalParams]] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)  # replaced event id -> its successor
+    # What packs changed of earlier packs' content, with the packs that set it in load order (the
+    # first defined it, the last wins): "[fleet] pue" or "rival 'gemini' price" -> pack ids.
+    changes: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def rival_index(self) -> dict[str, int]:

@@ -242,5 +242,32 @@ class Concept(_Model):
     see_also: list[str] = Field(default_factory=list)
 
 
+class ConceptPatch(_Model):
+    """Keys of a concept of an earlier pack to change ([concept_patch.ID]); the concept is then
+    checked whole, with the limits of [[concept]]."""
+
+    term: str | None = Field(None, description="The term as the glossary shows it.")
+    definition: str | None = Field(None, description="One or two sentences.")
+    why_it_matters: str | None = Field(None, description="Why it matters in this game.")
+    see_also: list[str] | None = Field(
+        None, description="Related glossary ids: the whole list, in place of the concept's.")
+
+
 class GlossaryFile(_Model):
-    concept: list[Concept] = Field(min_length=1)
+    """glossary.toml: new concepts, and changes to the concepts of earlier packs."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})  # (one table at least)
+
+    concept: list[Concept] = Field(
+        default_factory=list, description="New concepts ([[concept]] tables), each with an id no "
+                                          "earlier pack uses.")
+    concept_patch: dict[str, ConceptPatch] = Field(
+        default_factory=dict, description="Changes to concepts of earlier packs: a "
+                                          "[concept_patch.ID] table of keys per concept.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> GlossaryFile:
+        if not self.concept and not self.concept_patch:
+            raise ValueError("glossary.toml defines nothing: add [[concept]] tables, or "
+                             "[concept_patch.ID] tables that change a concept")
+        return self

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile
+from game.packs.economy import EconomyFile, EconomyPatchFile, RivalsFile, ScenarioFile
 from game.packs.schema import EventFile, GlossaryFile, PackManifest
 
 KINDS: dict[str, type[BaseModel]] = {
@@ -22,10 +22,12 @@ KINDS: dict[str, type[BaseModel]] = {
     "glossary": GlossaryFile,
     "scenario": ScenarioFile,
     "economy": EconomyFile,
+    "economy_patch": EconomyPatchFile,
     "rivals": RivalsFile,
 }
 FILES = {"pack": "pack.toml", "events": "events/*.toml", "glossary": "glossary.toml",
-         "scenario": "scenarios/*.toml", "economy": "economy.toml", "rivals": "rivals.toml"}
+         "scenario": "scenarios/*.toml", "economy": "economy.toml",
+         "economy_patch": "economy.toml of a later pack", "rivals": "rivals.toml"}
 
 
 def schema_for(kind: str) -> dict[str, Any]:

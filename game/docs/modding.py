@@ -50,12 +50,26 @@ from game.docs.modding_words import (
     UNIT_SAMPLES,
 )
 from game.docs.toml_fields import default, fields_table, limits, toml_type, type_hints
-from game.engine.params import OutcomeParams, RivalParams, ScoreParams, StartState
+from game.engine.params import (
+    MAX_GPU_GENERATIONS,
+    OutcomeParams,
+    RivalParams,
+    ScoreParams,
+    StartState,
+)
 from game.engine.plan import Plan
 from game.packs import effects as fx
 from game.packs import errors, expressions, files, names, reading, schema
 from game.packs.director import PRESETS, CompiledEvent, Director
-from game.packs.economy import EconomyFile, Hint, HistoryPoint, ScenarioFile, ScriptedEvent
+from game.packs.economy import (
+    EconomyFile,
+    EconomyPatchFile,
+    Hint,
+    HistoryPoint,
+    RivalsFile,
+    ScenarioFile,
+    ScriptedEvent,
+)
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "MODDING.md"
 REGION = re.compile(
@@ -218,6 +232,7 @@ def limits_table() -> str:
         ["a number in a TOML file", "finite (no `nan`, no `inf`); a whole number within 64 "
                                     "bits"],
         ["packs in one game", f"{reading.MAX_PACKS}"],
+        ["GPU generations in one game", f"{MAX_GPU_GENERATIONS}, the base game's included"],
         ["problems reported", f"the first {errors.MAX_PROBLEMS:,}: checking stops there"],
     ]
     return table(["what", "limit"], rows)
@@ -251,12 +266,34 @@ def economy_table() -> str:
         tp = info.annotation
         if get_origin(tp) is list:
             model = get_args(tp)[0]
-            how, patch = f"`[[{name}]]` (array)", "no: an array cannot be patched"
+            patch_table = f"{name}_patch"
+            assert patch_table in EconomyPatchFile.model_fields
+            how = f"`[[{name}]]` (array)"
+            patch = (f"by name: `[[{name}]]` adds one, `[{patch_table}.NAME]` changes one "
+                     "(see [patching](#load-order-replacing-and-patching))")
         else:
             model, how, patch = tp, f"`[{name}]`", "yes"
         keys = ", ".join(f"`{k}`" for k in model.model_fields)
         rows.append([how, patch, keys])
     return table(["table", "patchable", "keys"], rows)
+
+
+# The entries of lists a pack adds and changes by id: (file, its model, the array, the id's name).
+PATCHED: tuple[tuple[str, type[BaseModel], str, str], ...] = (
+    ("economy.toml", EconomyPatchFile, "gpu", "NAME"),
+    ("rivals.toml", RivalsFile, "rival", "ID"),
+    ("glossary.toml", schema.GlossaryFile, "concept", "ID"),
+)
+
+
+def patches_table() -> str:
+    """Each kind of list entry a pack adds and changes: its tables, and the keys a patch sets."""
+    rows = []
+    for file, model, array, key in PATCHED:
+        patch = get_args(model.model_fields[f"{array}_patch"].annotation)[1]
+        rows.append([f"`{file}`", f"`[[{array}]]`", f"`[{array}_patch.{key}]`",
+                     ", ".join(f"`{k}`" for k in patch.model_fields)])
+    return table(["file", "adds", "changes, by id", "keys a patch may set"], rows)
 
 
 def actions_table() -> str:
@@ -299,6 +336,7 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "history": lambda: fields_table(HistoryPoint),
     "actions": actions_table,
     "economy": economy_table,
+    "patches": patches_table,
 }
 
 

@@ -80,6 +80,7 @@ def test_a_new_generation_is_on_the_market_and_the_bots_buy_it(gpu_mod: Path,
     params = content.params(SCENARIO)
     names = [g.name for g in params.gpus]
     assert names == [g.name for g in base.params(SCENARIO).gpus] + ["MI400"]
+    assert all("MI400" in [g.name for g in content.params(s).gpus] for s in content.scenarios)
     econ = compile_economy(params)
     g = econ.gpu_names.index("MI400")
     assert econ.available[econ.row(0), g]
@@ -158,6 +159,21 @@ async def test_the_procurement_tab_sells_a_new_generation(gpu_mod: Path, tmp_pat
         assert "MI400 owned" in panel, panel
 
 
+def test_a_packs_scenario_starts_with_a_fleet_of_the_new_generation(tmp_path: Path) -> None:
+    from game.paths import base_pack_dir
+
+    text = (base_pack_dir() / "scenarios" / f"{SCENARIO}.toml").read_text(encoding="utf-8")
+    owned = "owned_gpus = { H100 = 200000, B200 = 150000 }"
+    assert owned in text
+    scenario = text.replace(f'id = "{SCENARIO}"', 'id = "amd-shop"').replace(
+        owned, "owned_gpus = { H100 = 200000, MI400 = 150000 }")
+    mod = write_pack(tmp_path, "amd", {"economy.toml": MI400.format(price=12000),
+                                       "scenarios/amd-shop.toml": scenario})
+    game = Game(load_content([mod]), "amd-shop", seed=2)
+    assert float(game.state.owned[0, game.econ.gpu_names.index("MI400")]) == 150000
+    assert float(game.state.owned[0, game.econ.gpu_names.index("B200")]) == 0
+
+
 def test_a_plan_naming_an_unknown_generation_is_refused_with_a_suggestion(gpu_mod: Path) -> None:
     game = Game(load_content([gpu_mod]), SCENARIO, seed=1)
     with pytest.raises(ValueError, match=r"unknown GPU generation 'MI40' \(did you mean 'MI400'"):
@@ -171,7 +187,11 @@ def test_a_gpu_patch_changes_only_its_keys_and_the_economy(tmp_path: Path,
                                                           base: Content) -> None:
     mod = write_pack(tmp_path, "dear", {"economy.toml": "[gpu_patch.B200]\n"
                                                         "launch_price = 50000\n"})
-    params = load_content([mod]).params(SCENARIO)
+    content = load_content([mod])
+    for scenario in content.scenarios:  # those with economy overrides of their own too
+        patched = content.params(scenario)
+        assert patched.gpus[patched.gpu_index("B200")].launch_price == 50000, scenario
+    params = content.params(SCENARIO)
     before = base.params(SCENARIO)
     b200 = params.gpus[params.gpu_index("B200")]
     assert b200.launch_price == 50000

@@ -22,6 +22,7 @@ from game.packs.content import Content
 from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile, engine_params
 from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.event_compiler import EventCompiler
+from game.packs.library import Library
 from game.packs.names import all_names
 from game.packs.reading import BASE, Pack, Source, try_parse_toml
 from game.packs.scenario_checks import check_scenario_references
@@ -52,6 +53,7 @@ class Assembly:
         self.failed: list[tuple[dict[str, Any], Source]] = []  # events of the wrong shape
         self.ids: dict[str, Source] = {}  # every event id seen, valid or not
         self.earlier = Suggestions(())  # the events loaded before this pack, for "did you mean"
+        self.library = Library(problems)  # variables, named triggers, effects lists
 
     def ordered(self, a: str, b: str) -> bool:
         return (a, b) in self.before or (b, a) in self.before or a == b
@@ -102,6 +104,7 @@ class Assembly:
                     self.failed.append((item, src))
                     if isinstance(item.get("id"), str):
                         self.claim_id(item["id"], src)
+        self.library.load_pack(pack, self.parse)
         if ECONOMY in pack.files:
             self.merge_economy(pack)
         if RIVALS in pack.files:
@@ -263,12 +266,17 @@ class Assembly:
             return None
         rivals = [r for r, _ in self.rivals.values()]
         flags = {e.flag for ev, _, _ in self.events.values() for e in _all_effects(ev)
-                 if isinstance(e, FlagEffect)}
-        names = all_names([r.id for r in rivals], flags)
+                 if isinstance(e, FlagEffect)} | self.library.flags()
+        variables = self.library.declared()
+        names = all_names([r.id for r in rivals], flags, list(variables.values()),
+                          list(self.events))
+        names.update(self.library.trigger_names())
         redirect = {old: new for old, (new, _) in self.replaced.items()}
         rival_ids = {r.id for r in rivals}
         compiler = EventCompiler(self.problems, self.events, self.glossary, names, redirect,
-                                 rival_ids)
+                                 rival_ids, variables)
+        self.library.compile_triggers(names, compiler)
+        self.library.compile_lists(compiler)
         compiled = []
         for ev, src, _ in self.events.values():
             if full(self.problems):
@@ -305,6 +313,7 @@ class Assembly:
             scenario_economy=scenario_economy,
             scenario_rivals=scenario_rivals,
             redirects=redirect,
+            variables=variables,
         )
 
     def merge_scenario(self, scen: ScenarioFile, src: Source, economy: EconomyFile,

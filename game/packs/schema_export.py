@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile
-from game.packs.schema import EventFile, GlossaryFile, PackManifest
+from game.packs.schema import EventFile, GlossaryFile, LibraryFile, PackManifest, VariablesFile
 
 KINDS: dict[str, type[BaseModel]] = {
     "pack": PackManifest,
@@ -23,9 +23,12 @@ KINDS: dict[str, type[BaseModel]] = {
     "scenario": ScenarioFile,
     "economy": EconomyFile,
     "rivals": RivalsFile,
+    "variables": VariablesFile,
+    "library": LibraryFile,
 }
 FILES = {"pack": "pack.toml", "events": "events/*.toml", "glossary": "glossary.toml",
-         "scenario": "scenarios/*.toml", "economy": "economy.toml", "rivals": "rivals.toml"}
+         "scenario": "scenarios/*.toml", "economy": "economy.toml", "rivals": "rivals.toml",
+         "variables": "variables.toml", "library": "library.toml"}
 
 
 def schema_for(kind: str) -> dict[str, Any]:

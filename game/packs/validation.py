@@ -20,7 +20,8 @@ M = TypeVar("M", bound=BaseModel)
 
 # The effect union's tags: pydantic puts them in error paths; the TOML does not have them.
 _EFFECT_TAGS = frozenset({"add", "multiply", "set", "gpu_price_shock", "rival_boost",
-                          "rival_delay", "rival_price", "modifier", "schedule", "offer", "flag"})
+                          "rival_delay", "rival_price", "modifier", "schedule", "offer", "flag",
+                          "use"})
 
 _TYPE_WORDS = {
     "float_type": "expected a number",

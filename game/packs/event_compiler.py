@@ -19,7 +19,7 @@ from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.expressions import Compiled, ExprError, compile_expr
 from game.packs.names import Name
 from game.packs.reading import Source
-from game.packs.schema import MAX_EFFECT_MAGNITUDE, Effect, EffectList, Event, UseEffect
+from game.packs.schema import ID, MAX_EFFECT_MAGNITUDE, Effect, EffectList, Event, UseEffect
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -195,7 +195,7 @@ class EventCompiler:
                             follow_ups(c.get("follow_ups"), *where)))
         event_follow_ups = follow_ups(data.get("follow_ups"))
         concept = data.get("concept")
-        if isinstance(concept, str) and concept not in self.glossary:
+        if isinstance(concept, str) and re.fullmatch(ID, concept) and concept not in self.glossary:
             hint = did_you_mean(concept, self.glossary)
             self.problems.append(src.problem(f"{label}: unknown glossary concept "
                                              f"'{concept}'{hint}", "concept"))

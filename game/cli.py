@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     ps = psub.add_parser("schema", help="JSON Schema of pack files (for editors)")
     ps.add_argument("--kind", default="events",
                     choices=("pack", "events", "glossary", "scenario", "economy",
-                             "economy_patch", "rivals", "all"))
+                             "economy_patch", "rivals", "variables", "library", "all"))
     ps.add_argument("--out", default=None, help="a file, or a folder for --kind all")
     pst = psub.add_parser("stats", help="how often each event fires in simulated worlds")
     pst.add_argument("paths", nargs="*", type=Path, metavar="PATH")

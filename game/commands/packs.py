@@ -146,6 +146,12 @@ label = "Decline: capacity is too tight"
 effects = [{{ type = "add", target = "sentiment", value = "-1" }}]
 note = "Turning revenue away keeps your service reliable, but investors notice."
 ai_weight = "1 + (unserved > 0.1) * 2"
+
+# More an event can do (docs/MODDING.md, Part 2): happen at a moment of the engine instead of
+# by chance (on = "ipo_filing", "rival_release.gemini", "game_end" …); read how long ago
+# something happened (since.event.ID, since.flag.NAME, count.event.ID); keep numbers of your own
+# (variables.toml: var.NAME); name a condition or a list of effects once and use it anywhere
+# (library.toml: when.NAME, {{ type = "use", effects = "NAME" }}).
 '''
 
 SAMPLE_GLOSSARY = '''#:schema {schema}

@@ -159,6 +159,16 @@ def state_names_table() -> str:
                      f"For every loaded rival (`rival.gemini.{field}`): {text}."])
     rows.append(["`flag.<name>`", "`1`", "1 while the flag is set, else 0. The name exists "
                  "once any loaded effect sets or clears that flag."])
+    rows.append(["`since.flag.<name>`", "`2`", "Quarters since the flag was last set (999: "
+                 "never), for every flag."])
+    rows.append(["`since.event.<id>`", "`5`", "Quarters since the event last happened (999: "
+                 "never), for every loaded event (`since.event.base.gemini_launch`)."])
+    rows.append(["`count.event.<id>`", "`1`", "How many times the event has happened in this "
+                 "game, for every loaded event."])
+    rows.append(["`var.<name>`", "as its `unit`", "A pack's own variable "
+                 "([variables.toml](#variablestoml)), for every declared variable."])
+    rows.append(["`when.<name>`", "`1`", "1 while a named trigger holds, else 0 "
+                 "([library.toml](#librarytoml)), for every named trigger."])
     return table(["name", "a placeholder shows, e.g.", "meaning"], rows)
 
 
@@ -309,6 +319,13 @@ def actions_table() -> str:
     return table(["action", "kept at", "the decision"], rows)
 
 
+def moments_table() -> str:
+    """Every moment an event can happen at (``on``)."""
+    return table(["`on =`", "when", "its event can change the game"],
+                 [[f"`{k}`", v, "no: it tells the ending" if k in schema.ENDINGS else "yes"]
+                  for k, v in schema.HOOKS.items()])
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
     "pack": lambda: fields_table(schema.PackManifest),
     "event": lambda: fields_table(schema.Event),
@@ -337,6 +354,10 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "actions": actions_table,
     "economy": economy_table,
     "patches": patches_table,
+    "variable": lambda: fields_table(schema.Variable),
+    "named_trigger": lambda: fields_table(schema.NamedTrigger),
+    "effects_list": lambda: fields_table(schema.EffectList),
+    "moments": moments_table,
 }
 
 

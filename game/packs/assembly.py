@@ -30,6 +30,7 @@ from game.packs.economy import (
 )
 from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.event_compiler import EventCompiler
+from game.packs.library import Library
 from game.packs.names import all_names
 from game.packs.patching import Entries
 from game.packs.reading import BASE, Pack, Source, try_parse_toml
@@ -64,6 +65,7 @@ class Assembly:
         self.failed: list[tuple[dict[str, Any], Source]] = []  # events of the wrong shape
         self.ids: dict[str, Source] = {}  # every event id seen, valid or not
         self.earlier = Suggestions(())  # the events loaded before this pack, for "did you mean"
+        self.library = Library(problems)  # variables, named triggers, effects lists
 
     def ordered(self, a: str, b: str) -> bool:
         return (a, b) in self.before or (b, a) in self.before or a == b
@@ -114,6 +116,7 @@ class Assembly:
                     self.failed.append((item, src))
                     if isinstance(item.get("id"), str):
                         self.claim_id(item["id"], src)
+        self.library.load_pack(pack, self.parse)
         if ECONOMY in pack.files:
             self.merge_economy(pack)
         if RIVALS in pack.files:
@@ -303,12 +306,18 @@ class Assembly:
             return None
         rivals = self.rivals.values()
         flags = {e.flag for ev, _, _ in self.events.values() for e in _all_effects(ev)
-                 if isinstance(e, FlagEffect)}
-        names = all_names([r.id for r in rivals], flags)
+                 if isinstance(e, FlagEffect)} | self.library.flags()
+        variables = self.library.declared()
+        names = all_names([r.id for r in rivals], flags, list(variables.values()),
+                          list(self.events))
+        names.update(self.library.trigger_names())
         redirect = {old: new for old, (new, _) in self.replaced.items()}
         rival_ids = {r.id for r in rivals}
         glossary = self.glossary.located()
-        compiler = EventCompiler(self.problems, self.events, glossary, names, redirect, rival_ids)
+        compiler = EventCompiler(self.problems, self.events, glossary, names, redirect,
+                                 rival_ids, variables)
+        self.library.compile_triggers(names, compiler)
+        self.library.compile_lists(compiler)
         compiled = []
         for ev, src, _ in self.events.values():
             if full(self.problems):
@@ -346,6 +355,7 @@ class Assembly:
             scenario_rivals=scenario_rivals,
             redirects=redirect,
             changes=self.changes(),
+            variables=variables,
         )
 
     def changes(self) -> list[tuple[str, list[str]]]:

@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile
+from game.packs.economy import EconomyFile, EconomyPatchFile, RivalsFile, ScenarioFile
 from game.packs.locales import LocaleFile
-from game.packs.schema import EventFile, GlossaryFile, PackManifest
+from game.packs.schema import EventFile, GlossaryFile, LibraryFile, PackManifest, VariablesFile
 
 KINDS: dict[str, type[BaseModel]] = {
     "pack": PackManifest,
@@ -23,12 +23,16 @@ KINDS: dict[str, type[BaseModel]] = {
     "glossary": GlossaryFile,
     "scenario": ScenarioFile,
     "economy": EconomyFile,
+    "economy_patch": EconomyPatchFile,
     "rivals": RivalsFile,
+    "variables": VariablesFile,
+    "library": LibraryFile,
     "locale": LocaleFile,
 }
 FILES = {"pack": "pack.toml", "events": "events/*.toml", "glossary": "glossary.toml",
-         "scenario": "scenarios/*.toml", "economy": "economy.toml", "rivals": "rivals.toml",
-         "locale": "locales/*.toml"}
+         "scenario": "scenarios/*.toml", "economy": "economy.toml",
+         "economy_patch": "economy.toml of a later pack", "rivals": "rivals.toml",
+         "variables": "variables.toml", "library": "library.toml", "locale": "locales/*.toml"}
 
 
 def schema_for(kind: str) -> dict[str, Any]:

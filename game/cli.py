@@ -242,6 +242,15 @@ def _add_classroom(sub: Any) -> None:
     cs = csub.add_parser("show", help="a class's settings, live events and saves")
     cs.add_argument("dir", type=Path, metavar="DIR")
     cs.add_argument("--format", choices=("table", "json"), default="table")
+    cr = csub.add_parser("roster", help="who plays, and each student's join code")
+    cr.add_argument("dir", type=Path, metavar="DIR")
+    cr.add_argument("--import", dest="import_csv", type=Path, default=None, metavar="CSV",
+                    help="add the students of a CSV (a header with name, optionally id)")
+    cr.add_argument("--add", action="append", metavar="NAME", help="add a student by name "
+                    "(repeatable)")
+    cr.add_argument("--codes", type=Path, default=None, metavar="FILE.csv",
+                    help="also write id, name and join code to a CSV, for handing out")
+    cr.add_argument("--format", choices=("table", "json"), default="table")
     ce = csub.add_parser("events", help="the events an instructor can inject")
     ce.add_argument("--category", default=None, help="only this category (e.g. supply)")
     ce.add_argument("--format", choices=("table", "json"), default="table")

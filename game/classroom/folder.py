@@ -140,7 +140,7 @@ def write_settings(class_dir: str | Path, settings: ClassSettings, replace: bool
         data["seed"] = settings.seed
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, _SETTINGS_HEADER + tomli_w.dumps(data))
+        write_atomic(path, _SETTINGS_HEADER + tomli_w.dumps(data))
     except OSError as exc:
         raise ClassError(f"{path}: cannot write the class settings ({exc.strerror or exc})") \
             from None
@@ -193,7 +193,7 @@ def add_injection(class_dir: str | Path, event: str, note: str = "") -> Injectio
     path = injections_path(folder)
     try:
         path.parent.mkdir(exist_ok=True)
-        with _locked(path.parent / LOCK_FILE):
+        with locked(path.parent / LOCK_FILE):
             existing = read_injections(folder)
             now = utc_now()
             taken = {i.id for i in existing}
@@ -204,7 +204,7 @@ def add_injection(class_dir: str | Path, event: str, note: str = "") -> Injectio
             made = Injection(ident, event, now, note)
             rows = [{"id": i.id, "event": i.event, "time": i.time, "note": i.note}
                     for i in [*existing, made]]
-            _write_atomic(path, _INJECTIONS_HEADER + tomli_w.dumps({"injection": rows}))
+            write_atomic(path, _INJECTIONS_HEADER + tomli_w.dumps({"injection": rows}))
     except OSError as exc:
         raise ClassError(f"{path}: cannot record the live event ({exc.strerror or exc})") \
             from None
@@ -225,7 +225,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ClassError(f"{path}: cannot be read ({exc.strerror or exc})") from None
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so readers see the old file or the new one, never half."""
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -247,7 +247,7 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     """An exclusive lock on ``path`` while the block runs (where the system offers flock)."""
     try:
         import fcntl

@@ -4,6 +4,8 @@
   and seed (secret unless given), and the key that signs them (``game.classroom.folder``
   describes the layout, ``game.classroom.secret`` the key).
 - ``class show DIR``: the class's settings, live events and saves.
+- ``class roster DIR [--import CSV] [--add NAME]``: who plays, and each student's join code
+  (``game.classroom.roster``).
 - ``class events``: the events an instructor can inject, with what they teach.
 - ``class inject EVENT_ID --class DIR``: a live event every running game takes at its next
   quarter start (``game.classroom.inject``).
@@ -20,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from game.commands.console import UserError, emit_json, load_packs
+from game.text import printable
 
 
 def run_class(args: argparse.Namespace) -> int:
     from game.classroom.folder import ClassError
 
     action = {"new": _new, "show": _show, "events": _events, "inject": _inject,
-              "report": _report}[args.class_command]
+              "report": _report, "roster": _roster}[args.class_command]
     try:
         return action(args)
     except ClassError as exc:
@@ -130,6 +133,56 @@ def _show(args: argparse.Namespace) -> int:
         out.write(f"  {i.time:%Y-%m-%d %H:%M:%S} UTC  {i.event}  ({i.id}){note}\n")
     out.write(f"Saves: {len(saves) or 'none'}\n")
     out.writelines(save_line(s, scenario=False) for s in saves)
+    return 0
+
+
+def _roster(args: argparse.Namespace) -> int:
+    """The class's roster: students added from a CSV or by name, then every student's code."""
+    from game.classroom import folder, roster
+
+    class_dir: Path = args.dir
+    if folder.read_settings(class_dir) is None:
+        raise UserError(f"{class_dir}: no class here (create one with `frontier-lab class new "
+                        "DIR`), so no roster")
+    names: list[tuple[str | None, str]] = []
+    if args.import_csv is not None:
+        names += roster.read_csv(args.import_csv)
+    names += [(None, n) for n in args.add or []]
+    added: list[roster.Student] = []
+    if names:
+        students, added = roster.add_students(class_dir, names)
+    else:
+        students = roster.read_roster(class_dir) or []
+    if args.codes is not None:  # the handout: one line per student, for a spreadsheet
+        try:
+            with open(args.codes, "w", encoding="utf-8-sig", newline="") as f:
+                import csv
+
+                writer = csv.writer(f)
+                writer.writerow(["id", "name", "join code"])
+                writer.writerows([s.id, s.name, s.code] for s in students)
+        except OSError as exc:
+            raise UserError(f"{args.codes}: cannot be written ({exc.strerror or exc})") from None
+    if args.format == "json":
+        emit_json({"class": str(class_dir), "added": [s.id for s in added],
+                   "students": [{"id": s.id, "name": s.name, "code": s.code}
+                                for s in students]})
+        return 0
+    out = sys.stdout
+    if not students:
+        out.write(f"{class_dir}: no roster yet. Add students with --import FILE.csv (a header "
+                  "with name, and optionally id) or --add NAME.\n")
+        return 0
+    if names:
+        out.write(f"Added {len(added)} student{'s' * (len(added) != 1)}; "
+                  f"{len(students)} in the roster ({roster.roster_path(class_dir)}).\n")
+    width = max(len(s.id) for s in students)
+    out.write(f"{'id':<{width}}  {'join code':<9}  name\n")
+    out.writelines(f"{s.id:<{width}}  {s.code:<9}  {printable(s.name)}\n" for s in students)
+    out.write("\nEach student opens the class's page and types their code: it always brings "
+              "them back to their own game.\n")
+    if args.codes is not None:
+        out.write(f"The codes, for handing out: {args.codes}\n")
     return 0
 
 

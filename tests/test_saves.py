@@ -574,12 +574,12 @@ def test_migrations_apply_in_order_up_to_the_current_format(
         read_save(path)  # a format-1 file without the key format 1 had
 
 
-@pytest.mark.parametrize("old", [1, 2])
+@pytest.mark.parametrize("old", [1, 2, 3])
 def test_the_shipped_formats_and_their_migrations(tmp_path: Path, old: int) -> None:
     """Format 2 added the quarter in progress (``draft``), format 3 a class's signature
-    (``signed``); an older save is read as one without them, and every format ever shipped has
-    its step up."""
-    assert FORMAT_VERSION == 3 and set(migrations.MIGRATIONS) == {1, 2}
+    (``signed``), format 4 the student who signed in (``signed.student``); an older save is
+    read as one without them, and every format ever shipped has its step up."""
+    assert FORMAT_VERSION == 4 and set(migrations.MIGRATIONS) == {1, 2, 3}
     path = tmp_path / f"v{old}.toml"
     path.write_text(_with(GOOD, f"format_version = {FORMAT_VERSION}", f"format_version = {old}"))
     save = read_save(path)

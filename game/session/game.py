@@ -226,6 +226,7 @@ class Game:
         self.created: datetime | None = None  # when the game was first saved
         self.save_path: Path | None = None  # where it saves (chosen at the first save)
         self.game_id: str | None = None  # a class game's id, given by the class's server
+        self.student: str | None = None  # who plays it: the class roster's id (signed with it)
         self.continued_from: dict[str, Any] | None = None  # an older save it replays anew
         self._roll_pending()
 

@@ -142,7 +142,7 @@ def save_game(game: Game, folder: Path, path: Path | None = None,
     save = to_save(game, game.created)
     if key is not None:
         game.game_id = game.game_id or secrets.token_hex(8)
-        save = signature.sign(save, key, game.game_id)
+        save = signature.sign(save, key, game.game_id, game.student)
     write_save(path, save)
     game.created = save.created
     game.save_path = path
@@ -308,6 +308,7 @@ def verify(path: Path, content: Content) -> Verification:
     game.created = save.created
     game.save_path = Path(path)
     game.game_id = save.signed.game_id if save.signed else None
+    game.student = save.signed.student if save.signed else None
     game.continued_from = save.continued_from.model_dump() if save.continued_from else None
     game.dev_used = save.dev or any(r.dev for r in save.log)
     return result

@@ -32,7 +32,13 @@ def _two_to_three(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS: dict[int, Migration] = {1: _one_to_two, 2: _two_to_three}
+def _three_to_four(data: dict[str, Any]) -> dict[str, Any]:
+    """Format 4 added the optional ``signed.student`` (who plays a class game, from the class's
+    roster): a format-3 save is a format-4 save without one, unchanged."""
+    return data
+
+
+MIGRATIONS: dict[int, Migration] = {1: _one_to_two, 2: _two_to_three, 3: _three_to_four}
 """Format N -> the function that turns a format-N document into a format-(N+1) one.
 
 Applied in order from the file's version up to ``FORMAT_VERSION``; each receives the parsed TOML

@@ -30,7 +30,7 @@ from game import __version__
 from game.packs.toml_io import toml_kind
 from game.session.saves.values import Name, Number, PlanField, UtcTime, WholeNumber, whole
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """The format this build writes, and the newest it reads. Format 2 added ``draft`` (the quarter
 in progress); format 3 added ``signed`` (a class's signature) and ``continued_from`` (an older
 save replayed anew). An older save reads as one without them."""
@@ -70,6 +70,9 @@ class Signed(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     game_id: Name = Field(description="The id the class's server gave the game when it began.")
+    student: Name | None = Field(
+        None, description="The roster's id of the student who plays it, as they signed in "
+                          "with their join code (absent in a class without a roster).")
     signature: Name = Field(description="HMAC-SHA256 of the rest of the save, in hex.")
 
 

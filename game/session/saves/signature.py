@@ -32,11 +32,13 @@ def _when(value: object) -> str:
     raise TypeError(f"a save holds a {type(value).__name__}, which has no signed form")
 
 
-def sign(save: SaveFile, key: bytes, game_id: str) -> SaveFile:
-    """The save, signed as game ``game_id`` with ``key``."""
-    save = save.model_copy(update={"signed": Signed(game_id=game_id, signature="-")})
+def sign(save: SaveFile, key: bytes, game_id: str, student: str | None = None) -> SaveFile:
+    """The save, signed as game ``game_id`` (of the roster's ``student``) with ``key``."""
+    save = save.model_copy(update={"signed": Signed(game_id=game_id, student=student,
+                                                    signature="-")})
     digest = hmac.new(key, _message(save), hashlib.sha256).hexdigest()
-    return save.model_copy(update={"signed": Signed(game_id=game_id, signature=digest)})
+    return save.model_copy(update={"signed": Signed(game_id=game_id, student=student,
+                                                    signature=digest)})
 
 
 def signed_by(save: SaveFile, key: bytes) -> bool:

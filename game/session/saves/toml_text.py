@@ -47,6 +47,8 @@ def _toml_data(save: SaveFile) -> dict[str, Any]:
     for optional in ("signed", "continued_from"):  # (nor a save without them their tables)
         if data[optional] is None:
             del data[optional]
+    if "signed" in data and data["signed"]["student"] is None:  # (a class without a roster)
+        del data["signed"]["student"]
     return data
 
 

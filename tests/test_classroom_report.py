@@ -107,11 +107,13 @@ def test_a_report_over_30_saves_ranks_28_flags_2_and_is_fast(class_of_30, report
     names = {p.name for p in out.iterdir()}
     assert {"leaderboard.csv", "flagged.csv", "outcomes.csv", "timeline.csv",
             "decisions_by_quartile.csv", "concepts.csv", "summary.json", "report.html"} <= names
-    with open(out / "leaderboard.csv", newline="", encoding="utf-8") as f:
+    # a byte-order mark first: Excel on Windows then reads the file as UTF-8
+    assert (out / "leaderboard.csv").read_bytes().startswith(b"\xef\xbb\xbfrank,student,")
+    with open(out / "leaderboard.csv", newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 28 and rows[0]["rank"] == "1"
     assert all(0.0 <= float(r["capex_share"]) <= 1.0 for r in rows if r["capex_share"])
-    with open(out / "timeline.csv", newline="", encoding="utf-8") as f:
+    with open(out / "timeline.csv", newline="", encoding="utf-8-sig") as f:
         timeline = list(csv.DictReader(f))
     assert {"cash", "sentiment", "capability", "date"} <= set(timeline[0])
     assert len({r["file"] for r in timeline}) == 28

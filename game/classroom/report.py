@@ -117,7 +117,14 @@ class Entry:
     ipo_filed: str | None = None
     concepts: list[Concept] = field(default_factory=list)
     created: dt.datetime | None = None
+    student: str | None = None  # the roster's id, signed by the class's server
+    student_name: str = ""  # from the roster, when the report has it
     _copy_key: tuple[Any, ...] | None = None
+
+    @property
+    def finished(self) -> bool:
+        """The game reached an ending (listing, bankruptcy, ouster, irrelevance, time)."""
+        return self.outcome not in ("", "running")
 
     @property
     def file(self) -> str:
@@ -202,7 +209,8 @@ def find_saves(paths: Sequence[Path]) -> list[Path]:
 def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
           seed: int | None = None, progress: Progress | None = None,
           one_per_lab: bool = False, key: bytes | None = None,
-          injections: Sequence[Injection] | None = None) -> ClassReport:
+          injections: Sequence[Injection] | None = None,
+          roster: dict[str, str] | None = None) -> ClassReport:
     """Replay and verify every save, rank the class and gather what it decided and met.
 
     ``one_per_lab`` ranks only the first game of each lab name (a class gives every student
@@ -213,6 +221,14 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
     apart (``unsigned``), with the reason, and a game is known by the id the server gave it (a
     copy of a game, renamed or not, is flagged). With the class's ``injections``, a game that
     took a live event the class never sent is flagged.
+
+    A game signed for a student of the class's roster (``roster``: id -> name) is that
+    student's, whatever its lab is called: ``one_per_lab`` then keeps each student's first game
+    (the earliest begun), and the report names the student.
+
+    Finished games rank first, by score; games still running (abandoned, or not yet done)
+    rank after every finished one, by score: a game left at quarter 3 never outranks a lab
+    that played to its ending.
     """
     t0 = time.perf_counter()
     files = find_saves(paths)
@@ -242,6 +258,8 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
                 continue
             assert save.signed is not None
             entry._copy_key = ("game id", save.signed.game_id)
+            entry.student = save.signed.student
+            entry.student_name = (roster or {}).get(entry.student or "", "")
         if entry.reason is None and save is not None and injections is not None:
             entry.reason = _injection_problem(save, injections)
         if entry.reason is None and entry._copy_key is not None:
@@ -250,19 +268,23 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
                 entry.reason = f"a copy of {first.file} (the same game, saved twice)"
         (flagged if entry.reason else ranked).append(entry)
     if one_per_lab:
-        first: dict[str, Entry] = {}
+        first: dict[tuple[str, str], Entry] = {}
         never = dt.datetime.max.replace(tzinfo=dt.UTC)
         # the first game: the earliest begun (to the second), then LAB before LAB-2, LAB-3 …
+        # (a student's games, by the roster's id the server signed, whatever their labs)
         for e in sorted(ranked, key=lambda e: (e.created or never, len(e.file), e.file)):
-            kept = first.setdefault(e.lab.casefold(), e)
+            who = ("student", e.student) if e.student else ("lab", e.lab.casefold())
+            kept = first.setdefault(who, e)
             if kept is not e:
-                e.reason = (f"a later game of '{e.lab}' (the first, {kept.file}, is ranked; "
+                whose = (f"student {e.student}" if e.student else f"'{e.lab}'")
+                e.reason = (f"a later game of {whose} (the first, {kept.file}, is ranked; "
                             "replays from the debrief and new attempts are not)")
         flagged += [e for e in ranked if e.reason]
         ranked = [e for e in ranked if not e.reason]
-    ranked.sort(key=lambda e: (-(e.score or 0.0), e.lab.casefold(), e.file))
+    ranked.sort(key=lambda e: (not e.finished, -(e.score or 0.0), e.lab.casefold(), e.file))
     for i, e in enumerate(ranked):
-        tie = i > 0 and e.score == ranked[i - 1].score
+        tie = (i > 0 and e.score == ranked[i - 1].score
+               and e.finished == ranked[i - 1].finished)
         e.rank = ranked[i - 1].rank if tie else i + 1  # ties share a rank
         e.quartile = 1 + (4 * i) // len(ranked)
     sc = content.scenarios.get(scenario)

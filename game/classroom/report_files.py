@@ -102,7 +102,9 @@ def _leaderboard_rows(report: ClassReport) -> list[dict[str, Any]]:
     for e in report.ranked:
         f = e.final
         rows.append({
-            "rank": e.rank, "lab": e.lab, "file": e.file, "outcome": e.outcome,
+            "rank": e.rank, "student": e.student or "", "name": e.student_name,
+            "lab": e.lab, "file": e.file, "outcome": e.outcome,
+            "finished": "yes" if e.finished else "no",
             "score": e.score, "quarters": e.quarters, "seed": e.seed, "quartile": e.quartile,
             "ipo_filed": e.ipo_filed or "",
             "cash": f.get("cash"), "valuation": f.get("valuation"),
@@ -118,7 +120,8 @@ def _timeline_rows(report: ClassReport) -> list[dict[str, Any]]:
     rows = []
     for e in report.ranked:
         for k, (label, point) in enumerate(zip(e.labels, e.timeline, strict=True)):
-            rows.append({"rank": e.rank, "lab": e.lab, "file": e.file, "quarter": k,
+            rows.append({"rank": e.rank, "student": e.student or "", "lab": e.lab,
+                         "file": e.file, "quarter": k,
                          "date": label, **point})
     return rows
 
@@ -153,7 +156,9 @@ def _is_number(text: str) -> bool:
 
 
 def _write_text(path: Path, text: str) -> None:
+    # CSV with a byte-order mark: Excel on Windows reads it as UTF-8 ("—" and accents intact)
+    encoding = "utf-8-sig" if path.suffix == ".csv" else "utf-8"
     try:
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding=encoding)
     except OSError as exc:
         raise ReportError(f"{path}: cannot write ({exc.strerror or exc})") from None

@@ -258,13 +258,13 @@ def _inject(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from game.classroom import folder, report_files
+    from game.classroom import folder, report_files, roster
     from game.classroom import report as rp
     from game.classroom.secret import read_secret
 
     t0 = time.perf_counter()
     scenario, seed, in_class = args.scenario, args.seed, False
-    key, injections = None, None
+    key, injections, names = None, None, None
     for path in args.saves:  # a class folder's settings, unless the options say otherwise
         if path.is_dir():
             settings = folder.read_settings(path)
@@ -276,6 +276,9 @@ def _report(args: argparse.Namespace) -> int:
                 in_class = True
                 if secret is not None:  # the class signs its games: rank only those
                     key, injections = secret.key, folder.read_injections(path)
+                students = roster.read_roster(path)
+                if students is not None:
+                    names = {s.id: s.name for s in students}
                 args.pack, args.exact_packs = [Path(p) for p in settings.packs], True
                 break
     content = _content(args)
@@ -287,7 +290,7 @@ def _report(args: argparse.Namespace) -> int:
     try:
         report = rp.build(args.saves, content, scenario=scenario, seed=seed,
                           progress=bar.update if bar else None, one_per_lab=one_per_lab,
-                          key=key, injections=injections)
+                          key=key, injections=injections, roster=names)
         if bar:
             bar.note("writing the report")
         written = report_files.write(report, args.out, content)

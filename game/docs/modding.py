@@ -137,15 +137,31 @@ def _shows_as(unit: str, sample: float | None) -> str:
 
 
 def state_names_table() -> str:
-    """Every name expressions and {placeholders} may read, with how a placeholder shows it."""
-    rows = [[f"`{n.name}`", _shows_as(n.unit, NAME_SAMPLES.get(n.name)), n.description]
-            for n in names.STATE_NAMES.values()]
+    """Every name expressions and {placeholders} may read, with how a placeholder shows it and
+    the values it can take (the bounds the validator's warnings reason with)."""
+    inf = float("inf")
+    rows = [[f"`{n.name}`", _shows_as(n.unit, NAME_SAMPLES.get(n.name)), _values(n.low, n.high),
+             n.description] for n in names.STATE_NAMES.values()]
     for field, (unit, text) in names.RIVAL_FIELDS.items():
         rows.append([f"`rival.<id>.{field}`", _shows_as(unit, RIVAL_SAMPLES.get(field)),
+                     _values(*names.RIVAL_BOUNDS.get(field, (-inf, inf))),
                      f"For every loaded rival (`rival.gemini.{field}`): {text}."])
-    rows.append(["`flag.<name>`", "`1`", "1 while the flag is set, else 0. The name exists "
-                 "once any loaded effect sets or clears that flag."])
-    return table(["name", "a placeholder shows, e.g.", "meaning"], rows)
+    rows.append(["`flag.<name>`", "`1`", _values(*names.FLAG_BOUNDS),
+                 "1 while the flag is set, else 0. The name exists once any loaded effect sets "
+                 "or clears that flag."])
+    return table(["name", "a placeholder shows, e.g.", "values", "meaning"], rows)
+
+
+def _values(low: float, high: float) -> str:
+    """'0 – 1', '≥ 0', '≤ 1', or '' for a name without bounds."""
+    finite = [abs(v) != float("inf") for v in (low, high)]
+    if all(finite):
+        return f"{number(low)} – {number(high)}"
+    if finite[0]:
+        return f"≥ {number(low)}"
+    if finite[1]:
+        return f"≤ {number(high)}"
+    return "any"
 
 
 def functions_table() -> str:

@@ -171,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
                                           "file:line:col")
     pv.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                     help="extra packs (or folders of packs) besides the shipped content")
+    pv.add_argument("--strict", action="store_true",
+                    help="count warnings as errors (exit 1 when there is one)")
+    pv.add_argument("--format", choices=("text", "json"), default="text",
+                    help="json: one object with every problem and its severity")
     pl = psub.add_parser("list", help="installed packs in load order, and conflicts")
     pl.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     pn = psub.add_parser("new", help="create a pack whose sample event validates and fires")

@@ -182,8 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     pn.add_argument("--dir", default=".", help="where to create it (default: here)")
     ps = psub.add_parser("schema", help="JSON Schema of pack files (for editors)")
     ps.add_argument("--kind", default="events",
-                    choices=("pack", "events", "glossary", "scenario", "economy", "rivals",
-                             "all"))
+                    choices=("pack", "events", "glossary", "scenario", "economy",
+                             "economy_patch", "rivals", "variables", "library", "all"))
     ps.add_argument("--out", default=None, help="a file, or a folder for --kind all")
     pst = psub.add_parser("stats", help="how often each event fires in simulated worlds")
     pst.add_argument("paths", nargs="*", type=Path, metavar="PATH")

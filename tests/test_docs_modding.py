@@ -24,11 +24,14 @@ from game.packs.schema import (
     Choice,
     Concept,
     Effect,
+    EffectList,
     Event,
     EventFile,
     FollowUp,
     Modifier,
+    NamedTrigger,
     PackManifest,
+    Variable,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +96,8 @@ def test_render_refuses_unknown_and_unclosed_regions() -> None:
 # --- (b) every key and effect type is named ------------------------------------------------------
 
 DOCUMENTED_MODELS: tuple[type[BaseModel], ...] = (
-    PackManifest, Event, Choice, Concept, ScenarioFile, FollowUp, Modifier, RivalParams)
+    PackManifest, Event, Choice, Concept, ScenarioFile, FollowUp, Modifier, RivalParams,
+    Variable, NamedTrigger, EffectList)
 
 
 @pytest.mark.parametrize("model", DOCUMENTED_MODELS, ids=lambda m: m.__name__)

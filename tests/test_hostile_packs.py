@@ -285,6 +285,31 @@ def _long_versions(folder: Path) -> str:
     return "pack.toml"
 
 
+def _ten_thousand_gpu_generations(folder: Path) -> str:
+    # The engine computes every quarter over each generation: refused before any is checked.
+    (folder / "economy.toml").write_text(
+        '[[gpu]]\nname = "X"\navailable = "2026Q1"\ntflops = 1\nwatts = 1\n'
+        'launch_price = 1\nlead_quarters = 0\n' * 10_000)
+    return "economy.toml"
+
+
+def _patches_of_unknown_ids(folder: Path) -> str:
+    # 20,000 patches of rivals and concepts no pack defines, each a near miss to suggest from.
+    (folder / "rivals.toml").write_text("".join(f"[rival_patch.gemini{k}]\nprice = 1\n"
+                                                for k in range(20_000)))
+    (folder / "glossary.toml").write_text("".join(f'[concept_patch.runway{k}]\nterm = "T"\n'
+                                                  for k in range(20_000)))
+    return "rivals.toml"
+
+
+def _a_megabyte_gpu_name(folder: Path) -> str:
+    name = "x" * 900_000  # twice in the file, within its 2 MB
+    (folder / "economy.toml").write_text(
+        f'[gpu_patch.{name}]\nlaunch_price = 1\n[[gpu]]\nname = "{name}"\navailable = "2026Q1"\n'
+        'tflops = 1\nwatts = 1\nlaunch_price = 1\nlead_quarters = 0\n')
+    return "economy.toml"
+
+
 def _markup_and_control_characters(folder: Path) -> str:
     (folder / "events" / "e.toml").write_text(event(
         title="[@click=app.quit]quit[/] [link=https://x]x[/link]",
@@ -337,6 +362,10 @@ CORPUS: dict[str, tuple[Callable[[Path], str], str]] = {
     "a 1 MB concept id, 50,000 see_also": (_a_megabyte_concept_id, "see_also names unknown"),
     "3,000 near-miss references": (_near_misses, "did you mean 'hostile.xxx"),
     "5,000-digit versions": (_long_versions, "is not three numbers of at most 9 digits"),
+    "10,000 GPU generations": (_ten_thousand_gpu_generations, "10,000 [[gpu]] tables"),
+    "40,000 patches of unknown ids": (_patches_of_unknown_ids, "unknown rival 'gemini1' to "
+                                                               "change (did you mean 'gemini'?)"),
+    "a 1 MB GPU name": (_a_megabyte_gpu_name, "at most 24 characters"),
     "markup and control characters": (_markup_and_control_characters, "unknown placeholder"),
     "NUL in an expression": (_nul_in_an_expression, "null bytes"),
     "not UTF-8": (_not_utf8, "not UTF-8"),

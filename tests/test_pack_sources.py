@@ -147,3 +147,86 @@ async def test_the_mods_dialog_turns_mods_on_and_off_and_says_what_was_left_out(
         await pilot.pause()
         assert not isinstance(app.screen, ModsModal)
         assert {p.id for p in app.content.packs} == {"base"}  # loaded again, without it
+
+
+@pytest.mark.parametrize("kind", ["link to /dev/zero", "fifo", "folder"])
+def test_a_disabled_list_that_is_not_a_file_is_said_and_never_read(tmp_path, capsys, monkeypatch,
+                                                                   kind):
+    import os
+
+    folder = tmp_path / "mods"
+    folder.mkdir()
+    monkeypatch.setenv("FRONTIER_LAB_MODS", str(folder))
+    listed = folder / "disabled.toml"
+    if kind == "fifo":
+        os.mkfifo(listed)  # opening it to read would wait for a writer for ever
+    elif kind == "folder":
+        listed.mkdir()
+    else:
+        listed.symlink_to("/dev/zero")  # reading it whole never ends
+    assert main(["packs", "mods"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{listed}: cannot be read" in err
+    assert "delete it to enable every mod" in err
+
+
+HOSTILE = "[/b][@click=app.quit]x[/]\x1b[31m"
+
+
+async def test_the_mods_dialog_and_the_console_show_hostile_text_as_written(tmp_path,
+                                                                          monkeypatch):
+    """A mod's folder name and its problems, and whatever is typed in the developer console,
+    are text: shown as written, never read as markup, and nothing crashes."""
+    from textual.widgets import Input, RichLog, SelectionList, Static
+
+    from game.packs import load_content
+    from game.session.game import Game
+    from game.ui.app import FrontierLab
+    from game.ui.dev_console import DevConsole
+    from game.ui.modals import EventModal, NoticeModal
+    from game.ui.mods import ModsModal
+    from game.ui.screens import GameScreen
+
+    folder = tmp_path / "mods"
+    monkeypatch.setenv("FRONTIER_LAB_MODS", str(folder))
+    evil = folder / "[b]evil[@click=app.quit]"
+    evil.mkdir(parents=True)
+    (evil / "pack.toml").write_text('id = "evil"\nname = "[/b]x[/]"\nversion = "1.0.0"\n'
+                                    'depends = ["nosuch"]\n')
+    app = FrontierLab(None, tmp_path / "saves")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, ModsModal)
+        listed = app.screen.query_one("#mods", SelectionList)
+        assert [str(listed.get_option_at_index(0).prompt)] == ["[b]evil[@click=app.quit]"]
+        said = str(app.screen.query_one("#mods-problems", Static).render())
+        assert "[b]evil[@click=app.quit]" in said and "nosuch" in said
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.is_running
+
+    content = load_content()
+    game = Game(content, "openai-2023", 3, "[/]")
+    app = FrontierLab(content, tmp_path, game=game, dev=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(30):  # past the quarter's first events, to the dashboard
+            if isinstance(app.screen, GameScreen):
+                break
+            if isinstance(app.screen, EventModal | NoticeModal):
+                await pilot.press("enter")
+            await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, DevConsole)
+        typed = app.screen.query_one("#dev-command", Input)
+        for command in (f"read {HOSTILE}", f"events {HOSTILE}", f"fire {HOSTILE}",
+                        f"var {HOSTILE} 1", f"flag {HOSTILE} on", HOSTILE):
+            typed.value = command
+            await pilot.press("enter")
+            await pilot.pause()
+        text = "\n".join("".join(seg.text for seg in line)
+                         for line in app.screen.query_one(RichLog).lines)
+        assert text.count("[@click=app.quit]x[/]") >= 6 and "no such event" in text
+        assert app.is_running and isinstance(app.screen, DevConsole)

@@ -116,13 +116,25 @@ def test_allow_names_exactly_the_warnings_of_an_event() -> None:
                                      "scenarios/fab.toml"),
     ("rival.toml", "x = 1\n", "rivals are read from rivals.toml only; rename it rivals.toml"),
     ("notes.toml", "x = 1\n", "a pack's content is read only from pack.toml, glossary.toml, "
-                              "rivals.toml, economy.toml, events/*.toml and scenarios/*.toml"),
+                              "rivals.toml, economy.toml, variables.toml, library.toml, "
+                              "events/*.toml and scenarios/*.toml"),
+    ("vars.toml", '[[variable]]\nid = "x"\n', "variables are read from variables.toml only; "
+                                               "rename it variables.toml"),
 ])
 def test_a_toml_file_the_loader_ignores_is_a_warning(tmp_path: Path, relative: str, text: str,
                                                      advice: str) -> None:
     p = one(tmp_path, {relative: text}, "ignored-file")
     assert p.path == tmp_path / "mypack" / relative and p.line is None
     assert p.severity == WARNING and p.message.startswith(f"ignored: {advice}")
+
+
+def test_every_file_the_loader_reads_is_known_to_the_layout() -> None:
+    from game.packs import assembly, layout, library
+
+    read = {assembly.GLOSSARY, assembly.ECONOMY, assembly.RIVALS, library.VARIABLES,
+            library.LIBRARY, Path("pack.toml")}
+    assert {Path(f) for f in layout.TOP_FILES} == read
+    assert set(layout.FOLDERS) == {str(assembly.EVENTS), str(assembly.SCENARIOS)}
 
 
 def test_an_authors_tools_are_not_content(tmp_path: Path) -> None:
@@ -562,3 +574,38 @@ weight = 2
     "scenarios/fab-fire.toml": scenario(1),
 }
 LAX = event("fab_fire", head='mtth_quarters = 12\nonce = "yes"\n')
+
+
+def test_a_variables_bounds_and_a_named_trigger_are_reasoned_with(tmp_path: Path) -> None:
+    """var.NAME is within its [min, max]; when.NAME is 0 or 1; since.* at most 999."""
+    files = {"variables.toml": '[[variable]]\nid = "mypack_smuggled"\ndescription = "d"\n'
+                              'min = 0\nmax = 500\n',
+             "library.toml": '[[trigger]]\nid = "mypack_tight"\nwhen = "unserved > 0.1"\n',
+             "events/e.toml": event("x", trigger="var.mypack_smuggled > 600")
+             + event("y", trigger="when.mypack_tight > 1")
+             + event("z", trigger="since.event.mypack.x > 1000")}
+    got = found(tmp_path, files)
+    assert [(p.code, p.line) for p in got] == [("never-holds", 6), ("never-holds", 14),
+                                               ("never-holds", 22)]
+    assert "(var.mypack_smuggled is 0 – 500)" in got[0].message
+    assert "(when.mypack_tight is 0 – 1)" in got[1].message
+    assert "(since.event.mypack.x is 0 – 999)" in got[2].message
+
+
+def test_a_moments_event_is_told_in_its_own_words(tmp_path: Path) -> None:
+    text = event("x", "earliest = 4\n", trigger="quarter < 2", head='on = "funding_round"\n')
+    p = one(tmp_path, {"events/e.toml": text}, "never-holds")
+    assert "where earliest and latest let it happen at its moment, so it never does" in p.message
+
+
+def test_the_librarys_named_triggers_and_effects_lists_are_read_too(tmp_path: Path) -> None:
+    files = {"library.toml": '[[trigger]]\nid = "mypack_jam"\nwhen = "unserved > 2"\n\n'
+                             '[[effects]]\nid = "mypack_pay"\neffects = [\n'
+                             '  { type = "add", target = "cash", value = "cash / (1 - 1)" },\n]\n',
+             "events/e.toml": event("x", trigger="not when.mypack_jam")}
+    got = found(tmp_path, files)
+    assert [(p.code, p.line, p.path.name) for p in got] == [
+        ("never-holds", 3, "library.toml"), ("division-by-zero", 7, "library.toml")]
+    assert got[0].message.startswith("named trigger 'mypack_jam' can never hold: "
+                                     "`unserved > 2` is never true (unserved is 0 – 1)")
+    assert got[1].message.startswith("effects list 'mypack_pay': an effect's value divides by 0")

@@ -15,6 +15,7 @@ from game.commands.console import UserError, emit_json
 from game.packs import load_content
 from game.packs.errors import ERROR, WARNING, ContentError
 from game.packs.loading import inspect
+from game.text import printable
 
 
 def run_packs(args: argparse.Namespace) -> int:
@@ -115,10 +116,15 @@ def list_packs(args: argparse.Namespace) -> int:
         print(f"{i:>2}  {p.id:<16}{p.manifest.version:<10}{per_pack.get(p.id, 0):>7}  "
               f"{p.manifest.name} — {p.path}")
     print("\nLoad order: dependencies and load_after first, ties by pack id.")
+    if content.changes:
+        print("Changed by later packs (the packs that set it, in load order; the last one "
+              "plays):")
+        for what, packs in content.changes:
+            print(f"  {printable(what)}: {' → '.join(packs)}")
     if content.conflicts:
         print("Conflicts:")
         for c in content.conflicts:
-            print(f"  {c}")
+            print(f"  {printable(c)}")
     else:
         print("No conflicts.")
     others = [p for p in problems if "conflict" not in p.message]
@@ -157,6 +163,12 @@ label = "Decline: capacity is too tight"
 effects = [{{ type = "add", target = "sentiment", value = "-1" }}]
 note = "Turning revenue away keeps your service reliable, but investors notice."
 ai_weight = "1 + (unserved > 0.1) * 2"
+
+# More an event can do (docs/MODDING.md, Part 2): happen at a moment of the engine instead of
+# by chance (on = "ipo_filing", "rival_release.gemini", "game_end" …); read how long ago
+# something happened (since.event.ID, since.flag.NAME, count.event.ID); keep numbers of your own
+# (variables.toml: var.NAME); name a condition or a list of effects once and use it anywhere
+# (library.toml: when.NAME, {{ type = "use", effects = "NAME" }}).
 '''
 
 SAMPLE_GLOSSARY = '''#:schema {schema}
@@ -165,6 +177,10 @@ id = "{id}_capacity_promise"
 term = "Capacity promise"
 definition = "A contract in which the lab guarantees compute for one customer."
 why_it_matters = "Guaranteed revenue pleases investors, but it ties up GPUs you might need."
+
+# To change a concept of another pack (the base game's, say), name it and set only what changes:
+# [concept_patch.runway]
+# why_it_matters = "..."
 '''
 
 SAMPLE_MANIFEST = '''#:schema {schema}

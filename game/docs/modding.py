@@ -50,12 +50,26 @@ from game.docs.modding_words import (
     UNIT_SAMPLES,
 )
 from game.docs.toml_fields import default, fields_table, limits, toml_type, type_hints
-from game.engine.params import OutcomeParams, RivalParams, ScoreParams, StartState
+from game.engine.params import (
+    MAX_GPU_GENERATIONS,
+    OutcomeParams,
+    RivalParams,
+    ScoreParams,
+    StartState,
+)
 from game.engine.plan import Plan
 from game.packs import effects as fx
 from game.packs import errors, expressions, files, names, reading, schema
 from game.packs.director import PRESETS, CompiledEvent, Director
-from game.packs.economy import EconomyFile, Hint, HistoryPoint, ScenarioFile, ScriptedEvent
+from game.packs.economy import (
+    EconomyFile,
+    EconomyPatchFile,
+    Hint,
+    HistoryPoint,
+    RivalsFile,
+    ScenarioFile,
+    ScriptedEvent,
+)
 
 DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "MODDING.md"
 REGION = re.compile(
@@ -146,14 +160,25 @@ def state_names_table() -> str:
         rows.append([f"`rival.<id>.{field}`", _shows_as(unit, RIVAL_SAMPLES.get(field)),
                      _values(*names.RIVAL_BOUNDS.get(field, (-inf, inf))),
                      f"For every loaded rival (`rival.gemini.{field}`): {text}."])
+    never = f"0 – {number(names.NEVER_SINCE)}"
     rows.append(["`flag.<name>`", "`1`", _values(*names.FLAG_BOUNDS),
                  "1 while the flag is set, else 0. The name exists once any loaded effect sets "
                  "or clears that flag."])
+    rows.append(["`since.flag.<name>`", "`2`", never, "Quarters since the flag was last set "
+                 "(999: never), for every flag."])
+    rows.append(["`since.event.<id>`", "`5`", never, "Quarters since the event last happened "
+                 "(999: never), for every loaded event (`since.event.base.gemini_launch`)."])
+    rows.append(["`count.event.<id>`", "`1`", "≥ 0", "How many times the event has happened in "
+                 "this game, for every loaded event."])
+    rows.append(["`var.<name>`", "as its `unit`", "its `min` – `max`", "A pack's own variable "
+                 "([variables.toml](#variablestoml)), for every declared variable."])
+    rows.append(["`when.<name>`", "`1`", "0 – 1", "1 while a named trigger holds, else 0 "
+                 "([library.toml](#librarytoml)), for every named trigger."])
     return table(["name", "a placeholder shows, e.g.", "values", "meaning"], rows)
 
 
 def _values(low: float, high: float) -> str:
-    """'0 – 1', '≥ 0', '≤ 1', or '' for a name without bounds."""
+    """'0 – 1', '≥ 0', '≤ 1', or 'any' for a name without bounds."""
     finite = [abs(v) != float("inf") for v in (low, high)]
     if all(finite):
         return f"{number(low)} – {number(high)}"
@@ -234,6 +259,7 @@ def limits_table() -> str:
         ["a number in a TOML file", "finite (no `nan`, no `inf`); a whole number within 64 "
                                     "bits"],
         ["packs in one game", f"{reading.MAX_PACKS}"],
+        ["GPU generations in one game", f"{MAX_GPU_GENERATIONS}, the base game's included"],
         ["problems reported", f"the first {errors.MAX_PROBLEMS:,}: checking stops there"],
     ]
     return table(["what", "limit"], rows)
@@ -267,12 +293,34 @@ def economy_table() -> str:
         tp = info.annotation
         if get_origin(tp) is list:
             model = get_args(tp)[0]
-            how, patch = f"`[[{name}]]` (array)", "no: an array cannot be patched"
+            patch_table = f"{name}_patch"
+            assert patch_table in EconomyPatchFile.model_fields
+            how = f"`[[{name}]]` (array)"
+            patch = (f"by name: `[[{name}]]` adds one, `[{patch_table}.NAME]` changes one "
+                     "(see [patching](#load-order-replacing-and-patching))")
         else:
             model, how, patch = tp, f"`[{name}]`", "yes"
         keys = ", ".join(f"`{k}`" for k in model.model_fields)
         rows.append([how, patch, keys])
     return table(["table", "patchable", "keys"], rows)
+
+
+# The entries of lists a pack adds and changes by id: (file, its model, the array, the id's name).
+PATCHED: tuple[tuple[str, type[BaseModel], str, str], ...] = (
+    ("economy.toml", EconomyPatchFile, "gpu", "NAME"),
+    ("rivals.toml", RivalsFile, "rival", "ID"),
+    ("glossary.toml", schema.GlossaryFile, "concept", "ID"),
+)
+
+
+def patches_table() -> str:
+    """Each kind of list entry a pack adds and changes: its tables, and the keys a patch sets."""
+    rows = []
+    for file, model, array, key in PATCHED:
+        patch = get_args(model.model_fields[f"{array}_patch"].annotation)[1]
+        rows.append([f"`{file}`", f"`[[{array}]]`", f"`[{array}_patch.{key}]`",
+                     ", ".join(f"`{k}`" for k in patch.model_fields)])
+    return table(["file", "adds", "changes, by id", "keys a patch may set"], rows)
 
 
 def actions_table() -> str:
@@ -286,6 +334,13 @@ def actions_table() -> str:
                  else f"`{number(value)}`")
         rows.append([f"`{name}`", shown, info.description or ""])
     return table(["action", "kept at", "the decision"], rows)
+
+
+def moments_table() -> str:
+    """Every moment an event can happen at (``on``)."""
+    return table(["`on =`", "when", "its event can change the game"],
+                 [[f"`{k}`", v, "no: it tells the ending" if k in schema.ENDINGS else "yes"]
+                  for k, v in schema.HOOKS.items()])
 
 
 GENERATORS: dict[str, Callable[[], str]] = {
@@ -315,6 +370,11 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "history": lambda: fields_table(HistoryPoint),
     "actions": actions_table,
     "economy": economy_table,
+    "patches": patches_table,
+    "variable": lambda: fields_table(schema.Variable),
+    "named_trigger": lambda: fields_table(schema.NamedTrigger),
+    "effects_list": lambda: fields_table(schema.EffectList),
+    "moments": moments_table,
 }
 
 

@@ -68,7 +68,7 @@ FIELD_NOTES: dict[str, str] = {
 
 # What the fields of effects hold ("field" for every effect, "Class.field" for one).
 EFFECT_FIELD_NOTES: dict[str, str] = {
-    "target": "one of the number targets below",
+    "target": "one of the number targets below, or `var.NAME` (a variable of variables.toml)",
     "value": "expression",
     "factor": "expression",
     "size": "expression",
@@ -79,6 +79,7 @@ EFFECT_FIELD_NOTES: dict[str, str] = {
     "delay": "whole number of quarters",
     "flag": "flag name (lowercase id)",
     "FlagEffect.value": "true or false",
+    "UseEffect.effects": "effects list id (library.toml)",
 }
 
 # How each effect behaves beyond its docstring (effects.apply).
@@ -98,8 +99,10 @@ EFFECT_NOTES: dict[str, str] = {
                 "the director's limits, but only if its trigger holds on the day.",
     "offer": "The same as `schedule` with `delay = 1`; use it for deals the lab can accept "
              "or decline.",
-    "flag": "Any pack may read it as `flag.NAME` (1 set, 0 clear); prefix names with your "
-            "pack id.",
+    "flag": "Any pack may read it as `flag.NAME` (1 set, 0 clear), and `since.flag.NAME` as "
+            "the quarters since it was last set; prefix names with your pack id.",
+    "use": "The list's effects apply here, in order, as if written in its place (a list "
+           "cannot use another list).",
 }
 
 EFFECT_EXAMPLES: dict[str, str] = {
@@ -114,6 +117,7 @@ EFFECT_EXAMPLES: dict[str, str] = {
     "schedule": '{ type = "schedule", event = "mypack.fab_reopens", delay = 2 }',
     "offer": '{ type = "offer", event = "mypack.broker_offer" }',
     "flag": '{ type = "flag", flag = "mypack_fab_fire_seen", value = true }',
+    "use": '{ type = "use", effects = "mypack_layoffs" }',
 }
 
 # Unit and meaning of each number target (effects._number).

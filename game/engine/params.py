@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 HOURS_PER_QUARTER = 8766.0 / 4.0
 SECONDS_PER_QUARTER = HOURS_PER_QUARTER * 3600.0
 H100_FLOPS = 989e12  # dense BF16 FLOP/s of one H100: the unit of "H100-equivalent" (NVIDIA spec)
+# GPU generations in one economy: every quarter computes over each (the fleet, its deliveries in
+# transit, prices), so packs adding generations are held to a few times the base game's six.
+MAX_GPU_GENERATIONS = 16
 
 
 class _Model(BaseModel):
@@ -23,7 +26,9 @@ class _Model(BaseModel):
 class GpuGeneration(_Model):
     """One GPU generation sold on the market."""
 
-    name: str = Field(description="Short name shown to the player, e.g. 'B200'.")
+    name: str = Field(min_length=1, max_length=24,
+                      description="Short name shown to the player, e.g. 'B200'; a plan orders "
+                                  "GPUs by it.")
     available: str = Field(
         pattern=r"^\d{4}Q[1-4]$",
         description="First calendar quarter it ships in volume, e.g. '2025Q1'.")
@@ -31,6 +36,14 @@ class GpuGeneration(_Model):
     watts: float = Field(gt=0, description="Board power in watts.")
     launch_price: float = Field(gt=0, description="Purchase price per GPU at launch, USD.")
     lead_quarters: int = Field(ge=0, le=4, description="Delivery lead time in a calm market.")
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, v: str) -> str:
+        if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in v):
+            raise ValueError("a GPU generation's name cannot hold control characters (a newline, "
+                             "a tab, an escape)")
+        return v
 
     @property
     def h100e(self) -> float:
@@ -400,7 +413,7 @@ class Scenario(_Model):
 class EconomyParams(_Model):
     """Everything the engine needs about the world, validated once when a pack loads."""
 
-    gpus: list[GpuGeneration] = Field(min_length=1)
+    gpus: list[GpuGeneration] = Field(min_length=1, max_length=MAX_GPU_GENERATIONS)
     market: MarketParams
     fleet: FleetParams
     training: TrainingParams

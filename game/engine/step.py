@@ -75,6 +75,10 @@ class QuarterHook(Protocol):
     It returns a new state (never writing into the one it is given), leaves worlds whose game
     has ended alone, and records every change of a ledger metric in ``ledger`` so that the
     quarter's contributions still sum to its changes exactly.
+
+    A hook may also have a method ``ended(state, econ, rng, quarter, now) -> State``, called
+    at the end of the quarter with the worlds whose game ended in it (``now``); it may change
+    only its own extra arrays (the event director: events that tell the ending).
     """
 
     def __call__(self, state: State, econ: Economy, rng: Rng, quarter: int,
@@ -409,6 +413,9 @@ def step(
     s.mod_left = np.maximum(s.mod_left - 1.0, 0.0)
     s.mod_factor = np.where(s.mod_left > 0, s.mod_factor, 1.0)
 
+    ended = getattr(hook, "ended", None)
+    if ended is not None:
+        s = ended(s, econ, rng, q, alive & (s.outcome != RUNNING))
     if not alive.all():
         _freeze(s, given, alive)
         ledger.mask(alive)

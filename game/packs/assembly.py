@@ -1,11 +1,13 @@
 """Merging the packs, in load order, into one checked and compiled Content.
 
 A later pack changes an earlier one's content by id — ``replaces = "base.gemini_launch"`` for an
-event, a partial ``economy.toml`` for parameters — and two packs changing the same thing with no
-order between them is a reported conflict; a concept, rival or scenario id defined twice is
-reported too. Once every pack is in, the merged economy is checked whole, every event is checked
-and compiled (``game.packs.event_compiler``), and every scenario's references are checked
-(``game.packs.scenario_checks``) and its overrides merged into a copy of the economy and rivals.
+event, a partial ``economy.toml`` for parameters, ``[gpu_patch.NAME]``, ``[rival_patch.ID]`` and
+``[concept_patch.ID]`` tables for entries of lists (``game.packs.patching``) — and two packs
+changing the same thing with no order between them is a reported conflict; a GPU generation,
+concept, rival or scenario id defined twice is reported too. Once every pack is in, the merged
+economy is checked whole, every event is checked and compiled (``game.packs.event_compiler``),
+and every scenario's references are checked (``game.packs.scenario_checks``) and its overrides
+merged into a copy of the economy and rivals.
 """
 
 from __future__ import annotations
@@ -17,12 +19,20 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from game.engine.params import RivalParams
+from game.engine.params import MAX_GPU_GENERATIONS, GpuGeneration, RivalParams
 from game.packs.content import Content
-from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile, engine_params
+from game.packs.economy import (
+    EconomyFile,
+    EconomyPatchFile,
+    RivalsFile,
+    ScenarioFile,
+    engine_params,
+)
 from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.event_compiler import EventCompiler
+from game.packs.library import Library
 from game.packs.names import all_names
+from game.packs.patching import Entries
 from game.packs.reading import BASE, Pack, Source, try_parse_toml
 from game.packs.scenario_checks import check_scenario_references
 from game.packs.schema import Concept, Event, FlagEffect, GlossaryFile
@@ -40,18 +50,22 @@ class Assembly:
     def __init__(self, problems: list[Problem], before: set[tuple[str, str]]):
         self.problems = problems
         self.before = before
-        self.glossary: dict[str, tuple[Concept, Source]] = {}
+        self.glossary: Entries[Concept] = Entries("concept", "concept_patch", Concept)
         self.events: dict[str, tuple[Event, Source, str]] = {}  # id -> (event, where, pack)
         self.replaced: dict[str, tuple[str, str]] = {}  # old id -> (new id, pack)
         self.economy: dict[str, Any] = {}
         self.economy_origin: dict[tuple[str, ...], tuple[str, Source]] = {}
-        self.rivals: dict[str, tuple[RivalParams, str]] = {}
+        self.economy_history: dict[tuple[str, ...], list[str]] = {}  # key -> packs that set it
+        self.gpus: Entries[GpuGeneration] = Entries("GPU generation", "gpu_patch", GpuGeneration,
+                                                    key="name")
+        self.rivals: Entries[RivalParams] = Entries("rival", "rival_patch", RivalParams)
         self.scenarios: dict[str, tuple[ScenarioFile, Source]] = {}
         self.scenario_files: list[tuple[Any, Source]] = []  # every scenario file, as read
         self.conflicts: list[str] = []
         self.failed: list[tuple[dict[str, Any], Source]] = []  # events of the wrong shape
         self.ids: dict[str, Source] = {}  # every event id seen, valid or not
         self.earlier = Suggestions(())  # the events loaded before this pack, for "did you mean"
+        self.library = Library(problems)  # variables, named triggers, effects lists
 
     def ordered(self, a: str, b: str) -> bool:
         return (a, b) in self.before or (b, a) in self.before or a == b
@@ -76,12 +90,12 @@ class Assembly:
             got = self.read(pack, GLOSSARY, GlossaryFile)
             if got:
                 for i, c in enumerate(got[0].concept):
-                    src = Source(folder / GLOSSARY, got[1], ("concept", i))
-                    if c.id in self.glossary:
-                        other = self.glossary[c.id][1]
-                        self.problems.append(src.problem(
-                            f"duplicate concept id '{c.id}' (also in {other.path})", "id"))
-                    self.glossary[c.id] = (c, src)
+                    if full(self.problems):
+                        return
+                    self.glossary.add(c, pack.id, Source(folder / GLOSSARY, got[1], ("concept", i)),
+                                      self.problems)
+                self.patch_entries(self.glossary, got[0].concept_patch, pack, folder / GLOSSARY,
+                                   got[1])
         for relative in _inside(pack, EVENTS):
             if full(self.problems):
                 return
@@ -102,19 +116,19 @@ class Assembly:
                     self.failed.append((item, src))
                     if isinstance(item.get("id"), str):
                         self.claim_id(item["id"], src)
+        self.library.load_pack(pack, self.parse)
         if ECONOMY in pack.files:
             self.merge_economy(pack)
         if RIVALS in pack.files:
             got = self.read(pack, RIVALS, RivalsFile)
             if got:
                 for i, r in enumerate(got[0].rival):
-                    src = Source(folder / RIVALS, got[1], ("rival", i))
-                    if r.id in self.rivals:
-                        self.problems.append(src.problem(
-                            f"rival '{r.id}' is already defined by pack "
-                            f"'{self.rivals[r.id][1]}'; give a new id", "id"))
-                        continue
-                    self.rivals[r.id] = (r, pack.id)
+                    if full(self.problems):
+                        return
+                    self.rivals.add(r, pack.id, Source(folder / RIVALS, got[1], ("rival", i)),
+                                    self.problems)
+                self.patch_entries(self.rivals, got[0].rival_patch, pack, folder / RIVALS,
+                                   got[1])
         for relative in _inside(pack, SCENARIOS):
             if full(self.problems):
                 return
@@ -174,6 +188,16 @@ class Assembly:
         self.ids[event_id] = src
         return True
 
+    def patch_entries(self, entries: Entries[Any], patches: dict[str, BaseModel], pack: Pack,
+                      path: Path, text: str) -> None:
+        """A pack's [KIND_patch.ID] tables applied to the entries of packs before it."""
+        for entry_id, change in patches.items():
+            if full(self.problems):
+                return
+            entries.patch(entry_id, change.model_dump(exclude_unset=True), pack.id,
+                          Source(path, text, (entries.table, entry_id)), self.ordered,
+                          self.problems, self.conflicts)
+
     def merge_economy(self, pack: Pack) -> None:
         """A pack's economy.toml: the first one read is the economy; a later one patches it."""
         got = self.parse(pack, ECONOMY)
@@ -187,13 +211,32 @@ class Assembly:
             if parsed is not None:
                 self.economy = data
                 self.economy_origin[()] = (pack.id, src)
+                for i, g in enumerate(parsed.gpu):
+                    self.gpus.add(g, pack.id, Source(path, text, ("gpu", i)), self.problems)
             return
-        # A later pack's economy.toml patches the parameters: tables of known keys only.
-        self.patch(self.economy, data, (), pack, src)
+        # A later pack's economy.toml patches the parameters: tables of known keys, new GPU
+        # generations, and keys of earlier ones.
+        added = data.get("gpu") if isinstance(data, dict) else None
+        room = MAX_GPU_GENERATIONS - len(self.gpus)
+        if isinstance(added, list) and len(added) > room:  # (before checking each of them)
+            self.problems.append(src.problem(
+                f"{len(added):,} [[gpu]] tables and the {len(self.gpus)} generations of the packs "
+                f"before make {len(added) + len(self.gpus):,}: a game has at most "
+                f"{MAX_GPU_GENERATIONS} GPU generations", "gpu", room))
+            return
+        parsed = validate_file(EconomyPatchFile, data, path, text, self.problems)
+        if parsed is None:
+            return
+        for i, g in enumerate(parsed.gpu):
+            self.gpus.add(g, pack.id, Source(path, text, ("gpu", i)), self.problems)
+        self.patch_entries(self.gpus, parsed.gpu_patch, pack, path, text)
+        self.patch(self.economy, {k: v for k, v in data.items() if k not in ("gpu", "gpu_patch")},
+                   (), pack, src)
 
     def patch(self, base: dict[str, Any], patch: dict[str, Any], at: tuple[str, ...],
               pack: Pack | None, src: Source) -> None:
-        """Merge ``patch`` into ``base`` in place: tables of known keys only, no arrays.
+        """Merge ``patch`` into ``base`` in place: tables of known keys only (the file's model
+        has checked their types; arrays are patched by ``Entries``).
 
         ``pack`` is the pack whose economy.toml patches the packs before it (its keys are
         recorded, and two unordered packs setting one key conflict); None for a scenario's
@@ -211,11 +254,6 @@ class Assembly:
             if isinstance(value, dict) and isinstance(base[key], dict):
                 self.patch(base[key], value, where, pack, src)
                 continue
-            if isinstance(base[key], list) or isinstance(value, list):
-                self.problems.append(src.problem(
-                    f"'{'.'.join(where)}' is a list; patch its entries by adding a pack's own "
-                    "rivals.toml or events instead", *where))
-                continue
             if pack is None:
                 base[key] = value
                 continue
@@ -228,10 +266,12 @@ class Assembly:
                     "pack loads after the other; add load_after to one of them", *where))
             base[key] = value
             self.economy_origin[where] = (pack.id, src)
+            self.economy_history.setdefault(where, [self.economy_origin[()][0]]).append(pack.id)
 
     def check_glossary(self) -> None:
-        known = Suggestions(self.glossary)
-        for concept, src in self.glossary.values():
+        known = Suggestions(self.glossary.located())
+        for concept in self.glossary.values():
+            src = self.glossary.where_set(concept.id, "see_also")
             for j, other in enumerate(concept.see_also):
                 if full(self.problems):
                     return
@@ -243,6 +283,8 @@ class Assembly:
                         f"{hint}", "see_also", j))
 
     def finish(self, ordered: list[Pack]) -> Content | None:
+        for entries in (self.gpus, self.rivals, self.glossary):
+            entries.report_pending(self.problems)
         self.check_glossary()
         if full(self.problems):
             return None
@@ -250,6 +292,7 @@ class Assembly:
             self.problems.append(Problem(content_dir(), "no pack defines the economy "
                                                         "(economy.toml of the base pack)"))
             return None
+        self.economy["gpu"] = [g.model_dump() for g in self.gpus.values()]
         try:  # strict: a later pack's patch is checked here first ("150" is no number)
             economy = EconomyFile.model_validate(self.economy, strict=STRICT)
         except ValidationError as exc:
@@ -260,14 +303,20 @@ class Assembly:
                 origin = self.economy_origin.get(loc, self.economy_origin[()])[1]
                 self.problems.append(origin.problem(describe(EconomyFile, err), *loc))
             return None
-        rivals = [r for r, _ in self.rivals.values()]
+        rivals = self.rivals.values()
         flags = {e.flag for ev, _, _ in self.events.values() for e in _all_effects(ev)
-                 if isinstance(e, FlagEffect)}
-        names = all_names([r.id for r in rivals], flags)
+                 if isinstance(e, FlagEffect)} | self.library.flags()
+        variables = self.library.declared()
+        names = all_names([r.id for r in rivals], flags, list(variables.values()),
+                          list(self.events))
+        names.update(self.library.trigger_names())
         redirect = {old: new for old, (new, _) in self.replaced.items()}
         rival_ids = {r.id for r in rivals}
-        compiler = EventCompiler(self.problems, self.events, self.glossary, names, redirect,
-                                 rival_ids)
+        glossary = self.glossary.located()
+        compiler = EventCompiler(self.problems, self.events, glossary, names, redirect,
+                                 rival_ids, variables)
+        self.library.compile_triggers(names, compiler)
+        self.library.compile_lists(compiler)
         compiled = []
         for ev, src, _ in self.events.values():
             if full(self.problems):
@@ -294,7 +343,7 @@ class Assembly:
         return Content(
             packs=[dataclasses.replace(p, files={}) for p in ordered],  # their bytes are done
             events=[c for c in compiled if c is not None],
-            glossary={k: c for k, (c, _) in self.glossary.items()},
+            glossary={k: c for k, (c, _) in glossary.items()},
             economy=economy,
             rivals=rivals,
             scenarios={k: s for k, (s, _) in self.scenarios.items()},
@@ -304,7 +353,18 @@ class Assembly:
             scenario_economy=scenario_economy,
             scenario_rivals=scenario_rivals,
             redirects=redirect,
+            changes=self.changes(),
+            variables=variables,
         )
+
+    def changes(self) -> list[tuple[str, list[str]]]:
+        """(what, the packs that set it in load order) for everything a pack set that an
+        earlier pack had defined: economy keys, and keys of GPU generations, rivals and
+        concepts."""
+        economy = [(f"[{'.'.join(where[:-1])}] {where[-1]}", packs)
+                   for where, packs in self.economy_history.items()]
+        return economy + [change for entries in (self.gpus, self.rivals, self.glossary)
+                          for change in entries.provenance()]
 
     def merge_scenario(self, scen: ScenarioFile, src: Source, economy: EconomyFile,
                        rivals: list[RivalParams]) -> tuple[EconomyFile, list[RivalParams]] | None:

@@ -17,7 +17,7 @@ from game.packs.economy import EconomyFile, ScenarioFile, engine_params
 from game.packs.errors import ContentError, Problem, did_you_mean
 from game.packs.names import Name
 from game.packs.reading import Pack
-from game.packs.schema import Concept
+from game.packs.schema import Concept, Variable
 
 
 @dataclass
@@ -38,6 +38,10 @@ class Content:
     scenario_economy: dict[str, EconomyFile] = field(default_factory=dict)
     scenario_rivals: dict[str, list[RivalParams]] = field(default_factory=dict)
     redirects: dict[str, str] = field(default_factory=dict)  # replaced event id -> its successor
+    # What packs changed of earlier packs' content, with the packs that set it in load order (the
+    # first defined it, the last wins): "[fleet] pue" or "rival 'gemini' price" -> pack ids.
+    changes: list[tuple[str, list[str]]] = field(default_factory=list)
+    variables: dict[str, Variable] = field(default_factory=dict)  # "var.ID" -> declaration
 
     @property
     def rival_index(self) -> dict[str, int]:
@@ -64,7 +68,7 @@ class Content:
     def director(self, preset: str = "standard", chooser: Chooser | None = None,
                  script: dict[int, tuple[str, ...]] | None = None) -> Director:
         return Director(self.events, self.names, self.rival_index, PRESETS[preset], chooser,
-                        script=script or {})
+                        script=script or {}, variables=self.variables)
 
     def script(self, scenario: str) -> dict[int, tuple[str, ...]]:
         """The scenario's scripted events: quarter (0 = the first) -> event ids, in the order

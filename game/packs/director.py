@@ -40,10 +40,11 @@ from game.engine.rows import row_sum
 from game.engine.state import RUNNING
 from game.packs import effects as fx
 from game.packs.expressions import Compiled, evaluate, holds
+from game.packs.moments import Moments
 from game.packs.names import Name
-from game.packs.schema import Choice, Event
+from game.packs.schema import ENDINGS, Choice, Event, Variable
 
-NEVER = -1000
+NEVER = fx.NEVER  # the quarter of something that has not happened
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Chooser(Protocol):
 
 
 @dataclass
-class Director:
+class Director(Moments):
     """Rolls, chooses and applies events: an engine ``QuarterHook``."""
 
     events: list[CompiledEvent]
@@ -115,9 +116,16 @@ class Director:
     # The scenario's scripted events: quarter of the game (0 = the first) -> event ids. They
     # happen that quarter in every running world where their trigger holds, like follow-ups.
     script: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # The packs' variables ("var.ID" -> declaration): each starts at its initial value.
+    variables: dict[str, Variable] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = {ce.id: i for i, ce in enumerate(self.events)}
+        # Events that happen at a moment of the engine (``on``): during the game, or at its end.
+        self._at_moments = [(i, ce.event.on) for i, ce in enumerate(self.events)
+                            if ce.event.on is not None and ce.event.on not in ENDINGS]
+        self._at_endings = [(i, ce.event.on) for i, ce in enumerate(self.events)
+                            if ce.event.on in ENDINGS]
         self._mtth = np.array([1.0 - 2.0 ** (-1.0 / ce.event.mtth_quarters)
                                if ce.event.mtth_quarters else 0.0 for ce in self.events])
         self._pool = np.array([ce.event.weight or 0.0 for ce in self.events])
@@ -152,6 +160,9 @@ class Director:
 
     def _memory(self, s: State) -> None:
         """Make sure the director's arrays exist (first quarter of a game)."""
+        for key, var in self.variables.items():
+            if key not in s.extra:
+                s.extra[key] = np.full(s.n_worlds, var.initial)
         if "events.last_major" in s.extra:
             return
         W, E = s.n_worlds, len(self.events)
@@ -195,6 +206,8 @@ class Director:
         late: due there without having been rolled there."""
         self._memory(s)
         self.make_due(s, q, self.script.get(q, ()))
+        if self._at_moments:
+            self._moments(s, rng, q)
         hits, scheduled = self._roll(s, econ, rng, q)
         fired = self._pace(hits)
         late = {}
@@ -436,7 +449,8 @@ class Director:
         the events' worlds are disjoint, so ``effects.Batch`` can apply the pass's effects
         together.
         """
-        work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q)
+        work = fx.Work(s, econ, self.names, ledger, self.rival_index, self.index, q,
+                       self.variables)
         positions = np.concatenate([idx for idx, _ in picks.values()])
         events = np.repeat(np.fromiter(picks, dtype=np.int64, count=len(picks)),
                            [len(idx) for idx, _ in picks.values()])

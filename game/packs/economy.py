@@ -1,11 +1,15 @@
 """The file models of economy.toml, rivals.toml and scenarios, and the engine's parameters.
 
 ``game.packs.assembly`` reads and merges these across packs; ``game.packs.loading.load_economy``
-is the shortcut to a scenario's parameters. A scenario may override parts of the merged economy
-and rivals: its ``[economy.SECTION]`` tables are patched in exactly as a later pack's
-economy.toml is, and its ``[rivals.ID]`` tables change keys of one rival; the loader checks both
-(and the scripted events, hints, disabled actions and required packs) and reports every problem
-at its line.
+is the shortcut to a scenario's parameters. The first economy.toml (the base pack's) is complete
+(``EconomyFile``); a later pack's is a patch (``EconomyPatchFile``): tables of keys to change,
+``[[gpu]]`` tables of new generations and ``[gpu_patch.NAME]`` tables of keys of one generation
+to change. A rivals.toml adds ``[[rival]]`` tables and changes rivals of earlier packs with
+``[rival_patch.ID]`` tables (``game.packs.patching`` merges them). A scenario may override parts
+of the merged economy and rivals: its ``[economy.SECTION]`` tables are patched in exactly as a
+later pack's economy.toml is, and its ``[rivals.ID]`` tables change keys of one rival; the loader
+checks both (and the scripted events, hints, disabled actions and required packs) and reports
+every problem at its line.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from pydantic import (
     WithJsonSchema,
     create_model,
     field_validator,
+    model_validator,
 )
 
 from game.engine.economy import compile_economy
 from game.engine.params import (
+    MAX_GPU_GENERATIONS,
     DemandParams,
     EconomyParams,
     FinanceParams,
@@ -55,7 +61,7 @@ class _File(BaseModel):
 
 
 class EconomyFile(_File):
-    gpu: list[GpuGeneration] = Field(min_length=1)
+    gpu: list[GpuGeneration] = Field(min_length=1, max_length=MAX_GPU_GENERATIONS)
     market: MarketParams
     fleet: FleetParams
     training: TrainingParams
@@ -63,10 +69,6 @@ class EconomyFile(_File):
     finance: FinanceParams
     valuation: ValuationParams
     ipo: IpoParams
-
-
-class RivalsFile(_File):
-    rival: list[RivalParams] = Field(min_length=1)
 
 
 def _partial(model: type[BaseModel], name: str, doc: str, skip: Iterable[str] = ()
@@ -86,21 +88,67 @@ def _partial(model: type[BaseModel], name: str, doc: str, skip: Iterable[str] = 
     return out
 
 
-# The tables of economy.toml a scenario may override ([[gpu]] is an array: not patchable).
+# The tables of economy.toml whose keys a later pack or a scenario may change ([[gpu]] is an
+# array: a later pack adds to it and changes its entries by name, a scenario does neither).
 _SECTIONS = {key: info.annotation for key, info in EconomyFile.model_fields.items()
              if key != "gpu"}
+
+
+def _section_overrides(name: str, where: str) -> dict[str, Any]:
+    """create_model's fields for the tables of economy.toml, each of keys to change."""
+    return {key: (_partial(tp, f"{tp.__name__.removesuffix('Params')}{name}",  # type: ignore
+                           f"Keys of economy.toml's [{key}] to change {where}.") | None,
+                  Field(None, description=f"Keys of [{key}] to change."))
+            for key, tp in _SECTIONS.items()}
+
+
 EconomyOverride: type[BaseModel] = create_model(
-    "EconomyOverride",
-    __config__=ConfigDict(extra="forbid"),
-    **{key: (_partial(tp, f"{tp.__name__.removesuffix('Params')}Override",  # type: ignore
-                      f"Keys of economy.toml's [{key}] to change in this scenario.") | None,
-             Field(None, description=f"Keys of [{key}] to change."))
-       for key, tp in _SECTIONS.items()},
-)
+    "EconomyOverride", __config__=ConfigDict(extra="forbid"),
+    **_section_overrides("Override", "in this scenario"))
 EconomyOverride.__doc__ = "Tables and keys of economy.toml to change in this scenario."
 RivalOverride: type[BaseModel] = _partial(
     RivalParams, "RivalOverride", "Keys of one rival of rivals.toml to change in this scenario.",
     skip=("id",))
+
+GpuPatch: type[BaseModel] = _partial(
+    GpuGeneration, "GpuPatch", "Keys of one GPU generation of an earlier pack to change, by its "
+                               "name ([gpu_patch.NAME]).", skip=("name",))
+EconomyPatchFile: type[BaseModel] = create_model(
+    "EconomyPatchFile", __config__=ConfigDict(extra="forbid"),
+    gpu=(list[GpuGeneration], Field(
+        default_factory=list, max_length=MAX_GPU_GENERATIONS,
+        description="New GPU generations, each complete, with a name no earlier pack uses.")),
+    gpu_patch=(dict[str, GpuPatch], Field(  # type: ignore[valid-type]
+        default_factory=dict, description="Changes to GPU generations of earlier packs: a "
+                                          "[gpu_patch.NAME] table of keys per generation.")),
+    **_section_overrides("Patch", "in every scenario"),
+)
+EconomyPatchFile.__doc__ = ("A later pack's economy.toml: keys of the economy to change, new GPU "
+                            "generations, and keys of earlier ones to change.")
+RivalPatch: type[BaseModel] = _partial(
+    RivalParams, "RivalPatch", "Keys of one rival of an earlier pack to change, by its id "
+                               "([rival_patch.ID]).", skip=("id",))
+
+
+class RivalsFile(_File):
+    """rivals.toml: new rivals, and changes to the rivals of earlier packs."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})  # (one table at least)
+
+    rival: list[RivalParams] = Field(
+        default_factory=list, description="New rivals ([[rival]] tables), each complete, with an "
+                                          "id no earlier pack uses.")
+    rival_patch: dict[str, RivalPatch] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="Changes to rivals of earlier packs: a "
+                                          "[rival_patch.ID] table of keys per rival.")
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> RivalsFile:
+        if not self.rival and not self.rival_patch:
+            raise ValueError("rivals.toml defines nothing: add [[rival]] tables, or "
+                             "[rival_patch.ID] tables that change a rival")
+        return self
+
 
 # What a scenario can disable: the Plan's fields (its decisions). The three compute shares are one
 # decision (they sum to 100%), so they are disabled together.

@@ -41,11 +41,13 @@ from game.packs.schema import (
     RivalPriceEffect,
     ScheduleEffect,
     SetEffect,
+    Variable,
 )
 
 MULTIPLY_ONLY = ("gpu_pipeline", "leased_h100e")
 DELAY_QUARTERS = 2
 LEDGER_TARGETS = ("cash", "debt", "sentiment")
+NEVER = -1000  # the quarter of something that has not happened (the director's bookkeeping)
 BOUNDS = {"sentiment": (0.0, 100.0), "debt": (0.0, 1e6), "cash": (-1e6, 1e6),
           "hype": (-3.0, 3.0), "headcount": (10.0, 1e7), "market": (1e-3, 1e6),
           "share": (1e-6, 0.95), "vendor_credit": (0.0, 1e6), "dc_mw": (0.0, 1e6)}
@@ -107,8 +109,10 @@ class Work:
     copies made on first write so the state the director was given stays untouched."""
 
     def __init__(self, s: State, econ: Economy, names: dict[str, Name], ledger: Ledger,
-                 rival_index: dict[str, int], event_index: dict[str, int], quarter: int):
+                 rival_index: dict[str, int], event_index: dict[str, int], quarter: int,
+                 variables: dict[str, Variable] | None = None):
         self.s, self.econ, self.names, self.ledger = s, econ, names, ledger
+        self.variables = variables or {}  # "var.ID" -> its declaration
         self.rival_index, self.event_index, self.quarter = rival_index, event_index, quarter
         self.owned: set[str] = set()
         self.due = s.extra["events.due"].copy()
@@ -122,14 +126,24 @@ class Work:
             self.owned.add(field)
         return getattr(self.s, field)
 
-    def own_extra(self, key: str, dtype: type) -> np.ndarray:
-        """The state's extra array ``key`` (zeros if new), copied the first time it is written."""
+    def own_extra(self, key: str, dtype: type, fill: float = 0) -> np.ndarray:
+        """The state's extra array ``key`` (``fill`` if new), copied the first time it is
+        written."""
         if key not in self.owned:
             current = self.s.extra.get(key)
-            self.s.extra[key] = (np.zeros(self.s.n_worlds, dtype=dtype) if current is None
+            self.s.extra[key] = (np.full(self.s.n_worlds, fill, dtype=dtype) if current is None
                                  else current.copy())
             self.owned.add(key)
         return self.s.extra[key]
+
+    def number(self, target: str) -> tuple[np.ndarray, float, float]:
+        """A bounded number's array to write (a state field, or a pack variable's extra array)
+        and its bounds."""
+        var = self.variables.get(target)
+        if var is not None:
+            return self.own_extra(target, float, var.initial), var.min, var.max
+        lo, hi = BOUNDS[target]
+        return self.own(target), lo, hi
 
     def env(self, idx: np.ndarray) -> Callable[[str], object]:
         return subset(env_for(self.s, self.econ, self.names), idx)
@@ -281,8 +295,7 @@ class Batch:
             apply(applies, w, work, "", None if applies.value is None else self._x[entry])
             return
         # A bounded number: add, multiply and set as one map, new = old·m + a, then its bounds.
-        arr = work.own(applies)
-        lo, hi = BOUNDS[applies]
+        arr, lo, hi = work.number(applies)
         old = arr[w]
         new = np.minimum(np.maximum(old * self._m[entry] + self._a[entry], lo), hi)
         arr[w] = new
@@ -296,7 +309,8 @@ def _entry(ce: CompiledEffect) -> tuple[str, bool, float, float, float]:
     a = x); any other effect's value x, if it has one."""
     e = ce.effect
     x = ce.value.constant if ce.value is not None else None
-    if isinstance(e, AddEffect | MultiplyEffect | SetEffect) and e.target in BOUNDS:
+    if isinstance(e, AddEffect | MultiplyEffect | SetEffect) and (
+            e.target in BOUNDS or e.target.startswith("var.")):
         assert x is not None
         m = x if isinstance(e, MultiplyEffect) else 1.0 if isinstance(e, AddEffect) else 0.0
         a = (0.0 if isinstance(e, MultiplyEffect) else 1.0) * x
@@ -354,6 +368,8 @@ def apply(ce: CompiledEffect, idx: np.ndarray, work: Work, label: str,
         work.schedule(e.event, idx, 1)
     elif isinstance(e, FlagEffect):
         work.own_extra(f"flag.{e.flag}", bool)[idx] = e.value
+        if e.value:  # when it was last set, for since.flag.ID
+            work.own_extra(f"flag_at.{e.flag}", np.int16, NEVER)[idx] = work.quarter
     else:  # pragma: no cover - the union is closed; a new member must be handled above
         raise TypeError(f"unhandled effect {type(e).__name__}")
 
@@ -369,9 +385,8 @@ def _op(e: AddEffect | MultiplyEffect | SetEffect, old: np.ndarray, x: np.ndarra
 def _number(e: AddEffect | MultiplyEffect | SetEffect, x: np.ndarray, idx: np.ndarray,
             work: Work, label: str) -> None:
     s, t = work.s, e.target
-    if t in BOUNDS:
-        arr = work.own(t)
-        lo, hi = BOUNDS[t]
+    if t in BOUNDS or t in work.variables:
+        arr, lo, hi = work.number(t)
         old = arr[idx]
         new = np.minimum(np.maximum(_op(e, old, x), lo), hi)
         arr[idx] = new

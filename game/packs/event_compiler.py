@@ -19,7 +19,7 @@ from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.expressions import Compiled, ExprError, compile_expr
 from game.packs.names import Name
 from game.packs.reading import Source
-from game.packs.schema import MAX_EFFECT_MAGNITUDE, Event
+from game.packs.schema import ID, MAX_EFFECT_MAGNITUDE, Effect, EffectList, Event, UseEffect
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
@@ -29,7 +29,7 @@ class EventCompiler:
 
     def __init__(self, problems: list[Problem], events: Collection[str],
                  glossary: Collection[str], names: dict[str, Name], redirect: dict[str, str],
-                 rivals: set[str]):
+                 rivals: set[str], variables: Collection[str] = ()):
         self.problems = problems
         # Every event id in play (a replaced one is not), every concept id, every state name
         # and rival: indexed once for the problems' "did you mean".
@@ -39,7 +39,116 @@ class EventCompiler:
         self.known = Suggestions(names)
         self.redirect = redirect  # replaced event id -> its successor
         self.rivals = Suggestions(rivals)
+        self.variables = Suggestions(variables)  # "var.ID" of every declared variable
+        # Named effects lists: id -> compiled effects (None: the list itself is wrong, and
+        # said so). Filled by the library before events compile.
+        self.lists: dict[str, list[fx.CompiledEffect] | None] = {}
         self.expressions: dict[tuple[str, float], Compiled | ExprError] = {}
+
+    def expr(self, value: Any, label: str, src: Source, *where: str | int,
+             limit: float = 1e15) -> Compiled | None:
+        """A compiled expression, or None (with a problem when it is wrong)."""
+        if full(self.problems):
+            return None
+        if isinstance(value, str) and not value.strip():
+            self.problems.append(src.problem(f"{label}: the expression is empty", *where))
+            return None
+        if not isinstance(value, str):
+            return None
+        key = (value, limit)
+        if key not in self.expressions:  # one load compiles each text once
+            try:
+                self.expressions[key] = compile_expr(value, self.known, limit)
+            except ExprError as exc:
+                self.expressions[key] = exc
+        found = self.expressions[key]
+        if isinstance(found, ExprError):
+            col_hint = f" (column {found.col} of the expression)" if found.col else ""
+            self.problems.append(src.problem(f"{label}: {found.message}{col_hint}", *where))
+            return None
+        return found
+
+    def target(self, event_id: Any, label: str, src: Source, *where: str | int) -> str:
+        """The event a follow-up, schedule or offer names (its replacement, if replaced)."""
+        event_id = self.redirect.get(event_id, event_id)
+        if isinstance(event_id, str) and event_id not in self.events and not full(
+                self.problems):
+            hint = did_you_mean(event_id, self.events)
+            self.problems.append(src.problem(f"{label}: unknown event id "
+                                             f"'{event_id}'{hint}", *where))
+        return event_id
+
+    def effects(self, items: Any, label: str, src: Source, *where: str | int
+                ) -> list[Compiled | None]:
+        """Check a list of effects (as plain data); each one's compiled expression, if any."""
+        out = []
+        for k, e in enumerate(items if isinstance(items, list) else []):
+            if full(self.problems):
+                break
+            e = e if isinstance(e, dict) else {}
+            at = (*where, "effects", k)
+            kind = e.get("type")
+            if kind in ("rival_boost", "rival_delay", "rival_price") and isinstance(
+                    e.get("rival"), str) and e["rival"] not in self.rivals:
+                hint = did_you_mean(e["rival"], self.rivals)
+                self.problems.append(src.problem(f"{label}: effect on unknown rival "
+                                                 f"'{e['rival']}'{hint}", *at))
+            if kind in ("add", "set") and e.get("target") in fx.MULTIPLY_ONLY:
+                self.problems.append(src.problem(
+                    f"{label}: '{e['target']}' can only be multiplied (type = "
+                    "\"multiply\")", *at))
+            target = e.get("target")
+            if isinstance(target, str) and target.startswith("var.") and (
+                    target not in self.variables):
+                hint = did_you_mean(target, self.variables)
+                self.problems.append(src.problem(
+                    f"{label}: unknown variable '{target}'{hint}; declare it in the pack's "
+                    "variables.toml", *at, "target"))
+            if kind == "use":
+                self.use(e.get("effects"), label, src, *at)
+            if kind in ("schedule", "offer"):
+                self.target(e.get("event"), label, src, *at)
+            # A flag's value is true or false, never an expression: "no" there is one mistake
+            # (its type, said already), not an unknown name as well.
+            key = None if kind == "flag" else next((k for k in ("value", "factor", "size")
+                                                    if isinstance(e.get(k), str)), None)
+            out.append(self.expr(e[key], label, src, *at, key, limit=MAX_EFFECT_MAGNITUDE)
+                       if key else None)
+        return out
+
+    def use(self, list_id: Any, label: str, src: Source, *where: str | int) -> None:
+        """Check the list a use effect names: it exists, and is not used within a list."""
+        if not isinstance(list_id, str) or full(self.problems):
+            return
+        if label.startswith("effects list"):
+            self.problems.append(src.problem(
+                f"{label}: a list cannot use another list; write its effects here",
+                *where, "effects"))
+        elif list_id not in self.lists:
+            hint = did_you_mean(list_id, self.lists)
+            self.problems.append(src.problem(f"{label}: unknown effects list '{list_id}'"
+                                             f"{hint}; define it in a library.toml",
+                                             *where, "effects"))
+
+    def expand(self, effects: list[Effect], compiled: list[Compiled | None]
+               ) -> list[fx.CompiledEffect]:
+        """Compiled effects, each use effect replaced by its list's effects."""
+        out: list[fx.CompiledEffect] = []
+        for e, c in zip(effects, compiled, strict=True):
+            if isinstance(e, UseEffect):
+                out.extend(self.lists.get(e.effects) or [])
+            else:
+                out.append(fx.CompiledEffect(e, c))
+        return out
+
+    def compile_list(self, effects: EffectList, src: Source) -> list[fx.CompiledEffect] | None:
+        """Check and compile a named effects list (``src`` at its table)."""
+        before = len(self.problems)
+        compiled = self.effects(effects.model_dump()["effects"], f"effects list "
+                                f"'{effects.id[:MAX_NAME]}'", src)
+        if len(self.problems) > before:
+            return None
+        return [fx.CompiledEffect(e, c) for e, c in zip(effects.effects, compiled, strict=True)]
 
     def compile(self, ev: Event | None, src: Source, raw: dict[str, Any] | None = None
                 ) -> CompiledEvent | None:
@@ -57,67 +166,23 @@ class EventCompiler:
             return value if isinstance(value, str) and value.strip() else None
 
         def expr(value: Any, *where: str | int, limit: float = 1e15) -> Compiled | None:
-            if full(self.problems):
-                return None
-            if isinstance(value, str) and not value.strip():
-                self.problems.append(src.problem(f"{label}: the expression is empty", *where))
-                return None
-            if text_of(value) is None:
-                return None
-            try:
-                key = (value, limit)
-                if key not in self.expressions:  # one load compiles each text once
-                    try:
-                        self.expressions[key] = compile_expr(value, self.known, limit)
-                    except ExprError as exc:
-                        self.expressions[key] = exc
-                found = self.expressions[key]
-                if isinstance(found, ExprError):
-                    raise found
-                return found
-            except ExprError as exc:
-                col_hint = f" (column {exc.col} of the expression)" if exc.col else ""
-                self.problems.append(src.problem(f"{label}: {exc.message}{col_hint}", *where))
-                return None
-
-        def target(event_id: Any, *where: str | int) -> str:
-            event_id = self.redirect.get(event_id, event_id)
-            if isinstance(event_id, str) and event_id not in self.events and not full(
-                    self.problems):
-                hint = did_you_mean(event_id, self.events)
-                self.problems.append(src.problem(f"{label}: unknown event id "
-                                                 f"'{event_id}'{hint}", *where))
-            return event_id
+            return self.expr(value, label, src, *where, limit=limit)
 
         def effects(items: Any, *where: str | int) -> list[Compiled | None]:
-            out = []
-            for k, e in enumerate(items if isinstance(items, list) else []):
-                if full(self.problems):
-                    break
-                e = e if isinstance(e, dict) else {}
-                at = (*where, "effects", k)
-                kind = e.get("type")
-                if kind in ("rival_boost", "rival_delay", "rival_price") and isinstance(
-                        e.get("rival"), str) and e["rival"] not in self.rivals:
-                    hint = did_you_mean(e["rival"], self.rivals)
-                    self.problems.append(src.problem(f"{label}: effect on unknown rival "
-                                                     f"'{e['rival']}'{hint}", *at))
-                if kind in ("add", "set") and e.get("target") in fx.MULTIPLY_ONLY:
-                    self.problems.append(src.problem(
-                        f"{label}: '{e['target']}' can only be multiplied (type = "
-                        "\"multiply\")", *at))
-                if kind in ("schedule", "offer"):
-                    target(e.get("event"), *at)
-                key = next((k for k in ("value", "factor", "size")
-                            if isinstance(e.get(k), str)), None)
-                out.append(expr(e[key], *at, key, limit=MAX_EFFECT_MAGNITUDE) if key else None)
-            return out
+            return self.effects(items, label, src, *where)
 
         def follow_ups(items: Any, *where: str | int) -> list[tuple[str, int]]:
-            return [(target(f.get("event"), *where, "follow_ups", j), f.get("delay", 1))
+            return [(self.target(f.get("event"), label, src, *where, "follow_ups", j),
+                     f.get("delay", 1))
                     for j, f in enumerate(items if isinstance(items, list) else [])
                     if isinstance(f, dict)]
 
+        on = data.get("on")
+        if isinstance(on, str) and on.startswith("rival_release.") and (
+                on.split(".", 1)[1] not in self.rivals):
+            hint = did_you_mean(on.split(".", 1)[1], self.rivals)
+            self.problems.append(src.problem(f"{label}: on = '{on}' names unknown rival "
+                                             f"'{on.split('.', 1)[1]}'{hint}", "on"))
         trigger = expr(data.get("trigger", "true"), "trigger")
         modifiers = [(m.get("factor"), expr(m.get("condition"), "modifiers", i, "condition"))
                      for i, m in enumerate(data.get("modifiers") or []) if isinstance(m, dict)]
@@ -132,7 +197,7 @@ class EventCompiler:
                             follow_ups(c.get("follow_ups"), *where)))
         event_follow_ups = follow_ups(data.get("follow_ups"))
         concept = data.get("concept")
-        if isinstance(concept, str) and concept not in self.glossary:
+        if isinstance(concept, str) and re.fullmatch(ID, concept) and concept not in self.glossary:
             hint = did_you_mean(concept, self.glossary)
             self.problems.append(src.problem(f"{label}: unknown glossary concept "
                                              f"'{concept}'{hint}", "concept"))
@@ -153,10 +218,9 @@ class EventCompiler:
             ev, trigger,
             [(m.factor, cond) for m, (_, cond) in zip(ev.modifiers, modifiers, strict=True)
              if cond is not None],
-            [fx.CompiledEffect(e, c) for e, c in zip(ev.effects, event_effects, strict=True)],
+            self.expand(ev.effects, event_effects),
             [CompiledChoice(choice=c, condition=cond, ai_weight=weight or compile_expr("1", ()),
-                            effects=[fx.CompiledEffect(e, x)
-                                     for e, x in zip(c.effects, fxs, strict=True)],
+                            effects=self.expand(c.effects, fxs),
                             follow_ups=ups)
              for c, (cond, weight, fxs, ups) in zip(ev.choices, choices, strict=True)],
             event_follow_ups,

@@ -1,7 +1,8 @@
 """A pack's layout: which of its TOML files the loader reads, and where an ignored one belongs.
 
-The loader reads ``pack.toml``, ``glossary.toml``, ``rivals.toml`` and ``economy.toml`` at the
-top of a pack and every ``events/*.toml`` and ``scenarios/*.toml``, nothing deeper. Any other
+The loader reads ``pack.toml``, ``glossary.toml``, ``rivals.toml``, ``economy.toml``,
+``variables.toml`` and ``library.toml`` at the top of a pack and every ``events/*.toml`` and
+``scenarios/*.toml``, nothing deeper. Any other
 ``*.toml`` used to be skipped without a word (six of a modder's twelve events, written in
 ``event/``, vanished), so each is now a warning saying where it belongs: by its folder's name
 (``event/`` is ``events/``), by what it holds (a file of ``[[event]]`` tables belongs in
@@ -18,7 +19,8 @@ from pathlib import Path
 
 from game.packs.errors import WARNING, Problem, closest
 
-TOP_FILES = ("pack.toml", "glossary.toml", "rivals.toml", "economy.toml")
+TOP_FILES = ("pack.toml", "glossary.toml", "rivals.toml", "economy.toml", "variables.toml",
+             "library.toml")
 FOLDERS = ("events", "scenarios")
 TOOLS = ("taplo.toml",)  # an editor's configuration beside the content
 IGNORED = "ignored-file"  # the warning's code
@@ -28,15 +30,18 @@ SNIFF = 65_536  # characters of an ignored file looked at to tell what it holds
 _HOLDS = [(kind, re.compile(pattern, re.MULTILINE)) for kind, pattern in (
     ("events", r"^[ \t]*\[\[[ \t]*event[ \t]*\]\]"),
     ("scenarios", r"^[ \t]*(?:horizon_quarters[ \t]*=|\[[ \t]*start_state[ \t]*\])"),
-    ("glossary.toml", r"^[ \t]*\[\[[ \t]*concept[ \t]*\]\]"),
-    ("rivals.toml", r"^[ \t]*\[\[[ \t]*rival[ \t]*\]\]"),
-    ("economy.toml", r"^[ \t]*\[\[?[ \t]*(?:gpu|market|fleet|training|demand|finance|valuation"
-                     r"|ipo)[ \t]*\]\]?"),
+    ("glossary.toml", r"^[ \t]*\[(?:\[[ \t]*concept[ \t]*\]|[ \t]*concept_patch\.)"),
+    ("rivals.toml", r"^[ \t]*\[(?:\[[ \t]*rival[ \t]*\]|[ \t]*rival_patch\.)"),
+    ("variables.toml", r"^[ \t]*\[\[[ \t]*variable[ \t]*\]\]"),
+    ("library.toml", r"^[ \t]*\[\[[ \t]*(?:trigger|effects)[ \t]*\]\]"),
+    ("economy.toml", r"^[ \t]*\[\[?[ \t]*(?:gpu|gpu_patch\.[^\]]*|market|fleet|training|demand"
+                     r"|finance|valuation|ipo)[ \t]*\]\]?"),
 )]
 _WHAT = {"events": "events", "scenarios": "scenarios", "glossary.toml": "concepts",
-         "rivals.toml": "rivals", "economy.toml": "economy changes"}
-_TABLES = {"glossary.toml": "[[concept]] tables", "rivals.toml": "[[rival]] tables",
-           "economy.toml": "tables"}
+         "rivals.toml": "rivals", "economy.toml": "economy changes",
+         "variables.toml": "variables", "library.toml": "named triggers and effects lists"}
+_TABLES = {"glossary.toml": "tables", "rivals.toml": "tables", "economy.toml": "tables",
+           "variables.toml": "[[variable]] tables", "library.toml": "tables"}
 
 
 def is_read(relative: Path) -> bool:
@@ -83,9 +88,9 @@ def _belongs(relative: Path, raw: bytes) -> str | None:
 def _advice(relative: Path, raw: bytes, read: set[Path]) -> str:
     where = _belongs(relative, raw)
     if where is None:
-        return ("ignored: a pack's content is read only from pack.toml, glossary.toml, "
-                "rivals.toml, economy.toml, events/*.toml and scenarios/*.toml; move it there "
-                "if it is content, or give it a name that does not end in .toml")
+        return (f"ignored: a pack's content is read only from {', '.join(TOP_FILES)}, "
+                "events/*.toml and scenarios/*.toml; move it there if it is content, or give "
+                "it a name that does not end in .toml")
     what = _WHAT[where]
     if where in FOLDERS:
         deeper = relative.parts[0] == where

@@ -35,6 +35,7 @@ from game.packs.economy import ScenarioFile
 from game.packs.errors import MAX_MESSAGE, NOTE, WARNING, Problem
 from game.packs.intervals import ALWAYS, NEVER, ZERO, Finding, Reading, read
 from game.packs.layout import ignored_files
+from game.packs.library import Library
 from game.packs.reading import Pack, Source
 from game.packs.schema import Event
 
@@ -51,9 +52,10 @@ KNOWS = ("the check knows the quarter, the year and each name's bounds, not the 
 
 def lint(content: Content | None, events: Located,
          scenarios: Mapping[str, tuple[ScenarioFile, Source]], packs: Sequence[Pack],
-         whole: bool, room: int) -> list[Problem]:
+         whole: bool, room: int, library: Library | None = None) -> list[Problem]:
     """The warnings and notes about the loaded packs (at most ``room`` of them). ``whole``: the
-    packs loaded without an error, so the checks across events can run."""
+    packs loaded without an error, so the checks across events (and of the library's named
+    triggers and effects lists) can run."""
     found: list[Problem] = []
     for pack in packs:
         found += ignored_files(pack.path, pack.files.items())
@@ -65,6 +67,8 @@ def lint(content: Content | None, events: Located,
             if ce.id in events:
                 linter.event(ce, events[ce.id][1])
         if whole:
+            if library is not None:
+                linter.library(library)
             linter.cycles(events)
             linter.scripts(scenarios)
             linter.pool(events)
@@ -129,9 +133,11 @@ class _Linter:
                            f"{said}{at}", "trigger", code=NEVER_HOLDS)
         elif window and rolled.truth == NEVER:
             said, at = self.why(rolled, {"quarter": window})
+            how = ("let it roll, so it never happens by chance" if ev.on is None
+                   else "let it happen at its moment, so it never does")
             self.warn(src, f"{label}: its trigger can never hold in quarters {_span(window)}, "
-                           "where earliest and latest let it roll, so it never happens by "
-                           f"chance: {said}{at}", "trigger", code=NEVER_HOLDS)
+                           f"where earliest and latest {how}: {said}{at}", "trigger",
+                      code=NEVER_HOLDS)
         elif trigger.truth == ALWAYS and trigger.reads:
             said, at = self.why(trigger)
             self.warn(src, f"{label}: its trigger always holds: {said}; drop the comparison "
@@ -183,7 +189,8 @@ class _Linter:
         self.allow = ()
 
     def window(self, ev: Event) -> tuple[float, float] | None:
-        """The quarters a chance event can roll in, when its earliest or latest narrow them."""
+        """The quarters a chance event can roll in (or a moment's event happen in), when its
+        earliest or latest narrow them; a scheduled happening ignores them."""
         if ev.scripted or (ev.earliest == 0 and ev.latest is None):
             return None
         return float(ev.earliest), math.inf if ev.latest is None else float(ev.latest)
@@ -215,6 +222,25 @@ class _Linter:
                     "compare with a value within those bounds")
             code = VACUOUS
         self.warn(src, f"{label}: {said}{tail}{_column(first)}", *where, code=code)
+
+    def library(self, library: Library) -> None:
+        """The named triggers (what holds never or always, as an event's trigger) and the
+        effects lists' expressions."""
+        for key, (trig, src) in library.triggers.items():
+            label = f"named trigger '{key}'"
+            got = self.reading(trig.when)
+            if got.truth == NEVER:
+                said, at = self.why(got)
+                self.warn(src, f"{label} can never hold: {said}{at}", "when", code=NEVER_HOLDS)
+            elif got.truth == ALWAYS and got.reads:
+                said, at = self.why(got)
+                self.warn(src, f"{label} always holds: {said}; drop the comparison or compare "
+                               f"with a value within those bounds{at}", "when",
+                          code=ALWAYS_HOLDS)
+            else:
+                self.parts(src, label, "its condition", got, "when")
+        for key, (effects, src) in library.lists.items():
+            self.effects(src, f"effects list '{key}'", effects.effects)
 
     # --- across events ------------------------------------------------------------------------
 

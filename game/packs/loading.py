@@ -83,5 +83,5 @@ def _load(extra: Sequence[Path], shipped: bool, warnings: bool = False
         # Every pack read, even one left out of the order, has its ignored files said.
         problems += lint(content, state.events, state.scenarios, list(packs.values()),
                          whole=not problems and content is not None,
-                         room=MAX_PROBLEMS - len(problems))
+                         room=MAX_PROBLEMS - len(problems), library=state.library)
     return content, problems

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +24,7 @@ import numpy as np
 from game.engine import Economy, State
 from game.engine.rows import per_world
 from game.engine.step import ttm_growth
+from game.packs.schema import Variable
 
 Reader = Callable[[State, Economy], np.ndarray | float]
 
@@ -173,8 +174,43 @@ def flag_reader(flag: str) -> Reader:
                          else np.zeros(s.n_worlds))
 
 
-def all_names(rival_ids: list[str], flags: set[str]) -> dict[str, Name]:
-    """Every readable name for this set of rivals and flags."""
+NEVER_SINCE = 999.0  # "quarters since" something that has not happened (as runway's 999)
+
+
+def _since(s: State, at: np.ndarray) -> np.ndarray:
+    return np.minimum(s.quarter - at.astype(float), NEVER_SINCE)
+
+
+def flag_since_reader(flag: str) -> Reader:
+    key = f"flag_at.{flag}"  # the quarter it was last set (effects.apply keeps it)
+    return lambda s, e: (_since(s, s.extra[key]) if key in s.extra
+                         else np.full(s.n_worlds, NEVER_SINCE))
+
+
+def event_reader(index: int, field: str) -> Reader:
+    """``since``: quarters since the event last happened; ``count``: how often it has (the
+    director's own bookkeeping, by the event's place in the load)."""
+    key = "events.last" if field == "since" else "events.count"
+
+    def read(s: State, e: Economy) -> np.ndarray:
+        if key not in s.extra:  # before the director's first quarter
+            return np.full(s.n_worlds, NEVER_SINCE if field == "since" else 0.0)
+        column = s.extra[key][:, index]
+        return _since(s, column) if field == "since" else column.astype(float)
+
+    return read
+
+
+def variable_reader(var: Variable) -> Reader:
+    key = f"var.{var.id}"
+    return lambda s, e: (s.extra[key] if key in s.extra else np.full(s.n_worlds, var.initial))
+
+
+def all_names(rival_ids: list[str], flags: set[str], variables: Sequence[Variable] = (),
+              event_ids: Sequence[str] = ()) -> dict[str, Name]:
+    """Every readable name for this set of rivals, flags, variables and events (in the order
+    the director holds them). Named triggers (when.ID) are added once compiled
+    (``game.packs.library``)."""
     names = dict(STATE_NAMES)
     for i, rid in enumerate(rival_ids):
         for field, (unit, text) in RIVAL_FIELDS.items():
@@ -185,6 +221,21 @@ def all_names(rival_ids: list[str], flags: set[str]) -> dict[str, Name]:
         full = f"flag.{flag}"
         names[full] = Name(full, "int", f"1 while flag '{flag}' is set, else 0.",
                            flag_reader(flag), *FLAG_BOUNDS)
+        names[f"since.{full}"] = Name(
+            f"since.{full}", "int", f"Quarters since flag '{flag}' was last set (999: never).",
+            flag_since_reader(flag), 0.0, NEVER_SINCE)
+    for var in variables:
+        full = f"var.{var.id}"
+        names[full] = Name(full, "" if var.unit == "plain" else var.unit, var.description,
+                           variable_reader(var), var.min, var.max)  # kept within them
+    for i, event_id in enumerate(event_ids):
+        names[f"since.event.{event_id}"] = Name(
+            f"since.event.{event_id}", "int",
+            f"Quarters since '{event_id}' last happened (999: never).", event_reader(i, "since"),
+            0.0, NEVER_SINCE)
+        names[f"count.event.{event_id}"] = Name(
+            f"count.event.{event_id}", "int", f"How many times '{event_id}' has happened.",
+            event_reader(i, "count"), 0.0)
     return names
 
 

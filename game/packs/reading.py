@@ -37,6 +37,7 @@ from game.packs.errors import ContentError, Problem
 from game.packs.files import MAX_BYTES, Refused, pack_files, read_file
 from game.packs.schema import PackManifest
 from game.packs.toml_io import locate
+from game.packs.toml_syntax import explain
 from game.packs.validation import validate_file
 from game.paths import content_dir, parse_cache_dir
 
@@ -210,7 +211,7 @@ def parse_toml(path: Path, raw: bytes) -> tuple[dict[str, Any], str]:
         line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
         msg = getattr(exc, "msg", None) or re.sub(r"\s*\(at line \d+, column \d+\)", "",
                                                   str(exc))
-        raise ContentError([Problem(path, f"TOML syntax: {msg}", line, col)]) from None
+        raise ContentError([Problem(path, *explain(msg, text, line, col))]) from None
     except ValueError:  # Python's own bound on reading a number of over 4,300 digits
         raise ContentError([_long_number(path, text)]) from None
     except RecursionError:

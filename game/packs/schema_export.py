@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from game.packs.economy import EconomyFile, RivalsFile, ScenarioFile
-from game.packs.schema import EventFile, GlossaryFile, PackManifest
+from game.packs.economy import EconomyFile, EconomyPatchFile, RivalsFile, ScenarioFile
+from game.packs.schema import EventFile, GlossaryFile, LibraryFile, PackManifest, VariablesFile
 
 KINDS: dict[str, type[BaseModel]] = {
     "pack": PackManifest,
@@ -22,10 +22,15 @@ KINDS: dict[str, type[BaseModel]] = {
     "glossary": GlossaryFile,
     "scenario": ScenarioFile,
     "economy": EconomyFile,
+    "economy_patch": EconomyPatchFile,
     "rivals": RivalsFile,
+    "variables": VariablesFile,
+    "library": LibraryFile,
 }
 FILES = {"pack": "pack.toml", "events": "events/*.toml", "glossary": "glossary.toml",
-         "scenario": "scenarios/*.toml", "economy": "economy.toml", "rivals": "rivals.toml"}
+         "scenario": "scenarios/*.toml", "economy": "economy.toml",
+         "economy_patch": "economy.toml of a later pack", "rivals": "rivals.toml",
+         "variables": "variables.toml", "library": "library.toml"}
 
 
 def schema_for(kind: str) -> dict[str, Any]:

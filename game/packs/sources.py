@@ -23,11 +23,13 @@ import tomli_w
 
 from game.packs.content import Content
 from game.packs.errors import ContentError
+from game.packs.files import Refused, read_file
 from game.packs.loading import load_content
 
 PACKS_ENV = "FRONTIER_LAB_PACKS"
 MODS_ENV = "FRONTIER_LAB_MODS"
 DISABLED_FILE = "disabled.toml"
+DISABLED_LIMIT = 1_000_000  # bytes: a list of names
 
 
 class ModsError(Exception):
@@ -79,11 +81,12 @@ def set_enabled(name: str, enabled: bool, folder: Path | None = None) -> Mod:
 
 def _disabled(folder: Path) -> set[str]:
     path = folder / DISABLED_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return set()
-    try:
-        names = tomllib.loads(path.read_text(encoding="utf-8")).get("disabled", [])
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    try:  # a plain file of at most 1 MB, read as the packs' files are
+        names = tomllib.loads(read_file(path, limit=DISABLED_LIMIT).decode("utf-8")).get(
+            "disabled", [])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, Refused) as exc:
         raise ModsError(f"{path}: cannot be read ({exc}); delete it to enable every mod") \
             from None
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +26,8 @@ M = TypeVar("M", bound=BaseModel)
 
 # The effect union's tags: pydantic puts them in error paths; the TOML does not have them.
 _EFFECT_TAGS = frozenset({"add", "multiply", "set", "gpu_price_shock", "rival_boost",
-                          "rival_delay", "rival_price", "modifier", "schedule", "offer", "flag"})
+                          "rival_delay", "rival_price", "modifier", "schedule", "offer", "flag",
+                          "use"})
 
 _TYPE_WORDS = {
     "float_type": "expected a number",
@@ -135,6 +137,37 @@ def describe(model: type[BaseModel], err: dict[str, Any]) -> str:
     return _message(model, err)
 
 
+# What a pattern asks for, in words (the patterns of game.packs.schema, economy and params).
+_PATTERN_WORDS = {
+    r"^[a-z][a-z0-9_]*$": "an id is lowercase letters, digits and _, starting with a letter "
+                          "(e.g. mypack_deal)",
+    r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$": "an event id is PACK.name: lowercase letters, "
+                                           "digits and _, with one dot (e.g. mypack.fab_fire)",
+    r"^\d+\.\d+\.\d+$": "a version is three whole numbers with dots (e.g. 1.2.0)",
+    r"^[a-z][a-z0-9\-]*$": "a scenario id is lowercase letters, digits and -, starting with a "
+                           "letter (e.g. my-scenario)",
+    r"^\d{4}Q[1-4]$": "a quarter is written YEARQn (e.g. 2026Q3)",
+}
+
+
+def _pattern_words(value: str, pattern: str) -> str:
+    """Why a string does not match its pattern, in words, naming a character that only looks
+    like an allowed one (a Cyrillic а for a Latin a)."""
+    words = _PATTERN_WORDS.get(pattern, f"does not match {pattern}")
+    odd = next((c for c in value if not c.isascii()), None)
+    if odd is not None:
+        name = unicodedata.name(odd, "an unnamed character")
+        like = unicodedata.normalize("NFKD", odd).encode("ascii", "ignore").decode()
+        like = like or _LOOKALIKES.get(odd, "")
+        hint = f", which looks like '{like}'" if like else ""
+        return (f"'{value}' has '{odd}' (U+{ord(odd):04X} {name}{hint}): {words}")
+    return f"'{value}' is not valid: {words}"
+
+
+# Letters of other scripts that look like ASCII ones (Unicode's confusables, the common few).
+_LOOKALIKES = dict(zip("аеорсухіјѕԁӏαορτυνεκ", "aeopcyxijsdlaoptuvek", strict=True))
+
+
 def _message(model: type[BaseModel], err: dict[str, Any]) -> str:
     loc = tuple(p for i, p in enumerate(err["loc"])
                 if not (i > 0 and isinstance(err["loc"][i - 1], int) and p in _EFFECT_TAGS))
@@ -162,6 +195,8 @@ def _message(model: type[BaseModel], err: dict[str, Any]) -> str:
         return f"unknown key '{key}'{hint}"
     if kind in _TYPE_WORDS:
         return f"'{key}': {wrong_type(kind, err.get('input'))}"
+    if kind == "string_pattern_mismatch":
+        return f"'{key}': {_pattern_words(str(err.get('input')), str(ctx.get('pattern', '')))}"
     msg = err["msg"].removeprefix("Value error, ")
     return f"'{key}': {msg}" if key else msg
 

@@ -16,6 +16,7 @@ A ``Game`` is the engine at batch size one plus what a person needs around it:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -343,7 +344,12 @@ class Game:
                      else current.copy())
             flags[:] = words[2] == "on"
             self.state.extra[key] = flags  # (a copy: the extras are shared between states)
+            if words[2] == "on":  # set now, for since.flag.NAME
+                self.state.extra[f"flag_at.{name}"] = np.full(self.state.n_worlds, self.quarter,
+                                                              dtype=np.int16)
             said = f"flag {name} is {words[2]}"
+        elif len(words) == 3 and words[0] == "var":
+            said = self._dev_var(words[1], words[2])
         elif len(words) == 2 and words[0] == "fire":
             before = {p.id for p in self.pending}
             self.inject(words[1])
@@ -352,13 +358,30 @@ class Game:
                     f"{words[1]} does not happen now: its trigger does not hold, or it has "
                     "already happened")
         else:
-            raise GameError(f"'{change}': the console's changes are 'flag NAME on|off' and "
-                            "'fire EVENT'")
+            raise GameError(f"'{change}': the console's changes are 'flag NAME on|off', "
+                            "'var NAME NUMBER' and 'fire EVENT'")
         self.dev_used = True
-        if words[0] == "flag":  # the quarter's events, rolled again with the flag as it is now
+        if words[0] in ("flag", "var"):  # the quarter's events, rolled again with it as it is
             self._dev.append(change)
             self._roll_pending()
         return said
+
+    def _dev_var(self, name: str, number: str) -> str:
+        """The console's ``var NAME NUMBER``: a pack variable set, within its bounds."""
+        var = self.content.variables.get(f"var.{name}")
+        if var is None:
+            known = ", ".join(sorted(k[4:] for k in self.content.variables)) or "none"
+            raise GameError(f"no variable '{name}' in the loaded packs (variables: {known})")
+        try:
+            value = float(number)
+        except ValueError:
+            raise GameError(f"'{number}' is not a number") from None
+        if not math.isfinite(value):
+            raise GameError(f"'{number}' is not a finite number")
+        kept = min(max(value, var.min), var.max)
+        self.state.extra[f"var.{name}"] = np.full(self.state.n_worlds, kept)
+        bounds = "" if kept == value else f" (kept within [{var.min:g}, {var.max:g}])"
+        return f"var {name} is {kept:g}{bounds}"
 
     def end_quarter(self, auto_choose: bool = False) -> Ledger:
         """Play the quarter: the events with the player's choices, then the plan.
@@ -373,6 +396,8 @@ class Game:
         q = self.quarter
         self._happened = []
         state, ledger = step(self.state, self.plan, self.econ, self.rng, q, self._hook)
+        if state.outcome[0] != RUNNING:  # the events that tell the ending (``on`` an ending)
+            state = self.director.ended(state, self.econ, self.rng, q, state.outcome != RUNNING)
         record = QuarterRecord(
             quarter=q,
             plan=plan_to_dict(self.plan),

@@ -1,5 +1,6 @@
 """The developer console (``frontier-lab play --dev``, then F2): a modder's tools for trying a
-pack in play. It fires events, sets flags, reads any state name and jumps quarters ahead.
+pack in play. It fires events, sets flags and variables, reads any name and jumps quarters
+ahead.
 
 Its changes go into the action log (``Game.dev``), so a game that used it still saves, loads and
 replays. The save is marked ``dev = true``, and the class report never ranks it.
@@ -7,6 +8,7 @@ replays. The save is marked ``dev = true``, and the class report never ranks it.
 
 from __future__ import annotations
 
+import numpy as np
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -22,7 +24,8 @@ from game.ui.inputs import InOrderInput
 
 HELP = """fire EVENT          the event happens this quarter if its trigger holds (prefix optional)
 flag NAME on|off    set or clear a flag; the quarter's events are rolled again
-read NAME           a state name's value now: cash, sentiment, rival.gemini.lead, flag.NAME …
+var NAME NUMBER     set a pack's variable (within its bounds); events rolled again
+read NAME           a name's value now: cash, rival.gemini.lead, flag.NAME, var.NAME …
 events [TEXT]       the events whose id contains TEXT
 jump N              play N quarters, every event answered by its ai_weight
 help                this list"""
@@ -83,7 +86,7 @@ class DevConsole(Dialog[int]):
             name = game.director.names.get(rest[0])
             if name is None:
                 raise GameError(f"no state name '{rest[0]}' (MODDING.md lists them)")
-            value = float(name.read(game.state, game.econ)[0])
+            value = float(np.ravel(name.read(game.state, game.econ))[0])  # a float or (W,)
             return f"{rest[0]} = {format_value(name.unit, value)}"
         if verb == "jump" and len(rest) == 1 and rest[0].isdigit():
             n = int(rest[0])
@@ -99,7 +102,7 @@ class DevConsole(Dialog[int]):
                     + (game.calendar() if game.running else f"over ({game.outcome})"))
         if verb == "fire" and len(rest) == 1:
             return game.dev(f"fire {self._event_id(rest[0])}")
-        if verb == "flag":
+        if verb in ("flag", "var"):
             return game.dev(command)
         raise GameError(f"'{command}': not a command (help lists them)")
 

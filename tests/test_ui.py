@@ -1352,39 +1352,3 @@ async def test_the_countdowns_stay_in_view_when_the_overview_scrolls(content, tm
         assert scroll.scroll_y > 0  # it did scroll, at 80×24
         assert watch.region.y == top and watch.region.height > 0
         assert "Board: sentiment" in str(watch.render())
-
-
-async def test_an_event_with_every_choice_closed_shows_as_news(tmp_path) -> None:
-    """Its choices all have conditions and none holds: the dialog is news (nothing to answer),
-    and the quarter ends (it used to wait for an answer no choice could give)."""
-    pack = tmp_path / "closedpack"
-    (pack / "events").mkdir(parents=True)
-    (pack / "scenarios").mkdir()
-    (pack / "pack.toml").write_text('id = "closedpack"\nname = "c"\nversion = "0.1.0"\n'
-                                    'depends = ["base"]\n')
-    (pack / "events" / "e.toml").write_text(
-        '[[event]]\nid = "closedpack.closed"\ntitle = "Nothing to choose"\ntext = "News."\n'
-        'category = "supply"\nscripted = true\n'
-        '[[event.choices]]\nlabel = "Rich"\ncondition = "cash > 100000"\nnote = "a"\n'
-        '[[event.choices]]\nlabel = "Poor"\ncondition = "cash < -100000"\nnote = "b"\n')
-    ipo = (load_content().packs[0].path / "scenarios" / "ipo-window.toml").read_text()
-    (pack / "scenarios" / "closed.toml").write_text(
-        'id = "closed"\ntitle = "Closed"\nstart = "2026Q1"\nhorizon_quarters = 4\n'
-        '[[scripted]]\nquarter = 0\nevent = "closedpack.closed"\n'
-        + ipo[ipo.index("[start_state]"):])
-    content = load_content([pack])
-    game = Game(content, "closed", seed=1, lab="Closed Labs")
-    app = FrontierLab(content, tmp_path, game=game)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        seen = []
-        while not isinstance(app.screen, GameScreen):
-            seen.append(getattr(app.screen, "title_text", type(app.screen).__name__))
-            await pilot.press("enter")
-            await pilot.pause()
-        assert "Nothing to choose" in seen and "EventModal" not in seen
-        for _ in range(20):  # end the quarter: e, then whatever the game shows
-            if game.quarter >= 1:
-                break
-            await advance(pilot, app)
-    assert game.quarter >= 1 and "closedpack.closed" in game.log[0].events

@@ -47,6 +47,25 @@ def _add_pack_option(parser: argparse.ArgumentParser) -> None:
                              "(also: $FRONTIER_LAB_PACKS, and the mods folder: packs mods)")
 
 
+def _language(text: str) -> str:
+    """--lang: a language code such as fr or pt-BR (the packs' locales/<lang>.toml; the pattern
+    is game.packs.locales.LANG, not imported here so that --help stays instant)."""
+    import re
+
+    if not re.fullmatch(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}", text):
+        raise argparse.ArgumentTypeError(
+            f"--lang takes a language code such as fr or pt-BR, got '{text}'")
+    return text
+
+
+def _add_lang_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lang", type=_language, default=None, metavar="LANG",
+                        help="show the packs' text (events, glossary, scenarios) in this "
+                             "language where a pack translates it, e.g. fr (also: "
+                             "$FRONTIER_LAB_LANG; default: English); the game's own words stay "
+                             "English")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from game.bots.strategies import STRATEGIES  # light: no numpy work at import
 
@@ -75,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--dev", action="store_true",
                       help="the developer console (F2) for trying packs: fire events, set "
                            "flags, jump quarters; a game that uses it is marked, never ranked")
+    _add_lang_option(play)
     play.add_argument("--theme", default="textual-dark",
                       choices=("textual-dark", "textual-light", "ansi-dark", "ansi-light"),
                       help="colours (ansi-*: for 16-colour terminals)")
@@ -175,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="count warnings as errors (exit 1 when there is one)")
     pv.add_argument("--format", choices=("text", "json"), default="text",
                     help="json: one object with every problem and its severity")
+    pv.add_argument("--lang", type=_language, default=None, metavar="LANG",
+                    help="also list every text of the packs translated into LANG that "
+                         "LANG's locale files leave untranslated")
     pl = psub.add_parser("list", help="installed packs in load order, and conflicts")
     pl.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     pn = psub.add_parser("new", help="create a pack whose sample event validates and fires")
@@ -183,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     ps = psub.add_parser("schema", help="JSON Schema of pack files (for editors)")
     ps.add_argument("--kind", default="events",
                     choices=("pack", "events", "glossary", "scenario", "economy",
-                             "economy_patch", "rivals", "variables", "library", "all"))
+                             "economy_patch", "rivals", "variables", "library", "locale",
+                             "all"))
     ps.add_argument("--out", default=None, help="a file, or a folder for --kind all")
     pst = psub.add_parser("stats", help="how often each event fires in simulated worlds")
     pst.add_argument("paths", nargs="*", type=Path, metavar="PATH")
@@ -262,6 +286,7 @@ def _add_classroom(sub: Any) -> None:
     srv.add_argument("--public-url", default=None, metavar="URL",
                      help="the address browsers use, when a proxy cannot tell the page")
     _add_pack_option(srv)
+    _add_lang_option(srv)
     _add_pack_option(cn)
 
 

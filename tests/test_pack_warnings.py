@@ -116,7 +116,11 @@ def test_allow_names_exactly_the_warnings_of_an_event() -> None:
     ("rival.toml", "x = 1\n", "rivals are read from rivals.toml only; rename it rivals.toml"),
     ("notes.toml", "x = 1\n", "a pack's content is read only from pack.toml, glossary.toml, "
                               "rivals.toml, economy.toml, variables.toml, library.toml, "
-                              "events/*.toml and scenarios/*.toml"),
+                              "events/*.toml, scenarios/*.toml, locales/*.toml"),
+    ("locale/fr.toml", "x = 1\n", "translations are read from locales/*.toml; move it to "
+                                  "locales/fr.toml"),
+    ("fr.toml", '[event."base.x"]\ntitle = "T"\n', "translations are read from "
+                                                    "locales/*.toml; move it to locales/fr.toml"),
     ("vars.toml", '[[variable]]\nid = "x"\n', "variables are read from variables.toml only; "
                                                "rename it variables.toml"),
 ])
@@ -128,12 +132,13 @@ def test_a_toml_file_the_loader_ignores_is_a_warning(tmp_path: Path, relative: s
 
 
 def test_every_file_the_loader_reads_is_known_to_the_layout() -> None:
-    from game.packs import assembly, layout, library
+    from game.packs import assembly, layout, library, locales
 
     read = {assembly.GLOSSARY, assembly.ECONOMY, assembly.RIVALS, library.VARIABLES,
             library.LIBRARY, Path("pack.toml")}
     assert {Path(f) for f in layout.TOP_FILES} == read
-    assert set(layout.FOLDERS) == {str(assembly.EVENTS), str(assembly.SCENARIOS)}
+    assert set(layout.FOLDERS) == {str(assembly.EVENTS), str(assembly.SCENARIOS),
+                                   str(locales.LOCALES)}
 
 
 def test_an_authors_tools_are_not_content(tmp_path: Path) -> None:

@@ -24,12 +24,16 @@ def emit_json(payload: dict[str, Any]) -> None:
 def load_packs(args: Any) -> Any:
     """The content a command plays with: the shipped packs, ``--pack`` and
     ``$FRONTIER_LAB_PACKS``'s, and every enabled mod that loads (a mod left out is said on
-    stderr, a line each)."""
+    stderr, a line each), its text in the language chosen (``--lang``,
+    ``$FRONTIER_LAB_LANG``)."""
+    from game.packs.locales import language, language_note
     from game.packs.sources import load_with_mods
     from game.text import printable
 
     content, said = load_with_mods(getattr(args, "pack", None) or [],
                                    exactly=getattr(args, "exact_packs", False))
-    for line in said:
+    lang = language(getattr(args, "lang", None))
+    note = language_note(content.locales, lang)
+    for line in [*said, *([note] if note else [])]:
         sys.stderr.write(f"frontier-lab: {printable(line)}\n")
-    return content
+    return content.translated(lang)

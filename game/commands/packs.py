@@ -92,6 +92,8 @@ def validate(args: argparse.Namespace) -> int:
               f"{len(content.glossary)} concepts, {len(content.scenarios)} "
               f"scenario{'s' * (len(content.scenarios) != 1)}, "
               f"{len(content.rivals)} rivals — checked in {elapsed * 1000:.0f} ms")
+        for line in translation_report(content, getattr(args, "lang", None)):
+            print(line)
     if problems:
         files = len({str(p.path) for p in problems})
         print(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
@@ -99,6 +101,37 @@ def validate(args: argparse.Namespace) -> int:
     else:
         print(counted, file=sys.stderr)
     return 1 if failed else 0
+
+
+def translation_report(content: Any, lang: str | None) -> list[str]:
+    """How much of each pack's text each language translates (a line per language and pack
+    it translates), or with ``lang`` every text of those packs that ``lang`` lacks, as the key
+    a translator writes. Missing text is no problem: it shows as the pack wrote it."""
+    from game.packs.locales import language_note, originals, shown_key
+
+    texts = originals((ce.event for ce in content.events), content.glossary.values(),
+                      content.scenarios.values())
+    lines = []
+    if lang is not None and lang != "en":
+        note = language_note(content.locales, lang)
+        if note is not None:
+            return [f"{lang}: {note}"]
+    for code in [lang] if lang is not None and lang != "en" else content.locales.languages:
+        for c in content.locales.coverage(code, texts):
+            if not c.translated:
+                if lang is not None:
+                    lines.append(f"{code}: {c.pack}, none of its {c.total:,} texts translated")
+                continue
+            if not c.missing:
+                lines.append(f"{code}: {c.pack}, all {c.total:,} texts translated")
+                continue
+            lines.append(f"{code}: {c.pack}, {c.translated:,} of {c.total:,} texts translated"
+                         + ("; missing:" if lang is not None else
+                            f" ({len(c.missing):,} missing: packs validate --lang {code} lists "
+                            "them)"))
+            if lang is not None:
+                lines += [f"  {shown_key(key)}" for key in c.missing]
+    return lines
 
 
 def list_packs(args: argparse.Namespace) -> int:
@@ -127,6 +160,8 @@ def list_packs(args: argparse.Namespace) -> int:
             print(f"  {printable(c)}")
     else:
         print("No conflicts.")
+    for lang in content.locales.languages:
+        print(f"Language {lang}: translated by {', '.join(sorted(content.locales.by[lang]))}.")
     others = [p for p in problems if "conflict" not in p.message]
     if others:
         print(f"{len(others)} other problem{'s' * (len(others) != 1)}: run "
@@ -136,7 +171,9 @@ def list_packs(args: argparse.Namespace) -> int:
 
 SAMPLE_EVENT = '''#:schema {schema}
 # A first event. Validate with `frontier-lab packs validate {folder}`, and see how often it fires
-# with `frontier-lab packs stats {folder}`.
+# with `frontier-lab packs stats {folder}`. {{cash}} shows a number by its unit; {{cash:$B.2}}
+# picks a format. To translate the text, add locales/<lang>.toml (fr.toml, de.toml): see
+# "Languages" in docs/MODDING.md.
 
 [[event]]
 id = "{id}.first_customer"

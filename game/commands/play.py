@@ -85,7 +85,7 @@ def _play(args: argparse.Namespace) -> int:
                       class_dir=class_dir, fixed=fixed, class_key=key, secret_seed=hidden,
                       packs=list(getattr(args, "pack", None) or []),
                       exact_packs=getattr(args, "exact_packs", False),
-                      dev=getattr(args, "dev", False))
+                      dev=getattr(args, "dev", False), lang=getattr(args, "lang", None))
     app.run()
     if app.return_code:
         where = f"; the details are in {app.crash_log}" if app.crash_log else ""

@@ -30,12 +30,14 @@ To let students in, put something in front of it that checks who they are:
 
 
 def command_for(class_dir: Path, scenario: str | None, seed: int | None,
-                packs: list[Path] | None = None) -> str:
+                packs: list[Path] | None = None, lang: str | None = None) -> str:
     """The shell command each browser tab runs: this Python, this game, the class folder (and
-    the packs it plays with)."""
+    the packs it plays with, and the language its text shows in)."""
     parts = [sys.executable, "-m", "game", "play", "--class", str(class_dir.absolute())]
     for pack in packs or []:
         parts += ["--pack", str(pack.absolute())]
+    if lang is not None:
+        parts += ["--lang", lang]
     if scenario is not None:
         parts += ["--scenario", scenario]
     if seed is not None:
@@ -80,7 +82,8 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UserError(f"no scenario '{shown}'{did_you_mean(shown, content.scenarios)}; "
                         f"known: {', '.join(sorted(content.scenarios))}")
     command = command_for(class_dir, args.scenario, args.seed,
-                          None if settings is not None else list(args.pack))
+                          None if settings is not None else list(args.pack),
+                          getattr(args, "lang", None))
     shown_host = args.host
     if args.host in ("0.0.0.0", "::", ""):  # every interface: name this machine instead
         import socket

@@ -59,7 +59,16 @@ from game.engine.params import (
 )
 from game.engine.plan import Plan
 from game.packs import effects as fx
-from game.packs import errors, expressions, files, names, reading, schema
+from game.packs import (
+    errors,
+    expressions,
+    files,
+    locales,
+    names,
+    placeholders,
+    reading,
+    schema,
+)
 from game.packs.director import PRESETS, CompiledEvent, Director
 from game.packs.economy import (
     EconomyFile,
@@ -187,6 +196,33 @@ def _values(low: float, high: float) -> str:
     if finite[1]:
         return f"≤ {number(high)}"
     return "any"
+
+
+def formats_table() -> str:
+    """The formats of {name:FORMAT}, each shown on a sample, with and without decimals."""
+    rows = []
+    shown = {"$B": 2, "$": 0, "%": 1, "x": 1, "plain": 2}  # decimals other than the default
+    for spec, (unit, words, name, value) in placeholders.FORMATS.items():
+        n = shown.get(spec, 1)
+        decimals = ("none" if spec in placeholders.WHOLE else
+                    f"`{{{name}:{spec}.{n}}}` shows `{names.format_value(unit, value, n)}`")
+        rows.append([f"`{spec}`", words, f"`{{{name}:{spec}}}` shows "
+                     f"`{names.format_value(unit, value)}`", decimals])
+    return table(["format", "shows", "e.g.", "with decimals (.N)"], rows)
+
+
+def locales_table() -> str:
+    """Every key a locale file may give, table by table (each is optional)."""
+    rows = []
+    for where, model in (('`[event."ID"]`', locales.EventText),
+                         ("an entry of `choices`", locales.ChoiceText),
+                         ("`[concept.ID]`", locales.ConceptText),
+                         ("`[scenario.ID]`", locales.ScenarioText)):
+        hints = type_hints(model)
+        for name, info in model.model_fields.items():
+            rows.append([where, f"`{name}`", toml_type(hints[name]), limits(info, hints[name]),
+                         info.description or ""])
+    return table(["table", "key", "type", "limits", "what it translates"], rows)
 
 
 def functions_table() -> str:
@@ -354,6 +390,8 @@ GENERATORS: dict[str, Callable[[], str]] = {
     "targets": targets_table,
     "modifiable": modifiable_table,
     "state_names": state_names_table,
+    "formats": formats_table,
+    "locales": locales_table,
     "functions": functions_table,
     "limits": limits_table,
     "refused": refused_table,

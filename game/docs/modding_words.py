@@ -14,7 +14,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from game.engine.params import GpuGeneration, OutcomeParams, RivalParams, ScoreParams, StartState
-from game.packs import schema
+from game.packs import locales, schema
 from game.packs.economy import (
     EconomyOverride,
     Hint,
@@ -28,7 +28,8 @@ from game.packs.economy import (
 FIELD_NOTES: dict[str, str] = {
     "PackManifest.description": "One or two sentences shown to players who browse packs.",
     "PackManifest.authors": "Who wrote it, e.g. ['Ada <ada@example.org>'].",
-    "Event.title": "The headline shown to the player and written in the \"Why?\" ledger.",
+    "Event.title": "The headline shown to the player and written in the \"Why?\" ledger; "
+                   "shown as written (no placeholders).",
     "Event.category": "The news-feed section it belongs to.",
     "Event.modifiers": "Multiply its chance while a condition holds (see Modifiers).",
     "Event.choices": "What the lab can do about it: none, or 2-4 choices.",
@@ -225,4 +226,5 @@ TABLE_NAMES: dict[type[BaseModel], str] = {
     OutcomeParams: "[outcome]", ScoreParams: "[score]", RivalParams: "rival",
     GpuGeneration: "GPU", ScriptedEvent: "scripted-event", Hint: "hint", HistoryPoint: "history",
     EconomyOverride: "economy patch", RivalOverride: "rival patch",
+    locales.ChoiceText: "choice text",
 }

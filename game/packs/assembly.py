@@ -31,6 +31,7 @@ from game.packs.economy import (
 from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.event_compiler import EventCompiler
 from game.packs.library import Library
+from game.packs.locales import LOCALES, LocaleReader, Locales
 from game.packs.names import all_names
 from game.packs.patching import Entries
 from game.packs.reading import BASE, Pack, Source, try_parse_toml
@@ -326,6 +327,7 @@ class Assembly:
             if full(self.problems):
                 return None
             compiler.compile(None, src, raw)
+        locales = self.read_locales(ordered, names, compiler.known, glossary)
         known_events = Suggestions(self.ids)  # every event id, valid or not, replaced or not
         for data, src in self.scenario_files:
             check_scenario_references(data, src, {p.id for p in ordered}, known_events,
@@ -355,6 +357,7 @@ class Assembly:
             redirects=redirect,
             changes=self.changes(),
             variables=variables,
+            locales=locales,
         )
 
     def changes(self) -> list[tuple[str, list[str]]]:
@@ -365,6 +368,26 @@ class Assembly:
                    for where, packs in self.economy_history.items()]
         return economy + [change for entries in (self.gpus, self.rivals, self.glossary)
                           for change in entries.provenance()]
+
+    def read_locales(self, ordered: list[Pack], names: dict[str, Any], suggest: Suggestions,
+                     glossary: dict[str, tuple[Concept, Source]]) -> Locales:
+        """Every pack's locales/*.toml, in load order, checked against the merged content."""
+        if not any(f.parts[0] == LOCALES.name for p in ordered for f in p.files):
+            return Locales()  # (most loads: nothing to index)
+        folders = {p.path: p.id for p in ordered}
+        owners = {("event", i): pack for i, (_, _, pack) in self.events.items()}
+        owners |= {("concept", i): folders.get(src.path.parent, "?")
+                   for i, (_, src) in glossary.items()}
+        owners |= {("scenario", i): folders.get(src.path.parent.parent, "?")
+                   for i, (_, src) in self.scenarios.items()}
+        reader = LocaleReader(
+            self.problems, self.conflicts, self.ordered,
+            {i: ev for i, (ev, _, _) in self.events.items()}, set(self.ids),
+            {i: c for i, (c, _) in glossary.items()},
+            {i: s for i, (s, _) in self.scenarios.items()}, owners, names, suggest)
+        for pack in ordered:
+            reader.read(pack)
+        return reader.result
 
     def merge_scenario(self, scen: ScenarioFile, src: Source, economy: EconomyFile,
                        rivals: list[RivalParams]) -> tuple[EconomyFile, list[RivalParams]] | None:

@@ -8,6 +8,7 @@ save records.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from game.engine.params import EconomyParams, RivalParams
 from game.packs.director import PRESETS, Chooser, CompiledEvent, Director
 from game.packs.economy import EconomyFile, ScenarioFile, engine_params
 from game.packs.errors import ContentError, Problem, did_you_mean
+from game.packs.locales import Locales, translate_model
 from game.packs.names import Name
 from game.packs.reading import Pack
 from game.packs.schema import Concept, Variable
@@ -42,6 +44,10 @@ class Content:
     # first defined it, the last wins): "[fleet] pue" or "rival 'gemini' price" -> pack ids.
     changes: list[tuple[str, list[str]]] = field(default_factory=list)
     variables: dict[str, Variable] = field(default_factory=dict)  # "var.ID" -> declaration
+    locales: Locales = field(default_factory=Locales)  # every language's translations
+    lang: str | None = None  # the language its text is in (None: the packs' own, English)
+    # this content with its text as the packs wrote it, when this is a translation
+    original: Content | None = field(default=None, repr=False, compare=False)
 
     @property
     def rival_index(self) -> dict[str, int]:
@@ -83,6 +89,30 @@ class Content:
     def director_for(self, scenario: str, chooser: Chooser | None = None) -> Director:
         """The director a scenario plays with: its pacing preset and its script of events."""
         return self.director(self.scenario(scenario).pacing, chooser, self.script(scenario))
+
+    def translated(self, lang: str | None) -> Content:
+        """This content with its text in ``lang`` (game.packs.locales), each text without a
+        translation as the packs wrote it; the packs' own text for None. Only text changes:
+        the packs, their hashes, the economy and every compiled expression are this content's,
+        so a game plays and verifies the same in every language."""
+        base = self.original or self
+        if lang is None:
+            return base
+        if lang == self.lang:
+            return self
+        get = base.locales.lookup(lang)
+        events = []
+        for ce in base.events:
+            ev = translate_model(ce.event, "event", get)
+            if ev is not ce.event:
+                ce = dataclasses.replace(ce, event=ev, choices=[
+                    cc if c is cc.choice else dataclasses.replace(cc, choice=c)
+                    for cc, c in zip(ce.choices, ev.choices, strict=True)])
+            events.append(ce)
+        return dataclasses.replace(
+            base, events=events, lang=lang, original=base,
+            glossary={k: translate_model(c, "concept", get) for k, c in base.glossary.items()},
+            scenarios={k: translate_model(s, "scenario", get) for k, s in base.scenarios.items()})
 
     def fingerprint(self) -> dict[str, str]:
         """pack id -> "version sha256", what a save records about its content."""

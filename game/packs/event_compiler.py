@@ -3,8 +3,9 @@
 An event's model checks its shape; what it names is checked here, once every pack is merged: its
 expressions (against the names of the state, the rivals and the flags), the events it schedules,
 offers or follows up with (a replaced event is its replacement), the rivals its effects act on,
-its glossary concept and the placeholders of its title and text. Each expression text is
-compiled once per load, however many events repeat it.
+its glossary concept and the placeholders of its text and notes (and none in its title or
+labels, which are shown as written). Each expression text is compiled once per load, however
+many events repeat it.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from collections.abc import Collection
 from typing import Any
 
 from game.packs import effects as fx
+from game.packs import placeholders
 from game.packs.director import CompiledChoice, CompiledEvent
 from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.expressions import Compiled, ExprError, compile_expr
 from game.packs.names import Name
 from game.packs.reading import Source
 from game.packs.schema import ID, MAX_EFFECT_MAGNITUDE, Effect, EffectList, Event, UseEffect
-
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class EventCompiler:
@@ -150,6 +150,34 @@ class EventCompiler:
             return None
         return [fx.CompiledEffect(e, c) for e, c in zip(effects.effects, compiled, strict=True)]
 
+    def texts(self, data: dict[str, Any], label: str, src: Source) -> None:
+        """The placeholders of an event's text and its choices' notes (game.packs.placeholders),
+        and none in its title or its choices' labels, which are shown as written."""
+        found: list[tuple[list[str], tuple[str | int, ...]]] = []
+        text = data.get("text")
+        if isinstance(text, str):
+            found.append((placeholders.problems(text, "its text", self.names, self.known),
+                          ("text",)))
+        title = data.get("title")
+        if isinstance(title, str):
+            found.append((placeholders.shown_as_written(title, "its title"), ("title",)))
+        choices = data.get("choices")
+        for i, c in enumerate(choices if isinstance(choices, list) else []):
+            if not isinstance(c, dict):
+                continue
+            if isinstance(c.get("label"), str):
+                found.append((placeholders.shown_as_written(c["label"], f"choices[{i}].label"),
+                              ("choices", i, "label")))
+            if isinstance(c.get("note"), str):
+                found.append((placeholders.problems(c["note"], f"choices[{i}].note",
+                                                    self.names, self.known),
+                              ("choices", i, "note")))
+        for messages, where in found:
+            for message in messages:
+                if full(self.problems):
+                    return
+                self.problems.append(src.problem(f"{label}: {message}", *where))
+
     def compile(self, ev: Event | None, src: Source, raw: dict[str, Any] | None = None
                 ) -> CompiledEvent | None:
         """Check an event's expressions, references, concept and placeholders, and compile it.
@@ -161,9 +189,6 @@ class EventCompiler:
         data: dict[str, Any] = ev.model_dump() if ev is not None else (raw or {})
         before = len(self.problems)
         label = f"event '{str(data.get('id', '?'))[:MAX_NAME]}'"
-
-        def text_of(value: Any) -> str | None:
-            return value if isinstance(value, str) and value.strip() else None
 
         def expr(value: Any, *where: str | int, limit: float = 1e15) -> Compiled | None:
             return self.expr(value, label, src, *where, limit=limit)
@@ -201,16 +226,7 @@ class EventCompiler:
             hint = did_you_mean(concept, self.glossary)
             self.problems.append(src.problem(f"{label}: unknown glossary concept "
                                              f"'{concept}'{hint}", "concept"))
-        for field_name in ("text", "title"):
-            unknown: set[str] = set()  # each name said once a field, however often it is used
-            for m in _PLACEHOLDER.finditer(text_of(data.get(field_name)) or ""):
-                name = m.group(1).split(":")[0].strip()
-                if name not in self.names and name not in unknown and not full(self.problems):
-                    unknown.add(name)
-                    hint = did_you_mean(name, self.known)
-                    self.problems.append(src.problem(
-                        f"{label}: unknown placeholder '{{{name}}}' in its {field_name}{hint}",
-                        field_name))
+        self.texts(data, label, src)
         if ev is None or len(self.problems) > before:
             return None
         assert trigger is not None

@@ -1,8 +1,8 @@
 """A pack's layout: which of its TOML files the loader reads, and where an ignored one belongs.
 
 The loader reads ``pack.toml``, ``glossary.toml``, ``rivals.toml``, ``economy.toml``,
-``variables.toml`` and ``library.toml`` at the top of a pack and every ``events/*.toml`` and
-``scenarios/*.toml``, nothing deeper. Any other
+``variables.toml`` and ``library.toml`` at the top of a pack and every ``events/*.toml``,
+``scenarios/*.toml`` and ``locales/*.toml``, nothing deeper. Any other
 ``*.toml`` used to be skipped without a word (six of a modder's twelve events, written in
 ``event/``, vanished), so each is now a warning saying where it belongs: by its folder's name
 (``event/`` is ``events/``), by what it holds (a file of ``[[event]]`` tables belongs in
@@ -21,7 +21,7 @@ from game.packs.errors import WARNING, Problem, closest
 
 TOP_FILES = ("pack.toml", "glossary.toml", "rivals.toml", "economy.toml", "variables.toml",
              "library.toml")
-FOLDERS = ("events", "scenarios")
+FOLDERS = ("events", "scenarios", "locales")
 TOOLS = ("taplo.toml",)  # an editor's configuration beside the content
 IGNORED = "ignored-file"  # the warning's code
 SNIFF = 65_536  # characters of an ignored file looked at to tell what it holds
@@ -29,6 +29,7 @@ SNIFF = 65_536  # characters of an ignored file looked at to tell what it holds
 # What an ignored file holds, told by a line of it: (kind, pattern), the first that matches wins.
 _HOLDS = [(kind, re.compile(pattern, re.MULTILINE)) for kind, pattern in (
     ("events", r"^[ \t]*\[\[[ \t]*event[ \t]*\]\]"),
+    ("locales", r"^[ \t]*\[[ \t]*(?:event|concept|scenario)[ \t]*\.[^\]]*\][ \t]*(?:#.*)?$"),
     ("scenarios", r"^[ \t]*(?:horizon_quarters[ \t]*=|\[[ \t]*start_state[ \t]*\])"),
     ("glossary.toml", r"^[ \t]*\[(?:\[[ \t]*concept[ \t]*\]|[ \t]*concept_patch\.)"),
     ("rivals.toml", r"^[ \t]*\[(?:\[[ \t]*rival[ \t]*\]|[ \t]*rival_patch\.)"),
@@ -37,7 +38,8 @@ _HOLDS = [(kind, re.compile(pattern, re.MULTILINE)) for kind, pattern in (
     ("economy.toml", r"^[ \t]*\[\[?[ \t]*(?:gpu|gpu_patch\.[^\]]*|market|fleet|training|demand"
                      r"|finance|valuation|ipo)[ \t]*\]\]?"),
 )]
-_WHAT = {"events": "events", "scenarios": "scenarios", "glossary.toml": "concepts",
+_WHAT = {"events": "events", "scenarios": "scenarios", "locales": "translations",
+         "glossary.toml": "concepts",
          "rivals.toml": "rivals", "economy.toml": "economy changes",
          "variables.toml": "variables", "library.toml": "named triggers and effects lists"}
 _TABLES = {"glossary.toml": "tables", "rivals.toml": "tables", "economy.toml": "tables",
@@ -89,8 +91,8 @@ def _advice(relative: Path, raw: bytes, read: set[Path]) -> str:
     where = _belongs(relative, raw)
     if where is None:
         return (f"ignored: a pack's content is read only from {', '.join(TOP_FILES)}, "
-                "events/*.toml and scenarios/*.toml; move it there if it is content, or give "
-                "it a name that does not end in .toml")
+                f"{', '.join(f'{f}/*.toml' for f in FOLDERS)}; move it there if it is "
+                "content, or give it a name that does not end in .toml")
     what = _WHAT[where]
     if where in FOLDERS:
         deeper = relative.parts[0] == where

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +23,11 @@ import numpy as np
 from game.engine import Economy, State
 from game.engine.rows import per_world
 from game.engine.step import ttm_growth
+from game.packs.placeholders import format_value, render
 from game.packs.schema import Variable
+
+__all__ = ["RIVAL_FIELDS", "STATE_NAMES", "Name", "all_names", "flag_reader", "format_value",
+           "render_text", "rival_reader"]
 
 Reader = Callable[[State, Economy], np.ndarray | float]
 
@@ -239,38 +242,15 @@ def all_names(rival_ids: list[str], flags: set[str], variables: Sequence[Variabl
     return names
 
 
-def format_value(unit: str, value: float) -> str:
-    """A number as a player reads it: '$37.2B', '41%', '2.4×', '1,536'."""
-    if unit == "$B":
-        sign = "−" if value < 0 else ""
-        v = abs(value)
-        return f"{sign}${v / 1000:,.2f}T" if v >= 1000 else f"{sign}${v:,.1f}B"
-    if unit == "$":
-        return f"${value:,.2f}"
-    if unit == "%":
-        return f"{value:.0%}"
-    if unit == "x":
-        return f"{value:.2f}×"
-    if unit == "int":
-        return f"{value:,.0f}"
-    if unit == "year":
-        return f"{value:.0f}"
-    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
-
-
-_PLACEHOLDER = re.compile(r"\{([^{}:]+)(?::([^{}]*))?\}")
-
-
 def render_text(text: str, state: State, econ: Economy, names: dict[str, Name],
                 world: int = 0) -> str:
-    """Event text with each {name} replaced by its value in one world, formatted by unit."""
+    """Text with each {name} or {name:format} replaced by its value in one world
+    (game.packs.placeholders), and each doubled brace made single."""
 
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1).strip()
+    def lookup(name: str) -> tuple[str, float] | None:
         if name not in names:
-            return match.group(0)
+            return None
         raw = names[name].read(state, econ)
-        v = float(raw[world]) if isinstance(raw, np.ndarray) else float(raw)
-        return format_value(names[name].unit, v)
+        return names[name].unit, float(raw[world]) if isinstance(raw, np.ndarray) else float(raw)
 
-    return _PLACEHOLDER.sub(value, text)
+    return render(text, lookup)

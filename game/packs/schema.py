@@ -194,10 +194,12 @@ class Modifier(_Model):
 
 
 class Choice(_Model):
-    label: str = Field(min_length=1, max_length=80, description="What the button says.")
+    label: str = Field(min_length=1, max_length=80,
+                       description="What the button says; shown as written (no placeholders).")
     condition: Expr | None = Field(None, description="Shown only when this holds.")
     effects: list[Effect] = Field(default_factory=list)
-    note: str = Field("", description="The teaching note: what this choice trades off.")
+    note: str = Field("", description="The teaching note: what this choice trades off; "
+                                       "{placeholders} show state.")
     ai_weight: Expr = Field("1", description="How likely a bot is to choose it (relative).")
     follow_ups: list[FollowUp] = Field(default_factory=list)
 

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from game.packs.economy import EconomyFile, EconomyPatchFile, RivalsFile, ScenarioFile
+from game.packs.locales import LocaleFile
 from game.packs.schema import EventFile, GlossaryFile, LibraryFile, PackManifest, VariablesFile
 
 KINDS: dict[str, type[BaseModel]] = {
@@ -26,11 +27,12 @@ KINDS: dict[str, type[BaseModel]] = {
     "rivals": RivalsFile,
     "variables": VariablesFile,
     "library": LibraryFile,
+    "locale": LocaleFile,
 }
 FILES = {"pack": "pack.toml", "events": "events/*.toml", "glossary": "glossary.toml",
          "scenario": "scenarios/*.toml", "economy": "economy.toml",
          "economy_patch": "economy.toml of a later pack", "rivals": "rivals.toml",
-         "variables": "variables.toml", "library": "library.toml"}
+         "variables": "variables.toml", "library": "library.toml", "locale": "locales/*.toml"}
 
 
 def schema_for(kind: str) -> dict[str, Any]:

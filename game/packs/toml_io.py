@@ -64,6 +64,15 @@ def locate(text: str, loc: tuple[str | int, ...]) -> tuple[int | None, int | Non
     return None, None
 
 
+_PART = re.compile(r"\s*+(\"[^\"]*+\"|'[^']*+'|[^.\"']*+)\s*+(?:\.|$)")
+
+
+def _header_keys(header: str) -> list[str]:
+    """A table header's keys: split at the dots outside quotes (``event."base.x".choices``
+    names three keys, the second ``base.x``)."""
+    return [m.group(1).strip().strip("\"'") for m in _PART.finditer(header) if m.group(0)]
+
+
 @functools.lru_cache(maxsize=8)  # a hit costs one hash of the text, computed once per string
 def _positions(text: str) -> dict[tuple[str | int, ...], Position]:
     """Every table header's and key's path in the text -> (line, column) where it is first
@@ -74,7 +83,7 @@ def _positions(text: str) -> dict[tuple[str | int, ...], Position]:
     for number, raw in enumerate(text.split("\n"), start=1):  # TOML's lines, as tomllib counts
         header = _HEADER.match(raw)
         if header:
-            parts = [p.strip().strip("\"'") for p in header.group(1).split(".")]
+            parts = _header_keys(header.group(1))
             is_array = raw.lstrip().startswith("[[")
             resolved: list[str | int] = []
             for j, part in enumerate(parts):
@@ -86,7 +95,9 @@ def _positions(text: str) -> dict[tuple[str | int, ...], Position]:
                 elif j < len(parts) - 1 and key in counters:
                     resolved.append(counters[key])
             path = tuple(resolved)
-            found.setdefault(path, (number, raw.index("[") + 1))
+            at = (number, raw.index("[") + 1)
+            for depth in range(1, len(path) + 1):  # [a.b] is where table a is first written
+                found.setdefault(path[:depth], at)
             continue
         key_m = _KEY.match(raw)
         if key_m:

@@ -517,7 +517,8 @@ class Game:
                 else:
                     env = env or fx.env_for(s, self.econ, self.director.names, cache=True)
                     open_ = bool(holds(cc.condition, env))
-                choices.append(ChoiceView(c, cc.choice.label, cc.choice.note, open_))
+                choices.append(ChoiceView(c, cc.choice.label, render_text(
+                    cc.choice.note, s, self.econ, self.director.names), open_))
             self.pending.append(PendingEvent(
                 id=ev.id, title=ev.title,
                 text=render_text(ev.text, s, self.econ, self.director.names),

@@ -219,10 +219,11 @@ _stored: set[tuple[Path, str]] = set()  # (folder, pack hash) archived by this p
 
 def played_content(save: SaveFile, content: Content, folder: Path) -> Content | None:
     """The content the save was played with: ``content`` when it is that, else the same packs
-    as they were, from the archive shipped with the game or the one beside the saves; None when
-    neither has them."""
-    return archive.content_for([(stamp.id, stamp.hash) for stamp in save.packs], content,
-                               [folder / PACK_STORE, archive_dir()])
+    as they were, from the archive shipped with the game or the one beside the saves (in
+    ``content``'s language, from their own locale files); None when neither has them."""
+    played = archive.content_for([(stamp.id, stamp.hash) for stamp in save.packs], content,
+                                 [folder / PACK_STORE, archive_dir()])
+    return None if played is None else played.translated(content.lang)
 
 
 def _archive_mods(game: Game, folder: Path) -> None:

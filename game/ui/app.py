@@ -48,8 +48,9 @@ class FrontierLab(App[None]):
                  class_dir: Path | None = None, fixed: tuple[str, int] | None = None,
                  class_key: bytes | None = None, secret_seed: bool = False,
                  packs: list[Path] | None = None, exact_packs: bool = False,
-                 dev: bool = False) -> None:
+                 dev: bool = False, lang: str | None = None) -> None:
         super().__init__()
+        self.lang = lang  # --lang: the packs' text in this language (else $FRONTIER_LAB_LANG)
         self.dev = dev  # play --dev: the developer console (F2) in every game
         self.packs = packs or []  # --pack folders (with $FRONTIER_LAB_PACKS and the mods)
         self.exact_packs = exact_packs  # a class's: these packs only
@@ -70,15 +71,21 @@ class FrontierLab(App[None]):
 
     @property
     def content(self) -> Content:
-        """The loaded packs: loaded behind the title screen, or now if asked for first. A mod
-        left out because it does not load is said in a notification."""
+        """The loaded packs, their text in the language asked for: loaded behind the title
+        screen, or now if asked for first. A mod left out because it does not load, or a
+        language no pack translates into, is said in a notification."""
         said: list[str] = []
         with self._content_lock:
             if self._content is None:
+                from game.packs.locales import language, language_note
                 from game.packs.sources import load_with_mods
 
-                self._content, said = load_with_mods(self.packs, exactly=self.exact_packs)
-                self.mods_left_out = said
+                loaded, said = load_with_mods(self.packs, exactly=self.exact_packs)
+                self.mods_left_out = list(said)
+                lang = language(self.lang)
+                note = language_note(loaded.locales, lang)
+                said = [*said, *([note] if note else [])]
+                self._content = loaded.translated(lang)
             content = self._content
         for line in said:  # (outside the lock: the main thread may be waiting on it)
             say = partial(self.notify, printable(line), severity="warning", timeout=20,

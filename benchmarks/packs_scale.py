@@ -4,7 +4,8 @@
     .venv/bin/python benchmarks/packs_scale.py events     # or one: events, problems, hostile
 
 - events: the base pack and 100,000 generated events (packs_load.py's event, 40 files of
-  2,500), loaded and validated by ``check``. Bar 30 s.
+  2,500), loaded and validated by ``check``, then again with the warnings (as ``packs
+  validate`` does). Bar 30 s.
 - problems: 3,000 events in one file, every other one with a misspelt key (two problems: the
   key missing, the key unknown), the others with two unknown state names: 6,000 problems
   found, located and printed. Bar 5 s.
@@ -50,6 +51,12 @@ def events(n: int = 100_000, per_file: int = 2_500) -> None:
         took = time.perf_counter() - start
         assert not problems, problems[:3]
         print(f"{n:,} events: load and validate {took:.1f} s (bar 30 s)")
+        start = time.perf_counter()
+        problems = check([folder], warnings=True)
+        took = time.perf_counter() - start
+        assert not [p for p in problems if p.is_error], problems[:3]
+        print(f"{n:,} events: with warnings, as `packs validate` checks: {took:.1f} s "
+              f"(bar 30 s; {len(problems):,} warnings: the events with `quarter >= 0`)")
 
 
 def problems(n: int = 3_000) -> None:

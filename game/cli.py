@@ -191,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
                                           "file:line:col")
     pv.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                     help="extra packs (or folders of packs) besides the shipped content")
+    pv.add_argument("--strict", action="store_true",
+                    help="count warnings as errors (exit 1 when there is one)")
+    pv.add_argument("--format", choices=("text", "json"), default="text",
+                    help="json: one object with every problem and its severity")
     pv.add_argument("--lang", type=_language, default=None, metavar="LANG",
                     help="also list every text of the packs translated into LANG that "
                          "LANG's locale files leave untranslated")

@@ -530,3 +530,36 @@ def test_a_world_alone_rolls_as_it_does_in_a_batch(params, tmp_path) -> None:
                 state, _ = step(state, STRATEGIES[strategy].plan(state, econ), econ, rng, q,
                                 director)
     assert hits > 200 and scheduled > 20 and ended > 0
+
+
+def test_the_declared_bounds_hold_in_played_games() -> None:
+    """Every bounded name stays within its bounds at the start of every quarter of every
+    scenario, played by a bot over many worlds: a bound the engine does not keep would make the
+    validator warn of a trigger that can hold."""
+    from game.bots.runner import play
+
+    content = load_content()
+    bounded = {n: v for n, v in content.names.items()
+               if v.low != -np.inf or v.high != np.inf}
+    seen: dict[str, tuple[float, float]] = {}
+
+    for scenario in sorted(content.scenarios):
+        director = content.director_for(scenario)
+
+        def watched(state, econ, rng, quarter, ledger, director=director):
+            """The director, after reading every bounded name where it reads them."""
+            env = fx.env_for(state, econ, content.names)
+            for name in bounded:
+                values = np.asarray(env(name), dtype=float)
+                low, high = seen.get(name, (np.inf, -np.inf))
+                seen[name] = (min(low, float(values.min())), max(high, float(values.max())))
+            return director(state, econ, rng, quarter, ledger)
+
+        for strategy in ("balanced", "builder", "cloud"):
+            play(content.params(scenario), STRATEGIES[strategy], 3, 100, workers=1,
+                 events=watched)
+    assert set(seen) == set(bounded)
+    for name, (low, high) in seen.items():
+        n = bounded[name]
+        assert n.low <= low and high <= n.high, f"{name} took {low} – {high}, declared " \
+                                                f"{n.low} – {n.high}"

@@ -262,3 +262,25 @@ def test_every_packs_command_and_option_is_documented() -> None:
                 if option.startswith("--") and option != "--help":
                     assert option in text, f"`packs {name} {option}` is not documented"
 
+
+
+def test_the_tutorial_scenario_scripts_its_event_where_it_can_happen(tmp_path: Path) -> None:
+    """Step 12's scenario scripts mypack.fab_fire at a quarter where its trigger can hold (at
+    quarter 1, its `quarter >= 2` never held: the event happened only by chance), and the
+    tutorial pack has no warning: only the note on its weighted event's pool."""
+    pack = build(tmp_path, "mypack")
+    text = doc_text()
+    block = next(body for _, _, body in code_blocks(text) if 'id = "fab-fire"' in body)
+    base = (ROOT / "content" / "base" / "scenarios" / "ipo-window.toml").read_text()
+    scenario = pack / "scenarios" / "fab-fire.toml"
+    scenario.parent.mkdir(exist_ok=True)
+    scenario.write_text(block + "\n" + base[base.index("[start_state]"):], encoding="utf-8")
+    assert [p.code for p in check([pack], warnings=True)] == ["pool"]
+    assert "quarter = 2" in block
+    scenario.write_text(scenario.read_text().replace("quarter = 2", "quarter = 1", 1))
+    lines = [str(p) for p in check([pack], warnings=True) if p.code == "scripted-trigger"]
+    assert len(lines) == 1
+    said = lines[0].split(": warning: ")[1].split(": ...")[0]
+    assert said.startswith("scenario 'fab-fire': scripted event 'mypack.fab_fire' cannot happen "
+                           "at quarter 1: its trigger never holds there")
+    assert " ".join(said[:120].split()) in " ".join(text.split())

@@ -25,8 +25,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from game.packs import check, expressions
-from game.packs.expressions import MAX_CODE, ExprError, compile_expr, evaluate
+from game.packs import check, expressions, intervals
+from game.packs.expressions import MAX_CODE, ExprError, compile_expr, evaluate, holds
 
 KNOWN = ("cash", "quarter", "rival.gemini.lead", "flag.deal")
 VALUES = {"cash": np.array([0.0, -3.5, 1e6]), "quarter": 2.0,
@@ -120,6 +120,93 @@ def test_hostile_expressions_compile_small_or_are_refused(source: str) -> None:
     assert np.isfinite(value).all()
     for name, n in reads.items():
         assert n <= source.count(name), (source, name, n)
+
+
+# The bounds VALUES keep to: the interval reasoning of the warnings is checked against them.
+BOUNDS = {"cash": (-np.inf, np.inf), "quarter": (0.0, np.inf),
+          "rival.gemini.lead": (-np.inf, np.inf), "flag.deal": (0.0, 1.0)}
+
+
+@settings(max_examples=150)
+@given(EXPRESSIONS)
+def test_interval_reasoning_never_raises_and_is_never_wrong(source: str) -> None:
+    """The validator's reading of an expression (game.packs.intervals) never raises, whatever
+    the text, in bounded time; and for one the compiler accepts, what it says holds in every
+    world: the value lies within its interval, a comparison it calls never (always) true is
+    false (true) wherever the names are within their bounds."""
+    start = time.perf_counter()
+    with bounded():
+        got = intervals.read(source, lambda name: BOUNDS.get(name, (-np.inf, np.inf)))
+        assert time.perf_counter() - start < 2.0, source
+        try:
+            compiled = compile_expr(source, KNOWN)
+        except ExprError:
+            return
+        value = evaluate(compiled, VALUES.__getitem__, 3)
+        truth = holds(compiled, VALUES.__getitem__)
+    slack = 1e-9 * np.maximum(np.abs(value), 1.0)
+    assert (got.low - slack <= value).all() and (value <= got.high + slack).all(), (
+        source, got, value)
+    if got.truth == intervals.NEVER:
+        assert not np.any(truth), source
+    if got.truth == intervals.ALWAYS:
+        assert np.all(truth), source
+    for finding in got.findings:
+        part = intervals.read(finding.text, lambda name: BOUNDS.get(name, (-np.inf, np.inf)))
+        if finding.kind in (intervals.NEVER, intervals.ALWAYS):
+            assert part.truth == finding.kind, (source, finding)
+        assert finding.text and 1 <= finding.col <= len(source), (source, finding)
+
+
+_BOUNDED = {"share": (0.0, 1.0), "sentiment": (0.0, 100.0), "debt": (0.0, np.inf),
+            "gross_margin": (-np.inf, 1.0), "cash": (-np.inf, np.inf), "flag.deal": (0.0, 1.0)}
+_terms = st.one_of(st.sampled_from([*_BOUNDED, "true", "false"]),
+                   st.sampled_from(["0", "1", "2", "0.5", "100", "-1", "1e15", "3"]))
+
+
+def _arith(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    pair = st.tuples(inner, inner)
+    return st.one_of(
+        st.tuples(pair, st.sampled_from(["+", "-", "*", "/"])).map(
+            lambda t: f"({t[0][0]} {t[1]} {t[0][1]})"),
+        st.tuples(pair, _COMPARE).map(lambda t: f"({t[0][0]} {t[1]} {t[0][1]})"),
+        st.tuples(inner, inner, inner, _COMPARE, _COMPARE).map(
+            lambda t: f"({t[0]} {t[3]} {t[1]} {t[4]} {t[2]})"),
+        st.tuples(pair, st.sampled_from(["and", "or"])).map(
+            lambda t: f"({t[0][0]} {t[1]} {t[0][1]})"),
+        inner.map(lambda x: f"(not {x})"), inner.map(lambda x: f"(-{x})"),
+        st.tuples(pair, st.sampled_from(["min", "max"])).map(
+            lambda t: f"{t[1]}({t[0][0]}, {t[0][1]})"),
+        inner.map(lambda x: f"abs({x})"), inner.map(lambda x: f"log10({x})"),
+        st.tuples(inner, inner, inner).map(lambda t: f"clip({t[0]}, {t[1]}, {t[2]})"),
+    )
+
+
+@settings(max_examples=150)
+@given(st.recursive(_terms, _arith, max_leaves=12), st.data())
+def test_interval_reasoning_holds_within_the_bounds(source: str, data: st.DataObject) -> None:
+    """Against worlds whose names take any value within their bounds, the ends included: the
+    value lies within the interval the reasoning gives, and what it calls never or always true
+    is so (products and quotients too, with names bounded on one side or both)."""
+    try:
+        compiled = compile_expr(source, list(_BOUNDED))
+    except ExprError:
+        return
+    def within(low: float, high: float) -> list[float]:
+        lo, hi = max(low, -1e6), min(high, 1e6)
+        return [lo, hi, data.draw(st.floats(lo, hi)), data.draw(st.floats(lo, hi))]
+
+    values = {n: np.array(within(*b)) for n, b in _BOUNDED.items()}
+    got = intervals.read(source, _BOUNDED.__getitem__)
+    value = evaluate(compiled, values.__getitem__, 4)
+    slack = 1e-9 * np.maximum(np.abs(value), 1.0)
+    assert (got.low - slack <= value).all() and (value <= got.high + slack).all(), (
+        source, got, value, values)
+    truth = np.broadcast_to(holds(compiled, values.__getitem__), (4,))
+    if got.truth == intervals.NEVER:
+        assert not truth.any(), (source, values)
+    if got.truth == intervals.ALWAYS:
+        assert truth.all(), (source, values)
 
 
 def test_a_chained_comparison_reads_each_term_once() -> None:

@@ -103,7 +103,7 @@ effects = [{ type = "rival_boost", rival = "gemnii", factor = "2" }]
         "duplicate event id 'bad.first'",
         "'text' is empty",
         "b.toml:1:8: TOML syntax",
-        "needs base >=9, but base is version 0.2.0",
+        "needs base >=9, but base is version 0.2.1",
         "depends on pack 'missing_pack', which is not installed",
     ]
     for piece in expected:

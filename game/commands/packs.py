@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from game.commands.console import UserError, emit_json
-from game.packs import check, load_content
-from game.packs.errors import ContentError
+from game.packs import load_content
+from game.packs.errors import ERROR, WARNING, ContentError
 from game.packs.loading import inspect
 from game.text import printable
 
@@ -65,25 +65,42 @@ def enable(args: argparse.Namespace) -> int:
 
 
 def validate(args: argparse.Namespace) -> int:
+    """Every error, warning and note, one a line, then their count; the exit code is 1 when
+    there is an error (or, with --strict, a warning)."""
     start = time.perf_counter()
-    problems = check(_paths(args))
+    content, problems = inspect(_paths(args), warnings=True)
     elapsed = time.perf_counter() - start
+    errors = sum(p.severity == ERROR for p in problems)
+    warnings = sum(p.severity == WARNING for p in problems)
+    notes = len(problems) - errors - warnings
+    failed = bool(errors or (args.strict and warnings))
+    counted = (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+               + (f", {notes} note{'s' * (notes != 1)}" if notes else "")
+               + (" (--strict: warnings count as errors)" if args.strict and warnings else ""))
+    if args.format == "json":
+        emit_json({"ok": not failed, "errors": errors, "warnings": warnings, "notes": notes,
+                   "strict": args.strict, "problems": [
+                       {"path": str(p.path), "line": p.line, "col": p.col,
+                        "severity": p.severity, "code": p.code, "message": p.message,
+                        "text": str(p)} for p in problems]})
+        return 1 if failed else 0
+    for p in problems:
+        print(p)
+    if not failed and content is not None:
+        print(f"ok: {len(content.packs)} pack{'s' * (len(content.packs) != 1)} "
+              f"({', '.join(p.id for p in content.packs)}), {len(content.events)} events, "
+              f"{len(content.glossary)} concepts, {len(content.scenarios)} "
+              f"scenario{'s' * (len(content.scenarios) != 1)}, "
+              f"{len(content.rivals)} rivals — checked in {elapsed * 1000:.0f} ms")
+        for line in translation_report(content, getattr(args, "lang", None)):
+            print(line)
     if problems:
-        for p in problems:
-            print(p)
         files = len({str(p.path) for p in problems})
         print(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
-              f"file{'s' * (files != 1)}", file=sys.stderr)
-        return 1
-    content = load_content(_paths(args))
-    print(f"ok: {len(content.packs)} pack{'s' * (len(content.packs) != 1)} "
-          f"({', '.join(p.id for p in content.packs)}), {len(content.events)} events, "
-          f"{len(content.glossary)} concepts, {len(content.scenarios)} "
-          f"scenario{'s' * (len(content.scenarios) != 1)}, "
-          f"{len(content.rivals)} rivals — checked in {elapsed * 1000:.0f} ms")
-    for line in translation_report(content, getattr(args, "lang", None)):
-        print(line)
-    return 0
+              f"file{'s' * (files != 1)}: {counted}", file=sys.stderr)
+    else:
+        print(counted, file=sys.stderr)
+    return 1 if failed else 0
 
 
 def translation_report(content: Any, lang: str | None) -> list[str]:

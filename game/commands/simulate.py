@@ -42,7 +42,7 @@ def load_plan(path: Path, econ: Economy) -> FixedPlan:
     """Read and check a plan file; every problem is reported against the file."""
     data, text = read_toml(path)
     problems: list[Problem] = []
-    plan = validate_file(Plan, data, path, text, problems)
+    plan = validate_file(Plan, data, path, text, problems, strict=False)
     if plan is None:
         raise ContentError(problems)
     state = initial_state(econ.params, 1)

@@ -160,25 +160,42 @@ def _shows_as(unit: str, sample: float | None) -> str:
 
 
 def state_names_table() -> str:
-    """Every name expressions and {placeholders} may read, with how a placeholder shows it."""
-    rows = [[f"`{n.name}`", _shows_as(n.unit, NAME_SAMPLES.get(n.name)), n.description]
-            for n in names.STATE_NAMES.values()]
+    """Every name expressions and {placeholders} may read, with how a placeholder shows it and
+    the values it can take (the bounds the validator's warnings reason with)."""
+    inf = float("inf")
+    rows = [[f"`{n.name}`", _shows_as(n.unit, NAME_SAMPLES.get(n.name)), _values(n.low, n.high),
+             n.description] for n in names.STATE_NAMES.values()]
     for field, (unit, text) in names.RIVAL_FIELDS.items():
         rows.append([f"`rival.<id>.{field}`", _shows_as(unit, RIVAL_SAMPLES.get(field)),
+                     _values(*names.RIVAL_BOUNDS.get(field, (-inf, inf))),
                      f"For every loaded rival (`rival.gemini.{field}`): {text}."])
-    rows.append(["`flag.<name>`", "`1`", "1 while the flag is set, else 0. The name exists "
-                 "once any loaded effect sets or clears that flag."])
-    rows.append(["`since.flag.<name>`", "`2`", "Quarters since the flag was last set (999: "
-                 "never), for every flag."])
-    rows.append(["`since.event.<id>`", "`5`", "Quarters since the event last happened (999: "
-                 "never), for every loaded event (`since.event.base.gemini_launch`)."])
-    rows.append(["`count.event.<id>`", "`1`", "How many times the event has happened in this "
-                 "game, for every loaded event."])
-    rows.append(["`var.<name>`", "as its `unit`", "A pack's own variable "
+    never = f"0 – {number(names.NEVER_SINCE)}"
+    rows.append(["`flag.<name>`", "`1`", _values(*names.FLAG_BOUNDS),
+                 "1 while the flag is set, else 0. The name exists once any loaded effect sets "
+                 "or clears that flag."])
+    rows.append(["`since.flag.<name>`", "`2`", never, "Quarters since the flag was last set "
+                 "(999: never), for every flag."])
+    rows.append(["`since.event.<id>`", "`5`", never, "Quarters since the event last happened "
+                 "(999: never), for every loaded event (`since.event.base.gemini_launch`)."])
+    rows.append(["`count.event.<id>`", "`1`", "≥ 0", "How many times the event has happened in "
+                 "this game, for every loaded event."])
+    rows.append(["`var.<name>`", "as its `unit`", "its `min` – `max`", "A pack's own variable "
                  "([variables.toml](#variablestoml)), for every declared variable."])
-    rows.append(["`when.<name>`", "`1`", "1 while a named trigger holds, else 0 "
+    rows.append(["`when.<name>`", "`1`", "0 – 1", "1 while a named trigger holds, else 0 "
                  "([library.toml](#librarytoml)), for every named trigger."])
-    return table(["name", "a placeholder shows, e.g.", "meaning"], rows)
+    return table(["name", "a placeholder shows, e.g.", "values", "meaning"], rows)
+
+
+def _values(low: float, high: float) -> str:
+    """'0 – 1', '≥ 0', '≤ 1', or 'any' for a name without bounds."""
+    finite = [abs(v) != float("inf") for v in (low, high)]
+    if all(finite):
+        return f"{number(low)} – {number(high)}"
+    if finite[0]:
+        return f"≥ {number(low)}"
+    if finite[1]:
+        return f"≤ {number(high)}"
+    return "any"
 
 
 def formats_table() -> str:

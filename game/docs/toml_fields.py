@@ -69,6 +69,10 @@ def _plural(words: str) -> str:
         return words + "s"
     if words in ("string", "number", "whole number"):
         return words + "s"
+    if words.startswith("string, one of "):
+        return "strings, each one of " + words.removeprefix("string, one of ")
+    if words.startswith("string: "):
+        return "strings: " + words.removeprefix("string: ")
     return words
 
 

@@ -38,7 +38,7 @@ from game.packs.reading import BASE, Pack, Source, try_parse_toml
 from game.packs.scenario_checks import check_scenario_references
 from game.packs.schema import Concept, Event, FlagEffect, GlossaryFile
 from game.packs.toml_io import locate
-from game.packs.validation import validate_file, validate_items
+from game.packs.validation import STRICT, describe, validate_file, validate_items
 from game.paths import content_dir
 
 GLOSSARY, ECONOMY, RIVALS = Path("glossary.toml"), Path("economy.toml"), Path("rivals.toml")
@@ -294,16 +294,15 @@ class Assembly:
                                                         "(economy.toml of the base pack)"))
             return None
         self.economy["gpu"] = [g.model_dump() for g in self.gpus.values()]
-        try:
-            economy = EconomyFile.model_validate(self.economy)
+        try:  # strict: a later pack's patch is checked here first ("150" is no number)
+            economy = EconomyFile.model_validate(self.economy, strict=STRICT)
         except ValidationError as exc:
             for err in exc.errors():
                 if full(self.problems):
                     break
                 loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
                 origin = self.economy_origin.get(loc, self.economy_origin[()])[1]
-                self.problems.append(origin.problem(
-                    f"'{'.'.join(loc)}': {err['msg'].removeprefix('Value error, ')}", *loc))
+                self.problems.append(origin.problem(describe(EconomyFile, err), *loc))
             return None
         rivals = self.rivals.values()
         flags = {e.flag for ev, _, _ in self.events.values() for e in _all_effects(ev)
@@ -403,7 +402,7 @@ class Assembly:
             merged = copy.deepcopy(self.economy)
             self.patch(merged, patch, (), None, Source(src.path, src.text, ("economy",)))
             try:
-                scen_economy = EconomyFile.model_validate(merged)
+                scen_economy = EconomyFile.model_validate(merged, strict=STRICT)
             except ValidationError as exc:
                 for err in exc.errors()[:100]:  # the shape of one economy: a few at most
                     loc = tuple(str(p) for p in err["loc"] if not isinstance(p, int))
@@ -419,7 +418,8 @@ class Assembly:
                     changed.append(rival)
                     continue
                 try:
-                    changed.append(RivalParams.model_validate({**rival.model_dump(), **change}))
+                    changed.append(RivalParams.model_validate({**rival.model_dump(), **change},
+                                                              strict=STRICT))
                 except ValidationError as exc:
                     for err in exc.errors()[:100]:
                         loc = tuple(str(p) for p in err["loc"])

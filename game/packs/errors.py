@@ -1,5 +1,11 @@
 """Problems in content, collected and reported like a compiler: ``path:line:col: message``.
 
+A problem is an error (the packs do not load), a warning (they load, but something is very likely
+not what the author meant: ``path:line:col: warning: message``) or a note (they load as written,
+and the note says something the author may not expect: ``note:``). ``packs validate --strict``
+counts warnings as errors; notes never stop anything. A warning's ``code`` (printed last, in
+brackets) is what an event's or a scripted entry's ``allow = [...]`` names to silence it.
+
 A pack is text from a stranger, and it can have millions of mistakes: a load keeps the first
 ``MAX_PROBLEMS`` and stops checking (``full``), each message is at most ``MAX_MESSAGE``
 characters however long the text it quotes and is printed on one line without control
@@ -110,12 +116,17 @@ class Suggestions:
         return near
 
 
+ERROR, WARNING, NOTE = "error", "warning", "note"
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     path: Path | str
     message: str
     line: int | None = None
     col: int | None = None
+    severity: str = ERROR  # ERROR, WARNING or NOTE
+    code: str | None = None  # a warning's kind, which `allow = [...]` names to silence it
 
     def __post_init__(self) -> None:
         if len(self.message) > MAX_MESSAGE:
@@ -130,7 +141,13 @@ class Problem:
             where += f":{self.line}"
             if self.col is not None:
                 where += f":{self.col}"
-        return " ".join(printable(f"{where}: {self.message}").split("\n"))
+        tag = "" if self.severity == ERROR else f"{self.severity}: "
+        code = f" [{self.code}]" if self.code else ""
+        return " ".join(printable(f"{where}: {tag}{self.message}{code}").split("\n"))
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
 
 
 def full(problems: Sized) -> bool:

@@ -108,8 +108,10 @@ class EventCompiler:
                 self.use(e.get("effects"), label, src, *at)
             if kind in ("schedule", "offer"):
                 self.target(e.get("event"), label, src, *at)
-            key = next((k for k in ("value", "factor", "size")
-                        if isinstance(e.get(k), str)), None)
+            # A flag's value is true or false, never an expression: "no" there is one mistake
+            # (its type, said already), not an unknown name as well.
+            key = None if kind == "flag" else next((k for k in ("value", "factor", "size")
+                                                    if isinstance(e.get(k), str)), None)
             out.append(self.expr(e[key], label, src, *at, key, limit=MAX_EFFECT_MAGNITUDE)
                        if key else None)
         return out

@@ -81,22 +81,10 @@ def compile_expr(
     if len(source) > MAX_LENGTH:
         raise ExprError(f"expression is {len(source):,} characters long; the limit is "
                         f"{MAX_LENGTH}")
-    if not source.strip():
-        raise ExprError("expression is empty")
-    mangled = _DOTTED.sub(lambda m: m.group(0).replace(".", _DOT), source)
-    try:
-        tree = ast.parse(mangled.strip(), mode="eval")
-    except SyntaxError as exc:
-        col = (exc.offset or 1) + (len(mangled) - len(mangled.lstrip()))
-        raise ExprError(f"syntax error: {exc.msg}", col) from None
-    except (RecursionError, MemoryError):
-        raise ExprError("expression is nested too deeply") from None
-    except ValueError as exc:  # whatever else Python's parser refuses (older versions: a NUL)
-        raise ExprError(f"cannot be read: {exc}") from None
+    body, offset = parse(source)
     names: set[str] = set()
-    offset = len(mangled) - len(mangled.lstrip())
     lookup = known if isinstance(known, AbstractSet | Mapping | Suggestions) else set(known)
-    code, kind = _Compiler(lookup, names, offset, max_constant).visit(tree.body, 1)
+    code, kind = _Compiler(lookup, names, offset, max_constant).visit(body, 1)
     if len(code) > MAX_CODE:  # cannot happen with code linear in the text; a guard if it did
         raise ExprError(f"expression compiles to {len(code):,} characters of code; the limit "
                         f"is {MAX_CODE:,}")
@@ -107,6 +95,46 @@ def compile_expr(
         return Compiled(source, frozenset(), _const(constant), constant)
     return Compiled(source, frozenset(names), fn, None,
                     _build(code) if kind == _TRUTH else None)
+
+
+@lru_cache(maxsize=8192)  # the compiler and the validator's warnings read each text
+def parse(source: str) -> tuple[ast.expr, int]:
+    """The syntax tree of an expression as the compiler reads it, and how many characters of
+    space were stripped before it. Dotted names are one name there, their dots written ``_DOT``
+    (``name_of`` reads one back); positions are those of ``parsed_text(source)``. Raises
+    ExprError when the text is no expression; what the tree may hold is checked by the
+    compiler. The tree is shared (kept for the texts read last): never change it."""
+    if not source.strip():
+        raise ExprError("expression is empty")
+    mangled = _DOTTED.sub(lambda m: m.group(0).replace(".", _DOT), source)
+    offset = len(mangled) - len(mangled.lstrip())
+    try:
+        tree = ast.parse(parsed_text(source, mangled), mode="eval")
+    except SyntaxError as exc:
+        raise ExprError(f"syntax error: {exc.msg}", (exc.offset or 1) + offset) from None
+    except (RecursionError, MemoryError):
+        raise ExprError("expression is nested too deeply") from None
+    except ValueError as exc:  # whatever else Python's parser refuses (older versions: a NUL)
+        raise ExprError(f"cannot be read: {exc}") from None
+    return tree.body, offset
+
+
+def parsed_text(source: str, mangled: str | None = None) -> str:
+    """The text ``parse`` hands to Python's parser: its dotted names' dots written ``_DOT`` (so
+    each is one name), the space around it stripped. A node's positions count in it."""
+    if mangled is None:
+        mangled = _DOTTED.sub(lambda m: m.group(0).replace(".", _DOT), source)
+    return mangled.strip()
+
+
+def name_of(node: ast.Name) -> str:
+    """The state name (or constant) a Name node of ``parse``'s tree stands for."""
+    return as_written(node.id)
+
+
+def as_written(text: str) -> str:
+    """A piece of ``parsed_text`` as the pack wrote it: its dotted names' dots back."""
+    return text.replace(_DOT, ".")
 
 
 def _const(v: float) -> Fn:
@@ -209,7 +237,7 @@ class _Compiler:
         return repr(v)
 
     def name(self, node: ast.Name) -> tuple[str, str]:
-        raw = node.id.replace(_DOT, ".")
+        raw = name_of(node)
         if raw in CONSTANTS:
             return repr(CONSTANTS[raw]), _NUMBER
         if raw not in self.known:

@@ -107,7 +107,8 @@ class Library:
         """``when.ID`` of each named trigger, to know before anything compiles (each reads as
         never holding until ``compile_triggers`` gives it its condition)."""
         return {f"{WHEN}{k}": Name(f"{WHEN}{k}", "int", t.description
-                                   or f"1 while named trigger '{k}' holds, else 0.", _never)
+                                   or f"1 while named trigger '{k}' holds, else 0.", _never,
+                                   0.0, 1.0)
                 for k, (t, _) in self.triggers.items()}
 
     def compile_triggers(self, names: dict[str, Name], compiler: EventCompiler) -> None:
@@ -138,7 +139,8 @@ class Library:
                     f"triggers; at most {MAX_CHAIN}", "when"))
                 continue
             name = f"{WHEN}{key}"
-            names[name] = Name(name, "int", names[name].description, _trigger_reader(c, names))
+            names[name] = Name(name, "int", names[name].description, _trigger_reader(c, names),
+                               0.0, 1.0)
 
     def compile_lists(self, compiler: EventCompiler) -> None:
         """Compile every effects list into the compiler's lists (None for a wrong one)."""

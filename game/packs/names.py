@@ -3,10 +3,18 @@
 Each name is a number per world. Rival names exist for every rival loaded (``rival.gemini.*``);
 flags exist once some loaded effect sets them (``flag.nvidia_deal_cut``). docs/MODDING.md lists
 them from this table, and a test keeps the two in step.
+
+Each name also declares the values it can take (``low`` to ``high``, inclusive; infinite: no
+bound), the bounds the validator reasons with (``game.packs.intervals``: a trigger such as
+``unserved > 2`` can never hold). A bound is declared only where the engine or the effects keep
+the value there whatever happens (``BOUNDS`` says how); anything else is unbounded, so a bound
+may be loose but is never wrong.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -30,9 +38,52 @@ class Name:
     unit: str  # how {placeholders} format it: "$B", "$", "%", "x", "int", "year", "" (plain)
     description: str
     read: Reader
+    low: float = -math.inf  # the least value it can take (-inf: no bound)
+    high: float = math.inf  # the largest
 
 
-STATE_NAMES: dict[str, Name] = {n.name: n for n in [
+INF = math.inf
+# The bounds of the state names, and what keeps each within them. A name not listed is unbounded.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "quarter": (0.0, INF),  # counts from 0
+    "debt": (0.0, INF),  # drawn and repaid, never below 0; effects keep it ≥ 0
+    "runway": (0.0, 999.0),  # cash at or above 0 over burn, capped at 999
+    "revenue": (0.0, INF),  # what was served: usage × price, both ≥ 0
+    "runrate": (0.0, INF),  # 4 × revenue
+    "ttm_revenue": (0.0, INF),  # a sum of revenues
+    "growth": (0.0, INF),  # a ratio of sums of revenues
+    "sentiment": (0.0, 100.0),  # the engine bounds it (0-100), and so do effects
+    "share": (0.0, 1.0),  # a logit share; effects keep it within 1e-6 - 0.95
+    "price": (0.0, INF),  # a plan's price is not negative
+    "rental_price": (0.0, INF),
+    "capacity": (0.0, INF),
+    "utilisation": (0.0, 1.0),  # powered MW over needed MW, at most 1
+    "unserved": (0.0, 1.0),  # 1 - served / demand, and served ≤ demand
+    "headcount": (0.0, INF),  # at least 10 once a quarter is played; day one's may be fewer
+    "ownership": (0.0, 1.0),  # a share of the company; rounds only dilute it
+    "ipo_stage": (0.0, 3.0),  # 0 not filed … 3 listed
+    "gross_margin": (-INF, 1.0),  # (revenue - cost) / revenue with cost ≥ 0
+    "market": (0.0, INF),
+    "dc_mw": (0.0, INF),
+    "owned_h100e": (0.0, INF),
+    "leased_h100e": (0.0, INF),
+    "run_active": (0.0, 1.0),
+    "run_progress": (0.0, 1.0),  # a run ends when done reaches its target
+    "vendor_credit": (0.0, INF),  # spent only as far as it goes
+}
+RIVAL_BOUNDS: dict[str, tuple[float, float]] = {
+    "price": (0.0, INF),  # never below 0.2 once repriced; day one's is > 0
+    "share": (0.0, 1.0),
+}
+FLAG_BOUNDS = (0.0, 1.0)  # 1 set, 0 clear
+
+
+def _bounded(name: Name, low_high: tuple[float, float] | None) -> Name:
+    return name if low_high is None else dataclasses.replace(name, low=low_high[0],
+                                                             high=low_high[1])
+
+
+STATE_NAMES: dict[str, Name] = {n.name: _bounded(n, BOUNDS.get(n.name)) for n in [
     Name("quarter", "int", "Quarters since the scenario began (0 = the first).",
          lambda s, e: float(s.quarter)),
     Name("year", "year", "Calendar year of the current quarter.",
@@ -167,25 +218,27 @@ def all_names(rival_ids: list[str], flags: set[str], variables: Sequence[Variabl
     for i, rid in enumerate(rival_ids):
         for field, (unit, text) in RIVAL_FIELDS.items():
             full = f"rival.{rid}.{field}"
-            names[full] = Name(full, unit, f"{rid}: {text}.", rival_reader(i, field))
+            names[full] = _bounded(Name(full, unit, f"{rid}: {text}.", rival_reader(i, field)),
+                                   RIVAL_BOUNDS.get(field))
     for flag in sorted(flags):
         full = f"flag.{flag}"
         names[full] = Name(full, "int", f"1 while flag '{flag}' is set, else 0.",
-                           flag_reader(flag))
+                           flag_reader(flag), *FLAG_BOUNDS)
         names[f"since.{full}"] = Name(
             f"since.{full}", "int", f"Quarters since flag '{flag}' was last set (999: never).",
-            flag_since_reader(flag))
+            flag_since_reader(flag), 0.0, NEVER_SINCE)
     for var in variables:
         full = f"var.{var.id}"
         names[full] = Name(full, "" if var.unit == "plain" else var.unit, var.description,
-                           variable_reader(var))
+                           variable_reader(var), var.min, var.max)  # kept within them
     for i, event_id in enumerate(event_ids):
         names[f"since.event.{event_id}"] = Name(
             f"since.event.{event_id}", "int",
-            f"Quarters since '{event_id}' last happened (999: never).", event_reader(i, "since"))
+            f"Quarters since '{event_id}' last happened (999: never).", event_reader(i, "since"),
+            0.0, NEVER_SINCE)
         names[f"count.event.{event_id}"] = Name(
             f"count.event.{event_id}", "int", f"How many times '{event_id}' has happened.",
-            event_reader(i, "count"))
+            event_reader(i, "count"), 0.0)
     return names
 
 

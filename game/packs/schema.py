@@ -20,6 +20,10 @@ EVENT_ID = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
 Expr = Annotated[str, Field(min_length=1, max_length=500)]
 MAX_EFFECT_MAGNITUDE = 1e6  # no effect constant may exceed this: 1e308 is a typo, not a design
 
+# The warnings of `packs validate` that an event's `allow` can silence (game.packs.lint).
+EVENT_WARNINGS = ("never-holds", "always-holds", "vacuous-comparison", "division-by-zero",
+                  "no-choice", "follow-up-cycle")
+
 CATEGORIES = ("supply", "partners", "investors", "markets", "rivals", "operations", "demand",
               "regulation", "safety")
 
@@ -270,6 +274,10 @@ class Event(_Model):
     choices: list[Choice] = Field(default_factory=list, max_length=4)
     follow_ups: list[FollowUp] = Field(default_factory=list)
     replaces: str | None = Field(None, pattern=EVENT_ID, description="Event id this one replaces.")
+    allow: list[Literal[EVENT_WARNINGS]] = Field(  # type: ignore[valid-type]
+        default_factory=list,
+        description="Warnings of `packs validate` not to report for this event, e.g. "
+                    "['follow-up-cycle']; say why in a comment.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Event:

@@ -2,6 +2,11 @@
 
 Messages speak TOML's words (table, key, number, array) rather than Python's, carry the line and
 column where the source shows them, and suggest the closest known key for a misspelt one.
+
+Pack files are validated in pydantic's strict mode (``STRICT``): a value must already have the
+TOML type its key wants. Lax mode took ``"yes"`` and ``1`` for true, ``"6"`` for 6 and ``6.0`` for a
+whole number, so a typo passed silently; now each is refused with the value to write instead
+(``write true, not "yes"``). A whole number where a number is wanted stays fine (``factor = 2``).
 """
 
 from __future__ import annotations
@@ -38,6 +43,60 @@ _TYPE_WORDS = {
 }
 
 
+STRICT = True  # pack files: no "yes" for true, no "6" for 6 (pydantic's strict mode)
+_TRUE, _FALSE = {"true", "yes", "y", "on", "1", "t"}, {"false", "no", "n", "off", "0", "f"}
+
+
+def toml_spelling(value: Any) -> str:
+    """A value as TOML writes it: "yes" (quoted), true, 6, 2.5; a table or array by its kind."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 30 else value[:29] + "…"
+        return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, int | float):
+        return f"{value!r:.40}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return f"{value!r:.40}"
+
+
+def wrong_type(kind: str, value: Any) -> str:
+    """'expected X, got Y', and the value to write when the intent is plain (lax mode's
+    coercions: "yes" for true, 1 for true, "6" for 6, 6.0 for a whole number)."""
+    got = toml_spelling(value)
+    said = f"{_TYPE_WORDS[kind]}, got {got}"
+    fix: str | None = None
+    if kind == "bool_type":
+        word = str(value).strip().lower() if isinstance(value, str | int | float) else ""
+        fix = "true" if word in _TRUE else "false" if word in _FALSE else None
+    elif kind in ("int_type", "int_parsing", "int_from_float", "float_type", "float_parsing"):
+        number = _number(value)
+        if number is not None:
+            whole = kind.startswith("int")
+            if not whole or number.is_integer():
+                fix = str(int(number)) if number.is_integer() else repr(number)
+    return said + (f"; write {fix}, not {got}" if fix is not None and fix != got else "")
+
+
+def _number(value: Any) -> float | None:
+    """The number a string was lax-read as, if it is a finite one (true is no number's
+    spelling: nothing is suggested for it)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip().replace("_", ""))
+        except ValueError:
+            return None
+        return number if number == number and abs(number) < 1e300 else None
+    return None
+
+
 def _known_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """Field names of the (nested) model that owns the last key of ``loc``."""
     current: Any = model
@@ -71,6 +130,11 @@ def _shown(loc: tuple[Any, ...]) -> str:
         else:
             parts.append(("." if parts else "") + str(p))
     return "".join(parts)
+
+
+def describe(model: type[BaseModel], err: dict[str, Any]) -> str:
+    """One of pydantic's errors, validating ``model``, in a modder's words."""
+    return _message(model, err)
 
 
 # What a pattern asks for, in words (the patterns of game.packs.schema, economy and params).
@@ -130,7 +194,7 @@ def _message(model: type[BaseModel], err: dict[str, Any]) -> str:
         hint = did_you_mean(str(loc[-1]), known)
         return f"unknown key '{key}'{hint}"
     if kind in _TYPE_WORDS:
-        return f"'{key}': {_TYPE_WORDS[kind]}, got {err.get('input')!r:.40}"
+        return f"'{key}': {wrong_type(kind, err.get('input'))}"
     if kind == "string_pattern_mismatch":
         return f"'{key}': {_pattern_words(str(err.get('input')), str(ctx.get('pattern', '')))}"
     msg = err["msg"].removeprefix("Value error, ")
@@ -138,11 +202,13 @@ def _message(model: type[BaseModel], err: dict[str, Any]) -> str:
 
 
 def validate_file(
-    model: type[M], data: Any, path: Path | str, text: str, problems: list[Problem]
+    model: type[M], data: Any, path: Path | str, text: str, problems: list[Problem],
+    strict: bool = STRICT,
 ) -> M | None:
-    """Validate ``data`` as ``model``; on failure append every problem and return None."""
+    """Validate ``data`` as ``model``; on failure append every problem and return None.
+    ``strict=False`` for a file that is no pack's (a plan), whose model converts its values."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=strict)
     except ValidationError as exc:
         for err in exc.errors():
             if full(problems):
@@ -176,7 +242,7 @@ def validate_items(
         if full(problems):
             break
         try:
-            good.append((i, model.model_validate(item)))
+            good.append((i, model.model_validate(item, strict=STRICT)))
         except ValidationError as exc:
             for err in exc.errors():
                 if full(problems):

@@ -78,7 +78,10 @@ class PendingEvent:
 
     @property
     def needs_choice(self) -> bool:
-        return bool(self.choices) and self.chosen is None
+        """Whether the player must answer it: it has a choice open to the lab, and none is
+        taken yet. With every choice closed (each has a condition, and none holds) there is
+        nothing to answer: it happens as news, with its own effects only, as for a bot."""
+        return self.chosen is None and any(c.available for c in self.choices)
 
 
 @dataclass

@@ -164,7 +164,8 @@ class GameScreen(Screen[None]):
     def _next_dialog(self) -> PendingEvent | None:
         """The next event to show: news first (each once), then those awaiting a choice."""
         pending = self.game.pending
-        return (next((p for p in pending if not p.choices and not getattr(p, "_seen", 0)), None)
+        return (next((p for p in pending if not p.needs_choice and p.chosen is None
+                      and not getattr(p, "_seen", 0)), None)
                 or next((p for p in pending if p.needs_choice), None))
 
     def _choose(self, pending: PendingEvent, choice: int) -> None:

@@ -79,19 +79,32 @@ def test_the_base_pack_has_no_warning_and_no_note(capsys: pytest.CaptureFixture[
     assert out.startswith("ok: 1 pack (base)") and err.strip() == "0 errors, 0 warnings"
 
 
-def test_base_silences_its_one_known_case_with_allow(tmp_path: Path) -> None:
-    """ai-boom scripts base.agent_boom at quarter 1, where its trigger (quarter >= 2) cannot
-    hold: kept as played (docs/DECISIONS.md), with `allow` saying so in the file. Without it,
-    the base pack has exactly that warning."""
+def test_the_base_pack_s_old_script_would_be_warned_and_the_fixed_one_fires(tmp_path: Path
+                                                                          ) -> None:
+    """ai-boom scripted base.agent_boom at quarter 1, where its trigger (quarter >= 2) cannot
+    hold, so agents never took off on cue (base 0.2.1 and before). The warning finds that
+    script; the script at quarter 2 (base 0.2.2) fires in every game of the scenario."""
     base = tmp_path / "base"
     shutil.copytree(ROOT / "content" / "base", base)
     scenario = base / "scenarios" / "ai-boom.toml"
     text = scenario.read_text()
-    assert text.count('allow = ["scripted-trigger"]\n') == 1
-    scenario.write_text(text.replace('allow = ["scripted-trigger"]\n', ""))
+    fixed = ("quarter = 2                     # 2026Q3: agents take off (the event's trigger: "
+             "quarter >= 2)")
+    assert text.count(fixed) == 1
+    scenario.write_text(text.replace(fixed, "quarter = 1"))
     got = check([base], shipped=False, warnings=True)
     assert [(p.code, p.path.name) for p in got] == [("scripted-trigger", "ai-boom.toml")]
     assert "scripted event 'base.agent_boom' cannot happen at quarter 1" in got[0].message
+
+    from game.bots import STRATEGIES
+    from game.bots.runner import play
+    from game.packs import load_content
+
+    content = load_content()
+    run = play(content.params("ai-boom"), STRATEGIES["balanced"], 3, 200, 3, workers=1,
+               events=content.director_for("ai-boom"))
+    i = [e.id for e in content.events].index("base.agent_boom")
+    assert (run.state.extra["events.count"][:, i] == 1).all()
 
 
 def test_allow_names_exactly_the_warnings_of_an_event() -> None:

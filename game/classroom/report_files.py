@@ -32,7 +32,8 @@ def summary(report: ClassReport, out: Path | None = None) -> dict[str, Any]:
         "out": str(out) if out is not None else None,
         "outcomes": report.outcomes(),
         "leaderboard": [
-            {"rank": e.rank, "lab": e.lab, "file": str(e.path), "outcome": e.outcome,
+            {"rank": e.rank, "student": e.student, "name": e.student_name, "lab": e.lab,
+             "file": str(e.path), "outcome": e.outcome, "finished": e.finished,
              "score": e.score, "quarters": e.quarters, "seed": e.seed, "quartile": e.quartile,
              "ipo_filed": e.ipo_filed, "decisions": e.decisions,
              "concepts": [c.id for c in e.concepts]}

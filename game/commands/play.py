@@ -6,6 +6,7 @@ import argparse
 import gc
 import os
 from pathlib import Path
+from typing import Any
 
 from game.commands.console import UserError, load_packs
 
@@ -25,6 +26,7 @@ def _play(args: argparse.Namespace) -> int:
     class_dir = getattr(args, "class_dir", None)
     fixed: tuple[str, int] | None = None
     key, hidden = None, False
+    roster = None
     if class_dir is not None:
         if getattr(args, "dev", False):
             raise UserError("a class's games cannot use the developer console: drop --dev")
@@ -38,6 +40,7 @@ def _play(args: argparse.Namespace) -> int:
                                 "--pack …`): drop --pack")
             args.pack, args.exact_packs = packs, True
         saves = class_dir
+        roster = class_roster(class_dir)
         args.scenario = args.seed = None  # chosen in the new-game form, within the class's
     game = None
     content = None
@@ -85,12 +88,24 @@ def _play(args: argparse.Namespace) -> int:
                       class_dir=class_dir, fixed=fixed, class_key=key, secret_seed=hidden,
                       packs=list(getattr(args, "pack", None) or []),
                       exact_packs=getattr(args, "exact_packs", False),
-                      dev=getattr(args, "dev", False), lang=getattr(args, "lang", None))
+                      dev=getattr(args, "dev", False), lang=getattr(args, "lang", None),
+                      roster=roster)
     app.run()
     if app.return_code:
         where = f"; the details are in {app.crash_log}" if app.crash_log else ""
         raise UserError(f"the game stopped on an unexpected error{where}")
     return 0
+
+
+def class_roster(class_dir: Path) -> list[Any] | None:
+    """The class's students, when it has a roster (``class roster``): each joins with a code."""
+    from game.classroom.folder import ClassError
+    from game.classroom.roster import read_roster
+
+    try:
+        return read_roster(class_dir)
+    except ClassError as exc:
+        raise UserError(str(exc)) from None
 
 
 def class_packs(class_dir: Path) -> list[Path] | None:

@@ -17,6 +17,7 @@ from game.text import printable
 from game.ui.crash import CrashDialog, QuitDialog, write_crash_log
 
 if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first frame)
+    from game.classroom.roster import Student
     from game.packs import Content
     from game.session.game import Game
     from game.ui.saves import Anew
@@ -48,8 +49,11 @@ class FrontierLab(App[None]):
                  class_dir: Path | None = None, fixed: tuple[str, int] | None = None,
                  class_key: bytes | None = None, secret_seed: bool = False,
                  packs: list[Path] | None = None, exact_packs: bool = False,
-                 dev: bool = False, lang: str | None = None) -> None:
+                 dev: bool = False, lang: str | None = None,
+                 roster: list[Student] | None = None) -> None:
         super().__init__()
+        self.roster = roster  # a class's students: each joins with a code, to their own game
+        self.student: Student | None = None  # who joined, in a class with a roster
         self.lang = lang  # --lang: the packs' text in this language (else $FRONTIER_LAB_LANG)
         self.dev = dev  # play --dev: the developer console (F2) in every game
         self.packs = packs or []  # --pack folders (with $FRONTIER_LAB_PACKS and the mods)
@@ -199,7 +203,47 @@ class FrontierLab(App[None]):
     def open_load_dialog(self) -> None:
         from game.ui.saves import LoadModal
 
-        self.push_screen(LoadModal(self.saves), self._loaded)
+        if self.roster is not None and self.student is None:
+            self.notify("Type your join code first.", markup=False)
+            return
+        own = self.student.id if self.student is not None else None
+        self.push_screen(LoadModal(self.saves, student=own), self._loaded)
+
+    # --- a class with a roster (game.ui.join) ------------------------------------------
+
+    def join(self, student: Student) -> None:
+        """A student typed their code: their own game where it stands, or a new one."""
+        from game.ui.join import open_own_game, student_save
+        from game.ui.new_game import NewGameModal
+
+        assert self.class_dir is not None and self.fixed is not None
+        self.student = student
+        self.sub_title = printable(student.name)
+        path = student_save(self.class_dir, student.id, self.fixed[0])
+        if path.exists():
+            self.run_worker(partial(open_own_game, self, path), thread=True, exclusive=True,
+                            group="join")
+            return
+        self.push_screen(NewGameModal(self.content, self.fixed, self.class_dir,
+                                      self.secret_seed), partial(self._start_own, path))
+
+    def _start_own(self, path: Path, choice: tuple[str, str, int] | None) -> None:
+        if choice is None or self.student is None:
+            return
+        from game.session.game import Game
+
+        scenario, lab, seed = choice
+        game = Game(self.content, scenario, seed, lab)
+        game.student, game.save_path = self.student.id, path
+        self.start_game(game)
+
+    def resume_own_game(self, game: Game) -> None:
+        self.start_game(game, save=False)
+
+    def unjoin(self) -> None:
+        """Back to the join code (the student's game could not be opened)."""
+        self.student = None
+        self.sub_title = ""
 
     def _loaded(self, choice: Path | Anew | None) -> None:
         if choice is None:
@@ -218,7 +262,8 @@ class FrontierLab(App[None]):
         if isinstance(choice, Anew):  # a new game: saved as one, beside the older save
             self.start_game(game)
             return
-        if self.class_dir is not None and path not in self._written:
+        own = self.student is not None and game.student == self.student.id
+        if self.class_dir is not None and path not in self._written and not own:
             # The server cannot tell students apart, so a save this session did not write
             # (a classmate's, or one's own from a closed tab) goes on in a copy: its file is
             # never written to from here.

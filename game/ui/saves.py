@@ -45,9 +45,10 @@ class LoadModal(Dialog[Path | Anew | None]):
                 Binding("r", "restore", "Restore the .bak", id="load.restore"),
                 Binding("c", "anew", "Continue anew", id="load.anew")]
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, student: str | None = None) -> None:
         super().__init__()
         self.folder = folder
+        self.student = student  # in a class with a roster: only this student's own games
         self.rows: dict[str, SaveSummary] = {}
         self.other_content: set[str] = set()  # rows that can only be continued anew (c)
 
@@ -59,6 +60,8 @@ class LoadModal(Dialog[Path | Anew | None]):
             rows, problem = list_saves(self.folder), None
         except SaveError as exc:
             rows, problem = [], str(exc)
+        if self.student is not None:  # a classmate's game is theirs: neither shown nor opened
+            rows = [r for r in rows if r.student == self.student]
         self.rows = {str(r.path): r for r in rows}
         with Vertical():
             yield Label(plain(f"Load a game from {short_path(self.folder)}"), classes="title")

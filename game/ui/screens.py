@@ -9,6 +9,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Static
 
 from game.classroom.inject import apply_injections
@@ -38,6 +39,7 @@ from game.ui.modals import (
     WhyModal,
 )
 
+DRAFT_SAVE_S = 1.0  # after the last edit: a reload then finds the plan as typed
 TABS = ("overview", "procurement", "allocation", "training", "pricing", "finance")
 
 
@@ -86,6 +88,7 @@ class GameScreen(Screen[None]):
         # to date behind the last dialog that covers it (the preview's, or an event's), so the
         # frame that uncovers it draws it once.
         self._stale = False
+        self._draft_timer: Timer | None = None  # saves the plan as typed (a class's student)
 
     def compose(self) -> ComposeResult:
         yield MetricsBar(id="metrics")
@@ -186,8 +189,26 @@ class GameScreen(Screen[None]):
 
     @on(Decisions.Edited)
     def _clear_status(self) -> None:
-        """A field changed: what the last end-quarter said about the plan may no longer hold."""
+        """A field changed: what the last end-quarter said about the plan may no longer hold.
+        In a class with a roster the plan as typed is saved a moment later, so a reload or a
+        dropped connection comes back to it."""
         self.query_one("#status", Static).update("")
+        if getattr(self.app, "student", None) is not None:
+            if self._draft_timer is not None:
+                self._draft_timer.stop()
+            self._draft_timer = self.set_timer(DRAFT_SAVE_S, self._save_draft)
+
+    def _save_draft(self) -> None:
+        """Save the quarter in progress with the plan as typed, if the lab can carry it out
+        (else as it last stood: the status line says why when the quarter is ended)."""
+        self._draft_timer = None
+        if not self.game.running:
+            return
+        try:
+            self.game.submit(Plan(**self.query_one(Decisions).plan_kwargs()))
+        except (FieldError, ValidationError, PlanError):
+            return
+        self.app.autosave(self.game)  # type: ignore[attr-defined]
 
     def action_leave_field(self) -> None:
         """Out of a text field, so that e, w, g and 1–6 act again (in a field they are typed)."""

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Static
 
 from game.ui.footer import SteadyFooter
+from game.ui.join import JoinForm
 from game.ui.new_game import NewGameModal
 
 LOGO = r"""
@@ -43,6 +44,8 @@ class TitleScreen(Screen[None]):
             yield Static(LOGO, id="logo")
             yield Static("Run a frontier AI lab's compute budget until the IPO.",
                          classes="tagline")
+            if getattr(self.app, "roster", None) is not None:  # a class: join with a code
+                yield JoinForm()
             yield Button("New game (n)", variant="primary", compact=True, id="new")
             yield Button("Load a save (l)", compact=True, id="load")
             yield Button("Mods (m)", compact=True, id="mods")
@@ -52,6 +55,13 @@ class TitleScreen(Screen[None]):
 
     @on(Button.Pressed, "#new")
     def action_new_game(self) -> None:
+        if getattr(self.app, "roster", None) is not None:  # a student's one game of the class
+            if self.app.student is None:  # type: ignore[attr-defined]
+                self.query_one("#join-code").focus()
+                self.app.notify("Type your join code first.", markup=False)
+            else:
+                self.app.join(self.app.student)  # type: ignore[attr-defined]
+            return
         self.app.push_screen(NewGameModal(self.app.content, self.app.fixed,
                                           self.app.class_dir, self.app.secret_seed),
                              self._start)

@@ -64,6 +64,7 @@ class SaveSummary:
     score: float | None = None
     updated: str | None = None  # ISO 8601 UTC, e.g. 2026-01-05T10:00:00Z
     error: str | None = None
+    student: str | None = None  # a class game's student (the roster's id it was signed with)
 
     @property
     def file(self) -> str:
@@ -93,6 +94,7 @@ def list_saves(folder: str | Path) -> list[SaveSummary]:
                 bad.append(SaveSummary(path, error=str(exc)))
             continue
         good.append(SaveSummary(path, save.lab, save.scenario, save.quarters,
-                                save.outcome, save.score, str(time_out(save.updated))))
+                                save.outcome, save.score, str(time_out(save.updated)),
+                                student=save.signed.student if save.signed else None))
     good.sort(key=lambda s: s.updated or "", reverse=True)  # ISO 8601 in UTC sorts as text
     return good + bad

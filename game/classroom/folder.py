@@ -8,6 +8,8 @@ Layout (``frontier-lab class new DIR`` creates it)::
         class.toml               the class's settings: name, scenario, seed (or secret_seed)
         secret.toml              the key that signs its games, and a secret seed (mode 600;
                                  game.classroom.secret)
+        roster.toml              each student's id, name and join code (mode 600;
+                                 game.classroom.roster)
         injections.toml          the live events, in the order the instructor made them
         lock                     taken while injections.toml is rewritten
 

@@ -261,7 +261,8 @@ def _add_classroom(sub: Any) -> None:
     ci = csub.add_parser("inject", help="a live event for every running game of the class")
     ci.add_argument("event", metavar="EVENT_ID")
     ci.add_argument("--class", dest="class_dir", type=Path, required=True, metavar="DIR")
-    ci.add_argument("--note", default="", help="a word on why, shown by `class show`")
+    ci.add_argument("--note", default="", help="a word on why, shown to students with the "
+                    "event (and by `class show`)")
     ci.add_argument("--format", choices=("table", "json"), default="table")
     cr = csub.add_parser(
         "report", help="replay and verify every save; leaderboard, charts, CSV and HTML",

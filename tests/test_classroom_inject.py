@@ -171,3 +171,40 @@ def test_injections_file_keeps_order_ids_and_notes(tmp_path):
     assert all(i.time.tzinfo is not None for i in read)
     with pytest.raises(folder.ClassError, match="no such class folder"):
         folder.add_injection(tmp_path / "nowhere", EVENT)
+
+
+async def test_a_live_event_says_it_is_the_instructor_s_with_their_note(content, tmp_path):
+    """A live event is marked as the instructor's, with what they said of it (as written, never
+    read as markup); an event of the same quarter that came by chance is not."""
+    from textual.widgets import Static
+
+    from game.ui.app import FrontierLab
+    from game.ui.modals import EventModal, NoticeModal
+    from game.ui.screens import GameScreen
+
+    class_dir = _class(tmp_path)
+    game = Game(content, "ipo-window", 11, "Nova")
+    save_game(game, class_dir)
+    folder.add_injection(class_dir, "base.rate_hike",
+                         note="Read ch. 3 [b]before[/b] you answer [@click=app.quit]")
+    assert apply_injections(game, class_dir) == ["base.rate_hike"]
+    live = [p for p in game.pending if p.live]
+    assert [p.id for p in live] == ["base.rate_hike"]
+    assert live[0].live_note.startswith("Read ch. 3 [b]before[/b]")
+    assert all(not p.live for p in game.pending if p.id != "base.rate_hike")
+    app = FrontierLab(content, class_dir, game=game, class_dir=class_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        for _ in range(60):
+            if isinstance(app.screen, EventModal | NoticeModal) and any(
+                    "Live event" in str(w.render()) for w in app.screen.query(Static)):
+                break
+            if isinstance(app.screen, EventModal | NoticeModal):
+                await pilot.press("enter")
+            await pilot.pause(0.05)
+        shown = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        assert ("Live event from your instructor: Read ch. 3 [b]before[/b] you answer "
+                "[@click=app.quit]") in shown
+        assert app.is_running and not isinstance(app.screen, GameScreen)
+    # the note is what was shown, never part of the game: the save replays as before
+    game.end_quarter(auto_choose=True)
+    assert verify(save_game(game, class_dir), content).verified

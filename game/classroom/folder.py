@@ -77,7 +77,7 @@ class Injection:
     id: str  # unique in the class, e.g. inj-20260305T101500Z-3fa9c1
     event: str  # the event's id in the packs
     time: datetime  # when it was made (UTC); games begun later do not take it
-    note: str = ""  # what the instructor said about it, shown in `class show`
+    note: str = ""  # what the instructor said about it: shown with the event, and in `class show`
 
 
 def meta_dir(class_dir: str | Path) -> Path:

@@ -44,7 +44,7 @@ def apply_injections(game: Game, class_dir: str | Path) -> list[str]:
         return []  # a broken injections file must not stop a student's game; `class show` says why
     injected: list[str] = []
     for injection in due(game, injections):
-        game.inject(injection.event)
+        game.inject(injection.event, injection.note)
         injected.append(injection.event)
     return injected
 

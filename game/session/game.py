@@ -75,6 +75,9 @@ class PendingEvent:
     major: bool
     choices: list[ChoiceView]
     chosen: int | None = None
+    # A class's live event: sent by the instructor (with what they said of it, if anything)
+    live: bool = False
+    live_note: str = ""
 
     @property
     def needs_choice(self) -> bool:
@@ -223,6 +226,7 @@ class Game:
         self.ledgers: list[Ledger] = []
         self.pending: list[PendingEvent] = []
         self._injected: list[str] = []
+        self._live_notes: dict[str, str] = {}  # what the instructor said of a live event
         self._dev: list[str] = []  # the developer console's changes this quarter, in order
         self.dev_used = False  # the developer console touched this game (never ranked)
         self._happened: list[tuple[str, int]] = []
@@ -316,11 +320,14 @@ class Game:
         into the action log when the quarter is played."""
         return tuple(self._injected)
 
-    def inject(self, event_id: str) -> None:
-        """Make an event happen this quarter (a classroom's live event), if its trigger holds."""
+    def inject(self, event_id: str, note: str = "") -> None:
+        """Make an event happen this quarter (a classroom's live event), if its trigger holds;
+        ``note`` is what the instructor said of it, shown with it (not part of the log)."""
         self._require_running()
         if event_id not in self.director.index:
             raise GameError(f"no event '{event_id}' in the loaded packs")
+        if note:
+            self._live_notes[event_id] = note
         if event_id not in self._injected:
             self._injected.append(event_id)
             self._roll_pending()
@@ -413,6 +420,7 @@ class Game:
         self.ledgers.append(ledger)
         self.quarter = q + 1
         self._injected = []
+        self._live_notes = {}
         self._dev = []
         self._answers.answers.clear()
         self.plan = carry_over(self.plan)
@@ -523,7 +531,8 @@ class Game:
             self.pending.append(PendingEvent(
                 id=ev.id, title=ev.title,
                 text=render_text(ev.text, s, self.econ, self.director.names),
-                category=ev.category, concept=ev.concept, major=ev.major, choices=choices))
+                category=ev.category, concept=ev.concept, major=ev.major, choices=choices,
+                live=ev.id in self._injected, live_note=self._live_notes.get(ev.id, "")))
 
     def _hook(self, state: State, econ: Economy, rng: Rng, q: int, ledger: Ledger) -> State:
         """The quarter's events, as the engine's stage-0 hook, with the player's choices."""

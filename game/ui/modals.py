@@ -49,6 +49,8 @@ class EventModal(Dialog[int]):
             box.border_subtitle = "↑↓ choose · enter answer" + (
                 " · g concept" if self.concept is not None else "")
             yield Label(plain(("⚠ " if ev.major else "") + ev.title), classes="title")
+            if ev.live:
+                yield live_line(ev.live_note)
             yield Static(plain(ev.text.strip()), classes="text")
             yield OptionList(*[
                 Option(plain(c.label + ("" if c.available else "  (not open to you now)")),
@@ -92,19 +94,31 @@ class EventModal(Dialog[int]):
             self.app.push_screen(GlossaryModal(self.app.content.glossary, self.concept.id))
 
 
+def live_line(note: str) -> Static:
+    """What marks a class's live event: sent by the instructor, with what they said of it."""
+    said = Text.assemble(("Live event from your instructor", "bold reverse"))
+    if note.strip():
+        said.append_text(Text.assemble(": ", plain(note.strip())))
+    return Static(said, classes="live")
+
+
 class NoticeModal(Dialog[None]):
     """An event without choices: what happened, and its lesson."""
 
     DEFAULT_CSS = DIALOG_CSS.format(name="NoticeModal")
     BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="notice.close")]
 
-    def __init__(self, title: str, body: str, note: str = "") -> None:
+    def __init__(self, title: str, body: str, note: str = "",
+                 live: tuple[str] | None = None) -> None:
         super().__init__()
         self.title_text, self.body, self.note = title, body, note
+        self.live = live  # a class's live event: (the instructor's note,)
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(plain(self.title_text), classes="title")
+            if self.live is not None:
+                yield live_line(self.live[0])
             yield Static(plain(self.body))
             if self.note:
                 yield Static(plain(self.note), classes="note")

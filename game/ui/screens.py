@@ -160,7 +160,8 @@ class GameScreen(Screen[None]):
             return
         p._seen = 1  # type: ignore[attr-defined]
         self.app.push_screen(NoticeModal(p.title, p.text.strip(),
-                                         f"Concept: {concept.term}" if concept else ""),
+                                         f"Concept: {concept.term}" if concept else "",
+                                         (p.live_note,) if p.live else None),
                              lambda _: self.show_events())
         self._update_if_last()  # behind the notice, if no dialog follows it
 

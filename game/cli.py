@@ -295,6 +295,12 @@ def _add_classroom(sub: Any) -> None:
     srv.add_argument("--seed", type=seed, default=None, help="fix the seed (default: the class's)")
     srv.add_argument("--public-url", default=None, metavar="URL",
                      help="the address browsers use, when a proxy cannot tell the page")
+    srv.add_argument("--max-games", type=_int_in(1, 10_000, "--max-games"), default=None,
+                     metavar="N", help="games at once; the next tab is told the class is full "
+                                       "(default: one per 150 MB of memory, at most 30 per "
+                                       "core)")
+    srv.add_argument("--yes", action="store_true",
+                     help="serve on a --host beyond this machine without asking")
     _add_pack_option(srv)
     _add_lang_option(srv)
     _add_pack_option(cn)

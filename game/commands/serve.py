@@ -13,9 +13,16 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
 
 from game.commands.console import UserError, load_packs
+from game.commands.serve_web import (
+    ClassServer,
+    Limits,
+    default_max_games,
+    is_loopback,
+    setup_logging,
+    url_host,
+)
 
 NO_AUTH = """\
 This server has NO AUTHENTICATION of its own: anyone who can reach it can start games in the
@@ -84,26 +91,38 @@ def run_serve(args: argparse.Namespace) -> int:
     command = command_for(class_dir, args.scenario, args.seed,
                           None if settings is not None else list(args.pack),
                           getattr(args, "lang", None))
+    local = is_loopback(args.host)
+    if not local:
+        confirm_open_host(args.host, getattr(args, "yes", False))
     shown_host = args.host
     if args.host in ("0.0.0.0", "::", ""):  # every interface: name this machine instead
         import socket
 
         shown_host = socket.gethostname()
-    url = args.public_url or f"http://{_url_host(shown_host)}:{args.port}"
-    local = args.host in ("127.0.0.1", "localhost", "::1")
+    url = args.public_url or f"http://{url_host(shown_host)}:{args.port}"
     where = ("It listens on this computer only (127.0.0.1)." if local else
              f"It listens on {args.host}: every machine that can reach this one can play, "
              "with no password.")
+    logs = class_dir / ".class" if settings is not None else class_dir
+    log_path = logs.absolute() / "serve.log"
+    max_games = args.max_games or default_max_games()
+    try:
+        setup_logging(log_path, sys.stderr)
+    except OSError as exc:
+        raise UserError(f"{log_path}: cannot write the server's log ({exc.strerror or exc})"
+                        ) from None
     out = sys.stdout
     out.write(f"Frontier Lab in the browser: open {url} (each tab is one game).\n"
               f"Class folder {class_dir.absolute()}: scenario {shown}, "
-              + ("a secret seed; every game saves there, signed by the class's key.\n\n"
+              + ("a secret seed; every game saves there, signed by the class's key.\n"
                  if secret else
-                 f"seed {seed if seed is not None else 2026}; every game saves there.\n\n"))
+                 f"seed {seed if seed is not None else 2026}; every game saves there.\n")
+              + f"At most {max_games} games at once (--max-games); the server's errors go to "
+                f"{log_path.absolute()}, a line each here.\n\n")
     out.write(NO_AUTH.format(where=where, port=args.port))
     out.write("\nPress Ctrl+C to stop.\n")
     out.flush()
-    server = _server(command, args.host, args.port, args.public_url)
+    server = ClassServer(command, args.host, args.port, args.public_url, Limits(max_games))
     try:
         server.serve()
     except OSError as exc:
@@ -113,45 +132,19 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-def _server(command: str, host: str, port: int, public_url: str | None) -> Any:
-    """A textual-serve server whose page connects back to the address the browser used
-    (so it works through an SSH tunnel or a proxy), unless ``public_url`` fixes it."""
-    import aiohttp_jinja2
-    from textual_serve.server import Server, to_int
-
-    class ClassServer(Server):
-        @aiohttp_jinja2.template("app_index.html")
-        async def handle_index(self, request: Any) -> dict[str, Any]:
-            base = public_url or _request_base(request)
-            router = request.app.router
-            ws = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
-            return {
-                "font_size": to_int(request.query.get("fontsize", "16"), 16),
-                "app_websocket_url": ws + str(router["websocket"].url_for()),
-                "config": {"static": {
-                    "url": base + str(router["static"].url_for(filename="/")).rstrip("/") + "/"
-                }},
-                "application": {"name": "Frontier Lab"},
-            }
-
-        async def on_startup(self, app: Any) -> None:
-            pass  # run_serve has said where and how; no banner
-
-        def initialize_logging(self) -> None:
-            import logging
-
-            logging.basicConfig(level=logging.WARNING, format="%(message)s")
-
-    base = (public_url or f"http://{_url_host(host)}:{port}").rstrip("/")
-    return ClassServer(command, host=host, port=port, title="Frontier Lab", public_url=base)
-
-
-def _request_base(request: Any) -> str:
-    """scheme://host[:port] as the browser sees this server (a proxy may say so in headers)."""
-    scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
-    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
-    return f"{scheme if scheme in ('http', 'https') else 'http'}://{host}"
+def confirm_open_host(host: str, yes: bool) -> None:
+    """Serving beyond this machine, with no password: asked on a terminal, refused elsewhere
+    unless ``--yes`` says so."""
+    question = (f"--host {host or '(every address)'}: anyone who can reach this machine can "
+                "play, with no password.")
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError(f"{question} Add --yes to serve anyway (there is no terminal to ask "
+                        "on)")
+    try:
+        answer = input(f"{question} Serve anyway? [y/N] ")
+    except EOFError:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        raise UserError("not serving (answer y to serve beyond this machine)")

@@ -82,6 +82,20 @@ def money_range(low: float, high: float) -> str:
 IPO_WORDS = {"none": "not filed", "filed": "filed", "book": "book open", "listed": "listed"}
 
 
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~:/])~?(?:/[^\s/'\"`]+)+/?")
+
+
+def without_paths(text: str, folder: Path | None = None) -> str:
+    """``text`` with no path of this machine in it, for a player on another one (a class's
+    browser tab): a path inside ``folder`` becomes its path within it, any other absolute path
+    its last part (``/srv/lab/period3/nova.toml``, ``~/logs/crash.log`` → ``nova.toml``,
+    ``crash.log``)."""
+    if folder is not None:
+        for base in {str(folder.absolute()), str(folder.resolve())}:
+            text = text.replace(base.rstrip("/") + "/", "")
+    return _ABSOLUTE_PATH.sub(lambda m: m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
+
+
 def short_path(path: Path) -> str:
     """A path as a person reads it: relative to the working directory when inside it, with
     ``~`` for the home directory, else as it is."""

@@ -13,10 +13,12 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from game.text import printable
+from game.text import printable, without_paths
 from game.ui.crash import CrashDialog, QuitDialog, write_crash_log
 
 if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first frame)
+    from textual.notifications import SeverityLevel
+
     from game.classroom.roster import Student
     from game.packs import Content
     from game.session.game import Game
@@ -111,6 +113,18 @@ class FrontierLab(App[None]):
             with self._content_lock:
                 self._content = None
             self.notify("The mods you chose play from the next game on.", markup=False)
+
+    def shown(self, text: str) -> str:
+        """Text for the player. A class's game is played in a browser, away from the server it
+        runs on: no path of the server reaches its player (a save is named by its file)."""
+        return text if self.class_dir is None else without_paths(text, self.class_dir)
+
+    def notify(self, message: str, *, title: str = "",
+               severity: SeverityLevel = "information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification, as ``shown`` (a save failure's, a load's, a mod's)."""
+        super().notify(self.shown(message), title=self.shown(title), severity=severity,
+                       timeout=timeout, markup=markup)
 
     @property
     def saves(self) -> Path:
@@ -285,7 +299,9 @@ class FrontierLab(App[None]):
         if self.save_failure is None and (game is None or not game.running):
             self.exit()
             return
-        self.push_screen(QuitDialog(self.save_failure, getattr(game, "save_path", None)),
+        path = getattr(game, "save_path", None)
+        self.push_screen(QuitDialog(self.save_failure and self.shown(self.save_failure),
+                                    None if path is None else self.shown(str(path))),
                          lambda answer: self._quit_answer(answer, playing))
 
     def _quit_answer(self, answer: bool | str | None, playing: Screen | None) -> None:
@@ -314,7 +330,8 @@ class FrontierLab(App[None]):
         try:
             saved = self._save_after_crash()
             self.crash_log = write_crash_log(error, saved)
-            self.push_screen(CrashDialog(error, saved, self.crash_log),
+            self.push_screen(CrashDialog(error, saved, self.crash_log,
+                                         in_class=self.class_dir is not None),
                              lambda _: self.exit(return_code=1))
         except Exception:  # the dialog itself failed: fall back to Textual's
             super()._handle_exception(error)
@@ -328,10 +345,11 @@ class FrontierLab(App[None]):
         from game.session.store import save_game
 
         try:
-            return f"Your game is saved in {save_game(game, self.saves, key=self.class_key)}."
+            path = save_game(game, self.saves, key=self.class_key)
+            return self.shown(f"Your game is saved in {path}.")
         except Exception as exc:  # whatever broke may break saving too
-            return (f"Your game could not be saved now ({exc}); its last autosave, from the "
-                    "start of this quarter, is in the saves folder.")
+            return self.shown(f"Your game could not be saved now ({exc}); its last autosave, "
+                              "from the start of this quarter, is in the saves folder.")
 
     # --- help, glossary, themes, palette ----------------------------------------------
 

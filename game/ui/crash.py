@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
 from game import __version__
+from game.text import without_paths
 from game.ui.dialog import DIALOG_CSS, Dialog
 from game.ui.format import plain
 
@@ -60,19 +61,28 @@ class CrashDialog(Dialog[None]):
     """
     BINDINGS = [Binding("enter,escape,q", "dismiss", "Quit", id="crash.quit")]
 
-    def __init__(self, error: BaseException, saved: str, log: Path | None) -> None:
+    def __init__(self, error: BaseException, saved: str, log: Path | None,
+                 in_class: bool = False) -> None:
         super().__init__()
         self.error, self.saved, self.log_path = error, saved, log
+        self.in_class = in_class  # played in a browser: no path of the server is shown
 
     def compose(self) -> ComposeResult:
-        where = (f"The details are in {self.log_path}: please attach that file to a bug report."
-                 if self.log_path is not None else
-                 f"The details could not be written to {logs_dir()} ({LOGS_ENV} chooses another "
-                 "folder).")
+        said = f"{type(self.error).__name__}: {self.error}"
+        if self.in_class:
+            said = without_paths(said)
+            where = ("The details are in a crash log on the class's server: tell your "
+                     "instructor the time it happened.")
+        elif self.log_path is not None:
+            where = (f"The details are in {self.log_path}: please attach that file to a bug "
+                     "report.")
+        else:
+            where = (f"The details could not be written to {logs_dir()} ({LOGS_ENV} chooses "
+                     "another folder).")
         with Vertical():
             yield Label("Frontier Lab stopped on an unexpected error", classes="title")
             # (the error, a save's path and the log's may carry a pack's or a player's text)
-            yield Static(plain(f"{type(self.error).__name__}: {self.error}"[:300]))
+            yield Static(plain(said[:300]))
             yield Static(plain(self.saved))
             yield Static(plain(where), classes="note")
             with Horizontal(classes="buttons"):
@@ -94,7 +104,7 @@ class QuitDialog(Dialog[bool | str]):
                 Binding("s", "save_and_quit", "Save and quit", id="quit.save"),
                 Binding("escape,n", "answer(False)", "Back", id="quit.no")]
 
-    def __init__(self, save_failure: str | None, save_path: Path | None) -> None:
+    def __init__(self, save_failure: str | None, save_path: Path | str | None) -> None:
         super().__init__()
         self.save_failure, self.save_path = save_failure, save_path
 

@@ -64,7 +64,9 @@ class LoadModal(Dialog[Path | Anew | None]):
             rows = [r for r in rows if r.student == self.student]
         self.rows = {str(r.path): r for r in rows}
         with Vertical():
-            yield Label(plain(f"Load a game from {short_path(self.folder)}"), classes="title")
+            shown = getattr(self.app, "shown", str)  # in a class: no path of the server
+            yield Label(plain(f"Load a game from {shown(short_path(self.folder))}"),
+                        classes="title")
             if rows:
                 yield OptionList(*[
                     Option(damaged_row(r), id=str(r.path), disabled=not _has_backup(r))

@@ -3,22 +3,27 @@ Debian's chromium and the playwright package are installed (skipped, saying why,
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import re
 import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from game.cli import main
 from game.commands.serve import command_for
+from game.commands.serve_web import FAILED
 from game.session.saves.reader import read_save
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -131,9 +136,11 @@ def test_a_browser_plays_a_quarter_and_the_save_lands_in_the_class_folder(class_
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
-            # only this server: the page must not need the internet (it asks for a web font)
+            # only this server: the page must not need the internet (its font is served here)
+            outside: list[str] = []
             page.route("**/*", lambda r: r.continue_()
-                       if r.request.url.startswith(f"http://127.0.0.1:{port}/") else r.abort())
+                       if r.request.url.startswith(f"http://127.0.0.1:{port}/")
+                       else (outside.append(r.request.url), r.abort()))
             screen = bytearray()
             page.on("websocket", lambda ws: ws.on(
                 "framereceived",
@@ -146,6 +153,9 @@ def test_a_browser_plays_a_quarter_and_the_save_lands_in_the_class_folder(class_
             # (two cores running fuzzers) kept it from drawing the title for over 30 s.
             page.wait_for_selector("body.-first-byte", timeout=120_000)
             _wait_for(lambda: b"New game" in screen, 120, "the title screen")
+            assert outside == [], "the page asked for something outside this server"
+            assert page.evaluate("[...document.fonts].some(f => f.family.includes('Roboto Mono')"
+                                 " && f.status === 'loaded')"), "the font did not load"
             page.focus(".xterm-helper-textarea")
             deadline = time.monotonic() + 30
             while b"Seed" not in screen:  # n: a new game (the class fixes scenario and seed)
@@ -193,3 +203,106 @@ def test_a_port_in_use_is_a_one_line_error(class_dir):
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "--port" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                if int(stat[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
+def test_a_page_of_another_site_starts_no_game(class_dir):
+    """A page on evil.example opening this server's websocket (the student's browser would
+    carry it there) is refused before anything starts; the server's own page starts a game."""
+    async def connect(port: int, origin: str) -> int:
+        async with aiohttp.ClientSession() as session:
+            try:
+                ws = await session.ws_connect(f"http://127.0.0.1:{port}/ws",
+                                              headers={"Origin": origin})
+            except aiohttp.WSServerHandshakeError as exc:
+                return exc.status
+            await ws.close()
+            return 101
+
+    with serving(class_dir) as (port, proc):
+        for origin in ("http://evil.example", f"http://evil.example:{port}", "null"):
+            assert asyncio.run(connect(port, origin)) == 403
+        time.sleep(0.5)  # (a game, had one started, would be a child by now)
+        assert _children(proc.pid) == [], "a refused connection started a game"
+
+        async def own_page() -> None:
+            async with aiohttp.ClientSession() as session:
+                ws = await session.ws_connect(f"http://127.0.0.1:{port}/ws",
+                                              headers={"Origin": f"http://127.0.0.1:{port}"})
+                _wait_for(lambda: _children(proc.pid), 30, "a game for the server's own page")
+                await ws.close()
+        asyncio.run(own_page())
+    out = proc.stdout.read() if proc.stdout else ""
+    assert "refused a game to a page of another site (http://evil.example)" in out
+    assert out.count("refused") == 1  # once a minute on the terminal; all in the log
+    log = (class_dir / ".class" / "serve.log").read_text(encoding="utf-8")
+    assert log.count("refused a game") == 3
+
+
+def test_the_page_needs_nothing_from_the_internet_and_no_folder_is_listed(class_dir):
+    def get(port: int, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+                return r.status, r.read().decode("utf-8", "replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+
+    with serving(class_dir) as (port, proc):
+        status, page = get(port, "/")
+        assert status == 200
+        urls = re.findall(r"(?:https?|wss?):/+[^\s\"')]+|//[\w.-]+", page)
+        own = (f"http://127.0.0.1:{port}/", f"ws://127.0.0.1:{port}/")
+        assert urls and [u for u in urls if not u.startswith(own)] == []
+        font = re.search(r'url\("(http://[^"]+\.ttf)"\)', page)
+        assert font and get(port, font.group(1).split(str(port), 1)[1])[0] == 200
+        for folder in ("/static", "/static/", "/static/js/", "/static/fonts/"):
+            status, body = get(port, folder)
+            assert status in (403, 404) and "textual.js" not in body and ".ttf" not in body
+        for unknown in ("/nope", "/static/nope.js", "/static/../../server.py",
+                        "/static/%2e%2e/%2e%2e/server.py", "/download/nope"):
+            status, body = get(port, unknown)
+            assert status == 404 and body.strip() in ("", "404: Not Found"), (unknown, body)
+        assert get(port, "/ws")[0] == 400  # no websocket: a plain answer, no traceback
+    out = proc.stdout.read() if proc.stdout else ""
+    assert "Traceback" not in out
+
+
+def test_a_game_that_cannot_start_tells_the_student_a_sentence_without_paths(tmp_path):
+    """The class's pack broken after the server started: the student's tab says the game could
+    not start, in a sentence without paths; the instructor gets a line, the log the rest."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="the playwright Python package is not installed")
+    pack = tmp_path / "our_pack"
+    assert main(["packs", "new", "our_pack", "--dir", str(tmp_path)]) == 0
+    folder = tmp_path / "period3"
+    assert main(["class", "new", str(folder), "--seed", "7", "--pack", str(pack)]) == 0
+    with serving(folder) as (port, proc), sync_api.sync_playwright() as p:
+        with (pack / "pack.toml").open("a", encoding="utf-8") as f:
+            f.write("\nbroken = [\n")
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_selector("body.-closed", timeout=60_000)
+            shown = page.inner_text("body.-closed .closed-dialog .message")
+        finally:
+            browser.close()
+    assert shown == FAILED
+    out = proc.stdout.read() if proc.stdout else ""
+    said = [line for line in out.splitlines() if "could not start" in line]
+    assert len(said) == 1 and "Traceback" not in out and "serve.log" in said[0]
+    log = (folder / ".class" / "serve.log").read_text(encoding="utf-8")
+    assert "pack.toml" in log and "TOML syntax" in log

@@ -17,6 +17,10 @@ from game.text import printable, without_paths
 from game.ui.crash import CrashDialog, QuitDialog, write_crash_log
 
 if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first frame)
+    from collections.abc import Mapping
+
+    from textual.actions import ActionParseResult
+    from textual.dom import DOMNode
     from textual.notifications import SeverityLevel
 
     from game.classroom.roster import Student
@@ -315,6 +319,18 @@ class FrontierLab(App[None]):
             self.exit()
 
     # --- the unforeseen ------------------------------------------------------------------
+
+    async def run_action(self, action: str | ActionParseResult,
+                         default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+        """Textual's, except that an action that raises (a key's, most often) is handled here.
+        Let through, it would stop the app's own message loop: the crash dialog would be drawn
+        half, answer no key, and the game would never exit (in a browser: a frozen tab)."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as error:
+            self._handle_exception(error)
+            return True
 
     def _handle_exception(self, error: Exception) -> None:
         """An error nobody foresaw, anywhere in the app: save the game, write the details to a

@@ -236,6 +236,22 @@ async def test_an_error_in_a_handler_is_one_line_and_a_plain_500(tmp_path, logs,
     assert "RuntimeError: /srv/secret/place" in log_file.read_text(encoding="utf-8")
 
 
+async def test_a_request_no_browser_sends_is_logged_not_said(tmp_path, logs) -> None:
+    """Bad HTTP (a port scanner, https:// typed for http://) is the client's mistake: a 400, a
+    line in the log, nothing on the instructor's terminal."""
+    terminal, log_file = logs
+    async with client_of(stub_server(tmp_path)) as client:
+        for raw in (b"GARBAGE\r\n\r\n", b"GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+                    b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(64)):
+            reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+            writer.write(raw)
+            answer = await asyncio.wait_for(reader.readline(), 10)
+            writer.close()
+            assert b" 400 " in answer, answer
+    assert terminal.getvalue() == ""
+    assert "Error handling request" in log_file.read_text(encoding="utf-8")
+
+
 # --- origins ----------------------------------------------------------------------------
 
 def _request(headers: dict[str, str]):

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 import jinja2
 from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
@@ -191,6 +192,12 @@ class OneLine(logging.Handler):
     def __init__(self, stream: TextIO, log_path: Path) -> None:
         super().__init__(logging.WARNING)
         self.stream, self.log_path = stream, log_path
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Not a request no browser sends (a port scanner's, https:// typed for http://): the
+        client's mistake, not the server's; the log file has it."""
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, HttpProcessingError) and super().filter(record)
 
     def emit(self, record: logging.LogRecord) -> None:
         try:

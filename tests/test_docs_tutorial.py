@@ -50,6 +50,7 @@ from pathlib import Path
 import pytest
 
 import game
+from game.cli import build_parser
 from game.cli import main as cli_main
 
 ROOT = Path(game.__file__).resolve().parent.parent
@@ -237,8 +238,9 @@ SCENARIO = "mypack/scenarios/fab-fire.toml"
 VALIDATE = "frontier-lab packs validate mypack"
 
 
-def _tree(reader: Reader, block: Block) -> None:
+def _tree(reader: Reader, block: Block | None) -> None:
     """Step 2's listing is what `packs new` made."""
+    assert block is not None
     lines = block.body.splitlines()
     folder = lines[0].strip().rstrip("/")
     listed = {line.split()[0] for line in lines[1:] if line.strip()}
@@ -311,8 +313,6 @@ def _second_replacement(reader: Reader, _: Block | None) -> None:
 
 def _pack_option(reader: Reader, _: Block | None) -> None:
     """Step 13 names every command that takes --pack, and only those."""
-    from game.cli import build_parser
-
     said = re.search(r"\*\*`--pack DIR`\*\*, on (.*?) \(repeat", reader.doc, re.DOTALL)
     assert said is not None
     named = set(re.findall(r"`([a-z ]+)`", said.group(1)))
@@ -375,8 +375,6 @@ def _simulate(reader: Reader, _: Block | None) -> None:
 
 def _parse_only(reader: Reader, block: Block | None) -> None:
     """Step 13's commands parse (they are not run: `play` is the interactive game)."""
-    from game.cli import build_parser
-
     assert block is not None
     for line in block.body.splitlines():
         argv = shlex.split(line)

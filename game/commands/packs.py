@@ -316,7 +316,7 @@ def stats(args: argparse.Namespace) -> int:
                    "fire_every_quarter": always, "fire_in_nearly_every_world": nearly})
         return 1 if never or always else 0
     print(f"{'event':<44}{'worlds where it fires':>22}{'per world':>11}")
-    order = np.argsort(-fired_any)
+    order = np.argsort(-fired_any, kind="stable")  # ties in load order, whatever else loads
     for i in order:
         flag = "  never fires" if fired_any[i] == 0 else (
             "  in nearly every world" if fired_any[i] >= 0.95 else "")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,9 @@ def write_pack(root: Path, pack_id: str, manifest: str = "", files: dict[str, st
         (folder / name).write_text(text)
     return folder
 
+
+BASE_VERSION = tomllib.loads((Path(__file__).resolve().parent.parent / "content" / "base"
+                              / "pack.toml").read_text(encoding="utf-8"))["version"]
 
 GOOD_EVENT = '''[[event]]
 id = "{pid}.{name}"
@@ -103,7 +107,7 @@ effects = [{ type = "rival_boost", rival = "gemnii", factor = "2" }]
         "duplicate event id 'bad.first'",
         "'text' is empty",
         "b.toml:1:8: TOML syntax",
-        "needs base >=9, but base is version 0.2.1",
+        f"needs base >=9, but base is version {BASE_VERSION}",
         "depends on pack 'missing_pack', which is not installed",
     ]
     for piece in expected:

@@ -121,6 +121,8 @@ class Director(Moments):
 
     def __post_init__(self) -> None:
         self.index = {ce.id: i for i, ce in enumerate(self.events)}
+        # When each flag was last set (since.flag.NAME), kept by effects.apply
+        self._flag_times = [f"flag_at.{n[5:]}" for n in self.names if n.startswith("flag.")]
         # Events that happen at a moment of the engine (``on``): during the game, or at its end.
         self._at_moments = [(i, ce.event.on) for i, ce in enumerate(self.events)
                             if ce.event.on is not None and ce.event.on not in ENDINGS]
@@ -163,6 +165,9 @@ class Director(Moments):
         for key, var in self.variables.items():
             if key not in s.extra:
                 s.extra[key] = np.full(s.n_worlds, var.initial)
+        for key in self._flag_times:  # made here for every world, never when first set: a
+            if key not in s.extra:  # world that ended before then, or a batch's other part,
+                s.extra[key] = np.full(s.n_worlds, NEVER, dtype=np.int16)  # must read "never"
         if "events.last_major" in s.extra:
             return
         W, E = s.n_worlds, len(self.events)

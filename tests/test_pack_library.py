@@ -85,6 +85,10 @@ def test_a_variable_shows_in_text_by_its_unit(tmp_path) -> None:
      "'csah' is not one of cash"),
     ('trigger = "var.lab_chps > 1"', "unknown state name 'var.lab_chps' (did you mean "
                                      "'var.lab_chips'?)"),
+    ('trigger = "since.event.lab.ee > 1"', "unknown state name 'since.event.lab.ee' (did you "
+                                          "mean 'since.event.lab.e'?)"),
+    ('trigger = "count.event.base.gemini_price_cutt > 1"',
+     "(did you mean 'count.event.base.gemini_price_cut'?)"),
 ])
 def test_a_misspelt_variable_is_reported_with_the_right_one(tmp_path, body, message) -> None:
     folder = pack(tmp_path, event("e", "mtth_quarters = 4\n" + body), variables_toml=COUNTER)

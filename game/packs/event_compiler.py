@@ -19,7 +19,7 @@ from game.packs import placeholders
 from game.packs.director import CompiledChoice, CompiledEvent
 from game.packs.errors import MAX_NAME, Problem, Suggestions, did_you_mean, full
 from game.packs.expressions import Compiled, ExprError, compile_expr
-from game.packs.names import Name
+from game.packs.names import KnownNames, Name, Names
 from game.packs.reading import Source
 from game.packs.schema import ID, MAX_EFFECT_MAGNITUDE, Effect, EffectList, Event, UseEffect
 
@@ -36,7 +36,7 @@ class EventCompiler:
         self.events = Suggestions(events)
         self.glossary = Suggestions(glossary)
         self.names = names
-        self.known = Suggestions(names)
+        self.known = KnownNames(names) if isinstance(names, Names) else Suggestions(names)
         self.redirect = redirect  # replaced event id -> its successor
         self.rivals = Suggestions(rivals)
         self.variables = Suggestions(variables)  # "var.ID" of every declared variable

@@ -75,12 +75,29 @@ def lint(content: Content | None, events: Located,
     return found[:room]
 
 
+
+class _Bounds(dict[str, tuple[float, float]]):
+    """Each name's declared bounds, read from the names as they are asked for (most of a big
+    pack's ``since.event.ID`` names are never made)."""
+
+    def __init__(self, names: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.names = names
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        if name not in self:
+            found = self.names.get(name)
+            if found is None:
+                return default
+            self[name] = (found.low, found.high)
+        return self[name]
+
 class _Linter:
     def __init__(self, content: Content, found: list[Problem], room: int):
         self.content = content
         self.found = found
         self.room = room
-        self.bounds = {name: (n.low, n.high) for name, n in content.names.items()}
+        self.bounds = _Bounds(content.names)
         self.readings: dict[tuple[str, tuple[tuple[str, float, float], ...]], Reading] = {}
         self.allow: Collection[str] = ()  # the codes the event being linted allows
 

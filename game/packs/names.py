@@ -23,6 +23,7 @@ import numpy as np
 from game.engine import Economy, State
 from game.engine.rows import per_world
 from game.engine.step import ttm_growth
+from game.packs.errors import Suggestions, closest
 from game.packs.placeholders import format_value, render
 from game.packs.schema import Variable
 
@@ -209,11 +210,74 @@ def variable_reader(var: Variable) -> Reader:
     return lambda s, e: (s.extra[key] if key in s.extra else np.full(s.n_worlds, var.initial))
 
 
+EVENT_NAMES = ("since.event.", "count.event.")  # + an event's id: made when first asked
+
+
+class Names(dict[str, Name]):
+    """The names a load's expressions may read. ``since.event.ID`` and ``count.event.ID`` exist
+    for every loaded event, but each is made only when something asks for it: a pack of
+    100,000 events would otherwise hold 200,000 of them (1.5 s to make and index)."""
+
+    def __init__(self, names: dict[str, Name], event_ids: Sequence[str] = ()) -> None:
+        super().__init__(names)
+        self.event_index = {event_id: i for i, event_id in enumerate(event_ids)}
+
+    def __missing__(self, key: str) -> Name:
+        name = self._event_name(key)
+        if name is None:
+            raise KeyError(key)
+        self[key] = name
+        return name
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or self._event_name(key) is not None
+
+    def get(self, key: str, default: Name | None = None) -> Name | None:  # type: ignore[override]
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def _event_name(self, key: object) -> Name | None:
+        for prefix in EVENT_NAMES:
+            if isinstance(key, str) and key.startswith(prefix):
+                event_id = key[len(prefix):]
+                i = self.event_index.get(event_id)
+                if i is None:
+                    return None
+                if prefix == "since.event.":
+                    return Name(key, "int", f"Quarters since '{event_id}' last happened (999: "
+                                "never).", event_reader(i, "since"), 0.0, NEVER_SINCE)
+                return Name(key, "int", f"How many times '{event_id}' has happened.",
+                            event_reader(i, "count"), 0.0)
+        return None
+
+
+class KnownNames(Suggestions):
+    """"Did you mean" over a load's names: the names made, and each event's ``since.event.ID``
+    and ``count.event.ID`` by its event's id (``Names``)."""
+
+    def __init__(self, names: Names) -> None:
+        super().__init__(names.keys())
+        self.names = names
+        self.events = Suggestions(names.event_index)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __call__(self, name: str) -> str:
+        for prefix in EVENT_NAMES:
+            if name.startswith(prefix):
+                close = closest(name[len(prefix):], self.events.candidates(name[len(prefix):]))
+                return f" (did you mean '{prefix}{close}'?)" if close is not None else ""
+        return super().__call__(name)
+
+
 def all_names(rival_ids: list[str], flags: set[str], variables: Sequence[Variable] = (),
-              event_ids: Sequence[str] = ()) -> dict[str, Name]:
+              event_ids: Sequence[str] = ()) -> Names:
     """Every readable name for this set of rivals, flags, variables and events (in the order
-    the director holds them). Named triggers (when.ID) are added once compiled
-    (``game.packs.library``)."""
+    the director holds them: ``since.event.ID`` and ``count.event.ID``, made when asked for).
+    Named triggers (when.ID) are added once compiled (``game.packs.library``)."""
     names = dict(STATE_NAMES)
     for i, rid in enumerate(rival_ids):
         for field, (unit, text) in RIVAL_FIELDS.items():
@@ -231,15 +295,7 @@ def all_names(rival_ids: list[str], flags: set[str], variables: Sequence[Variabl
         full = f"var.{var.id}"
         names[full] = Name(full, "" if var.unit == "plain" else var.unit, var.description,
                            variable_reader(var), var.min, var.max)  # kept within them
-    for i, event_id in enumerate(event_ids):
-        names[f"since.event.{event_id}"] = Name(
-            f"since.event.{event_id}", "int",
-            f"Quarters since '{event_id}' last happened (999: never).", event_reader(i, "since"),
-            0.0, NEVER_SINCE)
-        names[f"count.event.{event_id}"] = Name(
-            f"count.event.{event_id}", "int", f"How many times '{event_id}' has happened.",
-            event_reader(i, "count"), 0.0)
-    return names
+    return Names(names, event_ids)
 
 
 def render_text(text: str, state: State, econ: Economy, names: dict[str, Name],

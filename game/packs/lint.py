@@ -61,11 +61,21 @@ def lint(content: Content | None, events: Located,
         found += ignored_files(pack.path, pack.files.items())
     if content is not None:
         linter = _Linter(content, found, room)
+        quiet: set[tuple[Any, ...]] = set()  # what was linted and said nothing
         for ce in content.events:
             if len(found) >= room:
                 break
             if ce.id in events:
+                # An event whose every expression, window and choice reads as one already
+                # linted with nothing to say has nothing to say either (generated packs repeat
+                # a few shapes): only its id differs, and no check reads the id.
+                shape = _shape(ce.event)
+                if shape in quiet:
+                    continue
+                before = len(found)
                 linter.event(ce, events[ce.id][1])
+                if len(found) == before:
+                    quiet.add(shape)
         if whole:
             if library is not None:
                 linter.library(library)
@@ -74,6 +84,19 @@ def lint(content: Content | None, events: Located,
             linter.pool(events)
     return found[:room]
 
+
+
+def _shape(ev: Event) -> tuple[Any, ...]:
+    """What ``_Linter.event`` reads of an event, but its id, title and text."""
+    return (ev.trigger, ev.earliest, ev.latest, ev.scripted, ev.on, tuple(ev.allow),
+            tuple(m.condition for m in ev.modifiers),
+            tuple((c.condition, c.ai_weight, _effect_texts(c.effects)) for c in ev.choices),
+            _effect_texts(ev.effects))
+
+
+def _effect_texts(items: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(next((getattr(e, f) for f in ("value", "factor", "size")
+                       if isinstance(getattr(e, f, None), str)), None) for e in items)
 
 
 class _Bounds(dict[str, tuple[float, float]]):

@@ -98,6 +98,7 @@ def _tables(text: str) -> tuple[dict[tuple[str | int, ...], Position],
     headers: dict[tuple[str | int, ...], Position] = {}
     bodies: dict[tuple[str | int, ...], list[Body]] = {}
     counters: dict[tuple[str | int, ...], int] = {}
+    seen: dict[str, list[str]] = {}  # a header's text -> its keys
     path: tuple[str | int, ...] = ()
     begin, first = 0, 1
     number, counted = 1, 0
@@ -108,8 +109,10 @@ def _tables(text: str) -> tuple[dict[tuple[str | int, ...], Position],
         bodies.setdefault(path, []).append((begin, start, first))
         resolved: list[str | int] = []
         header = m.group(2)
-        parts = ([p.strip() for p in header.split(".")] if '"' not in header
-                 and "'" not in header else _header_keys(header))  # (most have no quotes)
+        parts = seen.get(header)
+        if parts is None:  # (a file repeats a few headers: [[event]], [[event.choices]])
+            parts = seen[header] = ([p.strip() for p in header.split(".")] if '"' not in header
+                                    and "'" not in header else _header_keys(header))
         is_array = text.startswith("[[", m.start(1))
         for j, part in enumerate(parts):
             resolved.append(part)
@@ -121,8 +124,10 @@ def _tables(text: str) -> tuple[dict[tuple[str | int, ...], Position],
                 resolved.append(counters[key])
         path = tuple(resolved)
         at = (number, m.start(1) - start + 1)
-        for depth in range(1, len(path) + 1):  # [a.b] is where table a is first written
-            headers.setdefault(path[:depth], at)
+        for depth in range(len(path), 0, -1):  # [a.b] is where table a is first written
+            if path[:depth] in headers:  # (and so, already, every table above it)
+                break
+            headers[path[:depth]] = at
         line_end = text.find("\n", m.end())
         begin, first = (len(text) if line_end < 0 else line_end + 1), number + 1
     bodies.setdefault(path, []).append((begin, len(text), first))

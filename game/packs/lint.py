@@ -186,37 +186,21 @@ class _Linter:
         else:
             self.parts(src, label, "its trigger", trigger, "trigger")
         for i, m in enumerate(ev.modifiers):
-            got = self.reading(m.condition)
-            where = ("modifiers", i, "condition")
-            if got.truth == NEVER:
-                said, at = self.why(got)
-                self.warn(src, f"{label}: a modifier never applies: its condition can never "
-                               f"hold: {said}{at}", *where, code=NEVER_HOLDS)
-            elif got.truth == ALWAYS and got.reads:
-                said, at = self.why(got)
-                self.warn(src, f"{label}: a modifier always applies: its condition always "
-                               f"holds: {said}; fold its factor into mtth_quarters or weight"
-                               f"{at}", *where, code=ALWAYS_HOLDS)
-            else:
-                self.parts(src, label, "a modifier's condition", got, *where)
+            self.condition(src, label, self.reading(m.condition), ("modifiers", i, "condition"),
+                           never="a modifier never applies: its condition can never hold",
+                           always="a modifier always applies: its condition always holds",
+                           fix="; fold its factor into mtth_quarters or weight",
+                           what="a modifier's condition")
         open_choice = False  # some choice is offered whatever the state
         for i, choice in enumerate(ev.choices):
             name = f"choice '{_quote(choice.label)}'"
             got = self.reading(choice.condition) if choice.condition is not None else None
             open_choice = open_choice or got is None or got.truth == ALWAYS
-            where = ("choices", i, "condition")
-            if got is None:
-                pass
-            elif got.truth == NEVER:
-                said, at = self.why(got)
-                self.warn(src, f"{label}: {name} is never offered: its condition can never "
-                               f"hold: {said}{at}", *where, code=NEVER_HOLDS)
-            elif got.truth == ALWAYS and got.reads:
-                said, at = self.why(got)
-                self.warn(src, f"{label}: the condition of {name} always holds: {said}; drop "
-                               f"the condition{at}", *where, code=ALWAYS_HOLDS)
-            else:
-                self.parts(src, label, f"the condition of {name}", got, *where)
+            if got is not None:
+                self.condition(src, label, got, ("choices", i, "condition"),
+                               never=f"{name} is never offered: its condition can never hold",
+                               always=f"the condition of {name} always holds",
+                               fix="; drop the condition", what=f"the condition of {name}")
             self.parts(src, label, f"the ai_weight of {name}", self.reading(choice.ai_weight),
                        "choices", i, "ai_weight")
             self.effects(src, label, choice.effects, "choices", i)
@@ -227,6 +211,18 @@ class _Linter:
                            "and follow-ups only (a player sees it as news); give one choice no "
                            "condition", "choices", 0, code=NO_CHOICE)
         self.allow = ()
+
+    def condition(self, src: Source, label: str, got: Reading, where: tuple[str | int, ...], *,
+                  never: str, always: str, fix: str, what: str) -> None:
+        """A condition that never holds, or always does (and reads the state); else its parts."""
+        if got.truth == NEVER:
+            said, at = self.why(got)
+            self.warn(src, f"{label}: {never}: {said}{at}", *where, code=NEVER_HOLDS)
+        elif got.truth == ALWAYS and got.reads:
+            said, at = self.why(got)
+            self.warn(src, f"{label}: {always}: {said}{fix}{at}", *where, code=ALWAYS_HOLDS)
+        else:
+            self.parts(src, label, what, got, *where)
 
     def window(self, ev: Event) -> tuple[float, float] | None:
         """The quarters a chance event can roll in (or a moment's event happen in), when its

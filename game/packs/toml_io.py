@@ -38,9 +38,8 @@ def toml_kind(value: Any) -> str:
     return type(value).__name__
 
 
-# Possessive quantifiers: a line of a pack is text from outside, and the lazy pattern this
-# replaced backtracked cubically ("[" and 8,000 spaces took 6 minutes).
-_HEADER = re.compile(r"\s*+\[\[?+([A-Za-z0-9_.\-\"' \t]++)\]\]?+\s*+(?:#.*+)?+$")
+# Possessive quantifiers: a line of a pack is text from outside, and a lazy pattern
+# backtracked cubically ("[" and 8,000 spaces took 6 minutes).
 _KEY = re.compile(r"(\s*+)([A-Za-z0-9_\-]++)\s*+=")
 Position = tuple[int, int]
 
@@ -78,8 +77,8 @@ def _header_keys(header: str) -> list[str]:
     return [m.group(1).strip().strip("\"'") for m in _PART.finditer(header) if m.group(0)]
 
 
-# A table header on a line of its own (_HEADER, with spaces that stop at the line's end), found
-# over the whole text at once.
+# A table header on a line of its own, found over the whole text at once (its spaces stop at
+# the line's end).
 _SPACE = r"[ \t\r\f\v]*+"
 _HEADER_LINE = re.compile(
     rf"^{_SPACE}(\[)\[?+([A-Za-z0-9_.\-\"' \t]++)\]\]?+{_SPACE}(?:#[^\n]*+)?+$", re.MULTILINE)
@@ -149,45 +148,3 @@ def _keys_of(text: str, begin: int, end: int, first: int) -> dict[str, Position]
         if m:
             keys.setdefault(m.group(2), (first + offset, len(m.group(1)) + 1))
     return keys
-    return None, None
-
-
-_PART = re.compile(r"\s*+(\"[^\"]*+\"|'[^']*+'|[^.\"']*+)\s*+(?:\.|$)")
-
-
-def _header_keys(header: str) -> list[str]:
-    """A table header's keys: split at the dots outside quotes (``event."base.x".choices``
-    names three keys, the second ``base.x``)."""
-    return [m.group(1).strip().strip("\"'") for m in _PART.finditer(header) if m.group(0)]
-
-
-@functools.lru_cache(maxsize=8)  # a hit costs one hash of the text, computed once per string
-def _positions(text: str) -> dict[tuple[str | int, ...], Position]:
-    """Every table header's and key's path in the text -> (line, column) where it is first
-    written. Kept for the last few texts: problems come file by file."""
-    found: dict[tuple[str | int, ...], Position] = {}
-    path: tuple[str | int, ...] = ()
-    counters: dict[tuple[str | int, ...], int] = {}
-    for number, raw in enumerate(text.split("\n"), start=1):  # TOML's lines, as tomllib counts
-        header = _HEADER.match(raw)
-        if header:
-            parts = _header_keys(header.group(1))
-            is_array = raw.lstrip().startswith("[[")
-            resolved: list[str | int] = []
-            for j, part in enumerate(parts):
-                resolved.append(part)
-                key = tuple(resolved)
-                if j == len(parts) - 1 and is_array:
-                    counters[key] = counters.get(key, -1) + 1
-                    resolved.append(counters[key])
-                elif j < len(parts) - 1 and key in counters:
-                    resolved.append(counters[key])
-            path = tuple(resolved)
-            at = (number, raw.index("[") + 1)
-            for depth in range(1, len(path) + 1):  # [a.b] is where table a is first written
-                found.setdefault(path[:depth], at)
-            continue
-        key_m = _KEY.match(raw)
-        if key_m:
-            found.setdefault((*path, key_m.group(2)), (number, len(key_m.group(1)) + 1))
-    return found

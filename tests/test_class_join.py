@@ -71,6 +71,16 @@ async def _to_dashboard(pilot, app) -> None:
     raise AssertionError(f"no dashboard: {app.screen}")
 
 
+async def _join(pilot, app, code: str) -> None:
+    """Type a join code on the title screen, and wait for the student's dashboard."""
+    from textual.widgets import Input
+
+    await pilot.pause()
+    app.screen.query_one("#join-code", Input).value = code
+    await pilot.press("enter")
+    await _to_dashboard(pilot, app)
+
+
 def _app(content, klass: Path):
     from game.commands.play import class_roster
     from game.ui.app import FrontierLab
@@ -97,6 +107,11 @@ async def test_a_student_joins_plays_and_comes_back_to_the_quarter_in_progress(c
         said = str(app.screen.query_one("#join-error", Static).render())
         assert "No student of this class has the code 'nope'" in said
         field = app.screen.query_one("#join-code", Input)
+        field.value = "[/b][@click=app.quit]\x1b"  # what is typed is text, never markup
+        await pilot.press("enter")
+        await pilot.pause()
+        said = str(app.screen.query_one("#join-error", Static).render())
+        assert "the code '[/b][@click=app.quit'" in said and app.is_running  # (20 shown)
         field.value = ada.code.lower().replace("-", " ")
         await pilot.press("enter")
         for _ in range(100):
@@ -125,10 +140,7 @@ async def test_a_student_joins_plays_and_comes_back_to_the_quarter_in_progress(c
     # a reload: a new page, a new game process; the code brings the same game back
     again = _app(content, klass)
     async with again.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        again.screen.query_one("#join-code", Input).value = ada.code
-        await pilot.press("enter")
-        await _to_dashboard(pilot, again)
+        await _join(pilot, again, ada.code)
         game = again.screen.game
         assert isinstance(again.screen, GameScreen)
         assert game.quarter == 2 and game.plan.price == pytest.approx(1.37)
@@ -140,7 +152,7 @@ async def test_a_student_joins_plays_and_comes_back_to_the_quarter_in_progress(c
 
 
 async def test_the_load_dialog_shows_only_the_student_s_own_games(content, klass):
-    from textual.widgets import Input, OptionList
+    from textual.widgets import OptionList
 
     from game.session.game import Game
     from game.session.store import save_game
@@ -154,10 +166,7 @@ async def test_the_load_dialog_shows_only_the_student_s_own_games(content, klass
         save_game(game, klass, path=klass / f"{student.id}.{scenario}.toml", key=key)
     app = _app(content, klass)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        app.screen.query_one("#join-code", Input).value = alan.code
-        await pilot.press("enter")
-        await _to_dashboard(pilot, app)
+        await _join(pilot, app, alan.code)
         app.open_load_dialog()
         await pilot.pause()
         assert isinstance(app.screen, LoadModal)

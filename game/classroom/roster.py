@@ -9,7 +9,7 @@ the class's server read it)::
     code = "K7MQ-3XPA"      # what the student types to join
 
 A student who joins with their code always returns to their own game: after a reload, a
-closed tab, a crash or a lost connection (docs/CLASSROOM.md, "Joining and coming back"). Codes
+closed tab, a crash or a lost connection (docs/CLASSROOM.md, "4. Students join"). Codes
 are 8 characters of an alphabet without look-alikes (no 0/O, no 1/I), 40 bits: typed with or
 without the dash, in any case. The roster is only ever replaced whole, under the class's lock.
 """

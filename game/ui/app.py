@@ -236,7 +236,6 @@ class FrontierLab(App[None]):
 
         assert self.class_dir is not None and self.fixed is not None
         self.student = student
-        self.sub_title = printable(student.name)
         path = student_save(self.class_dir, student.id, self.fixed[0])
         if path.exists():
             self.run_worker(partial(open_own_game, self, path), thread=True, exclusive=True,
@@ -261,7 +260,6 @@ class FrontierLab(App[None]):
     def unjoin(self) -> None:
         """Back to the join code (the student's game could not be opened)."""
         self.student = None
-        self.sub_title = ""
 
     def _loaded(self, choice: Path | Anew | None) -> None:
         if choice is None:

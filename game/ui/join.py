@@ -1,5 +1,5 @@
 """Joining a class with a roster: the student types their join code and is always brought back
-to their own game (docs/CLASSROOM.md, "Joining and coming back").
+to their own game (docs/CLASSROOM.md, "4. Students join").
 
 A student's graded game has one file, ``DIR/<student id>.<scenario>.toml``, signed with their
 id by the class's server. Joining opens it where it stands — the quarter in progress with its

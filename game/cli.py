@@ -241,6 +241,10 @@ def _add_classroom(sub: Any) -> None:
                     help="a public seed, which students can rehearse offline (default: a "
                          "secret one, known only to the class's server)")
     cn.add_argument("--name", default=None, help="the class's name (default: the folder's)")
+    cn.add_argument("--rounds", choices=("free", "lockstep", "market"), default="free",
+                    help="free: each game at its own pace (the default); lockstep: quarter by "
+                         "quarter, each round opened by the instructor; market: lockstep, in "
+                         "one market shared by the class's labs")
     cn.add_argument("--force", action="store_true", help="change an existing class's settings")
     cn.add_argument("--format", choices=("table", "json"), default="table")
     cs = csub.add_parser("show", help="a class's settings, live events and saves")
@@ -255,6 +259,19 @@ def _add_classroom(sub: Any) -> None:
     cr.add_argument("--codes", type=Path, default=None, metavar="FILE.csv",
                     help="also write id, name and join code to a CSV, for handing out")
     cr.add_argument("--format", choices=("table", "json"), default="table")
+    crd = csub.add_parser("round", help="a lockstep class's round: open, close, pause, resume")
+    crd.add_argument("dir", type=Path, metavar="DIR")
+    how = crd.add_mutually_exclusive_group()
+    for action, said in (("open", "open the next round (quarter)"),
+                         ("close", "close this round now: games short of it play their "
+                                   "standing plan"),
+                         ("pause", "no quarter ends until --resume"), ("resume", "end a pause")):
+        how.add_argument(f"--{action}", dest="how", action="store_const", const=action,
+                         help=said)
+    crd.add_argument("--minutes", type=float, default=None, metavar="M",
+                     help="with --open: the round closes M minutes from now; alone: set this "
+                          "round's deadline M minutes from now")
+    crd.add_argument("--format", choices=("table", "json"), default="table")
     ce = csub.add_parser("events", help="the events an instructor can inject")
     ce.add_argument("--category", default=None, help="only this category (e.g. supply)")
     ce.add_argument("--format", choices=("table", "json"), default="table")

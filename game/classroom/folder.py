@@ -5,7 +5,9 @@ Layout (``frontier-lab class new DIR`` creates it)::
     DIR/
       <lab>.<scenario>.toml      one save per student game (and its .bak), written by the game
       .class/
-        class.toml               the class's settings: name, scenario, seed (or secret_seed)
+        class.toml               the class's settings: name, scenario, seed (or secret_seed),
+                                 rounds (free, lockstep or market)
+        rounds.toml              a lockstep class's round (game.classroom.rounds)
         secret.toml              the key that signs its games, and a secret seed (mode 600;
                                  game.classroom.secret)
         roster.toml              each student's id, name and join code (mode 600;
@@ -42,6 +44,9 @@ META = ".class"
 SETTINGS_FILE = "class.toml"
 INJECTIONS_FILE = "injections.toml"
 LOCK_FILE = "lock"
+ROUND_MODES = ("free", "lockstep", "market")
+"""How a class's games advance (game.classroom.rounds): each at its own pace; quarter by quarter,
+together; quarter by quarter in one shared market."""
 
 _SETTINGS_HEADER = """\
 # A Frontier Lab class, written by `frontier-lab class new`. Every game played with
@@ -68,6 +73,7 @@ class ClassSettings:
     seed: int | None  # None: secret (kept in .class/secret.toml, game.classroom.secret)
     created: datetime | None = None
     packs: tuple[str, ...] = ()  # the packs it plays besides the shipped ones, exactly these
+    rounds: str = "free"  # free, lockstep or market (game.classroom.rounds)
 
 
 @dataclass(frozen=True)
@@ -116,10 +122,13 @@ def read_settings(class_dir: str | Path) -> ClassSettings | None:
     packs = data.get("packs", [])
     if not isinstance(packs, list) or not all(isinstance(p, str) and p for p in packs):
         raise ClassError(f"{path}: 'packs' must be a list of pack folders")
+    rounds = data.get("rounds", "free")
+    if rounds not in ROUND_MODES:
+        raise ClassError(f"{path}: 'rounds' must be one of {', '.join(ROUND_MODES)}")
     return ClassSettings(name=name if isinstance(name, str) and name else Path(class_dir).name,
                          scenario=scenario, seed=seed,
                          created=created if isinstance(created, datetime) else None,
-                         packs=tuple(packs))
+                         packs=tuple(packs), rounds=rounds)
 
 
 def write_settings(class_dir: str | Path, settings: ClassSettings, replace: bool = False) -> Path:
@@ -136,6 +145,8 @@ def write_settings(class_dir: str | Path, settings: ClassSettings, replace: bool
                             "created": settings.created or utc_now()}
     if settings.packs:
         data["packs"] = list(settings.packs)
+    if settings.rounds != "free":
+        data["rounds"] = settings.rounds
     if settings.seed is None:
         data["secret_seed"] = True  # the seed is in secret.toml, for the class's server only
     else:

@@ -29,7 +29,7 @@ def run_class(args: argparse.Namespace) -> int:
     from game.classroom.folder import ClassError
 
     action = {"new": _new, "show": _show, "events": _events, "inject": _inject,
-              "report": _report, "roster": _roster}[args.class_command]
+              "report": _report, "roster": _roster, "round": _round}[args.class_command]
     try:
         return action(args)
     except ClassError as exc:
@@ -69,8 +69,9 @@ def _new(args: argparse.Namespace) -> int:
     class_dir: Path = args.dir
     name = args.name or class_dir.resolve().name
     packs = tuple(str(p.resolve()) for p in args.pack)
+    rounds = getattr(args, "rounds", "free")
     path = folder.write_settings(class_dir, folder.ClassSettings(name, scenario, public,
-                                                                 packs=packs),
+                                                                 packs=packs, rounds=rounds),
                                  replace=args.force)
     create_secret(class_dir, secret_seed)
     whose = "" if args.seed is not None else ", the scenario's own"
@@ -78,7 +79,7 @@ def _new(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit_json({"class": str(class_dir), "settings": str(path), "name": name,
                    "scenario": scenario, "seed": public, "secret_seed": public is None,
-                   "key": str(secret_path(class_dir))})
+                   "rounds": rounds, "key": str(secret_path(class_dir))})
         return 0
     title = content.scenarios[scenario].title
     d, r = _quoted(class_dir), _quoted(class_dir / "report")
@@ -87,7 +88,9 @@ def _new(args: argparse.Namespace) -> int:
         f"  its key (signs the games its server plays; yours only): {secret_path(class_dir)}\n"
         f"  students in a terminal:  frontier-lab play --class {d}\n"
         f"  students in a browser:   frontier-lab serve --class {d}\n"
-        f"  a live event:            frontier-lab class inject EVENT_ID --class {d}\n"
+        + (f"  next round (quarter):    frontier-lab class round {d} --open  (the first is "
+           "open)\n" if rounds != "free" else "")
+        + f"  a live event:            frontier-lab class inject EVENT_ID --class {d}\n"
         f"  the report:              frontier-lab class report {d} --out {r}\n")
     return 0
 
@@ -187,6 +190,40 @@ def _roster(args: argparse.Namespace) -> int:
 
 
 # --- events, inject ----------------------------------------------------------------------------
+
+
+def _round(args: argparse.Namespace) -> int:
+    """A lockstep class's round: opened, closed, paused, resumed, or shown."""
+    from game.classroom import folder
+    from game.classroom.rounds import change_rounds, read_rounds
+
+    class_dir: Path = args.dir
+    settings = folder.read_settings(class_dir) if class_dir.is_dir() else None
+    if settings is None:
+        raise UserError(f"{class_dir}: no such class folder (create one with "
+                        "`frontier-lab class new DIR --rounds lockstep`)")
+    if settings.rounds == "free":
+        raise UserError(f"{class_dir}: this class is not played in rounds (make one with "
+                        "`class new DIR --rounds lockstep`, or market)")
+    how = args.how or ("deadline" if args.minutes is not None else None)
+    if args.minutes is not None and how not in ("open", "deadline"):
+        raise UserError("--minutes goes with --open, or alone (this round's deadline)")
+    state = change_rounds(class_dir, how, args.minutes) if how else read_rounds(class_dir)
+    deadline = state.deadline.isoformat() if state.deadline else None
+    if args.format == "json":
+        emit_json({"class": str(class_dir), "mode": settings.rounds,
+                   "open_through": state.open_through, "deadline": deadline,
+                   "paused": state.paused})
+        return 0
+    said = f"Round {state.open_through} of '{settings.name}' is open"
+    if state.paused:
+        said += ", paused (--resume ends the pause)"
+    if state.deadline is not None:
+        left = state.seconds_left() or 0.0
+        said += (f"; it closes at {state.deadline:%H:%M:%S} UTC ({left / 60:.0f} min)" if left
+                 else "; closed: games short of it play their standing plan")
+    sys.stdout.write(said + ".\n")
+    return 0
 
 
 def _events(args: argparse.Namespace) -> int:

@@ -281,6 +281,10 @@ def _add_classroom(sub: Any) -> None:
     ci.add_argument("--note", default="", help="a word on why, shown to students with the "
                     "event (and by `class show`)")
     ci.add_argument("--format", choices=("table", "json"), default="table")
+    cb = csub.add_parser("broadcast", help="a message every open game of the class shows")
+    cb.add_argument("dir", type=Path, metavar="DIR")
+    cb.add_argument("text", metavar="TEXT", help="the message (at most 500 characters)")
+    cb.add_argument("--format", choices=("table", "json"), default="table")
     cr = csub.add_parser(
         "report", help="replay and verify every save; leaderboard, charts, CSV and HTML",
         description="Replay and verify every save (files, or every save in a folder) and write "

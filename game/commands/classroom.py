@@ -9,6 +9,8 @@
 - ``class events``: the events an instructor can inject, with what they teach.
 - ``class inject EVENT_ID --class DIR``: a live event every running game takes at its next
   quarter start (``game.classroom.inject``).
+- ``class broadcast DIR TEXT``: a message every open game shows within seconds
+  (``game.classroom.broadcast``).
 - ``class report SAVE|DIR... --out DIR``: every save replayed and verified, ranked, compared
   (``game.classroom.report``).
 """
@@ -29,7 +31,8 @@ def run_class(args: argparse.Namespace) -> int:
     from game.classroom.folder import ClassError
 
     action = {"new": _new, "show": _show, "events": _events, "inject": _inject,
-              "report": _report, "roster": _roster, "round": _round}[args.class_command]
+              "report": _report, "roster": _roster, "round": _round,
+              "broadcast": _broadcast}[args.class_command]
     try:
         return action(args)
     except ClassError as exc:
@@ -288,6 +291,24 @@ def _inject(args: argparse.Namespace) -> int:
         + ("" if event.trigger.strip() == "true" else
            f", if its condition holds for that lab then ({event.trigger})")
         + ". Games begun later do not take it.\n")
+    return 0
+
+
+def _broadcast(args: argparse.Namespace) -> int:
+    from game.classroom import folder
+    from game.classroom.broadcast import SHOWN_S, add_broadcast
+
+    class_dir: Path = args.dir
+    if not class_dir.is_dir() or folder.read_settings(class_dir) is None:
+        raise UserError(f"{class_dir}: no such class folder (create one with "
+                        "`frontier-lab class new DIR`)")
+    made = add_broadcast(class_dir, args.text)
+    if args.format == "json":
+        emit_json({"class": str(class_dir), "id": made.id, "time": made.time.isoformat(),
+                   "text": made.text})
+        return 0
+    sys.stdout.write(f"Message {made.id} sent: every open game of {class_dir} shows it within "
+                     f"a few seconds, for {SHOWN_S:.0f} s.\n")
     return 0
 
 

@@ -23,6 +23,7 @@ from game.commands.serve_web import (
     setup_logging,
     url_host,
 )
+from game.text import printable
 
 NO_AUTH = """\
 This server has NO AUTHENTICATION of its own: anyone who can reach it can start games in the
@@ -120,9 +121,24 @@ def run_serve(args: argparse.Namespace) -> int:
               + f"At most {max_games} games at once (--max-games); the server's errors go to "
                 f"{log_path.absolute()}, a line each here.\n\n")
     out.write(NO_AUTH.format(where=where, port=args.port))
+    dashboard = None
+    if settings is not None:  # a class: the instructor's dashboard, beside the games
+        from game.commands.dashboard_web import Dashboard, instructor_token
+
+        try:
+            token = instructor_token(class_dir)
+        except OSError as exc:
+            raise UserError(f"{class_dir / '.class'}: cannot keep the instructor's token "
+                            f"({exc.strerror or exc})") from None
+        events = [{"id": ce.event.id, "title": printable(ce.event.title),
+                   "category": ce.event.category} for ce in content.events]
+        dashboard = Dashboard(class_dir, token, sorted(events, key=lambda e: e["title"]))
+        out.write(f"\nInstructor dashboard: {url.rstrip('/')}/instructor?token={token}\n"
+                  "(keep this address to yourself: it lets whoever opens it run the class)\n")
     out.write("\nPress Ctrl+C to stop.\n")
     out.flush()
-    server = ClassServer(command, args.host, args.port, args.public_url, Limits(max_games))
+    server = ClassServer(command, args.host, args.port, args.public_url, Limits(max_games),
+                         dashboard)
     try:
         server.serve()
     except OSError as exc:

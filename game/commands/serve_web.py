@@ -369,7 +369,7 @@ class ClassServer(Server):
     to the address the browser used (an SSH tunnel, a proxy), unless ``public_url`` fixes it."""
 
     def __init__(self, command: str, host: str, port: int, public_url: str | None,
-                 limits: Limits) -> None:
+                 limits: Limits, dashboard: Any = None) -> None:
         base = (public_url or f"http://{url_host(host)}:{port}").rstrip("/")
         super().__init__(command, host=host, port=port, title="Frontier Lab", public_url=base)
         self.fixed_url = public_url.rstrip("/") if public_url else None
@@ -378,6 +378,7 @@ class ClassServer(Server):
                                    is_loopback(host))
         self.games = 0  # running, or starting
         self.throttle = Throttle()
+        self.dashboard = dashboard  # dashboard_web.Dashboard: the instructor's, in a class
 
     def initialize_logging(self) -> None:
         pass  # run_serve has set it up (setup_logging), before saying where the log is
@@ -396,6 +397,8 @@ class ClassServer(Server):
             web.get("/download/{key}", self.handle_download, name="download"),
             web.static("/static", self.statics_path, show_index=False, name="static"),
         ])
+        if self.dashboard is not None:
+            app.add_routes(self.dashboard.routes(self.origins, self.throttle.say))
         app.on_startup.append(self.on_startup)
         app.on_shutdown.append(self.on_shutdown)
         return app

@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first
     from game.classroom.roster import Student
     from game.packs import Content
     from game.session.game import Game
+    from game.ui.class_live import ClassLive
     from game.ui.saves import Anew
 
 HELP_INTRO = ("Plan the quarter in the tabs (1–6 switch tabs; alt+1–6 from a text field), then "
@@ -78,6 +80,7 @@ class FrontierLab(App[None]):
         self.crash_log: Path | None = None  # after an unexpected error: where its details are
         self.save_failure: str | None = None  # why the last save failed, until one succeeds
         self._crashed = False
+        self.live: ClassLive | None = None  # a class's: status for the dashboard, broadcasts
 
     @property
     def content(self) -> Content:
@@ -141,6 +144,10 @@ class FrontierLab(App[None]):
         from game.ui.title import TitleScreen
 
         self.call_after_refresh(gc.enable)  # paused until the first frame (game.ui.startup)
+        if self.class_dir is not None:
+            from game.ui.class_live import ClassLive
+
+            self.live = ClassLive(self)
         self.push_screen(TitleScreen())
         if self._first_game is not None:
             self._claim(self._first_game)
@@ -188,6 +195,8 @@ class FrontierLab(App[None]):
             self.notify(printable(f"{name} is open in another Frontier Lab: you are playing a "
                                   "copy, saved beside it; the original stays as it is there."),
                         markup=False, timeout=12)
+        if self.live is not None:
+            self.live.shown(game)
 
     @staticmethod
     def _screen_for(game: Game) -> Screen:
@@ -215,6 +224,8 @@ class FrontierLab(App[None]):
             self.save_failure = None
             self.clear_notifications()
         self._written.add(path)
+        if self.live is not None:
+            self.live.shown(game)
         if announce:
             self.notify(printable(f"Saved to {path}"), markup=False)
 
@@ -315,6 +326,11 @@ class FrontierLab(App[None]):
                 return
         if answer:
             self.exit()
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.live is not None and isinstance(event, events.Key):
+            self.live.key()  # the instructor's dashboard: when this student last did something
+        await super().on_event(event)
 
     # --- the unforeseen ------------------------------------------------------------------
 

@@ -180,8 +180,8 @@ class Dashboard:
         """The page; with ``?token=``, the cookie set and the token out of the address."""
         given = request.query.get("token")
         if given is not None:
-            if not self._right(given):
-                self._refuse(request)
+            if self.wrong.blocked(request.remote or "?") or not self._right(given):
+                self._refuse(request)  # (a token is not even compared while too many failed)
             response = web.HTTPSeeOther("/instructor", headers=HEADERS)
             secure = request.headers.get("X-Forwarded-Proto", request.scheme) == "https"
             response.set_cookie(COOKIE, self.token, path="/instructor", httponly=True,

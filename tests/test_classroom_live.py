@@ -297,3 +297,20 @@ async def test_a_joined_student_s_game_says_its_status_and_shows_messages_as_wri
         assert [n.message for n in shown] == [made.text] and not shown[0].markup
         assert shown[0].timeout >= 20 and app.is_running
         assert isinstance(app.screen, GameScreen) or app.screen.is_modal
+
+
+def test_the_guide_says_what_the_dashboard_does_with_the_code_s_figures():
+    from game.commands.dashboard_web import WRONG_LIMIT
+
+    guide = (Path(__file__).parents[1] / "docs" / "CLASSROOM.md").read_text(encoding="utf-8")
+    section = guide.split("## The instructor's dashboard", 1)[1].split("\n## ", 1)[0]
+    for said in (f"no key for {status.IDLE_S / 60:.0f} minutes",
+                 f"waited for\ntheir choice for {status.EVENT_WAIT_S / 60:.0f} minutes",
+                 f"no\nheartbeat for {status.CLOSED_AFTER_S:.0f} s",
+                 f"(at most every {status.MIN_WRITE_S:.0f} seconds)",
+                 f"at least every {status.HEARTBEAT_S:.0f} seconds",
+                 f"within {broadcast.POLL_S:.0f} seconds",
+                 f"stays up {broadcast.SHOWN_S:.0f} seconds",
+                 f"in the next {broadcast.RECENT_S / 60:.0f} minutes",
+                 f"after {WRONG_LIMIT} wrong tries in a minute"):
+        assert said.replace("\n", " ") in " ".join(section.split()), said

@@ -1,0 +1,134 @@
+"""A lockstep class's round, as a student's game follows it (game.classroom.rounds).
+
+The game screen shows one line: the round, its countdown, or that the student waits for the
+instructor to open the next quarter. `e` ends a quarter only inside the open round. When the
+round's deadline passes (or the instructor closes it), a game short of the round plays its
+standing plan: the plan as typed if the lab can carry it out, else as it last stood, with the
+events' choices still open answered by their default; the student is told so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from textual.widgets import Static
+
+from game.classroom.folder import ClassError
+from game.classroom.rounds import RoundState, read_rounds, rounds_path
+from game.session.game import Game
+from game.text import printable
+from game.ui.format import plain
+
+TICK_S = 1.0  # how often the round is looked at (a stat of one file)
+
+
+class GameScreen(Protocol):
+    """What of the game screen (game.ui.screens) the round uses."""
+
+    game: Game
+    app: Any
+
+    def query_one(self, selector: str, expect_type: type[Static]) -> Static: ...
+    def keep_typed_plan(self) -> bool: ...
+    def take_injections(self) -> None: ...
+    def after_standing(self) -> None: ...
+
+
+class RoundWatch:
+    """The round of a class played in rounds, for one game screen."""
+
+    def __init__(self, screen: GameScreen, class_dir: Path, mode: str) -> None:
+        self.screen, self.class_dir, self.mode = screen, class_dir, mode
+        self.state = RoundState()
+        self._seen: tuple[float, int] | None = None  # the file's (mtime, size) last read
+        self._broken = False  # a broken rounds file was said once
+        self.read()
+
+    @property
+    def game(self) -> Game:
+        return self.screen.game
+
+    def read(self) -> RoundState:
+        """The round as the file says now (read again only when the file changed)."""
+        try:
+            st = rounds_path(self.class_dir).stat()
+            seen: tuple[float, int] | None = (st.st_mtime, st.st_size)
+        except OSError:
+            seen = None
+        if seen != self._seen or seen is None:
+            try:
+                self.state = read_rounds(self.class_dir)
+                self._seen, self._broken = seen, False
+            except ClassError as exc:  # the round stays as it was; the instructor is told
+                if not self._broken:
+                    self._broken = True
+                    self.screen.app.log.warning(str(exc))
+        return self.state
+
+    def may_end(self) -> bool:
+        return self.read().may_end(len(self.game.log))
+
+    def refusal(self) -> str:
+        """Why `e` does not end the quarter now."""
+        if self.state.paused:
+            return "Your instructor has paused the class: the quarter ends when they resume."
+        return (f"Quarter {len(self.game.log) + 1} is not open yet: your instructor opens it. "
+                "Your plan for it is kept as you type it.")
+
+    def tick(self) -> None:
+        """Once a second: the round line, and the standing plan when the round has closed."""
+        state = self.read()
+        game = self.game
+        if game.running and state.overdue(len(game.log)):
+            self.play_standing()
+        self.show()
+
+    def line(self, now: datetime | None = None) -> str:
+        state, game = self.state, self.game
+        played = len(game.log)
+        if not game.running:
+            return ""
+        head = f"Round {state.open_through}"
+        if state.paused:
+            return f"{head} · paused by your instructor"
+        if played >= state.open_through:
+            return (f"{head} · your quarter is in: waiting for your instructor to open quarter "
+                    f"{played + 1} (you can plan it now)")
+        left = state.seconds_left(now)
+        behind = state.open_through - played
+        todo = (f"quarter {played + 1} open" if behind == 1 else
+                f"quarters {played + 1}–{state.open_through} open (catch up)")
+        if left is None:
+            return f"{head} · {todo}"
+        minutes, seconds = divmod(int(left), 60)
+        return (f"{head} · {todo} · closes in {minutes}:{seconds:02d}: then your standing plan "
+                "plays")
+
+    def show(self) -> None:
+        with contextlib.suppress(Exception):  # (a screen being torn down)
+            box = self.screen.query_one("#round", Static)
+            text = self.line()
+            box.update(plain(text))
+            box.set_class(not text, "-hidden")
+
+    def play_standing(self) -> None:
+        """The round has closed on this game: its standing plan plays each quarter it is short
+        of the round (dialogs over the game are closed first; their choices default)."""
+        screen, app = self.screen, self.screen.app
+        while app.screen is not screen and len(app.screen_stack) > 1:
+            app.pop_screen()
+        screen.keep_typed_plan()
+        game, played = self.game, []
+        while game.running and self.state.overdue(len(game.log)):
+            played.append(len(game.log) + 1)
+            game.end_quarter(auto_choose=True)
+            screen.take_injections()
+        app.autosave(game)
+        which = ", ".join(str(q) for q in played)
+        plural = "s" if len(played) > 1 else ""
+        app.notify(printable(f"The round closed: your standing plan played quarter{plural} "
+                             f"{which}."), markup=False, timeout=15)
+        screen.after_standing()

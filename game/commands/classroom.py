@@ -210,20 +210,35 @@ def _round(args: argparse.Namespace) -> int:
         raise UserError("--minutes goes with --open, or alone (this round's deadline)")
     state = change_rounds(class_dir, how, args.minutes) if how else read_rounds(class_dir)
     deadline = state.deadline.isoformat() if state.deadline else None
+    market = _market_round(class_dir) if settings.rounds == "market" else None
     if args.format == "json":
         emit_json({"class": str(class_dir), "mode": settings.rounds,
                    "open_through": state.open_through, "deadline": deadline,
-                   "paused": state.paused})
+                   "paused": state.paused, "market": market})
         return 0
     said = f"Round {state.open_through} of '{settings.name}' is open"
     if state.paused:
         said += ", paused (--resume ends the pause)"
     if state.deadline is not None:
         left = state.seconds_left() or 0.0
-        said += (f"; it closes at {state.deadline:%H:%M:%S} UTC ({left / 60:.0f} min)" if left
-                 else "; closed: games short of it play their standing plan")
+        minutes, seconds = divmod(round(left), 60)
+        said += (f"; it closes at {state.deadline:%H:%M:%S} UTC (in {minutes}:{seconds:02d})"
+                 if left else "; closed: games short of it play their standing plan")
+    if market is not None:
+        said += (f". The market has played {market['played']} round(s); "
+                 f"{market['plans_in']} of {market['labs']} labs' plans are in for the next")
     sys.stdout.write(said + ".\n")
     return 0
+
+
+def _market_round(class_dir: Path) -> dict[str, int]:
+    """A shared market's rounds closed now if due, and where it stands."""
+    from game.classroom import market_rounds
+
+    market_rounds.close_due(class_dir)
+    played = market_rounds.closed_rounds(class_dir)
+    return {"played": played, "labs": len(market_rounds.labs(class_dir)),
+            "plans_in": len(market_rounds.submissions(class_dir, played + 1))}
 
 
 def _events(args: argparse.Namespace) -> int:

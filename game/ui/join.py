@@ -27,11 +27,6 @@ from game.ui.inputs import InOrderInput
 WAIT_S = 10.0  # for the lock of a game whose tab was just closed or reloaded
 
 
-def student_save(class_dir: Path, student: str, scenario: str) -> Path:
-    """Where a student's graded game of the class is saved."""
-    return Path(class_dir) / f"{student}.{scenario}.toml"
-
-
 class JoinForm(Vertical):
     """The join code field of the title screen, focused from the first key."""
 

@@ -16,9 +16,12 @@ from typing import Any, Protocol
 
 from textual.widgets import Static
 
+from game.classroom import market_rounds
 from game.classroom.folder import ClassError
+from game.classroom.market_play import adopt_lab
+from game.classroom.market_rounds import Entry
 from game.classroom.rounds import RoundState, read_rounds, rounds_path
-from game.session.game import Game
+from game.session.game import Game, plan_to_dict
 from game.text import printable
 from game.ui.format import plain
 
@@ -79,12 +82,63 @@ class RoundWatch:
                 "Your plan for it is kept as you type it.")
 
     def tick(self) -> None:
-        """Once a second: the round line, and the standing plan when the round has closed."""
+        """Once a second: the round line, and the standing plan when the round has closed (in a
+        shared market: the market's round, once it has played)."""
         state = self.read()
         game = self.game
-        if game.running and state.overdue(len(game.log)):
+        if self.mode == "market":
+            self.follow_market()
+        elif game.running and state.overdue(len(game.log)):
             self.play_standing()
         self.show()
+
+    # --- a shared market (game.classroom.market_rounds) -----------------------------------
+
+    def submit(self) -> str:
+        """The student's plan for this round, sent to the market; what to tell them."""
+        game, student = self.game, self.screen.app.student
+        k = len(game.log) + 1
+        entry = Entry(student.id, plan_to_dict(game.plan),
+                      [(p.id, p.chosen) for p in game.pending if p.chosen is not None],
+                      list(game.injected))
+        try:
+            market_rounds.submit(self.class_dir, k, entry)
+        except ClassError as exc:
+            return printable(str(exc))
+        self.screen.app.autosave(game)
+        self.follow_market()
+        return (f"Your plan for quarter {k} is in: the market plays when every lab's plan is "
+                "in or the round closes. Until then, e sends a new one.")
+
+    def follow_market(self) -> None:
+        """Close the rounds that are due, and play the ones closed since (all the class's labs
+        together), showing this lab's quarter."""
+        try:
+            market_rounds.close_due(self.class_dir)
+            closed = market_rounds.closed_rounds(self.class_dir)
+        except ClassError as exc:
+            self._say_broken(str(exc))
+            return
+        game = self.game
+        if not game.running or closed <= len(game.log):
+            return
+        before = len(game.log)
+        try:
+            adopt_lab(game, self.class_dir, self.screen.app.student.id)
+        except ClassError as exc:
+            self._say_broken(str(exc))
+            return
+        self.screen.app.autosave(game)
+        played = ", ".join(str(q) for q in range(before + 1, len(game.log) + 1))
+        self.screen.app.notify(f"The market played quarter {played}.", markup=False,
+                               timeout=10)
+        self.screen.after_standing()
+
+    def _say_broken(self, text: str) -> None:
+        if not self._broken:
+            self._broken = True
+            self.screen.app.notify(printable(text), severity="error", timeout=20,
+                                   markup=False)
 
     def line(self, now: datetime | None = None) -> str:
         state, game = self.state, self.game
@@ -97,6 +151,8 @@ class RoundWatch:
         if played >= state.open_through:
             return (f"{head} · your quarter is in: waiting for your instructor to open quarter "
                     f"{played + 1} (you can plan it now)")
+        if self.mode == "market":
+            return self._market_line(head, played, state.seconds_left(now))
         left = state.seconds_left(now)
         behind = state.open_through - played
         todo = (f"quarter {played + 1} open" if behind == 1 else
@@ -106,6 +162,21 @@ class RoundWatch:
         minutes, seconds = divmod(int(left), 60)
         return (f"{head} · {todo} · closes in {minutes}:{seconds:02d}: then your standing plan "
                 "plays")
+
+    def _market_line(self, head: str, played: int, left: float | None) -> str:
+        k = played + 1
+        try:
+            sent = market_rounds.submissions(self.class_dir, k)
+            labs = len(market_rounds.labs(self.class_dir))
+        except ClassError:
+            return f"{head} · the market's files cannot be read: tell your instructor"
+        mine = self.screen.app.student is not None and self.screen.app.student.id in sent
+        said = (f"{head} · market: {len(sent)} of {labs} labs' plans in"
+                + (" (yours too: e sends a new one)" if mine else ""))
+        if left is not None:
+            minutes, seconds = divmod(int(left), 60)
+            said += f" · closes in {minutes}:{seconds:02d}: then standing plans play"
+        return said
 
     def show(self) -> None:
         with contextlib.suppress(Exception):  # (a screen being torn down)

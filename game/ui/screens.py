@@ -288,6 +288,9 @@ class GameScreen(Screen[None]):
         if self.rounds is not None and not self.rounds.may_end():  # paused while it showed
             self.notify(self.rounds.refusal(), markup=False)
             return False
+        if self.rounds is not None and self.rounds.mode == "market":  # the class plays it
+            self.query_one("#status", Static).update(plain(self.rounds.submit()))
+            return False
         try:
             self.game.end_quarter()
         except GameError as exc:

@@ -1,0 +1,104 @@
+"""A class in one shared market: plans collected per round, each round closed once (by whoever
+comes first) into a record of every lab's plan, standing plans for the labs that sent none, and
+every game showing its own lab of the market the records replay."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from game.classroom import market_rounds as mr
+from game.classroom.folder import ClassError
+from game.classroom.rounds import change_rounds
+from game.cli import main
+from game.engine import Plan
+from game.session.game import plan_to_dict
+
+
+@pytest.fixture
+def market(tmp_path, capsys) -> Path:
+    class_dir = tmp_path / "econ101"
+    assert main(["class", "new", str(class_dir), "--rounds", "market", "--seed", "7"]) == 0
+    for name in ("Ada", "Alan", "Grace"):
+        assert main(["class", "roster", str(class_dir), "--add", name]) == 0
+    capsys.readouterr()
+    return class_dir
+
+
+def _entry(student: str, price: float) -> mr.Entry:
+    return mr.Entry(student, plan_to_dict(Plan(price=price)))
+
+
+def test_a_round_closes_once_everyone_is_in_and_never_twice(market):
+    ids = [s.id for s in mr.labs(market)]
+    assert ids == ["ada", "alan", "grace"]
+    assert mr.close_due(market) == []  # nobody is in: round 1 stays open
+    for student in ids[:2]:
+        mr.submit(market, 1, _entry(student, 2.0))
+    mr.submit(market, 1, _entry("ada", 3.0))  # a second plan replaces the first
+    assert mr.close_due(market) == []
+    mr.submit(market, 1, _entry("grace", 1.5))
+    assert mr.close_due(market) == [1]
+    record = mr.read_record(market, 1)
+    assert [(e.student, e.plan["price"], e.submitted) for e in record] == [
+        ("ada", 3.0, True), ("alan", 2.0, True), ("grace", 1.5, True)]
+    with pytest.raises(ClassError, match="round 1 has closed"):
+        mr.submit(market, 1, _entry("ada", 9.0))
+    assert mr.close_due(market) == []  # round 2 is not open
+    assert mr.closed_rounds(market) == 1
+
+
+def test_the_deadline_plays_standing_plans_for_the_labs_that_sent_none(market):
+    mr.submit(market, 1, _entry("ada", 2.5))
+    change_rounds(market, "close")
+    assert mr.close_due(market) == [1]
+    by = {e.student: e for e in mr.read_record(market, 1)}
+    assert by["ada"].submitted and not by["alan"].submitted
+    assert by["alan"].plan == plan_to_dict(Plan())  # no game, no earlier round: the default
+    change_rounds(market, "open")
+    mr.submit(market, 2, _entry("grace", 1.9))
+    change_rounds(market, "open")  # round 3 opens: round 2 is over, its standing plans play
+    assert mr.close_due(market) == [2]
+    by = {e.student: e for e in mr.read_record(market, 2)}
+    assert by["ada"].plan["price"] == 2.5 and not by["ada"].submitted  # carried over
+    students, logs = mr.class_logs(market)
+    assert students == ["ada", "alan", "grace"] and [len(log) for log in logs] == [2, 2, 2]
+    assert [r.quarter for r in logs[0]] == [0, 1]
+
+
+def test_two_closers_at_once_write_one_record(market):
+    for student in ("ada", "alan", "grace"):
+        mr.submit(market, 1, _entry(student, 2.0))
+    closed: list[list[int]] = []
+    threads = [threading.Thread(target=lambda: closed.append(mr.close_due(market)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(map(tuple, closed)) == [(), (), (), (1,)]
+
+
+def test_a_broken_or_hostile_submission_is_passed_over(market):
+    folder = mr.market_dir(market) / "round-001"
+    folder.mkdir(parents=True)
+    (folder / "ada.toml").write_text("student = 'ada'\nplan = {price = 'free'}\n")
+    (folder / "alan.toml").write_text("not toml [")
+    (folder / "grace.toml").write_text("student = 'ada'\nplan = {price = 0.5}\n")  # not hers
+    with pytest.raises(ClassError, match="not a roster id"):
+        mr.submission_path(market, 1, "../../etc/passwd")
+    assert mr.submissions(market, 1) == {}
+    change_rounds(market, "close")
+    entries, wrote = mr.close(market, 1)
+    assert wrote and all(not e.submitted for e in entries)
+
+
+def test_a_market_needs_a_roster(tmp_path, capsys):
+    bare = tmp_path / "bare"
+    assert main(["class", "new", str(bare), "--rounds", "market"]) == 0
+    with pytest.raises(ClassError, match="a shared market plays the roster's labs"):
+        mr.labs(bare)
+    assert main(["class", "round", str(bare)]) == 1
+    assert "roster.toml: a shared market plays the roster's labs" in capsys.readouterr().err

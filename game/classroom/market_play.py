@@ -23,5 +23,5 @@ def adopt_lab(game: Game, class_dir: str | Path, student: str) -> None:
     if student not in students:
         raise ClassError(f"'{student}' has no lab in this class's market (not on the roster "
                          "when it began?)")
-    market = ClassMarket(game.content, game.scenario_id, game.seed, logs)
+    market = ClassMarket(game.content, game.scenario_id, game.seed, logs).play()
     market.adopt(game, students.index(student))

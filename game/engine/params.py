@@ -105,6 +105,13 @@ class MarketParams(_Model):
                                 "rental prices, against a new one of the same age-adjusted value.")
     resale_rental_floor: float = Field(
         gt=0, le=1, description="Lowest share of that value a glutted rental market leaves.")
+    class_build_out_per_year: float = Field(
+        gt=1, description="Shared market: the yearly growth of compute (H100e) the industry "
+                          "builds out anyway; a class whose compute grows faster tightens the "
+                          "GPU market (docs/ENGINE.md, \"A shared market\").")
+    class_order_pressure: float = Field(
+        ge=0, description="Shared market: log tightness added per log of the class's net "
+                          "orders over the normal build-out (its rate, not its level).")
 
 
 class FleetParams(_Model):

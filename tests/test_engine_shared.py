@@ -118,7 +118,7 @@ def test_a_class_of_one_differs_from_solo_only_by_its_orders() -> None:
         _assert_rows_equal(a, 0, b, 0)
 
     def surge(s: State, econ: Economy, q: int) -> Plan:
-        return Plan(lease_h100e=3 * normal * coupling.committed_h100e(s, econ), price=1.1)
+        return Plan(lease_h100e=6 * normal * coupling.committed_h100e(s, econ), price=1.1)
 
     solo = _play(params, surge, 1, shared=False, quarters=3, events=False)
     shared = _play(params, surge, 1, shared=True, quarters=3, events=False)

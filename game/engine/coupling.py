@@ -12,11 +12,14 @@ them, and prices the class's orders. docs/ENGINE.md, "A shared market", has the 
 - **Orders move the GPU market.** The class's committed compute C (owned, on order and leased
   H100e, summed over its running labs) grows this quarter by a = C_after / C_before − 1. The
   industry adds a_n = g^{1/4} − 1 a quarter anyway (g = ``class_build_out_per_year``), and the
-  rental price already carries that. A class that orders faster pushes the price up from the
-  next quarter on:
-      shock += ε · ln(max(a / a_n, 1))     (ε = ``class_order_pressure``)
-  which tightens the market for every lab: higher rentals, longer lead times, spot rationed; it
-  fades by ``shock_decay`` as supply catches up.
+  rental price already carries that. Each lab is a share φ (``class_order_share``) of its
+  world's orders, so a class ordering x = a / a_n times the normal pace takes the industry's
+  orders to 1 + φ (x − 1) times normal, and from the next quarter on
+      shock += ε · ln(1 + φ · (x − 1))   where x > 1     (ε = ``class_order_pressure``)
+  (TSMC's 2023: the industry's orders at three times normal, rentals +70%, waits of 36–52
+  weeks). It tightens the market for every lab: higher rentals, longer lead times, spot
+  rationed; it fades by ``shock_decay`` as supply catches up. A class that builds out no faster
+  than the industry leaves the price as the solo game has it.
 """
 
 from __future__ import annotations
@@ -78,7 +81,9 @@ def order_pressure(econ: Economy, before: State, after: State, alive: np.ndarray
         return 0.0
     normal = m.class_build_out_per_year ** 0.25 - 1.0
     ratio = (c1 / c0 - 1.0) / normal
-    return m.class_order_pressure * float(np.log(ratio)) if ratio > 1.0 else 0.0
+    if ratio <= 1.0:
+        return 0.0
+    return m.class_order_pressure * float(np.log1p(m.class_order_share * (ratio - 1.0)))
 
 
 def leads(s: State, alive: np.ndarray) -> np.ndarray:

@@ -109,9 +109,12 @@ class MarketParams(_Model):
         gt=1, description="Shared market: the yearly growth of compute (H100e) the industry "
                           "builds out anyway; a class whose compute grows faster tightens the "
                           "GPU market (docs/ENGINE.md, \"A shared market\").")
+    class_order_share: float = Field(
+        gt=0, le=1, description="Shared market: a lab's share of its world's orders for AI "
+                                "compute (each lab is one solo-sized world of the pooled class).")
     class_order_pressure: float = Field(
-        ge=0, description="Shared market: log tightness added per log of the class's net "
-                          "orders over the normal build-out (its rate, not its level).")
+        ge=0, description="Shared market: log tightness per log of the industry's orders over "
+                          "normal, as the class's orders raise them.")
 
 
 class FleetParams(_Model):

@@ -215,9 +215,10 @@ def test_a_game_adopts_its_lab_and_plays_on(no_order_term: Content) -> None:
     assert alone.history == game.history
 
 
-def test_sixty_labs_replay_in_well_under_a_second(content: Content) -> None:
+def test_sixty_labs_replay_the_whole_scenario(content: Content) -> None:
     """(4) 60 labs (the six bots' games, ten of each) through the whole scenario, events and
-    choices included."""
+    choices included. The time is measured by benchmarks/class_market.py (about 0.2 s here);
+    this bound, 10× that, only catches a replay gone per-lab slow."""
     logs = []
     for name in STRATEGIES:
         game = Game(content, SCENARIO, SEED)

@@ -73,8 +73,9 @@ def committed_h100e(s: State, econ: Economy) -> np.ndarray:
 def order_pressure(econ: Economy, before: State, after: State, alive: np.ndarray) -> float:
     """The log tightness the class's orders this quarter add to the next quarter's price."""
     m = econ.params.market
-    if m.class_order_pressure == 0.0 or not alive.any():
-        return 0.0
+    if (not m.class_order_pressure or m.class_order_share is None
+            or m.class_build_out_per_year is None or not alive.any()):
+        return 0.0  # off, or content from before the shared market (base < 0.2.4)
     c0 = float(committed_h100e(before, econ)[alive].sum())
     c1 = float(committed_h100e(after, econ)[alive].sum())
     if c0 <= 0.0:

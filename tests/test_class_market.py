@@ -8,7 +8,6 @@ of 60 replays in well under a second.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -217,17 +216,16 @@ def test_a_game_adopts_its_lab_and_plays_on(no_order_term: Content) -> None:
 
 def test_sixty_labs_replay_the_whole_scenario(content: Content) -> None:
     """(4) 60 labs (the six bots' games, ten of each) through the whole scenario, events and
-    choices included. The time is measured by benchmarks/class_market.py (about 0.2 s here);
-    this bound, 10× that, only catches a replay gone per-lab slow."""
+    choices included; labs that played the same log end alike. The time is measured by
+    benchmarks/class_market.py (about 0.2 s here), not by a test."""
     logs = []
     for name in STRATEGIES:
         game = Game(content, SCENARIO, SEED)
         game.autoplay(STRATEGIES[name])
         logs.append(game.log)
     logs = [logs[i % len(logs)] for i in range(60)]
-    start = time.perf_counter()
     cls = ClassMarket(content, SCENARIO, SEED, logs).play()
-    seconds = time.perf_counter() - start
     assert cls.quarter == 16
     assert sum(len(cls.lab(i).log) for i in range(60)) > 60 * 8
-    assert seconds < 2.0, f"60 labs × 16 quarters took {seconds:.2f} s"
+    for i in range(6):
+        assert cls.lab(i).history == cls.lab(i + 6).history == cls.lab(i + 54).history

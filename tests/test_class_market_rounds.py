@@ -102,3 +102,102 @@ def test_a_market_needs_a_roster(tmp_path, capsys):
         mr.labs(bare)
     assert main(["class", "round", str(bare)]) == 1
     assert "roster.toml: a shared market plays the roster's labs" in capsys.readouterr().err
+
+
+# --- in the student's game ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def content():
+    from game.packs import load_content
+
+    return load_content()
+
+
+def _app(content, klass: Path):
+    from game.commands.play import class_roster, class_settings
+    from game.ui.app import FrontierLab
+
+    scenario, seed, key, hidden = class_settings(klass, None, None)
+    return FrontierLab(content, klass, class_dir=klass, fixed=(scenario, seed), class_key=key,
+                       secret_seed=hidden, roster=class_roster(klass))
+
+
+async def _until(pilot, ok, what: str, tries: int = 600) -> None:
+    for _ in range(tries):
+        if ok():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never: {what}")
+
+
+async def _dashboard(pilot, app):
+    from game.ui.modals import EventModal, NoticeModal
+    from game.ui.screens import GameScreen
+
+    for _ in range(400):
+        if isinstance(app.screen, GameScreen):
+            return app.screen
+        if isinstance(app.screen, EventModal | NoticeModal):
+            await pilot.press("enter")
+        await pilot.pause(0.05)
+    raise AssertionError(f"no dashboard: {app.screen}")
+
+
+async def _join(pilot, app, code: str, lab: str | None = None):
+    from textual.widgets import Input
+
+    from game.ui.new_game import NewGameModal
+
+    await pilot.pause()
+    app.screen.query_one("#join-code", Input).value = code
+    await pilot.press("enter")
+    if lab is not None:
+        await _until(pilot, lambda: isinstance(app.screen, NewGameModal), "the new-game form")
+        await pilot.press(*lab, "enter")
+    return await _dashboard(pilot, app)
+
+
+async def test_a_student_plays_the_market_with_classmates_and_comes_back(content, market):
+    from textual.widgets import Static
+
+    from game.classroom.market_play import class_market, verify_lab
+    from game.classroom.roster import read_roster
+    from game.ui.modals import PreviewModal
+
+    ada = read_roster(market)[0]
+    app = _app(content, market)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _join(pilot, app, ada.code, "Analytical")
+        game = screen.game
+        await _until(pilot, lambda: "0 of 3 labs' plans in" in str(
+            screen.query_one("#round", Static).render()), "the market's line")
+        await pilot.press("escape", "e")
+        await _until(pilot, lambda: isinstance(app.screen, PreviewModal), "the preview")
+        await pilot.press("enter")
+        screen = await _dashboard(pilot, app)
+        assert len(game.log) == 0  # sent, not played: the class plays it
+        assert "Your plan for quarter 1 is in" in str(screen.query_one("#status",
+                                                                       Static).render())
+        assert mr.submissions(market, 1).keys() == {"ada"}
+        mr.submit(market, 1, _entry("alan", 0.9))  # a classmate undercuts
+        change_rounds(market, "close")  # grace sent nothing: her standing plan plays
+        await _until(pilot, lambda: len(game.log) == 1, "the market's round")
+        scenario, seed = app.fixed
+        students, cls = class_market(market, content, scenario, seed)
+        assert game.history == cls.lab(0).history  # the lab as the market played it
+        assert cls.lab(1).history[0]["share"] != game.history[0]["share"]
+        await _dashboard(pilot, app)
+    # the save verifies against the class's market, not alone
+    assert verify_lab(game.save_path, content, market, scenario, seed).problems == []
+    # away for two rounds: the standing plan played; coming back shows them
+    change_rounds(market, "open")
+    change_rounds(market, "open")
+    change_rounds(market, "close")
+    assert mr.close_due(market) == [2, 3]
+    again = _app(content, market)
+    async with again.run_test(size=(100, 30)) as pilot:
+        screen = await _join(pilot, again, ada.code)
+        await _until(pilot, lambda: len(screen.game.log) == 3, "the catch-up")
+    students, cls = class_market(market, content, scenario, seed)
+    assert screen.game.history == cls.lab(0).history

@@ -306,21 +306,23 @@ class ClassMarket:
                        ledgers=[_one_world(self.ledgers[q], i) for q in range(n)],
                        log=list(self.played[i]))
 
-    def adopt(self, game: Game, i: int) -> Game:
-        """Make ``game`` lab i's: its state, log, history, ledgers and quarter, the standing
-        plan, and the next quarter's events rolled as a Game rolls them. The game's identity
-        (lab name, save path, class game id, student) stays."""
+    def adopt(self, game: Game, i: int, quarters: int | None = None) -> Game:
+        """Make ``game`` lab i's, as it stood after all the rounds played (or after its first
+        ``quarters``): its state, log, history, ledgers and quarter, the standing plan, and the
+        next quarter's events rolled as a Game rolls them. The game's identity (lab name, save
+        path, class game id, student) stays."""
         if (game.scenario_id, game.seed) != (self.scenario, self.seed):
             raise GameError(f"the game plays {game.scenario_id} with seed {game.seed}; the "
                             f"class plays {self.scenario} with seed {self.seed}")
         play = self.lab(i)
-        n = len(play.log)
+        n = len(play.log) if quarters is None else min(quarters, len(play.log))
         game.state = self.lab_state(i, n - 1) if n else self.start.take(np.array([i]))
-        game.log = play.log
-        game.history = play.history
-        game.ledgers = play.ledgers
-        game.quarter = len(play.log)
-        game.plan = self.plans[i]
+        game.log = play.log[:n]
+        game.history = play.history[:n]
+        game.ledgers = play.ledgers[:n]
+        game.quarter = n
+        game.plan = (self.plans[i] if n == len(play.log) else
+                     carry_over(Plan(**play.log[n - 1].plan)) if n else Plan())
         game._injected, game._live_notes, game._dev = [], {}, []
         game._answers.answers.clear()
         game._roll_pending()

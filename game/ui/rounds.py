@@ -128,6 +128,7 @@ class RoundWatch:
         except ClassError as exc:
             self._say_broken(str(exc))
             return
+        self.screen.take_injections()  # (it saves when it takes one)
         self.screen.app.autosave(game)
         played = ", ".join(str(q) for q in range(before + 1, len(game.log) + 1))
         self.screen.app.notify(f"The market played quarter {played}.", markup=False,

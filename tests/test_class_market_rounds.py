@@ -184,7 +184,7 @@ async def test_a_student_plays_the_market_with_classmates_and_comes_back(content
         change_rounds(market, "close")  # grace sent nothing: her standing plan plays
         await _until(pilot, lambda: len(game.log) == 1, "the market's round")
         scenario, seed = app.fixed
-        students, cls = class_market(market, content, scenario, seed)
+        _, cls = class_market(market, content, scenario, seed)
         assert game.history == cls.lab(0).history  # the lab as the market played it
         assert cls.lab(1).history[0]["share"] != game.history[0]["share"]
         await _dashboard(pilot, app)
@@ -199,5 +199,28 @@ async def test_a_student_plays_the_market_with_classmates_and_comes_back(content
     async with again.run_test(size=(100, 30)) as pilot:
         screen = await _join(pilot, again, ada.code)
         await _until(pilot, lambda: len(screen.game.log) == 3, "the catch-up")
-    students, cls = class_market(market, content, scenario, seed)
+    _, cls = class_market(market, content, scenario, seed)
     assert screen.game.history == cls.lab(0).history
+
+
+async def test_classmates_show_as_rivals_with_their_lab_capability_price_and_share(content,
+                                                                                   market):
+    from game.classroom.roster import read_roster
+    from game.ui.dashboard import ModelsPanel
+    from tests.test_ui import plain
+
+    ada = read_roster(market)[0]
+    hostile = "[/b][@click=app.quit]"
+    mr.submit(market, 1, mr.Entry("alan", plan_to_dict(Plan(price=0.8)), lab=hostile))
+    app = _app(content, market)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _join(pilot, app, ada.code, "Analytical")
+        mr.submit(market, 1, _entry("ada", 1.0))
+        change_rounds(market, "close")
+        await _until(pilot, lambda: len(screen.game.log) == 1, "the market's round")
+        screen = await _dashboard(pilot, app)
+        mates = {m.lab: m for m in screen.game.classmates}
+        assert set(mates) == {hostile, ""} and mates[hostile].price == pytest.approx(0.8)
+        shown = plain(screen.query_one(ModelsPanel).content)
+        assert "Classmates" in shown and hostile in shown and "×0.80" in shown
+        assert "a lab yet to begin" in shown and app.is_running

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from game.classroom.folder import ClassError
-from game.classroom.market_rounds import class_logs
+from game.classroom.market_rounds import class_logs, lab_names
 from game.packs import Content
 from game.session.game import Game
 from game.session.market import ClassMarket
@@ -38,7 +38,10 @@ def lab_index(students: list[str], student: str | None) -> int:
 def adopt_lab(game: Game, class_dir: str | Path, student: str) -> None:
     """Make ``game`` the market's lab of ``student``, as far as the market has played."""
     students, market = class_market(class_dir, game.content, game.scenario_id, game.seed)
-    market.adopt(game, lab_index(students, student))
+    i = lab_index(students, student)
+    market.adopt(game, i)
+    known = lab_names(class_dir)
+    game.classmates = market.classmates(i, [known.get(s, "") for s in students])
 
 
 def verify_lab(path: Path, content: Content, class_dir: str | Path, scenario: str, seed: int,
@@ -68,7 +71,10 @@ def load_lab(path: Path, content: Content, class_dir: str | Path, scenario: str,
     if result.problems:
         raise SaveError(f"{path}: {result.problems[0]}")
     assert result.game is not None and result.save is not None
-    game = cls.adopt(result.game, lab_index(students, result.game.student))
+    i = lab_index(students, result.game.student)
+    game = cls.adopt(result.game, i)
+    known = lab_names(class_dir)
+    game.classmates = cls.classmates(i, [known.get(s, "") for s in students])
     if len(result.save.log) == len(game.log):
         restore_draft(game, result.save.draft)
     return game

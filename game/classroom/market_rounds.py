@@ -62,6 +62,7 @@ class Entry:
     choices: list[tuple[str, int]] = field(default_factory=list)
     injected: list[str] = field(default_factory=list)
     submitted: bool = True  # False: the standing plan played
+    lab: str = ""  # the lab's name, as its classmates see it ("": its game has not begun)
 
     def record(self, quarter: int) -> QuarterRecord:
         return QuarterRecord(quarter=quarter, plan=dict(self.plan), choices=list(self.choices),
@@ -158,12 +159,14 @@ def _draft(class_dir: str | Path, student: str, k: int) -> Entry | None:
     except (ValueError, TypeError):
         return None
     return Entry(student, dict(save.draft.plan),
-                 [(c.event, c.choice) for c in save.draft.choices], submitted=False)
+                 [(c.event, c.choice) for c in save.draft.choices], submitted=False,
+                 lab=save.lab)
 
 
 def _standing(student: str, last: Entry | None) -> Entry:
     plan = carry_over(Plan(**last.plan)) if last is not None else Plan()
-    return Entry(student, plan_to_dict(plan), submitted=False)
+    return Entry(student, plan_to_dict(plan), submitted=False,
+                 lab=last.lab if last is not None else "")
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -203,6 +206,12 @@ def closed_rounds(class_dir: str | Path) -> int:
     return k
 
 
+def lab_names(class_dir: str | Path) -> dict[str, str]:
+    """Each lab's name as its last closed round recorded it (roster id -> name)."""
+    k = closed_rounds(class_dir)
+    return {e.student: e.lab for e in read_record(class_dir, k) or []} if k else {}
+
+
 def class_logs(class_dir: str | Path, through: int | None = None
                ) -> tuple[list[str], list[list[QuarterRecord]]]:
     """The market's labs (their roster ids, in order) and each one's log of the rounds closed
@@ -222,7 +231,8 @@ def class_logs(class_dir: str | Path, through: int | None = None
 
 
 def _entry_table(entry: Entry) -> dict[str, Any]:
-    return {"student": entry.student, "plan": entry.plan, "submitted": entry.submitted,
+    return {"student": entry.student, "lab": entry.lab, "plan": entry.plan,
+            "submitted": entry.submitted,
             "choices": [{"event": e, "choice": c} for e, c in entry.choices],
             "injected": list(entry.injected)}
 
@@ -248,7 +258,9 @@ def _entry(row: object, path: Path) -> Entry:
     injected = row.get("injected", [])
     if not isinstance(injected, list) or not all(isinstance(i, str) for i in injected):
         raise ClassError(f"{path}: 'injected' must be a list of event ids")
-    return Entry(student, plan, choices, list(injected), bool(row.get("submitted", True)))
+    lab = row.get("lab", "")
+    return Entry(student, plan, choices, list(injected), bool(row.get("submitted", True)),
+                 lab if isinstance(lab, str) else "")
 
 
 def close_due(class_dir: str | Path) -> list[int]:

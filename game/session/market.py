@@ -39,6 +39,7 @@ from game.packs import effects as fx
 from game.packs.director import Director
 from game.packs.expressions import holds
 from game.session.game import (
+    Classmate,
     Game,
     GameError,
     QuarterRecord,
@@ -327,6 +328,12 @@ class ClassMarket:
         game._answers.answers.clear()
         game._roll_pending()
         return game
+
+    def classmates(self, i: int, names: list[str]) -> list[Classmate]:
+        """Lab i's classmates after the last round played, named by ``names`` (one per lab)."""
+        s, W = self.state, self.n_labs
+        return [Classmate(names[j], float(s.capability[j]), float(s.price[j]),
+                          float(s.share[j]) / W) for j in range(W) if j != i]
 
     def game(self, i: int, lab: str = "Frontier Lab") -> Game:
         """A new Game that is lab i of the class (see ``adopt``)."""

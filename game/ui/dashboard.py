@@ -91,6 +91,9 @@ class WatchLine(Static):
         self.update(Text("\n").join(lines))
 
 
+CLASSMATES_SHOWN = 5  # in a shared market, the Models panel's classmates
+
+
 class Panel(Static):
     """A bordered panel whose body is a Rich renderable."""
 
@@ -155,6 +158,14 @@ class ModelsPanel(Panel):
         t.add_row("  active params", count(float(s.model_params[0])))
         for r, rival in enumerate(game.params.rivals):
             t.add_row(plain(rival.model_name), f"{float(s.rival_capability[0, r]):.0f}")
+        if game.classmates:  # a shared market: the class's labs, the biggest first
+            mates = sorted(game.classmates, key=lambda m: -m.share)
+            t.add_row(Text("Classmates", style="bold"), "capability · price · share")
+            for mate in mates[:CLASSMATES_SHOWN]:
+                t.add_row(plain(f"  {mate.lab or 'a lab yet to begin'}"),
+                          f"{mate.capability:.0f} · ×{mate.price:.2f} · {mate.share:.1%}")
+            if len(mates) > CLASSMATES_SHOWN:
+                t.add_row(f"  and {len(mates) - CLASSMATES_SHOWN} more", "")
         if s.run_target[0] > 0:
             done = float(s.run_done[0] / s.run_target[0])
             t.add_row("Run in progress", f"{done:.0%}")

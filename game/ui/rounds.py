@@ -100,7 +100,7 @@ class RoundWatch:
         k = len(game.log) + 1
         entry = Entry(student.id, plan_to_dict(game.plan),
                       [(p.id, p.chosen) for p in game.pending if p.chosen is not None],
-                      list(game.injected))
+                      list(game.injected), lab=game.lab)
         try:
             market_rounds.submit(self.class_dir, k, entry)
         except ClassError as exc:

@@ -224,3 +224,23 @@ async def test_classmates_show_as_rivals_with_their_lab_capability_price_and_sha
         shown = plain(screen.query_one(ModelsPanel).content)
         assert "Classmates" in shown and hostile in shown and "×0.80" in shown
         assert "a lab yet to begin" in shown and app.is_running
+
+
+def test_the_market_s_story_names_who_took_customers_from_whom(content):
+    from game.session.game import QuarterRecord
+    from game.session.market import ClassMarket
+    from game.session.market_story import shares, story, told
+
+    def log(price: float) -> list[QuarterRecord]:
+        return [QuarterRecord(q, plan_to_dict(Plan(price=price)), []) for q in range(4)]
+
+    cls = ClassMarket(content, "ipo-window", 7, [log(0.5), log(1.0), log(2.5)]).play()
+    for state in [cls.start, *cls.states]:
+        assert shares(state, 3).sum() == pytest.approx(1.0)
+    moves = story(cls, ["Cheap", "Middling", "Dear"], ["Gemini", "Claude"])
+    # the dear lab's customers leave for the open-weight models at once
+    assert moves[0].quarter == 0 and moves[0].winner == "open-weight models"
+    assert moves[0].losers[0][0] == "Dear" and moves[0].losers[0][1] > 5
+    assert told(moves[0], "2026Q1").startswith(
+        "2026Q1: open-weight models gained 9.8 points of the class's market (to 37.7%), from "
+        "Dear (−9.8)")

@@ -16,6 +16,7 @@ from game.classroom.market_rounds import class_logs, lab_names
 from game.packs import Content
 from game.session.game import Game
 from game.session.market import ClassMarket
+from game.session.market_story import story, told
 from game.session.saves.errors import SaveError
 from game.session.store import Verification, restore_draft, verify
 
@@ -40,8 +41,19 @@ def adopt_lab(game: Game, class_dir: str | Path, student: str) -> None:
     students, market = class_market(class_dir, game.content, game.scenario_id, game.seed)
     i = lab_index(students, student)
     market.adopt(game, i)
+    _show_class(game, market, i, class_dir, students)
+
+
+def _show_class(game: Game, market: ClassMarket, i: int, class_dir: str | Path,
+                students: list[str]) -> None:
+    """What the student's game shows of the class: the classmates, and the market's story."""
     known = lab_names(class_dir)
-    game.classmates = market.classmates(i, [known.get(s, "") for s in students])
+    names = [known.get(s, "") for s in students]
+    names[i] = game.lab
+    game.classmates = market.classmates(i, names)
+    rivals = [r.model_name for r in market.params.rivals]
+    game.market_story = [told(m, game.calendar(m.quarter))
+                         for m in story(market, names, rivals)]
 
 
 def verify_lab(path: Path, content: Content, class_dir: str | Path, scenario: str, seed: int,
@@ -73,8 +85,7 @@ def load_lab(path: Path, content: Content, class_dir: str | Path, scenario: str,
     assert result.game is not None and result.save is not None
     i = lab_index(students, result.game.student)
     game = cls.adopt(result.game, i)
-    known = lab_names(class_dir)
-    game.classmates = cls.classmates(i, [known.get(s, "") for s in students])
+    _show_class(game, cls, i, class_dir, students)
     if len(result.save.log) == len(game.log):
         restore_draft(game, result.save.draft)
     return game

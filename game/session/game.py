@@ -246,6 +246,7 @@ class Game:
         self.student: str | None = None  # who plays it: the class roster's id (signed with it)
         self.continued_from: dict[str, Any] | None = None  # an older save it replays anew
         self.classmates: list[Classmate] = []  # in a shared market: the class's other labs
+        self.market_story: list[str] = []  # in a shared market: who took share, and when
         self._roll_pending()
 
     # --- what the player sees ------------------------------------------------------------

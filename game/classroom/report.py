@@ -307,7 +307,9 @@ def _unsigned(save: SaveFile, key: bytes) -> str | None:
 
 def _injection_problem(save: SaveFile, injections: Sequence[Injection]) -> str | None:
     """A live event the game took that the class never sent (by the game's last save)."""
-    sent = Counter(i.event for i in injections if i.time <= save.updated)
+    # a save's time is to the second, an injection's to the microsecond: one made in the second
+    # the game was saved counts as sent by then
+    sent = Counter(i.event for i in injections if i.time.replace(microsecond=0) <= save.updated)
     took = Counter(event for record in save.log for event in record.injected)
     extra = took - sent
     if not extra:

@@ -13,8 +13,8 @@ hold for a lab (it took the injection, but the event did not happen) has no effe
 "Hurt most" is the lab whose valuation the event lowered most (cash, when the event moved no
 valuation); "helped most" the one it raised most. Labs it cost the same (an event's fixed cost)
 are told apart by the share that cost was of the lab's value of the metric when the quarter
-began: $1.2B hurts a lab holding $5B more than one holding $200B. The question the lesson plan's debrief asks:
-who was hurt by the live event?
+began: $1.2B hurts a lab holding $5B more than one holding $200B. The question the lesson
+plan's debrief asks: who was hurt by the live event?
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def _make_class(content, class_dir: Path, n: int, names: list[str] | None = None
         g.autoplay(STRATEGIES[first], quarters=quarters)
         games[s.id] = g
     folder.add_injection(class_dir, EVENT, note="the vendor squeeze")
-    for i, (sid, g) in enumerate(games.items()):
+    for i, g in enumerate(games.values()):
         apply_injections(g, class_dir)
         left = None if i not in (stop_at or {}) else max(0, stop_at[i] - g.quarter)
         then = (paths or {}).get(i, ("", 0, plays[(i // len(plays) + i) % len(plays)]))[2]

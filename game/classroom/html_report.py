@@ -229,7 +229,7 @@ _SCRIPT = """
 var anon = false;
 function draw(id) {
   var f = FIGS[id][anon && FIGS[id][1] ? 1 : 0];
-  Plotly.react(id, f.data, f.layout, CONFIG);
+  Plotly.newPlot(id, f.data, f.layout, CONFIG);
 }
 function pick() {
   var sel = document.getElementById('pick');
@@ -448,9 +448,11 @@ def _money(x: Any) -> str:
 
 
 def _json(value: Any) -> str:
+    """JSON for a script element: ``<``, ``>`` and ``&`` as escapes, as plotly writes them."""
     import json
 
-    return json.dumps(value, separators=(",", ":"))
+    text = json.dumps(value, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _js_string(text: str) -> str:

@@ -86,7 +86,7 @@ def _rows(path: Path) -> list[list[str]]:
 
 
 def test_an_abandoned_game_ranks_below_finished_ones_even_with_a_higher_score(small_class):
-    _, games, out = small_class
+    _, _games, out = small_class
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     board = summary["leaderboard"]
     quitter = next(r for r in board if r["student"] == "x-07")
@@ -151,7 +151,7 @@ def test_the_live_event_names_the_lab_it_hurt_most(content, small_class):
 
 
 def test_the_grade_files_import_into_canvas_and_moodle(small_class):
-    _, games, out = small_class
+    _, _games, out = small_class
     title = "Frontier Lab: The IPO window"
     canvas = _rows(out / "grades-canvas.csv")
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title]

@@ -305,3 +305,20 @@ def _look_in_chromium(page_file: Path, page: str, tmp_path: Path) -> None:
         finally:
             browser.close()
     assert errors == []
+
+
+def test_the_graded_class_takes_the_practice_class_roster_with_its_codes(tmp_path):
+    """CLASSROOM.md's 2-hour lesson: `cp -p` of the practice class's roster.toml gives the
+    graded class the same students with the same codes, still readable by the owner only."""
+    import shutil
+
+    practice, graded = tmp_path / "period3-practice", tmp_path / "period3"
+    assert main(["class", "new", str(practice), "--seed", "2026"]) == 0
+    assert main(["class", "new", str(graded)]) == 0
+    students = tmp_path / "students.csv"
+    students.write_text("student_id,name\nx-01,Ada Quillfeather\nx-02,Bob Zenkowski\n",
+                        encoding="utf-8")
+    assert main(["class", "roster", str(practice), "--import", str(students)]) == 0
+    shutil.copy2(roster.roster_path(practice), roster.roster_path(graded))
+    assert roster.read_roster(graded) == roster.read_roster(practice)
+    assert roster.roster_path(graded).stat().st_mode & 0o077 == 0

@@ -81,7 +81,7 @@ def render(report: ClassReport, content: Content, twin: ClassReport | None = Non
         charts.append((ident, figs[0], figs[1]))
         return f'<div class="chart" id="{ident}"></div>'
 
-    def name(e: Entry, k: int, text: str | None = None) -> str:
+    def name(e: Entry, text: str | None = None) -> str:
         """A lab's name, and its pseudonym for the projector view."""
         real = esc(text if text is not None else e.lab)
         if twin is None:
@@ -176,9 +176,9 @@ def render(report: ClassReport, content: Content, twin: ClassReport | None = Non
     if counts:
         parts.append(chart(concept_figure, counts, height=max(320, 60 + 22 * len(counts))))
         parts.append("<table><tr><th>Rank</th><th>Lab</th><th>Concepts met (first met)</th></tr>")
-        for k, e in enumerate(r.ranked):
+        for e in r.ranked:
             met = ", ".join(f"{esc(c.term)} ({esc(c.first)})" for c in e.concepts) or "—"
-            parts.append(f'<tr><td class="num">{e.rank}</td><td>{name(e, k)}</td>'
+            parts.append(f'<tr><td class="num">{e.rank}</td><td>{name(e)}</td>'
                          f"<td>{met}</td></tr>")
         parts.append("</table><h3>The concepts, for the debrief</h3><dl>")
         for cid, term, n in counts:
@@ -273,13 +273,13 @@ def _leaderboard_table(r: ClassReport, name: Any, pages: dict[str, str]) -> str:
             "<th class='num'>Ownership</th><th class='num'>Capex share</th>"
             "<th class='num'>Rented share</th><th>File</th></tr>")
     rows = [head]
-    for k, e in enumerate(r.ranked):
+    for e in r.ranked:
         f = e.final
         colour = OUTCOME_COLOURS.get(e.outcome, "#607d8b")
         who = e.student_name or e.student or "—"
         who = f"<a href='{esc(pages[e.file])}'>{esc(who)}</a>" if e.file in pages else esc(who)
         rows.append(
-            f"<tr class='{e.status}'><td class='num'>{e.rank}</td><td>{name(e, k)}</td>"
+            f"<tr class='{e.status}'><td class='num'>{e.rank}</td><td>{name(e)}</td>"
             f"<td><span class='nm'>{who}</span><span class='pn'>—</span></td>"
             f"<td>{esc(STATUS_WORDS.get(e.status, e.status))}</td>"
             f"<td><span class='outcome' style='background:{colour}'>"
@@ -291,7 +291,7 @@ def _leaderboard_table(r: ClassReport, name: Any, pages: dict[str, str]) -> str:
             f"<td class='num'>{_pct(f.get('ownership'))}</td>"
             f"<td class='num'>{_pct(e.decisions.get('capex_share'))}</td>"
             f"<td class='num'>{_pct(e.decisions.get('rented_share'))}</td>"
-            f"<td>{name(e, k, e.file)}</td></tr>")
+            f"<td>{name(e, e.file)}</td></tr>")
     rows.append("</table>")
     return "\n".join(rows)
 
@@ -304,7 +304,7 @@ def _flag_table(entries: list[Entry], twins: list[Entry] | None, name: Any) -> s
         if twins is not None:
             why = (f"<span class='nm'>{why}</span>"
                    f"<span class='pn'>{esc(twins[k].reason or '')}</span>")
-        rows.append(f'<tr class="flag"><td>{name(e, k, e.file)}</td><td>{name(e, k)}</td>'
+        rows.append(f'<tr class="flag"><td>{name(e, e.file)}</td><td>{name(e)}</td>'
                     f"<td>{esc(e.scenario)}</td><td>{why}</td></tr>")
     rows.append("</table>")
     return "\n".join(rows)
@@ -323,10 +323,10 @@ def _same_quarter(r: ClassReport, name: Any) -> str:
             "<th class='num'>Cash</th><th class='num'>Valuation</th><th class='num'>Ownership"
             "</th><th class='num'>Stake</th><th class='num'>Sentiment</th>"
             "<th class='num'>Final rank</th></tr>"]
-    for k, row in enumerate(r.same_quarter):
+    for row in r.same_quarter:
         e = row["entry"]
         rows.append(f"<tr class='{e.status}'><td class='num'>{row['rank'] or '—'}</td>"
-                    f"<td>{name(e, k)}</td><td>{esc(row['state'])}</td>"
+                    f"<td>{name(e)}</td><td>{esc(row['state'])}</td>"
                     f"<td class='num'>{_money(row['cash'])}</td>"
                     f"<td class='num'>{_money(row['valuation'])}</td>"
                     f"<td class='num'>{_pct(row['ownership'])}</td>"
@@ -356,11 +356,11 @@ def _live_events(events: list[LiveEvent], name: Any) -> str:
                         f"{_signed(ev.hits[0].effects.get(m))}: it hurt most the labs for "
                         "which that was the largest share.")
         if worst is not None:
-            said.append(f"Hurt most: <strong>{name(worst.entry, 0)}</strong> ("
+            said.append(f"Hurt most: <strong>{name(worst.entry)}</strong> ("
                         f"{esc(m)} {_signed(worst.effects[m])} in {esc(worst.date)}, "
                         f"{_pct(-worst.share(m))} of its {esc(m)} then).")
         if best is not None:
-            said.append(f"Helped most: <strong>{name(best.entry, 0)}</strong> ("
+            said.append(f"Helped most: <strong>{name(best.entry)}</strong> ("
                         f"{esc(m)} {_signed(best.effects[m])} in {esc(best.date)}).")
         if worst is None and best is None:
             said.append(f"It moved no lab's {esc(m)} in the quarter it landed.")
@@ -376,7 +376,7 @@ def _live_events(events: list[LiveEvent], name: Any) -> str:
                     parts.append(f"<tr><td colspan='6'>… {len(hits) - 12} more labs in "
                                  "live_events.csv</td></tr>")
                 when = esc(h.date) + ("" if h.happened else " (its condition did not hold)")
-                parts.append(f"<tr><td>{name(h.entry, 0)}</td><td>{when}</td>"
+                parts.append(f"<tr><td>{name(h.entry)}</td><td>{when}</td>"
                              + "".join(f"<td class='num'>{_signed(h.effects.get(k))}</td>"
                                        for k in ("cash", "valuation", "revenue"))
                              + f"<td class='num'>{_pct(h.share(m))}</td></tr>")

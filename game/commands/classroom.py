@@ -310,13 +310,13 @@ def _inject(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from game.classroom import folder, report_files, roster
+    from game.classroom import folder, pseudonyms, report_files, roster
     from game.classroom import report as rp
     from game.classroom.secret import read_secret
 
     t0 = time.perf_counter()
     scenario, seed, in_class = args.scenario, args.seed, False
-    key, injections, names = None, None, None
+    key, injections, names, students = None, None, None, None
     for path in args.saves:  # a class folder's settings, unless the options say otherwise
         if path.is_dir():
             settings = folder.read_settings(path)
@@ -342,10 +342,15 @@ def _report(args: argparse.Namespace) -> int:
     try:
         report = rp.build(args.saves, content, scenario=scenario, seed=seed,
                           progress=bar.update if bar else None, one_per_lab=one_per_lab,
-                          key=key, injections=injections, roster=names)
+                          key=key, injections=injections, roster=names,
+                          at_quarter=args.at_quarter, abandoned_below=args.abandoned_below)
+        pseudonyms.assign(report, key)
         if bar:
             bar.note("writing the report")
-        written = report_files.write(report, args.out, content)
+        grading = report_files.Grading(args.grade_by, args.grade_scale, args.abandoned_credit,
+                                       args.lms_id)
+        written = report_files.write(report, args.out, content, students=students,
+                                     grading=grading, anonymise=args.anonymise)
     except rp.ReportError as exc:
         raise UserError(str(exc)) from None
     finally:
@@ -353,7 +358,10 @@ def _report(args: argparse.Namespace) -> int:
             bar.clear()
     report.seconds = time.perf_counter() - t0  # everything: content, replays, files
     if args.format == "json":
-        emit_json(report_files.summary(report, args.out))
+        from game.classroom.live_events import live_events
+
+        shown = pseudonyms.anonymised(report) if args.anonymise else report
+        emit_json(report_files.summary(shown, args.out, live_events(shown, content)))
         return 0
     out = sys.stdout
     out.write(f"Class report: {report.scenario_title} ({report.scenario}"
@@ -363,14 +371,16 @@ def _report(args: argparse.Namespace) -> int:
               + (f", {len(report.unsigned)} not signed by the class" if report.unsigned else "")
               + "\n")
     for e in report.ranked[:10]:
-        out.write(f"  {e.rank:>3}. {e.lab:<28} {e.outcome:<11} score {e.score:>10,.1f}\n")
+        lab = e.pseudonym if args.anonymise else printable(e.lab)
+        out.write(f"  {e.rank:>3}. {lab:<28} {e.outcome:<11} score {e.score:>10,.1f}"
+                  + ("  (abandoned)" if e.status == "abandoned" else "") + "\n")
     if len(report.ranked) > 10:
         out.write(f"       … and {len(report.ranked) - 10} more in leaderboard.csv\n")
     for e in report.flagged:
         out.write(f"  flagged {e.file}: {e.reason}\n")
     for e in report.unsigned:
         out.write(f"  not ranked {e.file}: {e.reason}\n")
-    html_path = next(p for p in written if p.suffix == ".html")
+    html_path = next(p for p in written if p.name == "report.html")
     out.write(f"Wrote {len(written)} files to {args.out} (open {html_path.name} in any "
               "browser; it works offline)\n")
     return 0

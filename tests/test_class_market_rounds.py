@@ -244,3 +244,46 @@ def test_the_market_s_story_names_who_took_customers_from_whom(content):
     assert told(moves[0], "2026Q1").startswith(
         "2026Q1: open-weight models gained 9.8 points of the class's market (to 37.7%), from "
         "Dear (−9.8)")
+
+
+def test_the_report_verifies_every_market_game_against_the_class_s_market(content, market,
+                                                                          tmp_path, capsys):
+    import json
+
+    from game.classroom.market_play import class_market
+    from game.classroom.roster import student_save
+    from game.commands.play import class_settings
+    from game.session.saves.reader import read_save
+    from game.session.store import save_game
+
+    prices = {"ada": 0.7, "alan": 1.0, "grace": 1.6}
+    for k in (1, 2, 3):
+        for student, price in prices.items():
+            mr.submit(market, k, mr.Entry(student, plan_to_dict(Plan(price=price)),
+                                          lab=f"{student.title()} Labs"))
+        assert mr.close_due(market) == [k]
+        if k < 3:
+            change_rounds(market, "open")
+    scenario, seed, key, _ = class_settings(market, None, None)
+    students, cls = class_market(market, content, scenario, seed)
+    for i, student in enumerate(students):
+        game = cls.game(i, f"{student.title()} Labs")
+        game.student = student
+        save_game(game, market, path=student_save(market, student, scenario), key=key)
+    # a game of Ada's played alone, with her plans, signed by the class: not the market's lab
+    from game.session.game import Game
+
+    alone = Game(content, scenario, seed, "Ada Labs")
+    alone.student = "ada"
+    for record in cls.lab(0).log:
+        alone.apply_record(record)
+    save_game(alone, market, path=student_save(market, "ada", scenario), key=key)
+    assert main(["class", "report", str(market), "--out", str(tmp_path / "r"), "--format",
+                 "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["ranked"] == 2 and summary["flagged"] == 1
+    assert "differs from the replay" in summary["flagged_saves"][0]["reason"]
+    assert summary["market_story"] and "of the class's market" in summary["market_story"][0]
+    assert main(["replay", str(student_save(market, "alan", scenario))]) == 0
+    assert "verified" in capsys.readouterr().out
+    assert len(read_save(student_save(market, "alan", scenario)).log) == 3

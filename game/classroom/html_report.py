@@ -150,6 +150,14 @@ def render(report: ClassReport, content: Content, twin: ClassReport | None = Non
     if r.ranked:
         parts.append(chart(outcome_figure, height=340))
 
+    if r.market_story:
+        parts.append('<h2 id="market">The class\'s market: who took customers from whom</h2>')
+        parts.append("<p>Each round's biggest move of the pooled market's customers, in "
+                     "points of the market, and the labs, rivals or open-weight models it "
+                     "came from.</p><ul>"
+                     + "".join(f"<li>{html.escape(line)}</li>" for line in r.market_story)
+                     + "</ul>")
+
     parts.append('<h2 id="live-events">Live events: who was hurt, who was helped</h2>')
     parts.append(_live_events(events or [], name))
 

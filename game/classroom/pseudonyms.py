@@ -72,4 +72,5 @@ def anonymised(report: ClassReport) -> ClassReport:
         report, ranked=[twin(e) for e in report.ranked], flagged=[twin(e) for e in report.flagged],
         unsigned=[twin(e) for e in report.unsigned])
     out.same_quarter = [{**row, "entry": twins[id(row["entry"])]} for row in report.same_quarter]
+    out.market_story = [scrub(line) or "" for line in report.market_story]
     return out

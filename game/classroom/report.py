@@ -64,12 +64,13 @@ from pathlib import Path
 from typing import Any
 
 from game.classroom.folder import Injection
+from game.classroom.market_play import Verifier
 from game.engine import OUTCOMES
 from game.packs import Content
 from game.session.saves import signature
 from game.session.saves.errors import SaveError
 from game.session.saves.record import SaveFile
-from game.session.store import Verification, verify
+from game.session.store import Verification
 
 Progress = Callable[[int, int, str], None]
 """Called as (done, total, file name) after each save."""
@@ -184,6 +185,7 @@ class ClassReport:
     at_label: str = ""  # its calendar quarter, e.g. 2027Q2
     same_quarter: list[dict[str, Any]] = field(default_factory=list)
     injections: list[Injection] = field(default_factory=list)  # the class's live events
+    market_story: list[str] = field(default_factory=list)  # a shared market's: who took share
 
     @property
     def entries(self) -> list[Entry]:
@@ -273,9 +275,10 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
     t0 = time.perf_counter()
     files = find_saves(paths)
     replays: list[tuple[Path, Verification | str]] = []
+    verify = Verifier(content)  # (a shared market's saves: against the class's market)
     for n, path in enumerate(files, 1):
         try:
-            replays.append((path, verify(path, content)))
+            replays.append((path, verify(path)))
         except SaveError as exc:
             replays.append((path, f"unreadable: {_strip_path(str(exc), path)}"))
         if progress is not None:

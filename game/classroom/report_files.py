@@ -53,6 +53,7 @@ def summary(report: ClassReport, out: Path | None = None,
         "seconds": round(report.seconds, 3),
         "out": str(out) if out is not None else None,
         "outcomes": report.outcomes(),
+        "market_story": report.market_story,
         "abandoned": sum(e.status == "abandoned" for e in report.ranked),
         "leaderboard": [
             {"rank": e.rank, "student": e.student, "name": e.student_name, "lab": e.lab,

@@ -231,6 +231,24 @@ def _round(args: argparse.Namespace) -> int:
     return 0
 
 
+def _market_story(report: Any, class_dir: Path, content: Any) -> list[str]:
+    """A shared market's story, its labs named as the report names them."""
+    from game.classroom.folder import ClassError
+    from game.classroom.market_play import class_market
+    from game.session.market_story import story, told
+
+    if report.seed is None:
+        return []
+    try:
+        students, market = class_market(class_dir, content, report.scenario, report.seed)
+    except ClassError:
+        return []  # the saves' checks say what is wrong
+    labs = {e.student: e.lab for e in report.entries if e.student}
+    rivals = [r.model_name for r in market.params.rivals]
+    return [told(m, market.params.calendar(m.quarter))
+            for m in story(market, [labs.get(s, "") for s in students], rivals)]
+
+
 def _market_round(class_dir: Path) -> dict[str, int]:
     """A shared market's rounds closed now if due, and where it stands."""
     from game.classroom import market_rounds
@@ -317,6 +335,7 @@ def _report(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     scenario, seed, in_class = args.scenario, args.seed, False
     key, injections, names, students = None, None, None, None
+    market_dir: Path | None = None  # a class that plays one shared market
     for path in args.saves:  # a class folder's settings, unless the options say otherwise
         if path.is_dir():
             settings = folder.read_settings(path)
@@ -331,6 +350,8 @@ def _report(args: argparse.Namespace) -> int:
                 students = roster.read_roster(path)
                 if students is not None:
                     names = {s.id: s.name for s in students}
+                if settings.rounds == "market":
+                    market_dir = path
                 args.pack, args.exact_packs = [Path(p) for p in settings.packs], True
                 break
     content = _content(args)
@@ -344,6 +365,8 @@ def _report(args: argparse.Namespace) -> int:
                           progress=bar.update if bar else None, one_per_lab=one_per_lab,
                           key=key, injections=injections, roster=names,
                           at_quarter=args.at_quarter, abandoned_below=args.abandoned_below)
+        if market_dir is not None:
+            report.market_story = _market_story(report, market_dir, content)
         pseudonyms.assign(report, key)
         if bar:
             bar.note("writing the report")

@@ -287,3 +287,20 @@ def test_the_report_verifies_every_market_game_against_the_class_s_market(conten
     assert main(["replay", str(student_save(market, "alan", scenario))]) == 0
     assert "verified" in capsys.readouterr().out
     assert len(read_save(student_save(market, "alan", scenario)).log) == 3
+
+
+def test_the_server_closes_a_round_at_its_deadline_with_no_game_open(market):
+    import time
+
+    from tests.test_classroom_serve import serving
+
+    mr.submit(market, 1, _entry("ada", 1.2))
+    with serving(market):
+        change_rounds(market, "deadline", minutes=0.01)
+        for _ in range(600):
+            if mr.read_record(market, 1) is not None:
+                break
+            time.sleep(0.05)
+        record = mr.read_record(market, 1)
+    assert record is not None and [e.submitted for e in record] == [True, False, False]
+    assert "round 1 closed" in (market / ".class" / "serve.log").read_text()

@@ -177,8 +177,7 @@ async def test_a_student_plays_the_market_with_classmates_and_comes_back(content
         await pilot.press("enter")
         screen = await _dashboard(pilot, app)
         assert len(game.log) == 0  # sent, not played: the class plays it
-        assert "Your plan for quarter 1 is in" in str(screen.query_one("#status",
-                                                                       Static).render())
+        assert any("Your plan for quarter 1 is in" in n.message for n in app._notifications)
         assert mr.submissions(market, 1).keys() == {"ada"}
         mr.submit(market, 1, _entry("alan", 0.9))  # a classmate undercuts
         change_rounds(market, "close")  # grace sent nothing: her standing plan plays
@@ -206,7 +205,7 @@ async def test_a_student_plays_the_market_with_classmates_and_comes_back(content
 async def test_classmates_show_as_rivals_with_their_lab_capability_price_and_share(content,
                                                                                    market):
     from game.classroom.roster import read_roster
-    from game.ui.dashboard import ModelsPanel
+    from game.ui.dashboard import MarketPanel, ModelsPanel
     from tests.test_ui import plain
 
     ada = read_roster(market)[0]
@@ -224,6 +223,9 @@ async def test_classmates_show_as_rivals_with_their_lab_capability_price_and_sha
         shown = plain(screen.query_one(ModelsPanel).content)
         assert "Classmates" in shown and hostile in shown and "×0.80" in shown
         assert "a lab yet to begin" in shown and app.is_running
+        market_panel = plain(screen.query_one(MarketPanel).content)  # the class's units
+        mine = screen.game.state.share[0] / 3
+        assert "Class's market $B/yr" in market_panel and f"{mine:.1%}" in market_panel
 
 
 def test_the_market_s_story_names_who_took_customers_from_whom(content):

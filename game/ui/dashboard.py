@@ -145,8 +145,12 @@ class MarketPanel(Panel):
         for g, name in enumerate(econ.gpu_names):
             if econ.available[row, g]:
                 t.add_row(plain(f"{name} price"), f"${econ.gpu_price[row, g] / 1000:,.0f}k")
-        t.add_row("Market $B/yr", f"{float(game.state.market[0]):,.0f}")
-        t.add_row("Your share", f"{float(game.state.share[0]):.1%}")
+        # A shared market pools the class's labs' customers (W solo markets): its figures
+        # are the class's, as the classmates' shares are (game.session.market).
+        labs = len(game.classmates) + 1
+        t.add_row("Market $B/yr" if labs == 1 else "Class's market $B/yr",
+                  f"{float(game.state.market[0]) * labs:,.0f}")
+        t.add_row("Your share", f"{float(game.state.share[0]) / labs:.1%}")
         self.update(t)
 
 

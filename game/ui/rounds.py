@@ -94,8 +94,9 @@ class RoundWatch:
 
     # --- a shared market (game.classroom.market_rounds) -----------------------------------
 
-    def submit(self) -> str:
-        """The student's plan for this round, sent to the market; what to tell them."""
+    def submit(self) -> tuple[str, bool]:
+        """The student's plan for this round, sent to the market: what to tell them, and
+        whether it was sent."""
         game, student = self.game, self.screen.app.student
         k = len(game.log) + 1
         entry = Entry(student.id, plan_to_dict(game.plan),
@@ -104,11 +105,11 @@ class RoundWatch:
         try:
             market_rounds.submit(self.class_dir, k, entry)
         except ClassError as exc:
-            return printable(str(exc))
+            return printable(str(exc)), False
         self.screen.app.autosave(game)
         self.follow_market()
         return (f"Your plan for quarter {k} is in: the market plays when every lab's plan is "
-                "in or the round closes. Until then, e sends a new one.")
+                "in or the round closes. Until then, e sends a new one."), True
 
     def follow_market(self) -> None:
         """Close the rounds that are due, and play the ones closed since (all the class's labs

@@ -289,7 +289,8 @@ class GameScreen(Screen[None]):
             self.notify(self.rounds.refusal(), markup=False)
             return False
         if self.rounds is not None and self.rounds.mode == "market":  # the class plays it
-            self.query_one("#status", Static).update(plain(self.rounds.submit()))
+            said, sent = self.rounds.submit()
+            self.notify(said, severity="information" if sent else "error", markup=False)
             return False
         try:
             self.game.end_quarter()

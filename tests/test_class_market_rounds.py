@@ -306,3 +306,30 @@ def test_the_server_closes_a_round_at_its_deadline_with_no_game_open(market):
         record = mr.read_record(market, 1)
     assert record is not None and [e.submitted for e in record] == [True, False, False]
     assert "round 1 closed" in (market / ".class" / "serve.log").read_text()
+
+
+def test_any_round_file_is_read_or_refused_in_one_line(tmp_path):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    leaves = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+    values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                          max_leaves=12)
+    keys = st.sampled_from(["student", "plan", "choices", "injected", "submitted", "lab",
+                            "price", "event", "choice", "x"])
+    rows = st.dictionaries(keys, values | st.dictionaries(keys, values, max_size=4),
+                           max_size=6)
+
+    @settings(max_examples=300, deadline=None)
+    @given(rows)
+    def read(row: dict) -> None:
+        try:
+            entry = mr._entry(row, tmp_path / "round-001.toml")
+        except ClassError as exc:
+            assert "round-001.toml: " in str(exc) and "\n" not in str(exc)
+        else:
+            assert isinstance(entry.plan, dict) and isinstance(entry.lab, str)
+            Plan(**entry.plan)
+
+    read()

@@ -41,6 +41,24 @@ def _int_in(lo: int, hi: int, what: str) -> Any:
     return parse
 
 
+def _number_in(lo: float, hi: float, what: str) -> Any:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, got '{text}'") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be between {lo:g} and {hi:g}, got {value:g}")
+        return value
+
+    return parse
+
+
+_points = _number_in(0.01, 100_000, "--grade-scale")
+_fraction = _number_in(0.0, 1.0, "--abandoned-credit")
+
+
 def _add_pack_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pack", action="append", type=Path, default=[], metavar="DIR",
                         help="play with this pack (or folder of packs) too; repeatable "
@@ -300,6 +318,23 @@ def _add_classroom(sub: Any) -> None:
     cr.add_argument("--one-per-lab", action=argparse.BooleanOptionalAction, default=None,
                     help="rank only each lab's first game, not its replays (default: yes for "
                          "a class folder)")
+    cr.add_argument("--at-quarter", type=_int_in(0, 400, "--at-quarter"), default=None,
+                    metavar="N", help="compare the labs at quarter N (default: the last quarter "
+                    "every counted game reached)")
+    cr.add_argument("--abandoned-below", type=_int_in(0, 400, "--abandoned-below"),
+                    default=None, metavar="N", help="a game still running with fewer than N "
+                    "quarters is abandoned (default: behind half the class's pace, or idle)")
+    cr.add_argument("--grade-by", choices=("quartile", "rank", "score", "completion"),
+                    default="quartile", help="how a game becomes a grade (default: quartile)")
+    cr.add_argument("--grade-scale", type=_points, default=100.0, metavar="POINTS",
+                    help="the assignment's points possible (default: 100)")
+    cr.add_argument("--abandoned-credit", type=_fraction, default=0.5, metavar="F",
+                    help="an abandoned game's share of the grade its place gives (default 0.5)")
+    cr.add_argument("--lms-id", choices=("sis-user", "sis-login"), default="sis-user",
+                    help="the Canvas column the roster's id goes in (default: SIS User ID)")
+    cr.add_argument("--anonymise", action="store_true",
+                    help="pseudonyms (Lab 7) instead of student and lab names in every file, "
+                         "for the projector; no grades or student pages")
     cr.add_argument("--format", choices=("table", "json"), default="table")
 
     srv = sub.add_parser(

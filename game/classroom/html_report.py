@@ -4,6 +4,11 @@ Everything the page needs is inside it: the plotly.js library is inlined once (n
 network), each chart is a plotly figure serialised by plotly itself (which escapes ``<`` and
 ``/``, so a lab's name cannot end a script), and every other text from a save goes through
 ``html.escape``. The file opens from a USB stick in a classroom with no internet.
+
+With the report's anonymised ``twin`` (``game.classroom.pseudonyms``), the page has a
+**projector view** toggle (also opened by ``report.html#projector``): every name in the tables
+and charts becomes the lab's pseudonym. The real names are still in the file; the files of
+``class report --anonymise`` have none.
 """
 
 from __future__ import annotations
@@ -13,22 +18,26 @@ import math
 import re
 from typing import Any
 
-from game.classroom.report import DECISIONS, SERIES, ClassReport, Entry
+from game.classroom.live_events import LiveEvent
+from game.classroom.report import DECISIONS, ClassReport, Entry
+from game.classroom.report_charts import (
+    OUTCOME_COLOURS,
+    OUTCOME_WORDS,
+    OVER_TIME,
+    concept_figure,
+    decision_figure,
+    label,
+    leaderboard_figure,
+    outcome_figure,
+    picked_data,
+    series_figure,
+)
 from game.packs import Content
 
-OUTCOME_COLOURS = {
-    "ipo": "#2e7d32", "horizon": "#1565c0", "running": "#9e9e9e", "irrelevant": "#ef6c00",
-    "ousted": "#ad1457", "bankrupt": "#c62828",
-}
-OUTCOME_WORDS = {
-    "ipo": "listed (IPO)", "horizon": "still private at the horizon", "running": "not finished",
-    "irrelevant": "fell behind (irrelevant)", "ousted": "ousted by the board",
-    "bankrupt": "ran out of cash",
-}
-SERIES_TITLES = {"cash": "Cash ($B)", "sentiment": "Investor sentiment (0–100)",
-                 "capability": "Capability (index)"}
 CONFIG = {"displaylogo": False, "responsive": True, "showLink": False,
           "modeBarButtonsToRemove": ["sendDataToCloud"]}
+STATUS_WORDS = {"finished": "finished", "running": "still running",
+                "abandoned": "abandoned (stopped early)"}
 
 _CSS = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto;
@@ -41,26 +50,43 @@ th, td { padding: .25rem .5rem; border-bottom: 1px solid #eee; text-align: left;
 th { background: #f6f6f6; position: sticky; top: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .flag td { background: #fff4f4; } .chart { width: 100%; min-height: 360px; }
+tr.abandoned td { color: #777; }
 .outcome { display: inline-block; padding: 0 .4rem; border-radius: .6rem; color: #fff;
            font-size: 12px; }
+.tools { position: sticky; top: 0; background: #fff; padding: .4rem 0; z-index: 5;
+         border-bottom: 1px solid #eee; }
+body .pn, body.anon .nm { display: none; } body.anon .pn { display: inline; }
 dl dt { font-weight: 600; margin-top: .5rem; } dl dd { margin-left: 1.2rem; }
-@media print { .chart { page-break-inside: avoid; } nav { display: none; } }
+@media print { .chart { page-break-inside: avoid; } nav, .tools { display: none; } }
 """
 
 
-def render(report: ClassReport, content: Content) -> str:
-    """The whole page."""
+def render(report: ClassReport, content: Content, twin: ClassReport | None = None,
+           events: list[LiveEvent] | None = None, pages: dict[str, str] | None = None) -> str:
+    """The whole page; ``twin``: the anonymised report (the projector toggle), ``events``: the
+    class's live events, ``pages``: each ranked file's student page (a link from its row)."""
     import plotly
     from plotly.offline import get_plotlyjs
 
-    charts: list[tuple[str, Any]] = []
+    charts: list[tuple[str, Any, Any]] = []
+    series_ids: dict[str, str] = {}
 
-    def chart(fig: Any, height: int = 380) -> str:
+    def chart(make: Any, *args: Any, height: int = 380) -> str:
         ident = f"chart-{len(charts) + 1}"
-        fig.update_layout(height=height, template="plotly_white",
-                          margin={"l": 60, "r": 20, "t": 50, "b": 50})
-        charts.append((ident, fig))
+        figs = [make(r, *args), make(twin, *args) if twin is not None else None]
+        for fig in figs:
+            if fig is not None:
+                fig.update_layout(height=height, template="plotly_white",
+                                  margin={"l": 60, "r": 20, "t": 50, "b": 50})
+        charts.append((ident, figs[0], figs[1]))
         return f'<div class="chart" id="{ident}"></div>'
+
+    def name(e: Entry, text: str | None = None) -> str:
+        """A lab's name, and its pseudonym for the projector view."""
+        real = esc(text if text is not None else e.lab)
+        if twin is None:
+            return real
+        return f'<span class="nm">{real}</span><span class="pn">{esc(e.pseudonym)}</span>'
 
     esc = html.escape
     r = report
@@ -80,66 +106,87 @@ def render(report: ClassReport, content: Content) -> str:
         + (f", {len(r.unsigned)} not signed by the class" if r.unsigned else "")
         + f" · generated {r.generated:%Y-%m-%d %H:%M} UTC in {r.seconds:.1f} s"
         " · every ranked game was replayed from its seed and matched its save exactly.</p>",
-        '<nav><a href="#leaderboard">Leaderboard</a><a href="#flagged">Flagged</a>'
-        '<a href="#outcomes">Outcomes</a><a href="#over-time">Over time</a>'
+        '<nav><a href="#leaderboard">Leaderboard</a><a href="#same-quarter">Same quarter</a>'
+        '<a href="#flagged">Flagged</a><a href="#outcomes">Outcomes</a>'
+        '<a href="#live-events">Live events</a><a href="#over-time">Over time</a>'
         '<a href="#decisions">Decisions</a><a href="#concepts">Concepts</a>'
-        '<a href="#method">How this was made</a></nav>',
+        + ('<a href="#students">Students</a>' if pages else "")
+        + '<a href="#method">How this was made</a></nav>',
     ]
+    if r.ranked:
+        parts.append('<div class="tools">'
+                     + ('<label><input type="checkbox" id="projector"> Projector view: '
+                        'pseudonyms instead of names</label> · ' if twin is not None else "")
+                     + '<label>Pick a lab to draw over time: <select id="pick">'
+                     '<option value="">(none)</option>'
+                     + "".join(f'<option value="{k}">{esc(label(e))}</option>'
+                               for k, e in enumerate(r.ranked))
+                     + "</select></label></div>")
 
     parts.append('<h2 id="leaderboard">Leaderboard</h2>')
     if r.ranked:
-        parts.append(chart(_leaderboard_figure(r), height=max(320, 60 + 22 * len(r.ranked))))
-        parts.append(_leaderboard_table(r))
+        parts.append("<p>Finished games first, then games still running, then abandoned games "
+                     "(stopped early), each by score.</p>")
+        parts.append(chart(leaderboard_figure, height=max(320, 60 + 22 * len(r.ranked))))
+        parts.append(_leaderboard_table(r, name, pages or {}))
     else:
         parts.append("<p>No save verified, so nobody is ranked.</p>")
 
+    parts.append('<h2 id="same-quarter">The labs at the same quarter</h2>')
+    parts.append(_same_quarter(r, name))
+
     parts.append('<h2 id="flagged">Flagged saves (not ranked)</h2>')
     if r.flagged:
-        parts.append("<table><tr><th>File</th><th>Lab</th><th>Scenario</th><th>Why</th></tr>")
-        for e in r.flagged:
-            parts.append(f'<tr class="flag"><td>{esc(e.file)}</td><td>{esc(e.lab)}</td>'
-                         f"<td>{esc(e.scenario)}</td><td>{esc(e.reason or '')}</td></tr>")
-        parts.append("</table>")
+        parts.append(_flag_table(r.flagged, twin.flagged if twin else None, name))
     else:
         parts.append("<p>None: every save verified.</p>")
     if r.unsigned:
         parts.append('<h2 id="unsigned">Not signed by the class (practice; not ranked)</h2>')
         parts.append("<p>The class's server signs every game it plays with the class's key; "
                      "these were played elsewhere, or changed since.</p>")
-        parts.append("<table><tr><th>File</th><th>Lab</th><th>Scenario</th><th>Why</th></tr>")
-        for e in r.unsigned:
-            parts.append(f'<tr class="flag"><td>{esc(e.file)}</td><td>{esc(e.lab)}</td>'
-                         f"<td>{esc(e.scenario)}</td><td>{esc(e.reason or '')}</td></tr>")
-        parts.append("</table>")
+        parts.append(_flag_table(r.unsigned, twin.unsigned if twin else None, name))
 
     parts.append('<h2 id="outcomes">Outcomes</h2>')
     if r.ranked:
-        parts.append(chart(_outcome_figure(r), height=340))
+        parts.append(chart(outcome_figure, height=340))
 
-    parts.append('<h2 id="over-time">Each lab over time</h2>')
-    parts.append("<p>Click a name in a legend to hide that lab; double-click to show it "
-                 "alone.</p>")
-    for metric in SERIES:
-        if r.ranked:
-            parts.append(chart(_series_figure(r, metric), height=420))
+    if r.market_story:
+        parts.append('<h2 id="market">The class\'s market: who took customers from whom</h2>')
+        parts.append("<p>Each round's biggest move of the pooled market's customers, in "
+                     "points of the market, and the labs, rivals or open-weight models it "
+                     "came from.</p><ul>"
+                     + "".join(f"<li>{html.escape(line)}</li>" for line in r.market_story)
+                     + "</ul>")
+
+    parts.append('<h2 id="live-events">Live events: who was hurt, who was helped</h2>')
+    parts.append(_live_events(events or [], name))
+
+    parts.append('<h2 id="over-time">The class over time</h2>')
+    if r.ranked:
+        parts.append("<p>Each chart draws the class's median (dashed) and the band holding "
+                     "the middle 80% of the labs still playing (10th to 90th percentile), the "
+                     "three leaders, and the lab picked in the menu above.</p>")
+        for metric in OVER_TIME:
+            series_ids[metric] = f"chart-{len(charts) + 1}"
+            parts.append(chart(series_figure, metric, height=420))
 
     parts.append('<h2 id="decisions">Decisions compared</h2>')
     if r.ranked:
         parts.append("<p>Quartiles are by rank (Q1: the top quarter of the class). Each dot is "
                      "a lab.</p>")
-        parts.append(chart(_decision_figure(r, "capex_share"), height=360))
-        parts.append(chart(_decision_figure(r, "rented_share"), height=360))
+        parts.append(chart(decision_figure, "capex_share", height=360))
+        parts.append(chart(decision_figure, "rented_share", height=360))
         parts.append(_quartile_table(r))
     parts.append(_definitions())
 
     parts.append('<h2 id="concepts">Concepts met</h2>')
     counts = r.concept_counts()
     if counts:
-        parts.append(chart(_concept_figure(r, counts), height=max(320, 60 + 22 * len(counts))))
+        parts.append(chart(concept_figure, counts, height=max(320, 60 + 22 * len(counts))))
         parts.append("<table><tr><th>Rank</th><th>Lab</th><th>Concepts met (first met)</th></tr>")
         for e in r.ranked:
             met = ", ".join(f"{esc(c.term)} ({esc(c.first)})" for c in e.concepts) or "—"
-            parts.append(f'<tr><td class="num">{e.rank}</td><td>{esc(e.lab)}</td>'
+            parts.append(f'<tr><td class="num">{e.rank}</td><td>{name(e)}</td>'
                          f"<td>{met}</td></tr>")
         parts.append("</table><h3>The concepts, for the debrief</h3><dl>")
         for cid, term, n in counts:
@@ -152,6 +199,17 @@ def render(report: ClassReport, content: Content) -> str:
     else:
         parts.append("<p>No events with a glossary concept happened in the ranked games.</p>")
 
+    if pages:
+        parts.append('<h2 id="students">Student summaries</h2><p class="nm">One printable page '
+                     "per student (and a Markdown copy beside it) to cite in the memo: their "
+                     "lab's path, outcome and rank, the events they met and the sources behind "
+                     "the figures. Hand each student their own.</p><ul class='nm'>")
+        for e in r.ranked:
+            if e.file in pages:
+                parts.append(f'<li><a href="{esc(pages[e.file])}">'
+                             f"{esc(e.student_name or e.student or e.lab)} — {esc(e.lab)}</a></li>")
+        parts.append("</ul>")
+
     parts.append('<h2 id="method">How this report was made</h2>')
     parts.append(
         "<p>Each save holds the seed and every decision (plans, event choices, live events), "
@@ -161,111 +219,77 @@ def render(report: ClassReport, content: Content) -> str:
         "never ranked. The charts and decision measures come from the replay, not from the "
         "file. The same data is in the CSV files beside this page.</p>")
 
-    parts.append(f"<script>var CONFIG = {_script_safe(_json(CONFIG))};")
-    for ident, fig in charts:
-        parts.append(f"(function () {{ var f = {_script_safe(fig.to_json())}; "
-                     f"Plotly.newPlot({_js_string(ident)}, f.data, f.layout, CONFIG); }})();")
+    parts.append(f"<script>var CONFIG = {_script_safe(_json(CONFIG))}; var FIGS = {{}};")
+    for ident, fig, anon in charts:
+        other = _script_safe(anon.to_json()) if anon is not None else "null"
+        parts.append(f"FIGS[{_js_string(ident)}] = [{_script_safe(fig.to_json())}, {other}];")
+    names = [[label(e) for e in r.ranked], [label(e) for e in twin.ranked] if twin else None]
+    data = picked_data(r) if r.ranked else {}
+    parts.append(f"var SERIES = {_script_safe(_json(series_ids))}; "
+                 f"var PICKED = {_script_safe(_json(data))}; "
+                 f"var NAMES = {_script_safe(_json(names))};")
+    parts.append(_SCRIPT)
     parts.append("</script></body></html>")
     return "\n".join(parts)
 
 
-# --- figures ----------------------------------------------------------------------------------
-
-
-def _label(e: Entry) -> str:
-    return f"{e.rank}. {e.lab}"
-
-
-def _leaderboard_figure(r: ClassReport) -> Any:
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for outcome in dict.fromkeys(e.outcome for e in r.ranked):
-        group = [e for e in r.ranked if e.outcome == outcome]
-        fig.add_trace(go.Bar(
-            x=[e.score for e in group], y=[_label(e) for e in group], orientation="h",
-            name=OUTCOME_WORDS.get(outcome, outcome),
-            marker_color=OUTCOME_COLOURS.get(outcome, "#607d8b"),
-            hovertemplate="%{y}: score %{x:,.1f}<extra>%{fullData.name}</extra>"))
-    fig.update_layout(title="Score (the scenario's formula), best first", barmode="overlay",
-                      legend_title_text="Outcome")
-    fig.update_yaxes(categoryorder="array",
-                     categoryarray=[_label(e) for e in reversed(r.ranked)])
-    return fig
-
-
-def _outcome_figure(r: ClassReport) -> Any:
-    import plotly.graph_objects as go
-
-    counts = r.outcomes()
-    fig = go.Figure(go.Bar(
-        x=[OUTCOME_WORDS.get(o, o) for o in counts], y=list(counts.values()),
-        marker_color=[OUTCOME_COLOURS.get(o, "#607d8b") for o in counts],
-        text=list(counts.values()), textposition="auto",
-        hovertemplate="%{x}: %{y} labs<extra></extra>"))
-    fig.update_layout(title="How the class's games ended", yaxis_title="labs")
-    return fig
-
-
-def _series_figure(r: ClassReport, metric: str) -> Any:
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for e in r.ranked:
-        fig.add_trace(go.Scatter(
-            x=e.labels, y=[p.get(metric) for p in e.timeline], mode="lines+markers",
-            name=_label(e), legendgroup=e.lab, marker={"size": 4},
-            line={"width": 1.6 if (e.rank or 99) <= 3 else 1.0},
-            hovertemplate=f"%{{fullData.name}}<br>%{{x}}: %{{y:,.1f}}<extra>{metric}</extra>"))
-    fig.update_layout(title=SERIES_TITLES.get(metric, metric) + " at the start of each quarter",
-                      hovermode="closest")
-    return fig
-
-
-def _decision_figure(r: ClassReport, key: str) -> Any:
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for q in (1, 2, 3, 4):
-        group = [e for e in r.ranked if e.quartile == q and e.decisions.get(key) is not None]
-        if not group:
-            continue
-        fig.add_trace(go.Box(
-            y=[e.decisions[key] for e in group], name=f"Q{q}", boxpoints="all", jitter=0.4,
-            pointpos=0, text=[_label(e) for e in group],
-            hovertemplate="%{text}: %{y:.0%}<extra></extra>"))
-    fig.update_layout(title=DECISIONS[key] + " by quartile of the ranking", showlegend=False,
-                      yaxis_tickformat=".0%")
-    return fig
-
-
-def _concept_figure(r: ClassReport, counts: list[tuple[str, str, int]]) -> Any:
-    import plotly.graph_objects as go
-
-    fig = go.Figure(go.Bar(
-        x=[n for _, _, n in counts], y=[term for _, term, _ in counts], orientation="h",
-        marker_color="#5e35b1", hovertemplate="%{y}: met by %{x} labs<extra></extra>"))
-    fig.update_layout(title="Concepts the class met through events (labs that met each)")
-    fig.update_yaxes(autorange="reversed")
-    return fig
+_SCRIPT = """
+var anon = false;
+function draw(id) {
+  var f = FIGS[id][anon && FIGS[id][1] ? 1 : 0];
+  Plotly.newPlot(id, f.data, f.layout, CONFIG);
+}
+function pick() {
+  var sel = document.getElementById('pick');
+  if (!sel) { return; }
+  var i = sel.value === '' ? -1 : parseInt(sel.value, 10);
+  var names = anon && NAMES[1] ? NAMES[1] : NAMES[0];
+  Object.keys(SERIES).forEach(function (metric) {
+    var id = SERIES[metric], n = document.getElementById(id).data.length;
+    Plotly.restyle(id, {x: [i < 0 ? [] : PICKED.x[i]], y: [i < 0 ? [] : PICKED[metric][i]],
+                        name: [i < 0 ? 'picked lab' : names[i]]}, [n - 1]);
+  });
+}
+function setAnon(on) {
+  anon = on;
+  document.body.classList.toggle('anon', on);
+  var names = anon && NAMES[1] ? NAMES[1] : NAMES[0];
+  var sel = document.getElementById('pick');
+  if (sel) { for (var k = 1; k < sel.options.length; k++) { sel.options[k].text = names[k - 1]; } }
+  Object.keys(FIGS).forEach(draw);
+  pick();
+}
+Object.keys(FIGS).forEach(draw);
+var box = document.getElementById('projector');
+if (box) {
+  box.addEventListener('change', function () { setAnon(box.checked); });
+  if (location.hash === '#projector') { box.checked = true; setAnon(true); }
+}
+var sel = document.getElementById('pick');
+if (sel) { sel.addEventListener('change', pick); }
+"""
 
 
 # --- tables -----------------------------------------------------------------------------------
 
 
-def _leaderboard_table(r: ClassReport) -> str:
+def _leaderboard_table(r: ClassReport, name: Any, pages: dict[str, str]) -> str:
     esc = html.escape
-    head = ("<table><tr><th class='num'>Rank</th><th>Lab</th><th>Outcome</th>"
-            "<th class='num'>Score</th><th class='num'>Quarters</th><th>IPO filed</th>"
-            "<th class='num'>Cash</th><th class='num'>Valuation</th>"
+    head = ("<table><tr><th class='num'>Rank</th><th>Lab</th><th>Student</th><th>Status</th>"
+            "<th>Outcome</th><th class='num'>Score</th><th class='num'>Quarters</th>"
+            "<th>IPO filed</th><th class='num'>Cash</th><th class='num'>Valuation</th>"
             "<th class='num'>Ownership</th><th class='num'>Capex share</th>"
             "<th class='num'>Rented share</th><th>File</th></tr>")
     rows = [head]
     for e in r.ranked:
         f = e.final
         colour = OUTCOME_COLOURS.get(e.outcome, "#607d8b")
+        who = e.student_name or e.student or "—"
+        who = f"<a href='{esc(pages[e.file])}'>{esc(who)}</a>" if e.file in pages else esc(who)
         rows.append(
-            f"<tr><td class='num'>{e.rank}</td><td>{esc(e.lab)}</td>"
+            f"<tr class='{e.status}'><td class='num'>{e.rank}</td><td>{name(e)}</td>"
+            f"<td><span class='nm'>{who}</span><span class='pn'>—</span></td>"
+            f"<td>{esc(STATUS_WORDS.get(e.status, e.status))}</td>"
             f"<td><span class='outcome' style='background:{colour}'>"
             f"{esc(OUTCOME_WORDS.get(e.outcome, e.outcome))}</span></td>"
             f"<td class='num'>{_n(e.score)}</td><td class='num'>{e.quarters}</td>"
@@ -275,9 +299,100 @@ def _leaderboard_table(r: ClassReport) -> str:
             f"<td class='num'>{_pct(f.get('ownership'))}</td>"
             f"<td class='num'>{_pct(e.decisions.get('capex_share'))}</td>"
             f"<td class='num'>{_pct(e.decisions.get('rented_share'))}</td>"
-            f"<td>{esc(e.file)}</td></tr>")
+            f"<td>{name(e, e.file)}</td></tr>")
     rows.append("</table>")
     return "\n".join(rows)
+
+
+def _flag_table(entries: list[Entry], twins: list[Entry] | None, name: Any) -> str:
+    esc = html.escape
+    rows = ["<table><tr><th>File</th><th>Lab</th><th>Scenario</th><th>Why</th></tr>"]
+    for k, e in enumerate(entries):
+        why = esc(e.reason or "")
+        if twins is not None:
+            why = (f"<span class='nm'>{why}</span>"
+                   f"<span class='pn'>{esc(twins[k].reason or '')}</span>")
+        rows.append(f'<tr class="flag"><td>{name(e, e.file)}</td><td>{name(e)}</td>'
+                    f"<td>{esc(e.scenario)}</td><td>{why}</td></tr>")
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _same_quarter(r: ClassReport, name: Any) -> str:
+    if not r.same_quarter:
+        return "<p>No game to compare.</p>"
+    esc = html.escape
+    rows = [f"<p>Every lab at quarter {r.at_quarter} ({esc(r.at_label)}): the last quarter every "
+            "counted game reached (<code>--at-quarter N</code> picks another). Ranked by the "
+            "stake then (ownership × valuation, the score before the outcome's weight); a lab "
+            "that had ended holds its ending, and an abandoned game that stopped before is "
+            "listed, not ranked.</p>",
+            "<table><tr><th class='num'>Rank then</th><th>Lab</th><th>Then</th>"
+            "<th class='num'>Cash</th><th class='num'>Valuation</th><th class='num'>Ownership"
+            "</th><th class='num'>Stake</th><th class='num'>Sentiment</th>"
+            "<th class='num'>Final rank</th></tr>"]
+    for row in r.same_quarter:
+        e = row["entry"]
+        rows.append(f"<tr class='{e.status}'><td class='num'>{row['rank'] or '—'}</td>"
+                    f"<td>{name(e)}</td><td>{esc(row['state'])}</td>"
+                    f"<td class='num'>{_money(row['cash'])}</td>"
+                    f"<td class='num'>{_money(row['valuation'])}</td>"
+                    f"<td class='num'>{_pct(row['ownership'])}</td>"
+                    f"<td class='num'>{_money(row['stake'])}</td>"
+                    f"<td class='num'>{_n(row['sentiment'])}</td>"
+                    f"<td class='num'>{e.rank}</td></tr>")
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _live_events(events: list[LiveEvent], name: Any) -> str:
+    if not events:
+        return "<p>The class had no live events (<code>class inject</code> sends them).</p>"
+    esc = html.escape
+    parts = []
+    for ev in events:
+        i = ev.injection
+        parts.append(f"<h3>{esc(ev.title)} <small>({esc(i.event)}, sent "
+                     f"{i.time:%Y-%m-%d %H:%M} UTC)</small></h3>")
+        if i.note:
+            parts.append(f"<p>Your note: <em>{esc(i.note)}</em></p>")
+        worst, best = ev.hurt_most(), ev.helped_most()
+        m = ev.metric
+        said = [f"{len(ev.hits)} of the {ev.games} ranked labs that could take it did."]
+        if ev.uniform and ev.hits:
+            said.append(f"It moved every lab's {esc(m)} by the same "
+                        f"{_signed(ev.hits[0].effects.get(m))}: it hurt most the labs for "
+                        "which that was the largest share.")
+        if worst is not None:
+            said.append(f"Hurt most: <strong>{name(worst.entry)}</strong> ("
+                        f"{esc(m)} {_signed(worst.effects[m])} in {esc(worst.date)}, "
+                        f"{_pct(-worst.share(m))} of its {esc(m)} then).")
+        if best is not None:
+            said.append(f"Helped most: <strong>{name(best.entry)}</strong> ("
+                        f"{esc(m)} {_signed(best.effects[m])} in {esc(best.date)}).")
+        if worst is None and best is None:
+            said.append(f"It moved no lab's {esc(m)} in the quarter it landed.")
+        parts.append("<p>" + " ".join(said) + "</p>")
+        if ev.hits:
+            parts.append("<table><tr><th>Lab</th><th>Landed</th><th class='num'>Cash</th>"
+                         "<th class='num'>Valuation</th><th class='num'>Revenue</th>"
+                         f"<th class='num'>Share of its {esc(m)}</th></tr>")
+            hits = ev.ordered()
+            shown = hits if len(hits) <= 12 else [*hits[:6], *hits[-6:]]
+            for n, h in enumerate(shown):
+                if len(hits) > 12 and n == 6:
+                    parts.append(f"<tr><td colspan='6'>… {len(hits) - 12} more labs in "
+                                 "live_events.csv</td></tr>")
+                when = esc(h.date) + ("" if h.happened else " (its condition did not hold)")
+                parts.append(f"<tr><td>{name(h.entry)}</td><td>{when}</td>"
+                             + "".join(f"<td class='num'>{_signed(h.effects.get(k))}</td>"
+                                       for k in ("cash", "valuation", "revenue"))
+                             + f"<td class='num'>{_pct(h.share(m))}</td></tr>")
+            parts.append("</table>")
+    parts.append("<p>Each figure is the event's own line in the lab's ledger for the quarter it "
+                 "landed (what the Why? panel shows): later quarters' knock-on effects are not "
+                 "in it.</p>")
+    return "\n".join(parts)
 
 
 def _quartile_table(r: ClassReport) -> str:
@@ -341,9 +456,11 @@ def _money(x: Any) -> str:
 
 
 def _json(value: Any) -> str:
+    """JSON for a script element: ``<``, ``>`` and ``&`` as escapes, as plotly writes them."""
     import json
 
-    return json.dumps(value, separators=(",", ":"))
+    text = json.dumps(value, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _js_string(text: str) -> str:
@@ -354,3 +471,9 @@ def _script_safe(text: str) -> str:
     """Script text that cannot close the <script> element it sits in (in JavaScript strings,
     regular expressions and JSON, ``<\\/`` means ``</``)."""
     return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+def _signed(x: Any) -> str:
+    if not _ok(x):
+        return "—"
+    return ("+" if x > 0 else "") + _money(x) if x else "$0"

@@ -35,6 +35,21 @@ The decisions compared are computed from each game's replay, never from numbers 
 - **IPO filed**: the first quarter the lab's IPO stage was "filed" or beyond.
 
 Quartiles are by rank: Q1 is the top quarter of the ranked class (positions 1 to ⌈n/4⌉).
+
+**Finished, running, abandoned.** A ranked game is *finished* when it reached an ending, else
+*running*; a running game is *abandoned* when it stopped early: fewer quarters than half the
+class's pace (the median quarters played, a finished game counting its whole horizon), or its
+last save more than
+``STALE_MINUTES`` older than the class's newest while behind that pace (``abandoned_below=N``
+instead: fewer than N quarters). The ranking puts finished games first, then running ones, then
+abandoned ones, each by score: an abandoned game never outranks a finished one.
+
+**The same quarter.** ``ClassReport.at_quarter`` is one quarter every counted (not abandoned)
+game reached: by default the last quarter every running game has played (every game's ending,
+when all have finished), or ``at_quarter=N``; ``same_quarter`` holds each ranked game's headline
+numbers then, ranked by the stake's value (ownership × valuation, the score before the
+outcome's weight). A game that ended earlier holds its ending; an abandoned game that stopped
+earlier is listed with where it stopped and not ranked there.
 """
 
 from __future__ import annotations
@@ -49,12 +64,13 @@ from pathlib import Path
 from typing import Any
 
 from game.classroom.folder import Injection
+from game.classroom.market_play import Verifier
 from game.engine import OUTCOMES
 from game.packs import Content
 from game.session.saves import signature
 from game.session.saves.errors import SaveError
 from game.session.saves.record import SaveFile
-from game.session.store import Verification, verify
+from game.session.store import Verification
 
 Progress = Callable[[int, int, str], None]
 """Called as (done, total, file name) after each save."""
@@ -78,6 +94,13 @@ DECISIONS: dict[str, str] = {
     "debt_drawn": "Debt drawn ($B)",
 }
 """Decision metrics: key -> column title (see the module docstring for the definitions)."""
+
+
+STATUSES = ("finished", "running", "abandoned")
+"""A ranked game's status, in ranking order (see the module docstring)."""
+STALE_MINUTES = 30
+FLOWS = ("cash", "valuation", "revenue")
+"""The ledger's metrics each entry keeps per quarter (for the live events' effects)."""
 
 
 class ReportError(Exception):
@@ -119,12 +142,24 @@ class Entry:
     created: dt.datetime | None = None
     student: str | None = None  # the roster's id, signed by the class's server
     student_name: str = ""  # from the roster, when the report has it
+    updated: dt.datetime | None = None  # when the save was last written
+    status: str = ""  # finished, running or abandoned (ranked games)
+    pseudonym: str = ""  # "Lab 7": the projector's name (game.classroom.pseudonyms)
+    records: list[Any] = field(default_factory=list)  # the action log (plans, events, injected)
+    # each quarter's ledger lines for FLOWS: metric -> line -> $B (the replay's, one world)
+    flows: list[dict[str, dict[str, float]]] = field(default_factory=list)
     _copy_key: tuple[Any, ...] | None = None
 
     @property
     def finished(self) -> bool:
         """The game reached an ending (listing, bankruptcy, ouster, irrelevance, time)."""
         return self.outcome not in ("", "running")
+
+    @property
+    def stake(self) -> float | None:
+        """Ownership × valuation ($B) now: the score before the outcome's weight."""
+        f = self.final
+        return f["ownership"] * f["valuation"] if "ownership" in f and "valuation" in f else None
 
     @property
     def file(self) -> str:
@@ -146,6 +181,11 @@ class ClassReport:
     seconds: float = 0.0
     # a class with a key: the games its server did not sign (practice, or played elsewhere)
     unsigned: list[Entry] = field(default_factory=list)
+    at_quarter: int = 0  # the quarter the labs are compared at (see the module docstring)
+    at_label: str = ""  # its calendar quarter, e.g. 2027Q2
+    same_quarter: list[dict[str, Any]] = field(default_factory=list)
+    injections: list[Injection] = field(default_factory=list)  # the class's live events
+    market_story: list[str] = field(default_factory=list)  # a shared market's: who took share
 
     @property
     def entries(self) -> list[Entry]:
@@ -210,7 +250,8 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
           seed: int | None = None, progress: Progress | None = None,
           one_per_lab: bool = False, key: bytes | None = None,
           injections: Sequence[Injection] | None = None,
-          roster: dict[str, str] | None = None) -> ClassReport:
+          roster: dict[str, str] | None = None, at_quarter: int | None = None,
+          abandoned_below: int | None = None) -> ClassReport:
     """Replay and verify every save, rank the class and gather what it decided and met.
 
     ``one_per_lab`` ranks only the first game of each lab name (a class gives every student
@@ -226,16 +267,18 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
     student's, whatever its lab is called: ``one_per_lab`` then keeps each student's first game
     (the earliest begun), and the report names the student.
 
-    Finished games rank first, by score; games still running (abandoned, or not yet done)
-    rank after every finished one, by score: a game left at quarter 3 never outranks a lab
-    that played to its ending.
+    Finished games rank first, by score; then games still running, then abandoned ones (the
+    module docstring says which): a game left at quarter 3 never outranks a lab that played to
+    its ending. The labs are also compared at one quarter (``at_quarter``, or the last every
+    counted game reached).
     """
     t0 = time.perf_counter()
     files = find_saves(paths)
     replays: list[tuple[Path, Verification | str]] = []
+    verify = Verifier(content)  # (a shared market's saves: against the class's market)
     for n, path in enumerate(files, 1):
         try:
-            replays.append((path, verify(path, content)))
+            replays.append((path, verify(path)))
         except SaveError as exc:
             replays.append((path, f"unreadable: {_strip_path(str(exc), path)}"))
         if progress is not None:
@@ -281,16 +324,76 @@ def build(paths: Sequence[Path], content: Content, scenario: str | None = None,
                             "replays from the debrief and new attempts are not)")
         flagged += [e for e in ranked if e.reason]
         ranked = [e for e in ranked if not e.reason]
-    ranked.sort(key=lambda e: (not e.finished, -(e.score or 0.0), e.lab.casefold(), e.file))
+    _mark_abandoned(ranked, abandoned_below)
+    ranked.sort(key=lambda e: (STATUSES.index(e.status), -(e.score or 0.0), e.lab.casefold(),
+                               e.file))
     for i, e in enumerate(ranked):
-        tie = (i > 0 and e.score == ranked[i - 1].score
-               and e.finished == ranked[i - 1].finished)
+        tie = (i > 0 and e.score == ranked[i - 1].score and e.status == ranked[i - 1].status)
         e.rank = ranked[i - 1].rank if tie else i + 1  # ties share a rank
         e.quartile = 1 + (4 * i) // len(ranked)
     sc = content.scenarios.get(scenario)
-    return ClassReport(scenario=scenario, scenario_title=sc.title if sc else scenario, seed=seed,
-                       ranked=ranked, flagged=flagged, generated=dt.datetime.now(dt.UTC),
-                       seconds=time.perf_counter() - t0, unsigned=unsigned)
+    report = ClassReport(scenario=scenario, scenario_title=sc.title if sc else scenario,
+                         seed=seed, ranked=ranked, flagged=flagged,
+                         generated=dt.datetime.now(dt.UTC), seconds=time.perf_counter() - t0,
+                         unsigned=unsigned, injections=list(injections or []))
+    _compare(report, at_quarter)
+    return report
+
+
+def _mark_abandoned(ranked: list[Entry], below: int | None) -> None:
+    """Set each ranked game's status (the rule is in the module docstring)."""
+    # the class's pace: the median of the quarters played, a finished game counting as
+    # having gone the whole way (its horizon)
+    went = sorted(e.horizon if e.finished else e.quarters for e in ranked)
+    pace = went[len(went) // 2] if went else 0  # the median (the upper, for an even count)
+    times = [e.updated for e in ranked if e.updated is not None]
+    newest = max(times) if times else None
+    for e in ranked:
+        if e.finished:
+            e.status = "finished"
+            continue
+        if below is not None:
+            stopped = e.quarters < below
+        else:
+            stale = (newest is not None and e.updated is not None
+                     and newest - e.updated > dt.timedelta(minutes=STALE_MINUTES))
+            stopped = 2 * e.quarters < pace or (stale and e.quarters < pace)
+        e.status = "abandoned" if stopped else "running"
+
+
+def _compare(report: ClassReport, at: int | None) -> None:
+    """The labs at one quarter (``at_quarter`` and ``same_quarter``, module docstring)."""
+    counted = [e for e in report.ranked if e.status != "abandoned"]
+    if not counted:
+        return
+    running = [e.quarters for e in counted if e.status == "running"]
+    longest = max(e.quarters for e in report.ranked)
+    q = min(running) if running else longest
+    q = max(0, min(q if at is None else at, longest))
+    report.at_quarter = q
+    rows = []
+    for e in report.ranked:
+        k = min(q, len(e.timeline) - 1)
+        point = e.timeline[k] if e.timeline else {}
+        reached = e.quarters >= q or e.finished
+        rows.append({
+            "entry": e, "reached": reached,
+            "state": ("playing" if e.quarters > q or not e.finished else f"ended: {e.outcome}")
+            if reached else f"stopped at quarter {e.quarters}",
+            "date": e.labels[k] if e.labels else "",
+            **{m: point.get(m) for m in ("cash", "valuation", "ownership", "sentiment",
+                                         "capability", "revenue")},
+            "stake": point["ownership"] * point["valuation"]
+            if "ownership" in point and "valuation" in point else None,
+        })
+    compared = sorted((r for r in rows if r["reached"]), key=lambda r: -(r["stake"] or 0.0))
+    for i, row in enumerate(compared):
+        prev = compared[i - 1] if i else None
+        row["rank"] = prev["rank"] if prev and prev["stake"] == row["stake"] else i + 1
+    for row in rows:
+        row.setdefault("rank", None)
+    report.at_label = next((e.labels[q] for e in report.ranked if len(e.labels) > q), "")
+    report.same_quarter = sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0))
 
 
 def _unsigned(save: SaveFile, key: bytes) -> str | None:
@@ -307,7 +410,9 @@ def _unsigned(save: SaveFile, key: bytes) -> str | None:
 
 def _injection_problem(save: SaveFile, injections: Sequence[Injection]) -> str | None:
     """A live event the game took that the class never sent (by the game's last save)."""
-    sent = Counter(i.event for i in injections if i.time <= save.updated)
+    # a save's time is to the second, an injection's to the microsecond: one made in the second
+    # the game was saved counts as sent by then
+    sent = Counter(i.event for i in injections if i.time.replace(microsecond=0) <= save.updated)
     took = Counter(event for record in save.log for event in record.injected)
     extra = took - sent
     if not extra:
@@ -327,7 +432,7 @@ def _examine(path: Path, result: Verification | str, content: Content, scenario:
     assert save is not None
     entry.lab, entry.scenario, entry.seed = save.lab, save.scenario, save.seed
     entry.outcome, entry.score, entry.quarters = save.outcome, save.score, save.quarters
-    entry.created = save.created
+    entry.created, entry.updated = save.created, save.updated
     entry.problems = list(result.problems)
     if save.scenario != scenario:
         entry.reason = f"another scenario: '{save.scenario}' (the class plays '{scenario}')"
@@ -348,6 +453,9 @@ def _examine(path: Path, result: Verification | str, content: Content, scenario:
     entry.ipo_filed = next((entry.labels[k + 1] for k, h in enumerate(game.history)
                             if h.get("ipo_stage", 0.0) >= 1.0), None)
     entry.concepts = concepts_met(game, content)
+    entry.records = list(game.log)
+    entry.flows = [{m: {name: float(v[0]) for name, v in ledger.entries[m].items()}
+                    for m in FLOWS} for ledger in game.ledgers]
     last_seal = save.log[-1].seal if save.log else ""
     entry._copy_key = (save.lab, save.created, save.seed, save.scenario, last_seal)
     return entry

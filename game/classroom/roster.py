@@ -52,6 +52,11 @@ class Student:
     code: str
 
 
+def student_save(class_dir: str | Path, student: str, scenario: str) -> Path:
+    """Where a student's graded game of the class is saved."""
+    return Path(class_dir) / f"{student}.{scenario}.toml"
+
+
 def roster_path(class_dir: str | Path) -> Path:
     return meta_dir(class_dir) / ROSTER_FILE
 

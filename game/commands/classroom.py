@@ -213,20 +213,53 @@ def _round(args: argparse.Namespace) -> int:
         raise UserError("--minutes goes with --open, or alone (this round's deadline)")
     state = change_rounds(class_dir, how, args.minutes) if how else read_rounds(class_dir)
     deadline = state.deadline.isoformat() if state.deadline else None
+    market = _market_round(class_dir) if settings.rounds == "market" else None
     if args.format == "json":
         emit_json({"class": str(class_dir), "mode": settings.rounds,
                    "open_through": state.open_through, "deadline": deadline,
-                   "paused": state.paused})
+                   "paused": state.paused, "market": market})
         return 0
     said = f"Round {state.open_through} of '{settings.name}' is open"
     if state.paused:
         said += ", paused (--resume ends the pause)"
     if state.deadline is not None:
         left = state.seconds_left() or 0.0
-        said += (f"; it closes at {state.deadline:%H:%M:%S} UTC ({left / 60:.0f} min)" if left
-                 else "; closed: games short of it play their standing plan")
+        minutes, seconds = divmod(round(left), 60)
+        said += (f"; it closes at {state.deadline:%H:%M:%S} UTC (in {minutes}:{seconds:02d})"
+                 if left else "; closed: games short of it play their standing plan")
+    if market is not None:
+        said += (f". The market has played {market['played']} round(s); "
+                 f"{market['plans_in']} of {market['labs']} labs' plans are in for the next")
     sys.stdout.write(said + ".\n")
     return 0
+
+
+def _market_story(report: Any, class_dir: Path, content: Any) -> list[str]:
+    """A shared market's story, its labs named as the report names them."""
+    from game.classroom.folder import ClassError
+    from game.classroom.market_play import class_market
+    from game.session.market_story import story, told
+
+    if report.seed is None:
+        return []
+    try:
+        students, market = class_market(class_dir, content, report.scenario, report.seed)
+    except ClassError:
+        return []  # the saves' checks say what is wrong
+    labs = {e.student: e.lab for e in report.entries if e.student}
+    rivals = [r.model_name for r in market.params.rivals]
+    return [told(m, market.params.calendar(m.quarter))
+            for m in story(market, [labs.get(s, "") for s in students], rivals)]
+
+
+def _market_round(class_dir: Path) -> dict[str, int]:
+    """A shared market's rounds closed now if due, and where it stands."""
+    from game.classroom import market_rounds
+
+    market_rounds.close_due(class_dir)
+    played = market_rounds.closed_rounds(class_dir)
+    return {"played": played, "labs": len(market_rounds.labs(class_dir)),
+            "plans_in": len(market_rounds.submissions(class_dir, played + 1))}
 
 
 def _events(args: argparse.Namespace) -> int:
@@ -316,13 +349,14 @@ def _broadcast(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from game.classroom import folder, report_files, roster
+    from game.classroom import folder, pseudonyms, report_files, roster
     from game.classroom import report as rp
     from game.classroom.secret import read_secret
 
     t0 = time.perf_counter()
     scenario, seed, in_class = args.scenario, args.seed, False
-    key, injections, names = None, None, None
+    key, injections, names, students = None, None, None, None
+    market_dir: Path | None = None  # a class that plays one shared market
     for path in args.saves:  # a class folder's settings, unless the options say otherwise
         if path.is_dir():
             settings = folder.read_settings(path)
@@ -337,6 +371,8 @@ def _report(args: argparse.Namespace) -> int:
                 students = roster.read_roster(path)
                 if students is not None:
                     names = {s.id: s.name for s in students}
+                if settings.rounds == "market":
+                    market_dir = path
                 args.pack, args.exact_packs = [Path(p) for p in settings.packs], True
                 break
     content = _content(args)
@@ -348,10 +384,17 @@ def _report(args: argparse.Namespace) -> int:
     try:
         report = rp.build(args.saves, content, scenario=scenario, seed=seed,
                           progress=bar.update if bar else None, one_per_lab=one_per_lab,
-                          key=key, injections=injections, roster=names)
+                          key=key, injections=injections, roster=names,
+                          at_quarter=args.at_quarter, abandoned_below=args.abandoned_below)
+        if market_dir is not None:
+            report.market_story = _market_story(report, market_dir, content)
+        pseudonyms.assign(report, key)
         if bar:
             bar.note("writing the report")
-        written = report_files.write(report, args.out, content)
+        grading = report_files.Grading(args.grade_by, args.grade_scale, args.abandoned_credit,
+                                       args.lms_id)
+        written = report_files.write(report, args.out, content, students=students,
+                                     grading=grading, anonymise=args.anonymise)
     except rp.ReportError as exc:
         raise UserError(str(exc)) from None
     finally:
@@ -359,7 +402,10 @@ def _report(args: argparse.Namespace) -> int:
             bar.clear()
     report.seconds = time.perf_counter() - t0  # everything: content, replays, files
     if args.format == "json":
-        emit_json(report_files.summary(report, args.out))
+        from game.classroom.live_events import live_events
+
+        shown = pseudonyms.anonymised(report) if args.anonymise else report
+        emit_json(report_files.summary(shown, args.out, live_events(shown, content)))
         return 0
     out = sys.stdout
     out.write(f"Class report: {report.scenario_title} ({report.scenario}"
@@ -369,14 +415,16 @@ def _report(args: argparse.Namespace) -> int:
               + (f", {len(report.unsigned)} not signed by the class" if report.unsigned else "")
               + "\n")
     for e in report.ranked[:10]:
-        out.write(f"  {e.rank:>3}. {e.lab:<28} {e.outcome:<11} score {e.score:>10,.1f}\n")
+        lab = e.pseudonym if args.anonymise else printable(e.lab)
+        out.write(f"  {e.rank:>3}. {lab:<28} {e.outcome:<11} score {e.score:>10,.1f}"
+                  + ("  (abandoned)" if e.status == "abandoned" else "") + "\n")
     if len(report.ranked) > 10:
         out.write(f"       … and {len(report.ranked) - 10} more in leaderboard.csv\n")
     for e in report.flagged:
         out.write(f"  flagged {e.file}: {e.reason}\n")
     for e in report.unsigned:
         out.write(f"  not ranked {e.file}: {e.reason}\n")
-    html_path = next(p for p in written if p.suffix == ".html")
+    html_path = next(p for p in written if p.name == "report.html")
     out.write(f"Wrote {len(written)} files to {args.out} (open {html_path.name} in any "
               "browser; it works offline)\n")
     return 0

@@ -16,12 +16,12 @@ if TYPE_CHECKING:
 
 def run_replay(args: argparse.Namespace) -> int:
     """Replay a save from its seed and check every quarter; exit 1 unless it verifies."""
+    from game.classroom.market_play import Verifier
     from game.session.saves.errors import SaveError
-    from game.session.store import verify
 
     content = load_packs(args)
     try:
-        result = verify(args.save, content)
+        result = Verifier(content)(args.save)
     except SaveError as exc:
         raise UserError(str(exc)) from None
     game = result.game

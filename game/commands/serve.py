@@ -10,8 +10,11 @@ something that does authenticate.
 from __future__ import annotations
 
 import argparse
+import logging
 import shlex
 import sys
+import threading
+import time
 from pathlib import Path
 
 from game.commands.console import UserError, load_packs
@@ -24,6 +27,8 @@ from game.commands.serve_web import (
     url_host,
 )
 from game.text import printable
+
+log = logging.getLogger("frontier-lab.serve")
 
 NO_AUTH = """\
 This server has NO AUTHENTICATION of its own: anyone who can reach it can start games in the
@@ -139,6 +144,8 @@ def run_serve(args: argparse.Namespace) -> int:
     out.flush()
     server = ClassServer(command, args.host, args.port, args.public_url, Limits(max_games),
                          dashboard)
+    if settings is not None and settings.rounds == "market":
+        coordinate_rounds(class_dir)
     try:
         server.serve()
     except OSError as exc:
@@ -146,6 +153,33 @@ def run_serve(args: argparse.Namespace) -> int:
                         f"({exc.strerror or exc}); is another server on that port? "
                         "Choose another with --port") from None
     return 0
+
+
+def coordinate_rounds(class_dir: Path, every: float = 1.0) -> threading.Thread:
+    """A shared market's rounds closed when due even while no student's game is open (at the
+    deadline, say): a thread that looks once a second. Every server of the class, and every
+    game, may do so: a round closes once, under the class's lock."""
+    from game.classroom.folder import ClassError
+    from game.classroom.market_rounds import close_due
+
+    def run() -> None:
+        told = False
+        while True:
+            try:
+                for k in close_due(class_dir):
+                    log.info("the market's round %s closed", k)
+                told = False
+            except (ClassError, OSError) as exc:
+                if not told:  # once until it works again
+                    log.warning("cannot close the market's rounds: %s", exc)
+                    told = True
+            except Exception:
+                log.exception("the market's rounds")
+            time.sleep(every)
+
+    thread = threading.Thread(target=run, name="market-rounds", daemon=True)
+    thread.start()
+    return thread
 
 
 def confirm_open_host(host: str, yes: bool) -> None:

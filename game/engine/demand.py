@@ -76,25 +76,44 @@ def advance_market(s: State, econ: Economy, rng: Rng, quarter: int) -> np.ndarra
     return factor
 
 
-def open_weight_capability(s: State, econ: Economy) -> np.ndarray:
-    """The outside option trails the frontier by ``open_weight_lag_quarters`` of its pace."""
+def open_weight_capability(s: State, econ: Economy, alive: np.ndarray | None = None
+                           ) -> np.ndarray:
+    """The outside option trails the frontier by ``open_weight_lag_quarters`` of its pace (in a
+    shared market, the frontier of every running lab of the class and the rivals)."""
     lag = econ.params.demand.open_weight_lag_quarters
-    frontier = np.maximum(s.capability, s.rival_frontier)
+    if alive is None:
+        frontier = np.maximum(s.capability, s.rival_frontier)
+    else:
+        labs = s.capability[alive] if alive.any() else s.capability
+        frontier = np.maximum(labs.max(), s.rival_frontier)
     return frontier - lag * econ.frontier_slope
 
 
-def targets(s: State, econ: Economy, price: np.ndarray | None = None
-            ) -> tuple[np.ndarray, np.ndarray]:
+def targets(s: State, econ: Economy, price: np.ndarray | None = None,
+            alive: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(player, (W, R) rivals) logit shares of usage at this quarter's models and prices (the
-    player's at ``price`` if given)."""
+    player's at ``price`` if given).
+
+    With ``alive`` (a shared market: the worlds are the labs of one class, and those that run
+    compete) the class's market is W solo markets pooled, each lab's weight e_p/W: the
+    denominator is D = mean over labs of e_p (0 for a lab that ended) + Σ e_r + e_o, and lab i's
+    target e_p(i)/D is its share of a solo-sized market (its share of the pooled one is that / W).
+    """
     d = econ.params.demand
     going = s.rival_price.mean(axis=1)
     u_p = (d.capability_weight * s.capability / 100.0 + econ.player_brand + s.brand_shift
            + price_utility(d, (s.price if price is None else price) / going))
     u_r = (d.capability_weight * s.rival_capability / 100.0 + econ.rival_brand
            + price_utility(d, s.rival_price / going[:, None]))
-    u_o = (d.capability_weight * open_weight_capability(s, econ) / 100.0 + d.open_weight_utility
-           + price_utility(d, d.open_weight_price / going))
+    u_o = (d.capability_weight * open_weight_capability(s, econ, alive) / 100.0
+           + d.open_weight_utility + price_utility(d, d.open_weight_price / going))
+    if alive is not None:
+        labs = u_p[alive] if alive.any() else u_p
+        top = np.maximum(np.maximum(labs.max(), u_r.max()), u_o.max())
+        e_p = np.where(alive, np.exp(u_p - top), 0.0)
+        e_r, e_o = np.exp(u_r - top), np.exp(u_o - top)
+        total = e_p.sum() / e_p.shape[0] + row_sum(e_r) + e_o
+        return e_p / total, e_r / total[:, None]
     top = np.maximum(np.maximum(u_p, row_max(u_r)), u_o)
     e_p, e_r, e_o = np.exp(u_p - top), np.exp(u_r - top[:, None]), np.exp(u_o - top)
     total = e_p + row_sum(e_r) + e_o
@@ -107,16 +126,23 @@ def adjust(current: np.ndarray, target: np.ndarray, gain: float, loss: float) ->
 
 
 def shares(s: State, econ: Economy, start_player: np.ndarray,
-           start_rival: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+           start_rival: np.ndarray, alive: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
     """This quarter's shares of usage, moving from where the quarter started.
 
     With λ⁻ ≥ λ⁺ the labs' shares never sum above 1 (what the gainers gain, the losers and the
     outside option lost); a start above 1 (an event that moved a share) is scaled back first.
+    In a shared market (``alive`` given) the sum is the class's: the mean of its labs' shares
+    (a lab that ended has none) plus the rivals'.
     """
     d = econ.params.demand
-    total = start_player + row_sum(start_rival)
+    if alive is None:
+        total = start_player + row_sum(start_rival)
+    else:
+        total = (np.where(alive, start_player, 0.0).sum() / start_player.shape[0]
+                 + row_sum(start_rival))
     scale = np.where(total > 1.0, 1.0 / np.maximum(total, 1e-300), 1.0)
-    target_p, target_r = targets(s, econ)
+    target_p, target_r = targets(s, econ, alive=alive)
     player = adjust(start_player * scale, target_p, d.share_gain_speed, d.share_loss_speed)
     rival = adjust(start_rival * scale[:, None], target_r, d.share_gain_speed, d.share_loss_speed)
     return player, rival
@@ -144,8 +170,11 @@ def reference_price(s: State, econ: Economy, quarter: int) -> np.ndarray:
 
 
 def serve(s: State, econ: Economy, quarter: int, inference_h100e: np.ndarray,
-          player_share: np.ndarray, rival_share: np.ndarray) -> DemandResult:
-    """Serve the player's customers with its inference capacity; what the industry spent."""
+          player_share: np.ndarray, rival_share: np.ndarray,
+          alive: np.ndarray | None = None) -> DemandResult:
+    """Serve the player's customers with its inference capacity; what the industry spent (in a
+    shared market, ``alive`` given: the pooled market's spending / W, the class's labs counted
+    at the mean of what they served; the same in every row)."""
     d = econ.params.demand
     usage = s.market / 4.0 * player_share  # reference-$B of usage wanted this quarter
     demand = usage * s.price
@@ -154,10 +183,14 @@ def serve(s: State, econ: Economy, quarter: int, inference_h100e: np.ndarray,
     servable = inference_h100e * HOURS_PER_QUARTER / np.maximum(per_dollar, 1e-300) / 1e9
     served_usage = np.minimum(usage, servable)
     served = served_usage * s.price
-    open_share = 1.0 - player_share * (served_usage / np.maximum(usage, 1e-300)) - row_sum(
-        rival_share)
-    spending = s.market * (served_usage / np.maximum(s.market / 4.0, 1e-300) * s.price
-                           + row_sum(rival_share * s.rival_price)
+    labs_share = player_share * (served_usage / np.maximum(usage, 1e-300))
+    labs_spent = served_usage / np.maximum(s.market / 4.0, 1e-300) * s.price
+    if alive is not None:
+        W = player_share.shape[0]
+        labs_share = np.where(alive, labs_share, 0.0).sum() / W
+        labs_spent = np.where(alive, labs_spent, 0.0).sum() / W
+    open_share = 1.0 - labs_share - row_sum(rival_share)
+    spending = s.market * (labs_spent + row_sum(rival_share * s.rival_price)
                            + np.maximum(open_share, 0.0) * d.open_weight_price)
     return DemandResult(demand, served, player_share, rival_share, hours_needed, spending)
 

@@ -175,15 +175,19 @@ def procure(
     else:
         penalty = np.zeros(s.n_worlds)
     if any_set(plan.lease_h100e):
-        end = (quarter + min(plan.lease_quarters, p.fleet.max_lease_quarters) - 1) % K
-        old_qty = s.lease_qty[:, end]
+        terms = np.minimum(plan.lease_quarters, p.fleet.max_lease_quarters)
+        # One term for the batch, or one per world (a class's labs): a column, or a slot each.
+        end = (quarter + terms - 1) % K if np.ndim(terms) else (
+            quarter + min(plan.lease_quarters, p.fleet.max_lease_quarters) - 1) % K
+        at = (slice(None), end) if np.ndim(end) == 0 else (np.arange(W), end)
+        old_qty = s.lease_qty[at]
         total = old_qty + plan.lease_h100e
-        s.lease_price[:, end] = np.where(  # only where a lease is signed: (q·p)/q ≠ p exactly
+        s.lease_price[at] = np.where(  # only where a lease is signed: (q·p)/q ≠ p exactly
             plan.lease_h100e > 0,
-            (old_qty * s.lease_price[:, end] + plan.lease_h100e * rental) / np.maximum(total,
-                                                                                      1e-300),
-            s.lease_price[:, end])
-        s.lease_qty[:, end] = total
+            (old_qty * s.lease_price[at] + plan.lease_h100e * rental) / np.maximum(total,
+                                                                                   1e-300),
+            s.lease_price[at])
+        s.lease_qty[at] = total
     leased = s.lease_qty.sum(axis=1)
     lease_cost = (s.lease_qty * s.lease_price).sum(axis=1) * HOURS_PER_QUARTER / 1e9
     s.lease_qty[:, quarter % K] = 0.0

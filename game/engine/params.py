@@ -105,6 +105,20 @@ class MarketParams(_Model):
                                 "rental prices, against a new one of the same age-adjusted value.")
     resale_rental_floor: float = Field(
         gt=0, le=1, description="Lowest share of that value a glutted rental market leaves.")
+    # The shared market's (a class in one market; docs/ENGINE.md, "A shared market"). Unset
+    # in content made before base 0.2.4 (an archived pack): a class's orders then leave the GPU
+    # market alone. A solo game never reads them.
+    class_build_out_per_year: float | None = Field(
+        None, gt=1, description="Shared market: the yearly growth of compute (H100e) the "
+                                "industry builds out anyway; a class whose compute grows faster "
+                                "tightens the GPU market.")
+    class_order_share: float | None = Field(
+        None, gt=0, le=1, description="Shared market: a lab's share of its world's orders for "
+                                      "AI compute (each lab is one solo-sized world of the "
+                                      "pooled class).")
+    class_order_pressure: float | None = Field(
+        None, ge=0, description="Shared market: log tightness per log of the industry's orders "
+                                "over normal, as the class's orders raise them.")
 
 
 class FleetParams(_Model):

@@ -13,6 +13,7 @@ bots and projections never fail half-way through a batch; the live game checks f
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -292,7 +293,7 @@ class PlanArrays:
     gpu_orders: np.ndarray  # (W, G)
     sell_gpus: np.ndarray  # (W, G)
     lease_h100e: np.ndarray
-    lease_quarters: int
+    lease_quarters: int | np.ndarray  # one term for the batch, or (W,) int: one per world
     break_lease_h100e: np.ndarray
     spot_h100e: np.ndarray
     datacenter_mw: np.ndarray
@@ -307,6 +308,20 @@ class PlanArrays:
     draw_debt: np.ndarray
     repay_debt: np.ndarray
     ipo: np.ndarray  # int8: 0 hold, 1 file, 2 withdraw, 3 accept
+
+
+def stack(plans: list[PlanArrays]) -> PlanArrays:
+    """One batch's plan from plans resolved for a world each, in order (a class's labs)."""
+    if not plans:
+        raise ValueError("stack needs at least one plan")
+    out = {}
+    for f in dataclasses.fields(PlanArrays):
+        if f.name == "lease_quarters":
+            terms = [int(np.ravel(p.lease_quarters)[0]) for p in plans]
+            out[f.name] = terms[0] if len(set(terms)) == 1 else np.array(terms, dtype=np.int64)
+        else:
+            out[f.name] = np.concatenate([getattr(p, f.name) for p in plans], axis=0)
+    return PlanArrays(**out)
 
 
 def resolve(plan: Plan, gpu_names: list[str], n_worlds: int,

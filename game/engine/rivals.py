@@ -2,6 +2,7 @@
 
 Each rival r prepares its next model on a stochastic compute trajectory and releases on a cadence:
     log10 C_{r,t+1} = log10 C_{r,t} + φ_t · log10(g_r)/4 + σ_r ε + reaction_r · [player leads r]
+(in a shared market: [some lab of the class leads r], so the rivals stay one for the class)
     φ_t = clip(ln(market growth_t) / ln(market growth at start), 0, 1.5)^ε_r
 (labs spend what their market funds: as its growth slows, so does their build-out; ε_r is the
 rival's market elasticity)
@@ -31,11 +32,16 @@ def pace(econ: Economy, market_growth: np.ndarray) -> np.ndarray:
 
 
 def advance(s: State, econ: Economy, rng: Rng, quarter: int,
-            market_growth: np.ndarray) -> np.ndarray:
-    """Grow, release and price the rivals; returns (W, R) True where a rival released."""
+            market_growth: np.ndarray, leads: np.ndarray | None = None) -> np.ndarray:
+    """Grow, release and price the rivals; returns (W, R) True where a rival released.
+
+    ``leads``: (W, R) where the player leads each rival (in a shared market: where some lab of
+    the class leads it); by default the world's own lab against each rival.
+    """
     R = econ.rival_growth.shape[0]
     z = rng.normal(quarter, "rivals.compute", R)
-    leads = s.capability[:, None] > s.rival_capability
+    if leads is None:
+        leads = s.capability[:, None] > s.rival_capability
     s.rival_log_flop = (s.rival_log_flop + econ.rival_growth * pace(econ, market_growth)
                         + econ.rival_volatility * z + econ.rival_reaction * leads)
     s.rival_log_eff = s.rival_log_eff + econ.rival_algo_growth

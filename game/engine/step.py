@@ -15,6 +15,11 @@ The order within a quarter is fixed (docs/ENGINE.md, "The order of a quarter"):
  9. valuation  hype, sentiment, the private mark, listing, the book
 10. outcome    bankrupt, ipo, ousted, irrelevant, horizon
 Worlds whose game has ended keep their state; their ledger contributions are zero.
+
+``shared=True`` plays the W worlds as the W labs of one class in one market (game.engine.coupling;
+docs/ENGINE.md, "A shared market"): customers pooled, rivals, the demand curve and the GPU market
+common, and the class's orders moving GPU prices and lead times. The caller gives every lab the
+class's common luck (one world index for all). Off, the step is the solo one, number for number.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from game.engine import demand, finance, fleet, market, rivals, training, valuation
+from game.engine import coupling, demand, finance, fleet, market, rivals, training, valuation
 from game.engine.economy import Economy, compile_economy
 from game.engine.ledger import Ledger
 from game.engine.params import SECONDS_PER_QUARTER, EconomyParams
@@ -92,8 +97,12 @@ def step(
     rng: Rng,
     quarter: int | None = None,
     hook: QuarterHook | None = None,
+    shared: bool = False,
 ) -> tuple[State, Ledger]:
-    """Advance every world by one quarter under the plan; returns the new state and the ledger."""
+    """Advance every world by one quarter under the plan; returns the new state and the ledger.
+
+    ``shared``: the worlds are the labs of one class in one market (see the module docstring).
+    """
     econ = compile_economy(params) if isinstance(params, EconomyParams) else params
     p = econ.params
     q = state.quarter if quarter is None else quarter
@@ -105,6 +114,9 @@ def step(
     before = Ledger()
     if hook is not None:
         state = hook(given, econ, rng, q, before)
+    class_alive = alive if shared else None
+    if shared:  # what a lab's events did to the market, the class's market takes 1/W of
+        state = coupling.common_market(state, alive)
     s = state.evolve()
     if hook is not None or any_set(given.brand_shift):
         s.brand_shift = demand.brand_shift(given, state, p.demand.brand_memory)
@@ -131,6 +143,8 @@ def step(
 
     # 3. fleet
     ff = fleet.procure(s, pa, econ, q, rental, lead, ration)
+    if shared:  # the class's orders tighten next quarter's GPU market for every lab
+        s.price_shock = s.price_shock + coupling.order_pressure(econ, state, s, alive)
 
     # 4. training
     cap_h = ff.capacity
@@ -179,15 +193,18 @@ def step(
     # 5. rivals
     old_rival_share = state.rival_share
     old_market_growth = ttm_growth(state.market_hist)  # the pace the rivals' build-out follows
-    rivals.advance(s, econ, rng, q, old_market_growth)
+    rivals.advance(s, econ, rng, q, old_market_growth,
+                   coupling.leads(s, alive) if shared else None)
 
     # 6. demand: customers choose (those turned away last quarter start elsewhere), the lab
     # serves what its capacity can, and the rivals reprice for next quarter.
     demand.advance_market(s, econ, rng, q)
+    if shared:  # a lab's market-growth modifier moves the class's market by 1/W of it
+        s.market = coupling.common_rows(s.market, alive)
     s.price = pa.price.copy()
     share_p, share_r = demand.shares(s, econ, state.share * (1.0 - state.unserved),
-                                     state.rival_share)
-    served = demand.serve(s, econ, q, infer_h, share_p, share_r)
+                                     state.rival_share, class_alive)
+    served = demand.serve(s, econ, q, infer_h, share_p, share_r, class_alive)
     revenue = served.served
     s.share = share_p
     s.rival_share = share_r

@@ -87,6 +87,16 @@ class PendingEvent:
         return self.chosen is None and any(c.available for c in self.choices)
 
 
+@dataclass(frozen=True)
+class Classmate:
+    """Another lab of the class, in a shared market, as the player sees it (game.session.market)."""
+
+    lab: str  # its name ("" before its game has begun)
+    capability: float
+    price: float  # × the market's going rate, as the player's own price
+    share: float  # of the class's pooled market's usage
+
+
 @dataclass
 class QuarterRecord:
     """What was decided in one quarter: the action log's line."""
@@ -235,6 +245,8 @@ class Game:
         self.game_id: str | None = None  # a class game's id, given by the class's server
         self.student: str | None = None  # who plays it: the class roster's id (signed with it)
         self.continued_from: dict[str, Any] | None = None  # an older save it replays anew
+        self.classmates: list[Classmate] = []  # in a shared market: the class's other labs
+        self.market_story: list[str] = []  # in a shared market: who took share, and when
         self._roll_pending()
 
     # --- what the player sees ------------------------------------------------------------

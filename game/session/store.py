@@ -25,6 +25,7 @@ from game.packs.errors import ContentError
 from game.paths import archive_dir, content_dir
 from game.session.game import Game, GameError, plan_to_dict
 from game.session.game import QuarterRecord as LogLine
+from game.session.market import ClassMarket, LabPlay
 from game.session.saves import lock, signature
 from game.session.saves.errors import SaveError
 from game.session.saves.folder import save_path
@@ -240,10 +241,13 @@ def _archive_mods(game: Game, folder: Path) -> None:
         _stored.add((folder, pack.content_hash))
 
 
-def verify(path: Path, content: Content) -> Verification:
+def verify(path: Path, content: Content,
+           market: tuple[ClassMarket, int] | None = None) -> Verification:
     """Read a save and replay it from its seed, checking every recorded quarter: with the
     content it was played with when the archive has it (``played_content``), else with
-    ``content``, whose differences are the first problems."""
+    ``content``, whose differences are the first problems. A game of a shared market is checked
+    against its lab of the class's market instead (``market``: the class played from its
+    rounds' records, and the lab's index): each quarter as the market played it."""
     save = read_save(path)
     result = Verification(path, save)
     played = played_content(save, content, Path(path).parent)
@@ -260,6 +264,7 @@ def verify(path: Path, content: Content) -> Verification:
         result.problems.append(str(exc))
         return result
     previous = ""
+    lab: LabPlay | None = None  # a market's lab, read once
     for k, (record, recorded) in enumerate(zip(save.log, save.history, strict=True)):
         label = game.calendar(k)
         expected = seal(previous, record, recorded)
@@ -273,21 +278,29 @@ def verify(path: Path, content: Content) -> Verification:
             result.problems.append(f"{label}: the game had already ended, but the save goes on")
             break
         line = _log_line(record)
-        try:
-            game.apply_record(line)
-        except ValidationError as exc:  # a plan no game could have made (pydantic's, said plainly)
-            result.problems.append(f"{label}: the plan cannot be played: "
-                                   + "; ".join(plan_problems(exc)))
-            break
-        except (GameError, PlanError, ValueError) as exc:
-            result.problems.append(f"{label}: the action log cannot be replayed: {exc}")
-            break
-        if game.log[-1].events != list(record.events):  # (none recorded is a claim too)
+        if market is not None:
+            said = _in_market(market, k, line)
+            if said:
+                result.problems.append(f"{label}: {said}")
+                break
+            lab = market[0].lab(market[1]) if lab is None else lab
+            happened, replayed = lab.log[k].events, lab.history[k]
+        else:
+            try:
+                game.apply_record(line)
+            except ValidationError as exc:  # a plan no game could make (pydantic's, plainly)
+                result.problems.append(f"{label}: the plan cannot be played: "
+                                       + "; ".join(plan_problems(exc)))
+                break
+            except (GameError, PlanError, ValueError) as exc:
+                result.problems.append(f"{label}: the action log cannot be replayed: {exc}")
+                break
+            happened, replayed = game.log[-1].events, game.history[-1]
+        if happened != list(record.events):  # (none recorded is a claim too)
             result.problems.append(
                 f"{label}: the recorded events ({', '.join(record.events) or 'none'}) differ "
-                f"from the replay's ({', '.join(game.log[-1].events) or 'none'})")
+                f"from the replay's ({', '.join(happened) or 'none'})")
             break
-        replayed = game.history[-1]
         differs = [name for name in sorted(set(recorded) | set(replayed))
                    if recorded.get(name) != replayed.get(name)]
         if differs:
@@ -298,6 +311,8 @@ def verify(path: Path, content: Content) -> Verification:
                 + (f" and {len(differs) - 1} more" if len(differs) > 1 else ""))
             break
     else:
+        if market is not None:
+            game = market[0].adopt(game, market[1], len(save.log))
         if save.outcome != game.outcome:
             result.problems.append(f"the recorded outcome '{save.outcome}' differs from the "
                                    f"replay's '{game.outcome}'")
@@ -312,6 +327,20 @@ def verify(path: Path, content: Content) -> Verification:
     game.continued_from = save.continued_from.model_dump() if save.continued_from else None
     game.dev_used = save.dev or any(r.dev for r in save.log)
     return result
+
+
+def _in_market(market: tuple[ClassMarket, int], k: int, line: LogLine) -> str | None:
+    """How quarter ``k`` of a save differs from what its lab played in the class's market."""
+    cls, i = market
+    played = cls.played[i]
+    if k >= len(played):
+        return "the class's market has not played this quarter"
+    m = played[k]
+    for what, saved, there in (("plan", line.plan, m.plan), ("answers", line.choices, m.choices),
+                               ("live events", line.injected, m.injected)):
+        if saved != there:
+            return f"the recorded {what} differ from what the class's market played"
+    return None
 
 
 def load_game(path: Path, content: Content) -> Game:

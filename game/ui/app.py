@@ -242,7 +242,8 @@ class FrontierLab(App[None]):
 
     def join(self, student: Student) -> None:
         """A student typed their code: their own game where it stands, or a new one."""
-        from game.ui.join import open_own_game, student_save
+        from game.classroom.roster import student_save
+        from game.ui.join import open_own_game
         from game.ui.new_game import NewGameModal
 
         assert self.class_dir is not None and self.fixed is not None

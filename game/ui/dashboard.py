@@ -91,6 +91,9 @@ class WatchLine(Static):
         self.update(Text("\n").join(lines))
 
 
+CLASSMATES_SHOWN = 5  # in a shared market, the Models panel's classmates
+
+
 class Panel(Static):
     """A bordered panel whose body is a Rich renderable."""
 
@@ -142,8 +145,12 @@ class MarketPanel(Panel):
         for g, name in enumerate(econ.gpu_names):
             if econ.available[row, g]:
                 t.add_row(plain(f"{name} price"), f"${econ.gpu_price[row, g] / 1000:,.0f}k")
-        t.add_row("Market $B/yr", f"{float(game.state.market[0]):,.0f}")
-        t.add_row("Your share", f"{float(game.state.share[0]):.1%}")
+        # A shared market pools the class's labs' customers (W solo markets): its figures
+        # are the class's, as the classmates' shares are (game.session.market).
+        labs = len(game.classmates) + 1
+        t.add_row("Market $B/yr" if labs == 1 else "Class's market $B/yr",
+                  f"{float(game.state.market[0]) * labs:,.0f}")
+        t.add_row("Your share", f"{float(game.state.share[0]) / labs:.1%}")
         self.update(t)
 
 
@@ -155,6 +162,14 @@ class ModelsPanel(Panel):
         t.add_row("  active params", count(float(s.model_params[0])))
         for r, rival in enumerate(game.params.rivals):
             t.add_row(plain(rival.model_name), f"{float(s.rival_capability[0, r]):.0f}")
+        if game.classmates:  # a shared market: the class's labs, the biggest first
+            mates = sorted(game.classmates, key=lambda m: -m.share)
+            t.add_row(Text("Classmates", style="bold"), "capability · price · share")
+            for mate in mates[:CLASSMATES_SHOWN]:
+                t.add_row(plain(f"  {mate.lab or 'a lab yet to begin'}"),
+                          f"{mate.capability:.0f} · ×{mate.price:.2f} · {mate.share:.1%}")
+            if len(mates) > CLASSMATES_SHOWN:
+                t.add_row(f"  and {len(mates) - CLASSMATES_SHOWN} more", "")
         if s.run_target[0] > 0:
             done = float(s.run_done[0] / s.run_target[0])
             t.add_row("Run in progress", f"{done:.0%}")

@@ -75,7 +75,13 @@ class DebriefScreen(Screen[None]):
             if g.against_history():
                 yield Label("You and history", classes="section")
                 yield Static(self._history(), id="history")
-            yield Label("Decisions that mattered", classes="section")
+            if g.market_story:
+                yield Label("The class's market: who took customers from whom",
+                            classes="section")
+                yield Static(plain("\n".join(g.market_story)), id="market-story")
+            yield Label("Decisions that mattered"
+                        + (" (weighed as if your lab had played alone)" if g.classmates
+                           else ""), classes="section")
             yield Static("Weighing each decision: the game played again without it…",
                          id="mattered")
             yield Label("Every decision, quarter by quarter", classes="section")

@@ -27,11 +27,6 @@ from game.ui.inputs import InOrderInput
 WAIT_S = 10.0  # for the lock of a game whose tab was just closed or reloaded
 
 
-def student_save(class_dir: Path, student: str, scenario: str) -> Path:
-    """Where a student's graded game of the class is saved."""
-    return Path(class_dir) / f"{student}.{scenario}.toml"
-
-
 class JoinForm(Vertical):
     """The join code field of the title screen, focused from the first key."""
 
@@ -65,9 +60,22 @@ class JoinForm(Vertical):
         self.app.join(student)  # type: ignore[attr-defined]
 
 
+def in_market(class_dir: Path) -> bool:
+    """Whether the class plays one shared market (game.classroom.market_rounds)."""
+    from game.classroom.folder import ClassError, read_settings
+
+    try:
+        settings = read_settings(class_dir)
+    except ClassError:
+        return False
+    return settings is not None and settings.rounds == "market"
+
+
 def open_own_game(app: Any, path: Path) -> None:
     """In a worker thread: load the student's game once its lock is free (a closing tab's game
     lets it go), then show it; else say it is open elsewhere. ``app`` is the FrontierLab."""
+    from game.classroom.folder import ClassError
+    from game.classroom.market_play import load_lab
     from game.session.saves import lock
     from game.session.saves.errors import SaveError
     from game.session.store import load_game
@@ -82,8 +90,9 @@ def open_own_game(app: Any, path: Path) -> None:
             return
         time.sleep(0.2)
     try:
-        game = load_game(path, app.content)
-    except SaveError as exc:
+        game = (load_lab(path, app.content, app.class_dir, *app.fixed) if in_market(app.class_dir)
+                else load_game(path, app.content))
+    except (SaveError, ClassError) as exc:
         app.call_from_thread(app.notify, printable(str(exc)), severity="error", timeout=15,
                              markup=False)
         app.call_from_thread(app.unjoin)

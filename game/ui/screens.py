@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
+from game.classroom.folder import ClassError, read_settings
 from game.classroom.inject import apply_injections
 from game.engine import Plan, PlanError
 from game.engine.plan import plan_problems
@@ -38,6 +39,8 @@ from game.ui.modals import (
     PreviewModal,
     WhyModal,
 )
+from game.ui.rounds import TICK_S as ROUND_TICK_S
+from game.ui.rounds import RoundWatch
 
 DRAFT_SAVE_S = 1.0  # after the last edit: a reload then finds the plan as typed
 TABS = ("overview", "procurement", "allocation", "training", "pricing", "finance")
@@ -58,6 +61,8 @@ class GameScreen(Screen[None]):
     GameScreen.-narrow #charts { display: none; }
     GameScreen #overview-scroll { height: 1fr; }
     GameScreen #status { height: auto; color: $error; padding: 0 1; }
+    GameScreen #round { height: auto; background: $boost; color: $accent; padding: 0 1; }
+    GameScreen #round.-hidden { display: none; }
     """
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
@@ -89,15 +94,18 @@ class GameScreen(Screen[None]):
         # frame that uncovers it draws it once.
         self._stale = False
         self._draft_timer: Timer | None = None  # saves the plan as typed (a class's student)
+        self.rounds: RoundWatch | None = None  # a class played in rounds (game.ui.rounds)
 
     def compose(self) -> ComposeResult:
         yield MetricsBar(id="metrics")
         yield Static("", id="hint", classes="-hidden")
+        yield Static("", id="round", classes="-hidden")
         yield Decisions(self.game, id="decisions")
         yield Static("", id="status")
         yield SteadyFooter()
 
     def on_mount(self) -> None:
+        self._follow_rounds()
         self.take_injections()
         self.refresh_all()
         news = self.query_one(NewsFeed)
@@ -134,6 +142,26 @@ class GameScreen(Screen[None]):
         box = self.query_one("#hint", Static)
         box.update(plain("Hint: " + " ".join(hints) if hints else ""))
         box.set_class(not hints, "-hidden")
+
+    def _follow_rounds(self) -> None:
+        """In a class played in rounds: its line, its clock, and its standing plans."""
+        class_dir = self.app.class_dir
+        if class_dir is None:
+            return
+        try:
+            settings = read_settings(class_dir)
+        except ClassError:
+            return  # the class's own checks say why, when it starts
+        if settings is None or settings.rounds == "free":
+            return
+        self.rounds = RoundWatch(self, class_dir, settings.rounds)
+        self.set_interval(ROUND_TICK_S, self.rounds.tick)
+        self.call_after_refresh(self.rounds.tick)
+
+    def after_standing(self) -> None:
+        """The round closed and the standing plan played: the quarter's news, or the end."""
+        self._stale = True
+        self._after_quarter(True)
 
     # --- events ------------------------------------------------------------------------
 
@@ -231,6 +259,10 @@ class GameScreen(Screen[None]):
         if not self.game.running or self.app.screen is not self:  # a held e, a finished game
             return
         status = self.query_one("#status", Static)
+        if self.rounds is not None and not self.rounds.may_end():
+            self.keep_typed_plan()
+            status.update(plain(self.rounds.refusal()))
+            return
         if any(p.needs_choice for p in self.game.pending):
             self.show_events()
             return
@@ -253,6 +285,13 @@ class GameScreen(Screen[None]):
         """End the quarter (the preview's confirmation, while the preview still shows); returns
         whether it ended. When no event dialog follows, the dashboard is brought up to date
         behind the preview, so the frame that uncovers it draws it once, new."""
+        if self.rounds is not None and not self.rounds.may_end():  # paused while it showed
+            self.notify(self.rounds.refusal(), markup=False)
+            return False
+        if self.rounds is not None and self.rounds.mode == "market":  # the class plays it
+            said, sent = self.rounds.submit()
+            self.notify(said, severity="information" if sent else "error", markup=False)
+            return False
         try:
             self.game.end_quarter()
         except GameError as exc:

@@ -152,7 +152,7 @@ def test_a_browser_plays_a_quarter_and_the_save_lands_in_the_class_folder(class_
             # Generous: a tab starts a whole game process, and a machine busy with other work
             # (two cores running fuzzers) kept it from drawing the title for over 30 s.
             page.wait_for_selector("body.-first-byte", timeout=120_000)
-            _wait_for(lambda: b"New game" in screen, 120, "the title screen")
+            _wait_for(lambda: b"New game" in screen, 120, "the title screen", page=page)
             assert outside == [], "the page asked for something outside this server"
             assert page.evaluate("[...document.fonts].some(f => f.family.includes('Roboto Mono')"
                                  " && f.status === 'loaded')"), "the font did not load"
@@ -161,7 +161,8 @@ def test_a_browser_plays_a_quarter_and_the_save_lands_in_the_class_folder(class_
             while b"Seed" not in screen:  # n: a new game (the class fixes scenario and seed)
                 assert time.monotonic() < deadline, "the browser never showed the new-game form"
                 page.keyboard.press("n")  # again if the game was still starting
-                _wait_for(lambda: b"Seed" in screen, 3, "the new-game form", fail=False)
+                _wait_for(lambda: b"Seed" in screen, 3, "the new-game form", fail=False,
+                          page=page)
             page.keyboard.press("Enter")
             save = _wait_for(lambda: next(iter(class_dir.glob("*.toml")), None), 20,
                              "the new game's first save")
@@ -179,7 +180,9 @@ def test_a_browser_plays_a_quarter_and_the_save_lands_in_the_class_folder(class_
     assert main(["replay", str(save)]) == 0
 
 
-def _wait_for(check, seconds: float, what: str, fail: bool = True):
+def _wait_for(check, seconds: float, what: str, fail: bool = True, page=None):
+    """Wait for ``check()``; with a playwright ``page``, wait inside playwright (its sync API
+    takes the websocket's frames only while one of its own calls runs)."""
     deadline = time.monotonic() + seconds
     while True:
         value = check()
@@ -189,7 +192,10 @@ def _wait_for(check, seconds: float, what: str, fail: bool = True):
             if fail:
                 pytest.fail(f"the browser never showed {what}")
             return None
-        time.sleep(0.2)
+        if page is not None:
+            page.wait_for_timeout(200)
+        else:
+            time.sleep(0.2)
 
 
 def test_a_port_in_use_is_a_one_line_error(class_dir):

@@ -333,3 +333,15 @@ def test_any_round_file_is_read_or_refused_in_one_line(tmp_path):
             Plan(**entry.plan)
 
     read()
+
+
+def test_the_dashboard_counts_the_plans_in_and_closes_what_is_due(market):
+    from game.commands.dashboard_web import Dashboard
+
+    board = Dashboard(market, "t0ken", [])
+    assert board.snapshot(False)["round"]["market"] == {"played": 0, "labs": 3, "plans_in": 0}
+    for student in ("ada", "alan"):
+        mr.submit(market, 1, _entry(student, 1.0))
+    assert board.snapshot(False)["round"]["market"]["plans_in"] == 2
+    mr.submit(market, 1, _entry("grace", 1.0))
+    assert board.snapshot(False)["round"]["market"] == {"played": 1, "labs": 3, "plans_in": 0}

@@ -287,3 +287,12 @@ def close_due(class_dir: str | Path) -> list[int]:
 def _all_in(class_dir: str | Path, k: int) -> bool:
     sent = submissions(class_dir, k)
     return all(s.id in sent for s in labs(class_dir))
+
+
+def where(class_dir: str | Path) -> dict[str, int]:
+    """A shared market's rounds (those due closed first): rounds played, labs, and plans in
+    for the next."""
+    close_due(class_dir)
+    played = closed_rounds(class_dir)
+    return {"played": played, "labs": len(labs(class_dir)),
+            "plans_in": len(submissions(class_dir, played + 1))}

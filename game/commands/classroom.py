@@ -197,7 +197,7 @@ def _roster(args: argparse.Namespace) -> int:
 
 def _round(args: argparse.Namespace) -> int:
     """A lockstep class's round: opened, closed, paused, resumed, or shown."""
-    from game.classroom import folder
+    from game.classroom import folder, market_rounds
     from game.classroom.rounds import change_rounds, read_rounds
 
     class_dir: Path = args.dir
@@ -213,7 +213,7 @@ def _round(args: argparse.Namespace) -> int:
         raise UserError("--minutes goes with --open, or alone (this round's deadline)")
     state = change_rounds(class_dir, how, args.minutes) if how else read_rounds(class_dir)
     deadline = state.deadline.isoformat() if state.deadline else None
-    market = _market_round(class_dir) if settings.rounds == "market" else None
+    market = market_rounds.where(class_dir) if settings.rounds == "market" else None
     if args.format == "json":
         emit_json({"class": str(class_dir), "mode": settings.rounds,
                    "open_through": state.open_through, "deadline": deadline,
@@ -250,16 +250,6 @@ def _market_story(report: Any, class_dir: Path, content: Any) -> list[str]:
     rivals = [r.model_name for r in market.params.rivals]
     return [told(m, market.params.calendar(m.quarter))
             for m in story(market, [labs.get(s, "") for s in students], rivals)]
-
-
-def _market_round(class_dir: Path) -> dict[str, int]:
-    """A shared market's rounds closed now if due, and where it stands."""
-    from game.classroom import market_rounds
-
-    market_rounds.close_due(class_dir)
-    played = market_rounds.closed_rounds(class_dir)
-    return {"played": played, "labs": len(market_rounds.labs(class_dir)),
-            "plans_in": len(market_rounds.submissions(class_dir, played + 1))}
 
 
 def _events(args: argparse.Namespace) -> int:

@@ -37,7 +37,7 @@ from typing import Any
 
 from aiohttp import web
 
-from game.classroom import folder, roster, rounds, status
+from game.classroom import folder, market_rounds, roster, rounds, status
 from game.classroom.broadcast import add_broadcast
 from game.text import printable
 
@@ -211,10 +211,12 @@ class Dashboard:
         except folder.ClassError as exc:
             settings, problems = None, [*problems, str(exc)]
         mode = settings.rounds if settings is not None else "free"
-        state = None
+        state, market = None, None
         if mode != "free":
             try:
                 state = rounds.read_rounds(self.class_dir)
+                if mode == "market":
+                    market = market_rounds.where(self.class_dir)
             except folder.ClassError as exc:
                 problems.append(str(exc))
         try:
@@ -249,7 +251,7 @@ class Dashboard:
             "round": None if state is None else {
                 "open_through": state.open_through, "paused": state.paused,
                 "deadline": state.deadline.isoformat() if state.deadline else None,
-                "seconds_left": state.seconds_left()},
+                "seconds_left": state.seconds_left(), "market": market},
             "students": rows,
             "leaderboard": leaderboard,
             "problems": [printable(p) for p in problems],

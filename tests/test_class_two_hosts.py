@@ -23,33 +23,39 @@ ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]")
 
 
 class Student:
-    """One browser tab, as the page speaks to the server: a websocket of keys and frames."""
+    """One browser tab, as the page speaks to the server: a websocket of keys and frames, read
+    all the time (as the page does: a tab that stops reading misses the server's pings, and
+    the server closes it)."""
 
     def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws, self.screen = ws, bytearray()
+        self.ws, self.screen, self.closed = ws, bytearray(), False
+        self._reading = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for message in self.ws:
+            if message.type == aiohttp.WSMsgType.BINARY:
+                self.screen.extend(message.data)
+        self.closed = True
 
     async def until(self, text: str, seconds: float = WAIT_S) -> None:
-        """Read the game's frames until ``text`` has been drawn (escape codes aside)."""
+        """Wait until ``text`` has been drawn (escape codes aside)."""
         want = text.encode()
         deadline = time.monotonic() + seconds
         while want not in ANSI.sub(b"", bytes(self.screen)):
-            left = deadline - time.monotonic()
-            if left <= 0:
+            if self.closed or time.monotonic() > deadline:
                 shown = ANSI.sub(b"", bytes(self.screen[-3000:])).decode(errors="replace")
-                raise AssertionError(f"never drawn: {text!r}; the end of the screen: {shown}")
-            try:
-                message = await self.ws.receive(timeout=min(left, 5.0))
-            except TimeoutError:
-                continue
-            if message.type == aiohttp.WSMsgType.BINARY:
-                self.screen.extend(message.data)
-            elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
-                                  aiohttp.WSMsgType.ERROR):
-                raise AssertionError(f"the game closed before drawing {text!r}")
+                raise AssertionError(
+                    f"never drawn: {text!r}{' (the game closed)' if self.closed else ''}; "
+                    f"the end of the screen: {shown}")
+            await asyncio.sleep(0.1)
 
     async def type(self, keys: str) -> None:
         self.screen.clear()
         await self.ws.send_json(["stdin", keys])
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self._reading
 
 
 async def _play_a_round(port: int, code: str, lab: str, class_dir: Path, student: str) -> None:

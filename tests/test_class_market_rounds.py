@@ -345,3 +345,17 @@ def test_the_dashboard_counts_the_plans_in_and_closes_what_is_due(market):
     assert board.snapshot(False)["round"]["market"]["plans_in"] == 2
     mr.submit(market, 1, _entry("grace", 1.0))
     assert board.snapshot(False)["round"]["market"] == {"played": 1, "labs": 3, "plans_in": 0}
+
+
+def test_the_market_s_labs_are_the_roster_s_when_its_first_round_closed(market):
+    for student in ("ada", "alan", "grace"):
+        mr.submit(market, 1, _entry(student, 1.0))
+    assert mr.close_due(market) == [1]
+    assert main(["class", "roster", str(market), "--add", "Latecomer"]) == 0
+    assert [s.id for s in mr.labs(market)] == ["ada", "alan", "grace"]
+    students, logs = mr.class_logs(market)
+    assert students == ["ada", "alan", "grace"] and len(logs) == 3
+    from game.classroom.market_play import lab_index
+
+    with pytest.raises(ClassError, match="has no lab in this class's market"):
+        lab_index(students, "latecomer")

@@ -38,8 +38,9 @@ def lab_index(students: list[str], student: str | None) -> int:
 
 def adopt_lab(game: Game, class_dir: str | Path, student: str) -> None:
     """Make ``game`` the market's lab of ``student``, as far as the market has played."""
-    students, market = class_market(class_dir, game.content, game.scenario_id, game.seed)
-    i = lab_index(students, student)
+    students, logs = class_logs(class_dir)
+    i = lab_index(students, student)  # (before the market is played: a latecomer has no lab)
+    market = ClassMarket(game.content, game.scenario_id, game.seed, logs).play()
     market.adopt(game, i)
     _show_class(game, market, i, class_dir, students)
 

@@ -84,12 +84,18 @@ def submission_path(class_dir: str | Path, k: int, student: str) -> Path:
 
 
 def labs(class_dir: str | Path) -> list[Student]:
-    """The market's labs: the roster's students, in its order."""
+    """The market's labs: the roster's students, in its order, as they were when the first
+    round closed (a student added later has no lab in this market: every round's batch is the
+    same)."""
     students = read_roster(class_dir)
     if not students:
         raise ClassError(f"{Path(class_dir) / '.class' / 'roster.toml'}: a shared market plays "
                          "the roster's labs; add students with `class roster DIR --import CSV`")
-    return students
+    first = read_record(class_dir, 1) if record_path(class_dir, 1).exists() else None
+    if first is None:
+        return students
+    known = {s.id: s for s in students}
+    return [known.get(e.student) or Student(e.student, e.student, "") for e in first]
 
 
 # --- writing ---------------------------------------------------------------------------------

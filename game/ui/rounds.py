@@ -1,10 +1,14 @@
-"""A lockstep class's round, as a student's game follows it (game.classroom.rounds).
+"""A class in rounds, as a student's game follows it (game.classroom.rounds).
 
 The game screen shows one line: the round, its countdown, or that the student waits for the
 instructor to open the next quarter. `e` ends a quarter only inside the open round. When the
 round's deadline passes (or the instructor closes it), a game short of the round plays its
 standing plan: the plan as typed if the lab can carry it out, else as it last stood, with the
 events' choices still open answered by their default; the student is told so.
+
+In a shared market (game.classroom.market_rounds) `e` sends the plan instead, the line counts the
+plans in, and once the round has closed the game plays the class's market from its records and
+shows its own lab's quarter (game.classroom.market_play).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ class RoundWatch:
         self.screen, self.class_dir, self.mode = screen, class_dir, mode
         self.state = RoundState()
         self._seen: tuple[float, int] | None = None  # the file's (mtime, size) last read
-        self._broken = False  # a broken rounds file was said once
+        self._said: dict[str, str] = {}  # what is wrong, by file kind, said once until fixed
         self.read()
 
     @property
@@ -64,11 +68,10 @@ class RoundWatch:
         if seen != self._seen or seen is None:
             try:
                 self.state = read_rounds(self.class_dir)
-                self._seen, self._broken = seen, False
-            except ClassError as exc:  # the round stays as it was; the instructor is told
-                if not self._broken:
-                    self._broken = True
-                    self.screen.app.log.warning(str(exc))
+                self._seen = seen
+                self._said.pop("round", None)
+            except ClassError as exc:  # the round stays as it was, and the student is told
+                self._say_broken("round", str(exc))
         return self.state
 
     def may_end(self) -> bool:
@@ -118,17 +121,19 @@ class RoundWatch:
             market_rounds.close_due(self.class_dir)
             closed = market_rounds.closed_rounds(self.class_dir)
         except ClassError as exc:
-            self._say_broken(str(exc))
+            self._say_broken("market", str(exc))
             return
         game = self.game
         if not game.running or closed <= len(game.log):
+            self._said.pop("market", None)
             return
         before = len(game.log)
         try:
             adopt_lab(game, self.class_dir, self.screen.app.student.id)
         except ClassError as exc:
-            self._say_broken(str(exc))
+            self._say_broken("market", str(exc))
             return
+        self._said.pop("market", None)
         self.screen.take_injections()  # (it saves when it takes one)
         self.screen.app.autosave(game)
         played = ", ".join(str(q) for q in range(before + 1, len(game.log) + 1))
@@ -136,11 +141,13 @@ class RoundWatch:
                                timeout=10)
         self.screen.after_standing()
 
-    def _say_broken(self, text: str) -> None:
-        if not self._broken:
-            self._broken = True
-            self.screen.app.notify(printable(text), severity="error", timeout=20,
-                                   markup=False)
+    def _say_broken(self, kind: str, text: str) -> None:
+        """What is wrong with the class's ``kind`` of files, once until they read again (the
+        app keeps the server's paths out of it)."""
+        if self._said.get(kind) != text:
+            self._said[kind] = text
+            self.screen.app.notify(printable(f"{text}. Tell your instructor."),
+                                   severity="error", timeout=20, markup=False)
 
     def line(self, now: datetime | None = None) -> str:
         state, game = self.state, self.game

@@ -4,6 +4,7 @@ concepts met, and a replay from any quarter with the same luck."""
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 
 from rich.table import Table
@@ -12,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 
@@ -109,18 +111,23 @@ class DebriefScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="hindsight")
     def _weigh(self) -> None:
         def progress(done: int, total: int) -> None:
-            if done % 5 == 0 and self.is_attached:
-                self.app.call_from_thread(
-                    self.query_one("#mattered", Static).update,
-                    f"Weighing each decision: the game played again without it… {done}/{total}")
+            if done % 5 == 0 and self.is_attached:  # (the query itself on the app's thread)
+                self.app.call_from_thread(self._say_mattered, "Weighing each decision: the "
+                                          f"game played again without it… {done}/{total}")
         weighed = weigh(self.game, progress)
         if self.is_attached:
             self.app.call_from_thread(self._show_mattered, weighed)
 
     def _show_mattered(self, weighed: list[Decision]) -> None:
-        if not self.is_attached:  # left the debrief while the games were playing
+        self._say_mattered(mattered_table(self.game, weighed))
+
+    def _say_mattered(self, said: str | Table | Text) -> None:
+        """What the weighing says, unless the debrief has gone meanwhile (left, or the app
+        closing: its widgets are being removed)."""
+        if not self.is_attached:
             return
-        self.query_one("#mattered", Static).update(mattered_table(self.game, weighed))
+        with contextlib.suppress(NoMatches):
+            self.query_one("#mattered", Static).update(said)
 
     def _summary(self) -> Text:
         g = self.game

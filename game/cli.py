@@ -17,6 +17,7 @@ from game import __version__
 from game.commands.console import UserError
 
 MAX_WORLDS = 1_000_000
+WARM_COMMAND = "__warm-games__"  # game.commands.warm.COMMAND (not imported: --help stays instant)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -363,6 +364,11 @@ def _add_classroom(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == [WARM_COMMAND]:  # serve's warm game starter (never typed)
+        from game.commands.warm import run_starter
+
+        return run_starter(argv[1:], main, build_parser().parse_args)
     parser = build_parser()
     args = parser.parse_args(argv)
     from game.packs.errors import ContentError

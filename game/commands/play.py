@@ -149,3 +149,16 @@ def class_settings(class_dir: Path, scenario: str | None, seed: int | None
     elif seed is None:
         seed = settings.seed if settings and settings.seed is not None else DEFAULT_SEED
     return scenario, seed, secret.key if secret else None, hidden
+
+
+def keep_class_content(args: argparse.Namespace) -> None:
+    """For ``serve``'s warm game starter (game.commands.warm): the packs the class's games of
+    these arguments play, loaded now and kept, so that each game forked after finds them
+    loaded. A saves folder served as a class (no ``class new``) plays this account's mods, which
+    may change between two games: its games load their packs themselves."""
+    from game.packs.sources import keep_loaded
+
+    class_dir = getattr(args, "class_dir", None)
+    packs = class_packs(class_dir) if class_dir is not None else None
+    if packs is not None:
+        keep_loaded(packs)

@@ -1,8 +1,10 @@
 """``frontier-lab serve``: the game in browser tabs, through textual-serve.
 
-Each browser tab that opens the page starts its own ``frontier-lab play --class DIR`` process
-(one game per tab), so every student's game saves into the class folder with the class's
-scenario and seed, and takes the class's live events. The server has no accounts and no
+Each browser tab that opens the page gets its own ``frontier-lab play --class DIR`` process
+(one game per tab), forked by a warm game starter that has loaded everything a game needs
+(game.commands.warm; a game starts cold when the starter is not there), so every student's game
+saves into the class folder with the class's scenario and seed, and takes the class's live
+events. The server has no accounts and no
 passwords: it binds 127.0.0.1 unless ``--host`` says otherwise, and says how to put it behind
 something that does authenticate.
 """
@@ -22,10 +24,12 @@ from game.commands.serve_web import (
     ClassServer,
     Limits,
     default_max_games,
+    game_environment,
     is_loopback,
     setup_logging,
     url_host,
 )
+from game.commands.warm import Warm
 from game.text import printable
 
 log = logging.getLogger("frontier-lab.serve")
@@ -44,9 +48,17 @@ To let students in, put something in front of it that checks who they are:
 
 def command_for(class_dir: Path, scenario: str | None, seed: int | None,
                 packs: list[Path] | None = None, lang: str | None = None) -> str:
-    """The shell command each browser tab runs: this Python, this game, the class folder (and
+    """The shell command each browser tab runs when it starts cold: this Python, this game, and
+    ``play_arguments``."""
+    return shlex.join([sys.executable, "-m", "game",
+                       *play_arguments(class_dir, scenario, seed, packs, lang)])
+
+
+def play_arguments(class_dir: Path, scenario: str | None, seed: int | None,
+                   packs: list[Path] | None = None, lang: str | None = None) -> list[str]:
+    """What follows ``frontier-lab`` for each browser tab's game: play, the class folder (and
     the packs it plays with, and the language its text shows in)."""
-    parts = [sys.executable, "-m", "game", "play", "--class", str(class_dir.absolute())]
+    parts = ["play", "--class", str(class_dir.absolute())]
     for pack in packs or []:
         parts += ["--pack", str(pack.absolute())]
     if lang is not None:
@@ -55,7 +67,7 @@ def command_for(class_dir: Path, scenario: str | None, seed: int | None,
         parts += ["--scenario", scenario]
     if seed is not None:
         parts += ["--seed", str(seed)]
-    return shlex.join(parts)
+    return parts
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -94,9 +106,10 @@ def run_serve(args: argparse.Namespace) -> int:
     if shown not in content.scenarios:
         raise UserError(f"no scenario '{shown}'{did_you_mean(shown, content.scenarios)}; "
                         f"known: {', '.join(sorted(content.scenarios))}")
-    command = command_for(class_dir, args.scenario, args.seed,
-                          None if settings is not None else list(args.pack),
-                          getattr(args, "lang", None))
+    arguments = play_arguments(class_dir, args.scenario, args.seed,
+                               None if settings is not None else list(args.pack),
+                               getattr(args, "lang", None))
+    command = shlex.join([sys.executable, "-m", "game", *arguments])
     local = is_loopback(args.host)
     if not local:
         confirm_open_host(args.host, getattr(args, "yes", False))
@@ -142,8 +155,10 @@ def run_serve(args: argparse.Namespace) -> int:
                   "(keep this address to yourself: it lets whoever opens it run the class)\n")
     out.write("\nPress Ctrl+C to stop.\n")
     out.flush()
+    warm = Warm(arguments, game_environment())
+    warm.start()  # before listening: the first tab's game is forked (else started cold)
     server = ClassServer(command, args.host, args.port, args.public_url, Limits(max_games),
-                         dashboard)
+                         dashboard, warm)
     if settings is not None and settings.rounds == "market":
         coordinate_rounds(class_dir)
     try:
@@ -152,6 +167,8 @@ def run_serve(args: argparse.Namespace) -> int:
         raise UserError(f"cannot listen on {args.host}:{args.port} "
                         f"({exc.strerror or exc}); is another server on that port? "
                         "Choose another with --port") from None
+    finally:
+        warm.close()
     return 0
 
 

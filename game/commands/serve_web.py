@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -39,6 +40,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
+from game.commands.warm import ForkedGame, Warm
 from game.text import printable
 
 PAGE = Path(__file__).with_name("web")  # index.html, adapted from textual-serve's (MIT)
@@ -244,15 +246,28 @@ class Throttle:
 # --- one game ----------------------------------------------------------------------------
 
 class GameService(AppService):
-    """One tab's game process, as textual-serve runs it, except that: its messages (stderr) go to
-    the log, not the terminal; a game that cannot start closes the tab's connection with a
-    sentence; and a game that does not quit when asked is killed."""
+    """One tab's game process, as textual-serve runs it, except that: it is forked by the warm
+    game starter (game.commands.warm; started cold, as ``command``, when there is none); its
+    messages (stderr) go to the log, not the terminal; a game that cannot start closes the tab's
+    connection with a sentence; and a game that does not quit when asked is killed."""
 
-    def __init__(self, command: str, websocket: web.WebSocketResponse, downloads: Any) -> None:
+    def __init__(self, command: str, websocket: web.WebSocketResponse, downloads: Any,
+                 warm: Warm | None = None) -> None:
         super().__init__(command, write_bytes=websocket.send_bytes,
                          write_str=websocket.send_str, close=websocket.close,
                          download_manager=downloads)
         self.websocket = websocket
+        self.warm = warm
+        self.forked = False  # by the warm starter (else a subprocess of its own)
+
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
+        if self.warm is not None:
+            game = await self.warm.spawn(self._build_environment(width, height))
+            if game is not None:
+                self._process = game  # type: ignore[assignment]  (a process, as it uses one)
+                self._stdin, self.forked = game.stdin, True
+                return game
+        return await super()._open_app_process(width, height)
 
     def _alive(self) -> bool:
         process = self._process
@@ -313,7 +328,8 @@ class GameService(AppService):
                 await self.on_packed(payload)
 
     @staticmethod
-    async def _ended(process: asyncio.subprocess.Process) -> int:
+    async def _ended(process: asyncio.subprocess.Process | ForkedGame) -> int | None:
+        """Its exit code (None: unknown, its warm starter had stopped)."""
         try:
             return await asyncio.wait_for(process.wait(), QUIT_WAIT)
         except TimeoutError:
@@ -321,7 +337,7 @@ class GameService(AppService):
                 process.kill()
             return await process.wait()
 
-    def _report(self, ready: bool, code: int, errors: str) -> None:
+    def _report(self, ready: bool, code: int | None, errors: str) -> None:
         last = next((printable(line).strip() for line in reversed(errors.splitlines())
                      if line.strip()), "")
         if errors.strip():
@@ -331,7 +347,7 @@ class GameService(AppService):
         if not ready:
             log.warning("a game could not start (exit code %s)%s", code, said,
                         extra={"details": True})
-        elif code not in (0, -9, -15):  # 0: the student quit; -9/-15: stopped by us
+        elif code not in (0, -9, -15, None):  # 0: the student quit; -9/-15: stopped by us
             log.warning("a game stopped on an error (exit code %s)%s", code, said,
                         extra={"details": True})
 
@@ -348,6 +364,13 @@ class GameService(AppService):
                 with contextlib.suppress(ProcessLookupError):
                     self._process.kill()
             await task
+
+
+def game_environment(width: int = 80, height: int = 24) -> dict[str, str]:
+    """The environment textual-serve gives a game (its web driver, colours, frame rate, the
+    terminal's size): the warm game starter's, which its games inherit."""
+    return AppService._build_environment(  # type: ignore[arg-type]  (it reads .debug only)
+        SimpleNamespace(debug=False), width, height)
 
 
 # --- the server ---------------------------------------------------------------------------
@@ -369,7 +392,7 @@ class ClassServer(Server):
     to the address the browser used (an SSH tunnel, a proxy), unless ``public_url`` fixes it."""
 
     def __init__(self, command: str, host: str, port: int, public_url: str | None,
-                 limits: Limits, dashboard: Any = None) -> None:
+                 limits: Limits, dashboard: Any = None, warm: Warm | None = None) -> None:
         base = (public_url or f"http://{url_host(host)}:{port}").rstrip("/")
         super().__init__(command, host=host, port=port, title="Frontier Lab", public_url=base)
         self.fixed_url = public_url.rstrip("/") if public_url else None
@@ -377,6 +400,7 @@ class ClassServer(Server):
         self.origins = OriginCheck(_origin(public_url) if public_url else None,
                                    is_loopback(host))
         self.games = 0  # running, or starting
+        self.warm = warm  # forks the games (None: each starts cold, as `command`)
         self.throttle = Throttle()
         self.dashboard = dashboard  # dashboard_web.Dashboard: the instructor's, in a class
 
@@ -456,7 +480,7 @@ class ClassServer(Server):
         service: GameService | None = None
         try:
             await websocket.prepare(request)
-            service = GameService(self.command, websocket, self.download_manager)
+            service = GameService(self.command, websocket, self.download_manager, self.warm)
             await service.start(*size)
             await self._process_messages(websocket, service)
         except ConnectionResetError:

@@ -100,6 +100,21 @@ def chosen_packs(cli: Sequence[Path] = ()) -> list[Path]:
     return [*cli, *env]
 
 
+_kept: dict[tuple[str, ...], Content] = {}  # keep_loaded's
+
+
+def keep_loaded(cli: Sequence[Path]) -> None:
+    """Load the shipped content and ``cli`` exactly now, and answer ``load_with_mods(cli,
+    exactly=True)`` from memory from then on: for the warm game starter of ``serve``
+    (game.commands.warm), whose games, forked after, all play the class's packs as they were
+    when the server started. ContentError as ``load_content``."""
+    _kept[_key(cli)] = load_content(list(cli))
+
+
+def _key(cli: Sequence[Path]) -> tuple[str, ...]:
+    return tuple(str(Path(p).absolute()) for p in cli)
+
+
 def load_with_mods(cli: Sequence[Path] = (), *, exactly: bool = False
                    ) -> tuple[Content, list[str]]:
     """The shipped content, the packs asked for, and every enabled mod that loads with them;
@@ -107,7 +122,8 @@ def load_with_mods(cli: Sequence[Path] = (), *, exactly: bool = False
     shipped ones) have problems. ``exactly``: the shipped content and ``cli`` only (a class
     plays the packs it was made with, whatever this account's mods or environment)."""
     if exactly:
-        return load_content(list(cli)), []
+        kept = _kept.get(_key(cli))
+        return (kept if kept is not None else load_content(list(cli))), []
     chosen = chosen_packs(cli)
     try:
         enabled = [m for m in mods() if m.enabled]

@@ -214,8 +214,10 @@ class Warm:
             await self._send(request, theirs)
         except OSError:
             self._waiting.pop(tag, None)
-            for fd in theirs + ours:
+            for fd in ours:
                 os.close(fd)
+            if self.sock is not None:
+                self._lost("stopped")
             return None
         finally:
             for fd in theirs:

@@ -1,0 +1,385 @@
+"""A class on one server (docs/CLASSROOM.md, "Capacity"): N students join at once and play.
+
+    python benchmarks/serve_load.py                  # 1, 30 and 60 students
+    python benchmarks/serve_load.py --students 30 --play 60 --json
+
+It makes a class (`class new`) with a roster of N students (`class roster --add`), runs
+`frontier-lab serve --class DIR` on a free port, and opens N websockets at once as the page does
+(/ws?width=100&height=30, the page's Origin; ["stdin", text] envelopes; the game's frames come
+back as binary messages). Each simulated student, as soon as the title is drawn, types their join
+code and enter, a lab name and enter, and plays: answers each event dialog (enter), switches the
+plan's tabs (2 … 6, 1), opens the preview (e) and ends the quarter (e), a key every 0.6–1.4 s.
+
+Measured:
+- title: tab opened → the title screen drawn (the game forked, or started cold);
+- join: the first key (the join code) → the game's main screen drawn (the dashboard, or its first
+  event dialog over it); start: the key that starts the game (enter on the lab name) → the same;
+- key-to-frame: a key sent → the first frame that answers it, p50/p90/p99 over every key played
+  (and by kind: tab, preview, end of quarter, event answer);
+- memory: each game process's USS (pages no other process has) and PSS (its own, plus its share
+  of the pages it shares: the sum over processes is the machine's total), from
+  /proc/PID/smaps_rollup, while every game is on its dashboard; the server's and the game
+  starter's beside them;
+- CPU: the host's busy share over the play (1.0 = every core), and the server's own.
+The host's load average (`uptime`) is printed with each run: the machine may be shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+TITLE, FORM = b"join code", b"Lab name"
+EVENT, DASHBOARD = b"enter answer", b"End quarter"  # an event dialog's hint; the footer's
+TABS = "234561"
+WIDTH, HEIGHT = 100, 30
+QUIET = 0.35  # seconds without a frame: the screen has settled (a tab's underline slides 0.3 s)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if int(_stat(int(entry))[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
+def cmdline(pid: int) -> bytes:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    return b""
+
+
+def processes(server: int) -> tuple[int | None, list[int]]:
+    """(the game starter, the games): the starter's children, and any game started cold."""
+    starter, games = None, []
+    for pid in children(server):
+        if b"__warm-games__" in cmdline(pid):
+            starter = pid
+            games += children(pid)
+        else:  # a cold game (textual-serve's shell may exec it)
+            games += [p for p in [pid, *children(pid)] if b"game\x00play" in cmdline(p)]
+    return starter, games
+
+
+def memory(pid: int) -> dict[str, float]:
+    """USS, PSS and RSS of a process, in MB."""
+    fields: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        with contextlib.suppress(ValueError, IndexError):
+            fields[name] = int(rest.split()[0])
+    return {"uss": (fields["Private_Clean"] + fields["Private_Dirty"]) / 1024,
+            "pss": fields["Pss"] / 1024, "rss": fields["Rss"] / 1024}
+
+
+def cpu_seconds(pid: int) -> float:
+    stat = _stat(pid)
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def host_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of every core since boot."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+@dataclass
+class Student:
+    code: str
+    name: str
+    title: float | None = None
+    join: float | None = None
+    start: float | None = None
+    keys: list[tuple[str, float]] = field(default_factory=list)  # (kind, seconds)
+    missed: int = 0  # keys no frame answered within 10 s
+    error: str | None = None
+
+
+class Screen:
+    """A tab's websocket: the game's frames, and what the last of them said."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws, self.tail = ws, b""
+        self.since = b""  # what was drawn since the last key
+
+    async def frame(self, timeout: float) -> bytes | None:
+        try:
+            message = await self.ws.receive(timeout=timeout)
+        except TimeoutError:
+            return None
+        if message.type is not aiohttp.WSMsgType.BINARY:
+            raise RuntimeError(f"the game ended: {message.type.name} {message.extra}")
+        self.tail = (self.tail + message.data)[-8192:]
+        self.since += message.data
+        return message.data
+
+    async def until(self, *texts: bytes, seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
+        while not any(t in self.tail for t in texts):
+            left = deadline - time.monotonic()
+            if left <= 0 or await self.frame(left) is None:
+                raise TimeoutError(f"never saw {texts}")
+
+    async def settle(self, seconds: float = 10) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and await self.frame(QUIET) is not None:
+            pass
+
+    async def key(self, text: str) -> float | None:
+        """Send a key; seconds to the first frame after it (None: none within 10 s)."""
+        sent, self.since = time.perf_counter(), b""
+        await self.ws.send_json(["stdin", text])
+        if await self.frame(10) is None:
+            return None
+        return time.perf_counter() - sent
+
+
+async def student(port: int, who: Student, play: float, go: asyncio.Event) -> None:
+    origin = {"Origin": f"http://127.0.0.1:{port}"}
+    rng = random.Random(who.code)
+    try:
+        async with aiohttp.ClientSession() as session:
+            await go.wait()
+            opened = time.perf_counter()
+            ws = await session.ws_connect(
+                f"http://127.0.0.1:{port}/ws?width={WIDTH}&height={HEIGHT}", headers=origin,
+                max_msg_size=0)
+            screen = Screen(ws)
+            await screen.until(TITLE)
+            who.title = time.perf_counter() - opened
+            first = time.perf_counter()
+            await ws.send_json(["stdin", who.code + "\r"])
+            await screen.until(FORM)
+            await screen.settle()
+            await ws.send_json(["stdin", "\x7f" * 20 + who.name[:30]])  # the lab's name
+            await screen.settle()
+            started = time.perf_counter()
+            await ws.send_json(["stdin", "\r"])
+            await screen.until(EVENT, DASHBOARD)
+            now = time.perf_counter()
+            who.join, who.start = now - first, now - started
+            # a dialog (an event to answer, a notice to close) or the plan
+            dialog = screen.tail.rfind(EVENT) > screen.tail.rfind(DASHBOARD)
+            await screen.settle()
+            ends, step = time.monotonic() + play, 0
+            while time.monotonic() < ends:
+                await asyncio.sleep(rng.uniform(0.6, 1.4))  # a student reads, then presses
+                await screen.settle()
+                if dialog:
+                    kind, text = "answer", "\r"
+                else:
+                    cycle = step % (len(TABS) + 2)
+                    kind, text = (("tab", TABS[cycle]) if cycle < len(TABS) else
+                                  ("preview", "e") if cycle == len(TABS) else ("end", "e"))
+                    step += 1
+                took = await screen.key(text)
+                if kind == "answer" and took is None:
+                    dialog = False  # no dialog was up: enter changed nothing
+                    continue
+                if took is None:
+                    who.missed += 1
+                    dialog = True  # something covers the plan: a notice, say
+                    continue
+                who.keys.append((kind, took))
+                await screen.settle()
+                if kind == "end":
+                    dialog = True  # the quarter's events, if any: enter until the plan is back
+                elif kind == "answer":
+                    dialog = DASHBOARD not in screen.since
+            await ws.close()
+    except Exception as exc:  # one student's failure is a figure, not the end of the run
+        who.error = f"{type(exc).__name__}: {exc}"
+
+
+def quantiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50": None, "p90": None, "p99": None, "max": None}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": ordered[-1]}
+
+
+async def run_class(port: int, server: int, students: list[Student], play: float
+                    ) -> dict[str, Any]:
+    go = asyncio.Event()
+    tasks = [asyncio.create_task(student(port, s, play, go)) for s in students]
+    busy0, total0 = host_busy()
+    server_cpu0 = cpu_seconds(server)
+    began = time.monotonic()
+    go.set()  # every tab opens at once
+    # memory while every game is on its dashboard (or has failed): half-way through the play
+    while any(s.join is None and s.error is None for s in students) and \
+            time.monotonic() - began < 300:
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(play / 2)
+    starter, games = processes(server)
+    forked = starter is not None and bool(games) and set(games) <= set(children(starter))
+    mem = []
+    for pid in games:
+        with contextlib.suppress(OSError, KeyError):
+            mem.append(memory(pid))
+    starter_mem = memory(starter) if starter else None
+    server_mem = memory(server)
+    await asyncio.gather(*tasks)
+    busy1, total1 = host_busy()
+    wall = time.monotonic() - began
+    keys = [t for s in students for _, t in s.keys]
+    kinds = sorted({k for s in students for k, _ in s.keys})
+    return {
+        "students": len(students),
+        "load_before": None,
+        "title_s": quantiles([s.title for s in students if s.title is not None]),
+        "join_s": quantiles([s.join for s in students if s.join is not None]),
+        "start_s": quantiles([s.start for s in students if s.start is not None]),
+        "key_to_frame_s": {**quantiles(keys), "keys": len(keys),
+                           "missed": sum(s.missed for s in students)},
+        "key_to_frame_by_kind_s": {k: quantiles([t for s in students for kk, t in s.keys
+                                                 if kk == k]) for k in kinds},
+        "game_mb": {"games": len(mem),
+                    "uss_median": statistics.median(m["uss"] for m in mem) if mem else None,
+                    "uss_max": max(m["uss"] for m in mem) if mem else None,
+                    "pss_median": statistics.median(m["pss"] for m in mem) if mem else None,
+                    "rss_median": statistics.median(m["rss"] for m in mem) if mem else None,
+                    "pss_total": sum(m["pss"] for m in mem)},
+        "starter_mb": starter_mem,
+        "server_mb": server_mem,
+        "host_cpu_busy": (busy1 - busy0) / max(1, total1 - total0),
+        "server_cpu_s_per_s": (cpu_seconds(server) - server_cpu0) / wall,
+        "errors": [s.error for s in students if s.error],
+        "forked": forked,
+    }
+
+
+def make_class(folder: Path, n: int) -> list[Student]:
+    run = [sys.executable, "-m", "game"]
+    subprocess.run([*run, "class", "new", str(folder), "--seed", "7"], check=True,
+                   capture_output=True)
+    names = [f"Student {i:02d}" for i in range(1, n + 1)]
+    added = subprocess.run([*run, "class", "roster", str(folder), "--format", "json",
+                            *[a for name in names for a in ("--add", name)]],
+                           check=True, capture_output=True, text=True)
+    listed = json.loads(added.stdout)["students"]
+    return [Student(s["code"], f"{s['name']} Lab") for s in listed]
+
+
+@contextlib.contextmanager
+def serving(folder: Path, max_games: int):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "game", "serve", "--class", str(folder),
+                             "--port", str(port), "--max-games", str(max_games)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.1)
+        yield port, proc.pid
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl+C: the server stops its games and starter
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def measure(n: int, play: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "period3"
+        students = make_class(folder, n)
+        with serving(folder, n + 5) as (port, pid):
+            before = load()
+            result = asyncio.run(run_class(port, pid, students, play))
+            result["load_before"] = before
+            result["load_after"] = load()
+    return result
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value * 1000:.0f}"
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    lines = [f"{'students':>8} {'title p90':>9} {'join p50':>8} {'join p90':>8} "
+             f"{'start p90':>9} {'key p50':>7} {'key p90':>7} {'key p99':>7} {'keys':>5} "
+             f"{'USS/game':>8} {'PSS/game':>8} {'starter':>7} {'server':>6} {'host CPU':>8}  "
+             f"load (1, 5, 15 min) before",
+             f"{'':>8} {'ms':>9} {'ms':>8} {'ms':>8} {'ms':>9} {'ms':>7} {'ms':>7} {'ms':>7} "
+             f"{'':>5} {'MB':>8} {'MB':>8} {'MB PSS':>7} {'MB':>6} {'busy':>8}"]
+    for r in results:
+        game = r["game_mb"]
+        keys = r["key_to_frame_s"]
+        lines.append(
+            f"{r['students']:>8} {_ms(r['title_s']['p90']):>9} {_ms(r['join_s']['p50']):>8} "
+            f"{_ms(r['join_s']['p90']):>8} {_ms(r['start_s']['p90']):>9} "
+            f"{_ms(keys['p50']):>7} {_ms(keys['p90']):>7} {_ms(keys['p99']):>7} "
+            f"{keys['keys']:>5} {game['uss_median'] or 0:>8.1f} {game['pss_median'] or 0:>8.1f} "
+            f"{(r['starter_mb'] or {}).get('pss', 0):>7.0f} {r['server_mb']['pss']:>6.0f} "
+            f"{r['host_cpu_busy']:>8.0%}  {r['load_before']}")
+        if r["errors"] or keys["missed"] or not r["forked"]:
+            lines.append(f"{'':>8} errors: {len(r['errors'])} {r['errors'][:2]}; keys "
+                         f"unanswered: {keys['missed']}; games forked: {r['forked']}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, action="append",
+                        help="students in a run; repeatable (default: 1, 30 and 60)")
+    parser.add_argument("--play", type=float, default=60.0,
+                        help="seconds each student plays after joining (default: 60)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    results: list[dict[str, Any]] = []
+    for n in args.students or [1, 30, 60]:
+        results.append(measure(n, args.play))
+        if not args.json:  # a row as each run ends (the header with the first)
+            print("\n".join(table(results[-1:]).splitlines()[0 if len(results) == 1 else 2:]),
+                  flush=True)
+    if args.json:
+        print(json.dumps({"cores": os.cpu_count(), "results": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -20,7 +20,8 @@ Measured:
   of the pages it shares: the sum over processes is the machine's total), from
   /proc/PID/smaps_rollup, while every game is on its dashboard; the server's and the game
   starter's beside them;
-- CPU: the host's busy share over the play (1.0 = every core), and the server's own.
+- CPU: the host's busy share over the run (100% = every core), the server's own, and the games'
+  CPU per key played (over the first half of the play: what a key costs, all told).
 The host's load average (`uptime`) is printed with each run: the machine may be shared.
 """
 
@@ -106,6 +107,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _cpu(pid: int) -> float:
+    with contextlib.suppress(OSError, IndexError):
+        return cpu_seconds(pid)
+    return 0.0
+
+
 def host_busy() -> tuple[float, float]:
     """(busy, total) jiffies of every core since boot."""
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -124,7 +131,7 @@ class Student:
     title: float | None = None
     join: float | None = None
     start: float | None = None
-    keys: list[tuple[str, float]] = field(default_factory=list)  # (kind, seconds)
+    keys: list[tuple[str, float, float]] = field(default_factory=list)  # (kind, seconds, when)
     missed: int = 0  # keys no frame answered within 10 s
     error: str | None = None
 
@@ -214,7 +221,7 @@ async def student(port: int, who: Student, play: float, go: asyncio.Event) -> No
                     who.missed += 1
                     dialog = True  # something covers the plan: a notice, say
                     continue
-                who.keys.append((kind, took))
+                who.keys.append((kind, took, time.monotonic()))
                 await screen.settle()
                 if kind == "end":
                     dialog = True  # the quarter's events, if any: enter until the plan is back
@@ -248,7 +255,12 @@ async def run_class(port: int, server: int, students: list[Student], play: float
     while any(s.join is None and s.error is None for s in students) and \
             time.monotonic() - began < 300:
         await asyncio.sleep(0.2)
+    joined = time.monotonic()
+    starter, games = processes(server)
+    cpu0 = sum(_cpu(pid) for pid in games)
     await asyncio.sleep(play / 2)
+    cpu1 = sum(_cpu(pid) for pid in games)
+    pressed = sum(1 for s in students for *_, at in s.keys if joined <= at <= time.monotonic())
     starter, games = processes(server)
     forked = starter is not None and bool(games) and set(games) <= set(children(starter))
     mem = []
@@ -260,8 +272,8 @@ async def run_class(port: int, server: int, students: list[Student], play: float
     await asyncio.gather(*tasks)
     busy1, total1 = host_busy()
     wall = time.monotonic() - began
-    keys = [t for s in students for _, t in s.keys]
-    kinds = sorted({k for s in students for k, _ in s.keys})
+    keys = [t for s in students for _, t, _ in s.keys]
+    kinds = sorted({k for s in students for k, _, _ in s.keys})
     return {
         "students": len(students),
         "load_before": None,
@@ -270,8 +282,9 @@ async def run_class(port: int, server: int, students: list[Student], play: float
         "start_s": quantiles([s.start for s in students if s.start is not None]),
         "key_to_frame_s": {**quantiles(keys), "keys": len(keys),
                            "missed": sum(s.missed for s in students)},
-        "key_to_frame_by_kind_s": {k: quantiles([t for s in students for kk, t in s.keys
+        "key_to_frame_by_kind_s": {k: quantiles([t for s in students for kk, t, _ in s.keys
                                                  if kk == k]) for k in kinds},
+        "game_cpu_ms_per_key": (cpu1 - cpu0) / pressed * 1000 if pressed else None,
         "game_mb": {"games": len(mem),
                     "uss_median": statistics.median(m["uss"] for m in mem) if mem else None,
                     "uss_max": max(m["uss"] for m in mem) if mem else None,
@@ -343,10 +356,11 @@ def _ms(value: float | None) -> str:
 def table(results: list[dict[str, Any]]) -> str:
     lines = [f"{'students':>8} {'title p90':>9} {'join p50':>8} {'join p90':>8} "
              f"{'start p90':>9} {'key p50':>7} {'key p90':>7} {'key p99':>7} {'keys':>5} "
-             f"{'USS/game':>8} {'PSS/game':>8} {'starter':>7} {'server':>6} {'host CPU':>8}  "
+             f"{'USS/game':>8} {'PSS/game':>8} {'starter':>7} {'server':>6} {'host CPU':>8} "
+             f"{'CPU/key':>7}  "
              f"load (1, 5, 15 min) before",
              f"{'':>8} {'ms':>9} {'ms':>8} {'ms':>8} {'ms':>9} {'ms':>7} {'ms':>7} {'ms':>7} "
-             f"{'':>5} {'MB':>8} {'MB':>8} {'MB PSS':>7} {'MB':>6} {'busy':>8}"]
+             f"{'':>5} {'MB':>8} {'MB':>8} {'MB PSS':>7} {'MB':>6} {'busy':>8} {'ms':>7}"]
     for r in results:
         game = r["game_mb"]
         keys = r["key_to_frame_s"]
@@ -356,7 +370,8 @@ def table(results: list[dict[str, Any]]) -> str:
             f"{_ms(keys['p50']):>7} {_ms(keys['p90']):>7} {_ms(keys['p99']):>7} "
             f"{keys['keys']:>5} {game['uss_median'] or 0:>8.1f} {game['pss_median'] or 0:>8.1f} "
             f"{(r['starter_mb'] or {}).get('pss', 0):>7.0f} {r['server_mb']['pss']:>6.0f} "
-            f"{r['host_cpu_busy']:>8.0%}  {r['load_before']}")
+            f"{r['host_cpu_busy']:>8.0%} {_ms((r['game_cpu_ms_per_key'] or 0) / 1000):>7}  "
+            f"{r['load_before']}")
         if r["errors"] or keys["missed"] or not r["forked"]:
             lines.append(f"{'':>8} errors: {len(r['errors'])} {r['errors'][:2]}; keys "
                          f"unanswered: {keys['missed']}; games forked: {r['forked']}")

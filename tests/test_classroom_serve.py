@@ -223,6 +223,15 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _games(pid: int) -> list[int]:
+    """The games a server runs: its warm starter's children, and any it started cold."""
+    found = []
+    for child in _children(pid):
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        found += _children(child) if b"__warm-games__" in cmdline else [child]
+    return found
+
+
 def test_a_page_of_another_site_starts_no_game(class_dir):
     """A page on evil.example opening this server's websocket (the student's browser would
     carry it there) is refused before anything starts; the server's own page starts a game."""
@@ -240,13 +249,13 @@ def test_a_page_of_another_site_starts_no_game(class_dir):
         for origin in ("http://evil.example", f"http://evil.example:{port}", "null"):
             assert asyncio.run(connect(port, origin)) == 403
         time.sleep(0.5)  # (a game, had one started, would be a child by now)
-        assert _children(proc.pid) == [], "a refused connection started a game"
+        assert _games(proc.pid) == [], "a refused connection started a game"
 
         async def own_page() -> None:
             async with aiohttp.ClientSession() as session:
                 ws = await session.ws_connect(f"http://127.0.0.1:{port}/ws",
                                               headers={"Origin": f"http://127.0.0.1:{port}"})
-                _wait_for(lambda: _children(proc.pid), 30, "a game for the server's own page")
+                _wait_for(lambda: _games(proc.pid), 30, "a game for the server's own page")
                 await ws.close()
         asyncio.run(own_page())
     out = proc.stdout.read() if proc.stdout else ""
@@ -285,8 +294,9 @@ def test_the_page_needs_nothing_from_the_internet_and_no_folder_is_listed(class_
 
 
 def test_a_game_that_cannot_start_tells_the_student_a_sentence_without_paths(tmp_path):
-    """The class's pack broken after the server started: the student's tab says the game could
-    not start, in a sentence without paths; the instructor gets a line, the log the rest."""
+    """The class's settings broken after the server started (its packs are loaded once, when it
+    starts; its settings are read by each game): the student's tab says the game could not
+    start, in a sentence without paths; the instructor gets a line, the log the rest."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
     sync_api = pytest.importorskip("playwright.sync_api",
@@ -296,7 +306,7 @@ def test_a_game_that_cannot_start_tells_the_student_a_sentence_without_paths(tmp
     folder = tmp_path / "period3"
     assert main(["class", "new", str(folder), "--seed", "7", "--pack", str(pack)]) == 0
     with serving(folder) as (port, proc), sync_api.sync_playwright() as p:
-        with (pack / "pack.toml").open("a", encoding="utf-8") as f:
+        with (folder / ".class" / "class.toml").open("a", encoding="utf-8") as f:
             f.write("\nbroken = [\n")
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:
@@ -311,4 +321,4 @@ def test_a_game_that_cannot_start_tells_the_student_a_sentence_without_paths(tmp
     said = [line for line in out.splitlines() if "could not start" in line]
     assert len(said) == 1 and "Traceback" not in out and "serve.log" in said[0]
     log = (folder / ".class" / "serve.log").read_text(encoding="utf-8")
-    assert "pack.toml" in log and "TOML syntax" in log
+    assert "class.toml" in log

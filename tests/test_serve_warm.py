@@ -208,7 +208,7 @@ def test_a_starter_that_dies_costs_one_line_and_no_student_their_game(klass) -> 
 
 
 def test_ctrl_c_stops_every_game_and_the_starter(klass) -> None:
-    folder, codes = klass
+    folder, _ = klass
     with serving(folder) as (port, proc, starter):
 
         async def open_and_stop() -> list[int]:

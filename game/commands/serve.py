@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shlex
 import sys
 import threading
@@ -29,7 +30,7 @@ from game.commands.serve_web import (
     setup_logging,
     url_host,
 )
-from game.commands.warm import Warm
+from game.commands.warm import COLD_VARIABLE, Warm
 from game.text import printable
 
 log = logging.getLogger("frontier-lab.serve")
@@ -155,8 +156,10 @@ def run_serve(args: argparse.Namespace) -> int:
                   "(keep this address to yourself: it lets whoever opens it run the class)\n")
     out.write("\nPress Ctrl+C to stop.\n")
     out.flush()
-    warm = Warm(arguments, game_environment())
-    warm.start()  # before listening: the first tab's game is forked (else started cold)
+    warm = (None if os.environ.get(COLD_VARIABLE, "").strip().lower() in ("1", "yes", "on")
+            else Warm(arguments, game_environment()))
+    if warm is not None:
+        warm.start()  # before listening: the first tab's game is forked (else started cold)
     server = ClassServer(command, args.host, args.port, args.public_url, Limits(max_games),
                          dashboard, warm)
     if settings is not None and settings.rounds == "market":
@@ -168,7 +171,8 @@ def run_serve(args: argparse.Namespace) -> int:
                         f"({exc.strerror or exc}); is another server on that port? "
                         "Choose another with --port") from None
     finally:
-        warm.close()
+        if warm is not None:
+            warm.close()
     return 0
 
 

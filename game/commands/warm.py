@@ -41,6 +41,7 @@ from typing import Any
 log = logging.getLogger("frontier-lab.serve")
 
 COMMAND = "__warm-games__"  # game.cli runs the starter for this first argument (never typed)
+COLD_VARIABLE = "FRONTIER_LAB_COLD_GAMES"  # 1: serve starts every game cold (to compare)
 FD_VARIABLE = "FRONTIER_LAB_WARM_FD"  # the starter's end of its socket
 READY_WAIT = 120.0  # seconds the starter has to load (a busy host; it takes ~1 s)
 QUIT_WAIT = 5.0  # seconds the starter's games have to end once the server is gone

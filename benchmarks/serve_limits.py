@@ -52,10 +52,16 @@ def descendants(pid: int) -> list[int]:
 
 
 def game_process(server: int) -> int:
-    """The game's Python process (the shell textual-serve starts it with may exec it)."""
+    """The game's Python process: a child of the server's warm game starter (a fork of it, so
+    its command line is the starter's), or one started cold (``game play``; the shell
+    textual-serve starts it with may exec it)."""
     for pid in descendants(server):
-        with contextlib.suppress(OSError):
-            if b"game\x00play" in Path(f"/proc/{pid}/cmdline").read_bytes():
+        with contextlib.suppress(OSError, IndexError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            if b"game\x00play" in command or (
+                    b"__warm-games__" in command
+                    and b"__warm-games__" in Path(f"/proc/{parent}/cmdline").read_bytes()):
                 return pid
     raise RuntimeError("no game process")
 

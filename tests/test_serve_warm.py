@@ -156,6 +156,19 @@ def test_the_packs_are_loaded_once_for_every_game(monkeypatch, klass) -> None:
     assert sources.load_with_mods(packs, exactly=True)[0] is kept
 
 
+def test_served_games_run_without_animations_unless_the_instructor_sets_them(monkeypatch
+                                                                             ) -> None:
+    from game.commands.serve_web import game_environment
+
+    monkeypatch.delenv("TEXTUAL_ANIMATIONS", raising=False)
+    env = game_environment(100, 30)
+    assert env["TEXTUAL_ANIMATIONS"] == "none"
+    assert (env["COLUMNS"], env["ROWS"]) == ("100", "30")
+    assert env["TEXTUAL_DRIVER"] == "textual.drivers.web_driver:WebDriver"
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "full")
+    assert game_environment()["TEXTUAL_ANIMATIONS"] == "full"
+
+
 def test_each_tab_is_a_game_forked_by_the_starter_and_two_students_play_apart(klass) -> None:
     folder, codes = klass
     with serving(folder) as (port, proc, starter):
@@ -173,6 +186,9 @@ def test_each_tab_is_a_game_forked_by_the_starter_and_two_students_play_apart(kl
                 # interpreter was started: it imported nothing and loaded no pack)
                 assert all(_cmdline(g) == _cmdline(starter) for g in games)
                 assert not [p for p in _children(proc.pid) if p != starter], "a cold game"
+                # without Textual's animations (their environment is the starter's)
+                assert b"TEXTUAL_ANIMATIONS=none\0" in Path(f"/proc/{starter}/environ"
+                                                             ).read_bytes()
                 pids.append(set(games))
 
         async def both() -> None:

@@ -354,7 +354,7 @@ def _add_classroom(sub: Any) -> None:
                      help="the address browsers use, when a proxy cannot tell the page")
     srv.add_argument("--max-games", type=_int_in(1, 10_000, "--max-games"), default=None,
                      metavar="N", help="games at once; the next tab is told the class is full "
-                                       "(default: one per 150 MB of memory, at most 30 per "
+                                       "(default: one per 80 MB of memory, at most 30 per "
                                        "core)")
     srv.add_argument("--yes", action="store_true",
                      help="serve on a --host beyond this machine without asking")

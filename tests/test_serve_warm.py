@@ -242,3 +242,15 @@ def test_ctrl_c_stops_every_game_and_the_starter(klass) -> None:
     assert proc.returncode == 0 and "Press Ctrl+C to stop." in out and "Traceback" not in err
     for pid in [starter, *games]:
         assert not _alive(pid), f"process {pid} was left behind"
+
+
+def test_the_guide_and_the_help_size_a_class_as_the_server_does(capsys) -> None:
+    from game.commands.serve_web import GAME_MB, GAMES_PER_CORE
+
+    guide = (Path(__file__).parents[1] / "docs" / "CLASSROOM.md").read_text(encoding="utf-8")
+    said = f"one per {GAME_MB} MB of the host's memory, at most {GAMES_PER_CORE} per processor core"
+    assert said in " ".join(guide.split()), "docs/CLASSROOM.md: the default --max-games"
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"one per {GAME_MB} MB of memory, at most {GAMES_PER_CORE} per core" in help_text

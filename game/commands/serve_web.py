@@ -49,7 +49,7 @@ log = logging.getLogger("frontier-lab.serve")
 MAX_WIDTH, MAX_HEIGHT = 400, 150  # cells: a 400×150 game takes ~20 MB more than an 80×24 one
 MIN_WIDTH, MIN_HEIGHT = 20, 8
 MAX_MESSAGE = 64 * 1024  # bytes: a key is a few; a paste of a page of text fits
-# A game's own memory while played, forked by the warm starter: 58–60 MB at 100×30, some 8 MB
+# A game's own memory while played, forked by the warm starter: 57–61.5 MB at 100×30, ~8 MB
 # more at the 400×150 cap (benchmarks/serve_load.py, serve_limits.py), rounded up; the pages it
 # shares with the starter (~40 MB) are counted once. docs/CLASSROOM.md, "Capacity".
 GAME_MB = 80

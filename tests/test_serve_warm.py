@@ -184,7 +184,8 @@ def test_each_tab_is_a_game_forked_by_the_starter_and_two_students_play_apart(kl
                 assert len(games) >= 1
                 # forked: the starter's child, its command line the starter's own (no new
                 # interpreter was started: it imported nothing and loaded no pack)
-                assert all(_cmdline(g) == _cmdline(starter) for g in games)
+                assert all(_cmdline(g) == _cmdline(starter) for g in games), [
+                    (g, _cmdline(g), Path(f"/proc/{g}/stat").read_text()[:80]) for g in games]
                 assert not [p for p in _children(proc.pid) if p != starter], "a cold game"
                 # without Textual's animations (their environment is the starter's)
                 assert b"TEXTUAL_ANIMATIONS=none\0" in Path(f"/proc/{starter}/environ"

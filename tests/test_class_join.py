@@ -15,6 +15,7 @@ from game.cli import main
 from game.commands.play import class_settings
 from game.packs import load_content
 from game.session.saves.reader import read_save
+from tests.class_ui import class_app, join, to_dashboard
 
 
 @pytest.fixture(scope="module")
@@ -58,38 +59,6 @@ def test_a_roster_comes_from_a_spreadsheet_and_codes_are_forgiving(klass, tmp_pa
     assert [s["id"] for s in shown["students"]] == ["s01", "s02", "emile-borel"]
 
 
-async def _to_dashboard(pilot, app) -> None:
-    from game.ui.modals import EventModal, NoticeModal
-    from game.ui.screens import GameScreen
-
-    for _ in range(100):
-        if isinstance(app.screen, GameScreen):
-            return
-        if isinstance(app.screen, EventModal | NoticeModal):
-            await pilot.press("enter")
-        await pilot.pause(0.05)
-    raise AssertionError(f"no dashboard: {app.screen}")
-
-
-async def _join(pilot, app, code: str) -> None:
-    """Type a join code on the title screen, and wait for the student's dashboard."""
-    from textual.widgets import Input
-
-    await pilot.pause()
-    app.screen.query_one("#join-code", Input).value = code
-    await pilot.press("enter")
-    await _to_dashboard(pilot, app)
-
-
-def _app(content, klass: Path):
-    from game.commands.play import class_roster
-    from game.ui.app import FrontierLab
-
-    scenario, seed, key, hidden = class_settings(klass, None, None)
-    return FrontierLab(content, klass, class_dir=klass, fixed=(scenario, seed), class_key=key,
-                       secret_seed=hidden, roster=class_roster(klass))
-
-
 async def test_a_student_joins_plays_and_comes_back_to_the_quarter_in_progress(content, klass):
     from textual.widgets import Input, Static
 
@@ -98,7 +67,7 @@ async def test_a_student_joins_plays_and_comes_back_to_the_quarter_in_progress(c
     from game.ui.screens import GameScreen
 
     ada = read_roster(klass)[0]
-    app = _app(content, klass)
+    app = class_app(content, klass)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert app.focused is app.screen.query_one("#join-code", Input)  # from the first key
@@ -119,7 +88,7 @@ async def test_a_student_joins_plays_and_comes_back_to_the_quarter_in_progress(c
                 break
             await pilot.pause(0.05)
         await pilot.press(*"Analytical", "enter")
-        await _to_dashboard(pilot, app)
+        await to_dashboard(pilot, app)
         game = app.screen.game
         assert game.student == "s01" and game.save_path == klass / f"s01.{game.scenario_id}.toml"
         game.end_quarter(auto_choose=True)
@@ -138,9 +107,9 @@ async def test_a_student_joins_plays_and_comes_back_to_the_quarter_in_progress(c
         else:
             raise AssertionError("the typed plan was not saved")
     # a reload: a new page, a new game process; the code brings the same game back
-    again = _app(content, klass)
+    again = class_app(content, klass)
     async with again.run_test(size=(100, 30)) as pilot:
-        await _join(pilot, again, ada.code)
+        await join(pilot, again, ada.code)
         game = again.screen.game
         assert isinstance(again.screen, GameScreen)
         assert game.quarter == 2 and game.plan.price == pytest.approx(1.37)
@@ -164,9 +133,9 @@ async def test_the_load_dialog_shows_only_the_student_s_own_games(content, klass
         game = Game(content, scenario, seed, lab)
         game.student = student.id
         save_game(game, klass, path=klass / f"{student.id}.{scenario}.toml", key=key)
-    app = _app(content, klass)
+    app = class_app(content, klass)
     async with app.run_test(size=(100, 30)) as pilot:
-        await _join(pilot, app, alan.code)
+        await join(pilot, app, alan.code)
         app.open_load_dialog()
         await pilot.pause()
         assert isinstance(app.screen, LoadModal)

@@ -15,6 +15,7 @@ from game.classroom.rounds import change_rounds
 from game.cli import main
 from game.engine import Plan
 from game.session.game import plan_to_dict
+from tests.class_ui import class_app, join, to_dashboard, until
 
 
 @pytest.fixture
@@ -114,50 +115,6 @@ def content():
     return load_content()
 
 
-def _app(content, klass: Path):
-    from game.commands.play import class_roster, class_settings
-    from game.ui.app import FrontierLab
-
-    scenario, seed, key, hidden = class_settings(klass, None, None)
-    return FrontierLab(content, klass, class_dir=klass, fixed=(scenario, seed), class_key=key,
-                       secret_seed=hidden, roster=class_roster(klass))
-
-
-async def _until(pilot, ok, what: str, tries: int = 600) -> None:
-    for _ in range(tries):
-        if ok():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"never: {what}")
-
-
-async def _dashboard(pilot, app):
-    from game.ui.modals import EventModal, NoticeModal
-    from game.ui.screens import GameScreen
-
-    for _ in range(400):
-        if isinstance(app.screen, GameScreen):
-            return app.screen
-        if isinstance(app.screen, EventModal | NoticeModal):
-            await pilot.press("enter")
-        await pilot.pause(0.05)
-    raise AssertionError(f"no dashboard: {app.screen}")
-
-
-async def _join(pilot, app, code: str, lab: str | None = None):
-    from textual.widgets import Input
-
-    from game.ui.new_game import NewGameModal
-
-    await pilot.pause()
-    app.screen.query_one("#join-code", Input).value = code
-    await pilot.press("enter")
-    if lab is not None:
-        await _until(pilot, lambda: isinstance(app.screen, NewGameModal), "the new-game form")
-        await pilot.press(*lab, "enter")
-    return await _dashboard(pilot, app)
-
-
 async def test_a_student_plays_the_market_with_classmates_and_comes_back(content, market):
     from textual.widgets import Static
 
@@ -166,27 +123,31 @@ async def test_a_student_plays_the_market_with_classmates_and_comes_back(content
     from game.ui.modals import PreviewModal
 
     ada = read_roster(market)[0]
-    app = _app(content, market)
+    app = class_app(content, market)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await _join(pilot, app, ada.code, "Analytical")
+        screen = await join(pilot, app, ada.code, "Analytical")
         game = screen.game
-        await _until(pilot, lambda: "0 of 3 labs' plans in" in str(
+        await until(pilot, lambda: "0 of 3 labs' plans in" in str(
             screen.query_one("#round", Static).render()), "the market's line")
         await pilot.press("escape", "e")
-        await _until(pilot, lambda: isinstance(app.screen, PreviewModal), "the preview")
+        await until(pilot, lambda: isinstance(app.screen, PreviewModal), "the preview")
         await pilot.press("enter")
-        screen = await _dashboard(pilot, app)
+        screen = await to_dashboard(pilot, app)
         assert len(game.log) == 0  # sent, not played: the class plays it
         assert any("Your plan for quarter 1 is in" in n.message for n in app._notifications)
+        await pilot.press(*"e" * 30)  # held e: sent again and again, never played alone
+        await pilot.pause()
+        assert len(game.log) == 0 and app.is_running
+        await to_dashboard(pilot, app)
         assert mr.submissions(market, 1).keys() == {"ada"}
         mr.submit(market, 1, _entry("alan", 0.9))  # a classmate undercuts
         change_rounds(market, "close")  # grace sent nothing: her standing plan plays
-        await _until(pilot, lambda: len(game.log) == 1, "the market's round")
+        await until(pilot, lambda: len(game.log) == 1, "the market's round")
         scenario, seed = app.fixed
         _, cls = class_market(market, content, scenario, seed)
         assert game.history == cls.lab(0).history  # the lab as the market played it
         assert cls.lab(1).history[0]["share"] != game.history[0]["share"]
-        await _dashboard(pilot, app)
+        await to_dashboard(pilot, app)
     # the save verifies against the class's market, not alone
     assert verify_lab(game.save_path, content, market, scenario, seed).problems == []
     # away for two rounds: the standing plan played; coming back shows them
@@ -194,10 +155,10 @@ async def test_a_student_plays_the_market_with_classmates_and_comes_back(content
     change_rounds(market, "open")
     change_rounds(market, "close")
     assert mr.close_due(market) == [2, 3]
-    again = _app(content, market)
+    again = class_app(content, market)
     async with again.run_test(size=(100, 30)) as pilot:
-        screen = await _join(pilot, again, ada.code)
-        await _until(pilot, lambda: len(screen.game.log) == 3, "the catch-up")
+        screen = await join(pilot, again, ada.code)
+        await until(pilot, lambda: len(screen.game.log) == 3, "the catch-up")
     _, cls = class_market(market, content, scenario, seed)
     assert screen.game.history == cls.lab(0).history
 
@@ -211,13 +172,13 @@ async def test_classmates_show_as_rivals_with_their_lab_capability_price_and_sha
     ada = read_roster(market)[0]
     hostile = "[/b][@click=app.quit]"
     mr.submit(market, 1, mr.Entry("alan", plan_to_dict(Plan(price=0.8)), lab=hostile))
-    app = _app(content, market)
+    app = class_app(content, market)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await _join(pilot, app, ada.code, "Analytical")
+        screen = await join(pilot, app, ada.code, "Analytical")
         mr.submit(market, 1, _entry("ada", 1.0))
         change_rounds(market, "close")
-        await _until(pilot, lambda: len(screen.game.log) == 1, "the market's round")
-        screen = await _dashboard(pilot, app)
+        await until(pilot, lambda: len(screen.game.log) == 1, "the market's round")
+        screen = await to_dashboard(pilot, app)
         mates = {m.lab: m for m in screen.game.classmates}
         assert set(mates) == {hostile, ""} and mates[hostile].price == pytest.approx(0.8)
         shown = plain(screen.query_one(ModelsPanel).content)

@@ -14,6 +14,7 @@ from game.classroom.rounds import change_rounds, read_rounds
 from game.cli import main
 from game.packs import load_content
 from game.session.saves.reader import read_save
+from tests.class_ui import class_app, join, to_dashboard, until
 
 
 @pytest.fixture(scope="module")
@@ -30,55 +31,11 @@ def klass(tmp_path, capsys) -> Path:
     return class_dir
 
 
-def _app(content, klass: Path):
-    from game.commands.play import class_roster, class_settings
-    from game.ui.app import FrontierLab
-
-    scenario, seed, key, hidden = class_settings(klass, None, None)
-    return FrontierLab(content, klass, class_dir=klass, fixed=(scenario, seed), class_key=key,
-                       secret_seed=hidden, roster=class_roster(klass))
-
-
-async def _until(pilot, ok, what: str, tries: int = 400) -> None:
-    for _ in range(tries):
-        if ok():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"never: {what}")
-
-
-async def _dashboard(pilot, app):
-    from game.ui.modals import EventModal, NoticeModal
-    from game.ui.screens import GameScreen
-
-    for _ in range(200):
-        if isinstance(app.screen, GameScreen):
-            return app.screen
-        if isinstance(app.screen, EventModal | NoticeModal):
-            await pilot.press("enter")
-        await pilot.pause(0.05)
-    raise AssertionError(f"no dashboard: {app.screen}")
-
-
-async def _join(pilot, app, code: str, lab: str | None = None):
-    from textual.widgets import Input
-
-    from game.ui.new_game import NewGameModal
-
-    await pilot.pause()
-    app.screen.query_one("#join-code", Input).value = code
-    await pilot.press("enter")
-    if lab is not None:
-        await _until(pilot, lambda: isinstance(app.screen, NewGameModal), "the new-game form")
-        await pilot.press(*lab, "enter")
-    return await _dashboard(pilot, app)
-
-
 async def _end_quarter(pilot, app) -> None:
     from game.ui.modals import PreviewModal
 
     await pilot.press("escape", "e")
-    await _until(pilot, lambda: isinstance(app.screen, PreviewModal), "the preview")
+    await until(pilot, lambda: isinstance(app.screen, PreviewModal), "the preview")
     await pilot.press("enter")
 
 
@@ -118,46 +75,49 @@ def test_a_class_at_its_own_pace_has_no_rounds(tmp_path, capsys):
 async def test_a_student_waits_for_the_round_and_the_deadline_plays_the_standing_plan(
         content, klass):
     ada = read_roster(klass)[0]
-    app = _app(content, klass)
+    app = class_app(content, klass)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await _join(pilot, app, ada.code, "Analytical")
+        screen = await join(pilot, app, ada.code, "Analytical")
         game = screen.game
-        await _until(pilot, lambda: "quarter 1 open" in _said(screen, "#round"), "round 1")
+        await until(pilot, lambda: "quarter 1 open" in _said(screen, "#round"), "round 1")
         await _end_quarter(pilot, app)
-        screen = await _dashboard(pilot, app)
+        screen = await to_dashboard(pilot, app)
         assert len(game.log) == 1
-        await _until(pilot, lambda: "waiting for your instructor" in _said(screen, "#round"),
+        await until(pilot, lambda: "waiting for your instructor" in _said(screen, "#round"),
                      "the waiting line")
         await pilot.press("e")  # the next quarter is not open: refused, said why
         await pilot.pause()
         assert len(game.log) == 1 and "not open yet" in _said(screen, "#status")
+        await pilot.press(*"e" * 40, "escape", *"e5e" * 10)  # held e, at machine speed
+        await pilot.pause()
+        assert len(game.log) == 1 and app.is_running
         change_rounds(klass, "open")
         change_rounds(klass, "pause")
-        await _until(pilot, lambda: "paused" in _said(screen, "#round"), "the pause")
+        await until(pilot, lambda: "paused" in _said(screen, "#round"), "the pause")
         await pilot.press("e")
         await pilot.pause()
         assert len(game.log) == 1 and "paused the class" in _said(screen, "#status")
         change_rounds(klass, "resume")
         change_rounds(klass, "deadline", minutes=0.01)  # the round closes in under a second
-        await _until(pilot, lambda: len(game.log) == 2, "the standing plan")
+        await until(pilot, lambda: len(game.log) == 2, "the standing plan")
         save = read_save(game.save_path)
         assert len(save.log) == 2  # saved as played
-        screen = await _dashboard(pilot, app)
-        await _until(pilot, lambda: "waiting for your instructor" in _said(screen, "#round"),
+        screen = await to_dashboard(pilot, app)
+        await until(pilot, lambda: "waiting for your instructor" in _said(screen, "#round"),
                      "waiting for round 3")
 
 
 async def test_a_student_away_at_the_deadline_catches_up_on_return(content, klass):
     ada = read_roster(klass)[0]
-    app = _app(content, klass)
+    app = class_app(content, klass)
     async with app.run_test(size=(100, 30)) as pilot:
-        game = (await _join(pilot, app, ada.code, "Away")).game
+        game = (await join(pilot, app, ada.code, "Away")).game
         assert len(game.log) == 0
     change_rounds(klass, "open")
     change_rounds(klass, "open")
     change_rounds(klass, "close")  # rounds 1–3 are over: the absent game plays three quarters
-    again = _app(content, klass)
+    again = class_app(content, klass)
     async with again.run_test(size=(100, 30)) as pilot:
-        screen = await _join(pilot, again, ada.code)
-        await _until(pilot, lambda: len(screen.game.log) == 3, "the catch-up")
+        screen = await join(pilot, again, ada.code)
+        await until(pilot, lambda: len(screen.game.log) == 3, "the catch-up")
         assert len(read_save(screen.game.save_path).log) == 3

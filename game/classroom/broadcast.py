@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import tomli_w
@@ -22,6 +22,7 @@ from game.classroom.folder import (
     LOCK_FILE,
     ClassError,
     _read_toml,
+    as_utc,
     locked,
     meta_dir,
     utc_now,
@@ -67,8 +68,7 @@ def read_broadcasts(class_dir: str | Path) -> list[Broadcast]:
         if not (isinstance(row, dict) and isinstance(row.get("id"), str)
                 and isinstance(row.get("time"), datetime) and isinstance(row.get("text"), str)):
             raise ClassError(f"{path}: broadcast {n} needs an id, a time and a text")
-        time = row["time"] if row["time"].tzinfo else row["time"].replace(tzinfo=UTC)
-        out.append(Broadcast(row["id"][:80], time.astimezone(UTC),
+        out.append(Broadcast(row["id"][:80], as_utc(row["time"]),
                              printable(row["text"])[:MAX_TEXT]))
     return out
 

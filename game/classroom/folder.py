@@ -102,6 +102,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(time: datetime) -> datetime:
+    """A date and time read from TOML in UTC (one written without an offset is taken as UTC)."""
+    return time.replace(tzinfo=UTC) if time.tzinfo is None else time.astimezone(UTC)
+
+
 # --- settings -------------------------------------------------------------------------------
 
 
@@ -189,10 +194,8 @@ def read_injections(class_dir: str | Path) -> list[Injection]:
         if not isinstance(time, datetime):
             raise ClassError(f"{where}: 'time' must be a date and time, e.g. "
                              "2026-03-05T10:15:00Z")
-        if time.tzinfo is None:
-            time = time.replace(tzinfo=UTC)
         seen.add(ident)
-        out.append(Injection(ident, event, time.astimezone(UTC),
+        out.append(Injection(ident, event, as_utc(time),
                              note if isinstance(note, str) else ""))
     return out
 

@@ -16,7 +16,7 @@ from game.classroom.market_rounds import class_logs, lab_names
 from game.packs import Content
 from game.session.game import Game
 from game.session.market import ClassMarket
-from game.session.market_story import story, told
+from game.session.market_story import tell
 from game.session.saves.errors import SaveError
 from game.session.store import Verification, restore_draft, verify
 
@@ -52,9 +52,7 @@ def _show_class(game: Game, market: ClassMarket, i: int, class_dir: str | Path,
     names = [known.get(s, "") for s in students]
     names[i] = game.lab
     game.classmates = market.classmates(i, names)
-    rivals = [r.model_name for r in market.params.rivals]
-    game.market_story = [told(m, game.calendar(m.quarter))
-                         for m in story(market, names, rivals)]
+    game.market_story = tell(market, names)
 
 
 def verify_lab(path: Path, content: Content, class_dir: str | Path, scenario: str, seed: int,

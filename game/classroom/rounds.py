@@ -23,7 +23,7 @@ both land.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from game.classroom.folder import (
     LOCK_FILE,
     ClassError,
     _read_toml,
+    as_utc,
     locked,
     meta_dir,
     utc_now,
@@ -103,7 +104,7 @@ def _time(data: dict[str, Any], key: str, path: Path) -> datetime | None:
         return None
     if not isinstance(value, datetime):
         raise ClassError(f"{path}: '{key}' must be a date and time, e.g. 2026-03-05T10:15:00Z")
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value)
 
 
 def write_rounds(class_dir: str | Path, state: RoundState) -> RoundState:

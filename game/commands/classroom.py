@@ -238,7 +238,7 @@ def _market_story(report: Any, class_dir: Path, content: Any) -> list[str]:
     """A shared market's story, its labs named as the report names them."""
     from game.classroom.folder import ClassError
     from game.classroom.market_play import class_market
-    from game.session.market_story import story, told
+    from game.session.market_story import tell
 
     if report.seed is None:
         return []
@@ -247,9 +247,7 @@ def _market_story(report: Any, class_dir: Path, content: Any) -> list[str]:
     except ClassError:
         return []  # the saves' checks say what is wrong
     labs = {e.student: e.lab for e in report.entries if e.student}
-    rivals = [r.model_name for r in market.params.rivals]
-    return [told(m, market.params.calendar(m.quarter))
-            for m in story(market, [labs.get(s, "") for s in students], rivals)]
+    return tell(market, [labs.get(s, "") for s in students])
 
 
 def _events(args: argparse.Namespace) -> int:

@@ -64,3 +64,9 @@ def told(move: Move, calendar: str) -> str:
         said += ", from " + " and ".join(f"{name or 'a lab yet to begin'} (−{points:.1f})"
                                          for name, points in move.losers)
     return said + "."
+
+
+def tell(market: ClassMarket, names: list[str]) -> list[str]:
+    """The market's story as sentences, its labs named by ``names`` (one per lab)."""
+    rivals = [r.model_name for r in market.params.rivals]
+    return [told(m, market.params.calendar(m.quarter)) for m in story(market, names, rivals)]

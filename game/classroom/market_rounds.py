@@ -218,11 +218,9 @@ def lab_names(class_dir: str | Path) -> dict[str, str]:
     return {e.student: e.lab for e in read_record(class_dir, k) or []} if k else {}
 
 
-def class_logs(class_dir: str | Path, through: int | None = None
-               ) -> tuple[list[str], list[list[QuarterRecord]]]:
-    """The market's labs (their roster ids, in order) and each one's log of the rounds closed
-    (or of the first ``through``)."""
-    rounds = closed_rounds(class_dir) if through is None else through
+def class_logs(class_dir: str | Path) -> tuple[list[str], list[list[QuarterRecord]]]:
+    """The market's labs (their roster ids, in order) and each one's log of the rounds closed."""
+    rounds = closed_rounds(class_dir)
     students = [s.id for s in labs(class_dir)]
     logs: list[list[QuarterRecord]] = [[] for _ in students]
     for k in range(1, rounds + 1):

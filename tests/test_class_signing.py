@@ -111,7 +111,7 @@ def test_signed_games_rank_and_a_practice_game_is_listed_apart(content, klass, t
         encoding="utf-8")
 
 
-def test_cheat_a_live_event_given_to_oneself(content, klass, tmp_path, capsys):
+def test_cheat_a_live_event_given_to_oneself(content, klass, tmp_path, capsys, monkeypatch):
     """Game.inject called by a student: offline the game is unsigned; and a signed game whose
     log holds a live event the class never sent (defence in depth) is flagged."""
     own = Game(content, "ipo-window", 7, "Self Injector")
@@ -129,7 +129,11 @@ def test_cheat_a_live_event_given_to_oneself(content, klass, tmp_path, capsys):
     assert [s["lab"] for s in summary["unsigned_saves"]] == ["Self Injector"]
     flagged = {Path(f["file"]).name: f["reason"] for f in summary["flagged_saves"]}
     assert "took live events the class never sent: " + EVENT in flagged[injected.name]
-    # the instructor sending it afterwards does not make it the class's: it came too late
+    # the instructor sending it afterwards does not make it the class's: it came too late (a
+    # second after the save, as a save's time is to the second and one sent within the second
+    # the game was saved counts as sent by then)
+    saved = read_save(injected).updated
+    monkeypatch.setattr(folder, "utc_now", lambda: saved + dt.timedelta(seconds=1))
     folder.add_injection(klass, EVENT)
     report = rp.build([klass], content, key=secret.key,
                       injections=folder.read_injections(klass))

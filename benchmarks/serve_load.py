@@ -13,7 +13,10 @@ plan's tabs (2 … 6, 1), opens the preview (e) and ends the quarter (e), a key 
 Measured:
 - title: tab opened → the title screen drawn (the game forked, or started cold);
 - join: the first key (the join code) → the game's main screen drawn (the dashboard, or its first
-  event dialog over it); start: the key that starts the game (enter on the lab name) → the same;
+  event dialog over it); start: the key that starts the game (enter on the lab name) → the same.
+  The code and name are typed at once (--typing machine), or as a person types them (--typing
+  human: the title read for 2-4 s and the form for 1-2 s, then some 5 keys a second), when a
+  class's game screen is built behind the title while they type (game.ui.app, the spare);
 - key-to-frame: a key sent → the first frame that answers it, p50/p90/p99 over every key played
   (and by kind: tab, preview, end of quarter, event answer);
 - memory: each game process's USS (pages no other process has) and PSS (its own, plus its share
@@ -175,9 +178,22 @@ class Screen:
         return time.perf_counter() - sent
 
 
-async def student(port: int, who: Student, play: float, go: asyncio.Event) -> None:
+async def student(port: int, who: Student, play: float, go: asyncio.Event,
+                  human: bool = False) -> None:
     origin = {"Origin": f"http://127.0.0.1:{port}"}
     rng = random.Random(who.code)
+
+    async def type_in(ws: aiohttp.ClientWebSocketResponse, text: str, reading: float) -> None:
+        """At machine speed, the text at once; at a person's, after reading the screen for up
+        to ``reading`` seconds, a key every 0.12-0.3 s (some 5 keys a second)."""
+        if not human:
+            await ws.send_json(["stdin", text])
+            return
+        await asyncio.sleep(rng.uniform(reading / 2, reading))
+        for key in text:
+            await ws.send_json(["stdin", key])
+            await asyncio.sleep(rng.uniform(0.12, 0.3))
+
     try:
         async with aiohttp.ClientSession() as session:
             await go.wait()
@@ -189,10 +205,12 @@ async def student(port: int, who: Student, play: float, go: asyncio.Event) -> No
             await screen.until(TITLE)
             who.title = time.perf_counter() - opened
             first = time.perf_counter()
-            await ws.send_json(["stdin", who.code + "\r"])
+            await type_in(ws, who.code, 4.0)  # the title read, the code found and typed
+            await ws.send_json(["stdin", "\r"])
             await screen.until(FORM)
             await screen.settle()
-            await ws.send_json(["stdin", "\x7f" * 20 + who.name[:30]])  # the lab's name
+            await ws.send_json(["stdin", "\x7f" * 20])  # (the form's name is replaced)
+            await type_in(ws, who.name[:30], 2.0)  # the lab's name
             await screen.settle()
             started = time.perf_counter()
             await ws.send_json(["stdin", "\r"])
@@ -243,10 +261,10 @@ def quantiles(values: list[float]) -> dict[str, float | None]:
     return {"p50": at(0.5), "p90": at(0.9), "p99": at(0.99), "max": ordered[-1]}
 
 
-async def run_class(port: int, server: int, students: list[Student], play: float
-                    ) -> dict[str, Any]:
+async def run_class(port: int, server: int, students: list[Student], play: float,
+                    human: bool = False) -> dict[str, Any]:
     go = asyncio.Event()
-    tasks = [asyncio.create_task(student(port, s, play, go)) for s in students]
+    tasks = [asyncio.create_task(student(port, s, play, go, human)) for s in students]
     busy0, total0 = host_busy()
     server_cpu0 = cpu_seconds(server)
     began = time.monotonic()
@@ -276,6 +294,7 @@ async def run_class(port: int, server: int, students: list[Student], play: float
     kinds = sorted({k for s in students for k, _, _ in s.keys})
     return {
         "students": len(students),
+        "typing": "human" if human else "machine",
         "load_before": None,
         "title_s": quantiles([s.title for s in students if s.title is not None]),
         "join_s": quantiles([s.join for s in students if s.join is not None]),
@@ -337,13 +356,13 @@ def serving(folder: Path, max_games: int):
             proc.wait()
 
 
-def measure(n: int, play: float) -> dict[str, Any]:
+def measure(n: int, play: float, human: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "period3"
         students = make_class(folder, n)
         with serving(folder, n + 5) as (port, pid):
             before = load()
-            result = asyncio.run(run_class(port, pid, students, play))
+            result = asyncio.run(run_class(port, pid, students, play, human))
             result["load_before"] = before
             result["load_after"] = load()
     return result
@@ -384,11 +403,14 @@ def main() -> None:
                         help="students in a run; repeatable (default: 1, 30 and 60)")
     parser.add_argument("--play", type=float, default=60.0,
                         help="seconds each student plays after joining (default: 60)")
+    parser.add_argument("--typing", choices=("machine", "human"), default="machine",
+                        help="the join code and lab name typed at once (machine, the default) "
+                             "or as a person types them, after reading the screen (human)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     results: list[dict[str, Any]] = []
     for n in args.students or [1, 30, 60]:
-        results.append(measure(n, args.play))
+        results.append(measure(n, args.play, args.typing == "human"))
         if not args.json:  # a row as each run ends (the header with the first)
             print("\n".join(table(results[-1:]).splitlines()[0 if len(results) == 1 else 2:]),
                   flush=True)

@@ -86,9 +86,12 @@ class GameScreen(Screen[None]):
           for n, tab in enumerate(TABS, start=1)],
     ]
 
-    def __init__(self, game: Game) -> None:
+    def __init__(self, game: Game, *, spare: bool = False) -> None:
         super().__init__()
         self.game = game
+        # Built ahead, unseen, for a game still to come (game.ui.spare): its widgets are made
+        # and styled now, and filled with the game it is given when it is shown (bind).
+        self.bound = not spare
         # A quarter has ended and the dashboard still shows the one before: it is brought up
         # to date behind the last dialog that covers it (the preview's, or an event's), so the
         # frame that uncovers it draws it once.
@@ -118,6 +121,19 @@ class GameScreen(Screen[None]):
         yield SteadyFooter()
 
     def on_mount(self) -> None:
+        if self.bound:
+            self._fill()
+
+    def bind(self, game: Game) -> None:
+        """A spare screen's game, of the scenario it was built for: shown from now on."""
+        assert not self.bound and game.scenario is self.game.scenario
+        self.game, self.bound = game, True
+        if self.is_mounted:  # (else its on_mount fills it)
+            self._fill()
+
+    def _fill(self) -> None:
+        """The game's news, plan and panels, its round, and its live events due."""
+        self.query_one(Decisions).game = self.game
         self._follow_rounds()
         self.take_injections()
         self.refresh_all()

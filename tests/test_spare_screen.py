@@ -115,3 +115,14 @@ async def test_no_spare_outside_a_class(content, tmp_path) -> None:
         await until(pilot, lambda: not app.workers, "the packs loaded behind the title")
         await pilot.pause()
         assert app._spare is None
+
+
+async def test_a_theme_changed_behind_the_title_restyles_the_spare(content, klass) -> None:
+    app = class_app(content, klass)
+    async with app.run_test(size=(100, 30)) as pilot:
+        spare = await _spare(pilot, app)
+        app.theme = "textual-light"  # (ctrl+p → theme, before joining)
+        await pilot.pause()
+        shown = await join(pilot, app, _code(klass, 0), "Nova Labs")
+        assert shown is spare
+        await _same_as_built_now(pilot, app)

@@ -89,9 +89,10 @@ class GameScreen(Screen[None]):
     def __init__(self, game: Game, *, spare: bool = False) -> None:
         super().__init__()
         self.game = game
-        # Built ahead, unseen, for a game still to come (game.ui.spare): its widgets are made
-        # and styled now, and filled with the game it is given when it is shown (bind).
+        # Built ahead, unseen, for a game still to come (FrontierLab._build_spare): its widgets
+        # are made and styled now, and filled with the game it is given when it is shown (bind).
         self.bound = not spare
+        self._styled_in: str | None = None  # a spare: the theme its widgets were styled in
         # A quarter has ended and the dashboard still shows the one before: it is brought up
         # to date behind the last dialog that covers it (the preview's, or an event's), so the
         # frame that uncovers it draws it once.
@@ -123,6 +124,15 @@ class GameScreen(Screen[None]):
     def on_mount(self) -> None:
         if self.bound:
             self._fill()
+        else:
+            self._styled_in = self.app.theme
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Shown: Textual styles every widget of a screen pushed again (a third of showing a
+        spare); a spare's were styled a moment ago, in the same theme, and need not be."""
+        if self._styled_in is not None and self._styled_in == self.app.theme:
+            event.refresh_styles = False  # (read by Screen's own handler, called after this)
+        self._styled_in = None
 
     def bind(self, game: Game) -> None:
         """A spare screen's game, of the scenario it was built for: shown from now on."""

@@ -126,10 +126,17 @@ class GameScreen(Screen[None]):
             self._fill()
         else:
             self._styled_in = self.app.theme
+            self.call_after_refresh(self._lay_out_unseen)
+
+    def _lay_out_unseen(self) -> None:
+        """A spare's layout at the window's size, done before it is shown (Textual's own
+        step: it paints nothing while the screen is not the one shown)."""
+        if not self.bound:
+            self._refresh_layout(self.app.size)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         """Shown: Textual styles every widget of a screen pushed again (a third of showing a
-        spare); a spare's were styled a moment ago, in the same theme, and need not be."""
+        spare); a spare's were styled when it was built, in the same theme, and need not be."""
         if self._styled_in is not None and self._styled_in == self.app.theme:
             event.refresh_styles = False  # (read by Screen's own handler, called after this)
         self._styled_in = None

@@ -179,10 +179,12 @@ class FrontierLab(App[None]):
         resumes their game fills it and shows it: built at that key, it took 0.4–0.6 s of a
         core, and a class joining together waited for thirty of them on two cores."""
         from game.session.game import Game, GameError
+        from game.ui.debrief import DebriefScreen
         from game.ui.screens import GameScreen
 
         if (self._spare is not None or self.fixed is None
-                or any(isinstance(shown, GameScreen) for shown in self.screen_stack)):
+                or any(isinstance(shown, GameScreen | DebriefScreen)
+                       for shown in self.screen_stack)):
             return  # (a game is already shown: none is needed)
         scenario, seed = self.fixed
         try:

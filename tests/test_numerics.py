@@ -1,6 +1,6 @@
-"""The same numbers on every machine (game.numerics): numpy runs its baseline code in every
-process of the game, whatever the processor, so a save replays exactly on another machine (a
-fixture made on a machine without AVX-512 did not verify on one with it)."""
+"""The same numbers on every machine (game.numerics): numpy never runs its AVX-512 code in a
+process of the game, so a save replays exactly on another machine (a fixture made on a machine
+without AVX-512 did not verify on one with it)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from game.numerics import ABOVE_BASELINE, VARIABLE, faster_code_in_use
+from game.numerics import AVX512, VARIABLE, faster_code_in_use
 
 PROBE = """
 import sys
@@ -26,19 +26,19 @@ def _probe(first: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, env=env, timeout=60, check=True)
 
 
-def test_the_test_process_runs_numpys_baseline_code() -> None:
+def test_the_test_process_runs_no_avx512_code() -> None:
     assert faster_code_in_use() == []
-    assert set(ABOVE_BASELINE) <= set(os.environ[VARIABLE].split())
+    assert set(AVX512) <= set(os.environ[VARIABLE].split())
 
 
-def test_a_game_process_keeps_what_the_environment_asked_and_adds_the_baseline() -> None:
+def test_a_game_process_keeps_what_the_environment_asked_and_adds_no_avx512() -> None:
     env = {k: v for k, v in os.environ.items() if k != VARIABLE}
     plain = _probe("import game", env)
     asked = _probe("import game", {**env, VARIABLE: "AVX512F"})
     said, used, numbers = plain.stdout.split("|")
-    assert said.split() == list(ABOVE_BASELINE) and used.strip() == "[]"
+    assert said.split() == list(AVX512) and used.strip() == "[]"
     said_asked, used_asked, numbers_asked = asked.stdout.split("|")
-    assert said_asked.split() == ["AVX512F", *ABOVE_BASELINE] and used_asked.strip() == "[]"
+    assert said_asked.split() == ["AVX512F", *AVX512] and used_asked.strip() == "[]"
     assert numbers == numbers_asked  # the same bits, whatever else was asked
 
 
@@ -46,7 +46,7 @@ def test_numpy_imported_before_the_game_is_said_when_the_engine_loads() -> None:
     env = {k: v for k, v in os.environ.items() if k != VARIABLE}
     run = subprocess.run([sys.executable, "-c", "import numpy, game.engine"],
                          capture_output=True, text=True, env=env, timeout=60, check=True)
-    if any(_has(group) for group in ABOVE_BASELINE):
+    if any(_has(group) for group in AVX512):
         assert "Import game before numpy" in run.stderr
     else:
         assert run.stderr == ""  # (a processor with no faster code: nothing to say)

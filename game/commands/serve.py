@@ -51,8 +51,12 @@ def command_for(class_dir: Path, scenario: str | None, seed: int | None,
                 packs: list[Path] | None = None, lang: str | None = None) -> str:
     """The shell command each browser tab runs when it starts cold: this Python, this game, and
     ``play_arguments``."""
-    return shlex.join([sys.executable, "-m", "game",
-                       *play_arguments(class_dir, scenario, seed, packs, lang)])
+    return cold_command(play_arguments(class_dir, scenario, seed, packs, lang))
+
+
+def cold_command(arguments: list[str]) -> str:
+    """``frontier-lab`` with these arguments, as a shell command: this Python, this game."""
+    return shlex.join([sys.executable, "-m", "game", *arguments])
 
 
 def play_arguments(class_dir: Path, scenario: str | None, seed: int | None,
@@ -110,7 +114,7 @@ def run_serve(args: argparse.Namespace) -> int:
     arguments = play_arguments(class_dir, args.scenario, args.seed,
                                None if settings is not None else list(args.pack),
                                getattr(args, "lang", None))
-    command = shlex.join([sys.executable, "-m", "game", *arguments])
+    command = cold_command(arguments)
     local = is_loopback(args.host)
     if not local:
         confirm_open_host(args.host, getattr(args, "yes", False))

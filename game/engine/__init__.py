@@ -8,11 +8,11 @@ import warnings
 
 from game.numerics import faster_code_in_use
 
-if faster_code_in_use():  # pragma: no cover  (a script that imported numpy first)
+if _avx512 := faster_code_in_use():  # (a script that imported numpy first)
     warnings.warn("numpy was imported before Frontier Lab, with code chosen for this processor "
-                  f"({', '.join(faster_code_in_use())}): the game's numbers may then differ in "
-                  "the last bit from other machines' and saves may not verify. Import game "
-                  "before numpy.", stacklevel=2)
+                  f"({', '.join(_avx512)}): the game's numbers may then differ in the last bit "
+                  "from other machines' and saves may not verify. Import game before numpy.",
+                  stacklevel=2)
 
 from game.engine.economy import Economy, compile_economy
 from game.engine.ledger import METRICS, Ledger

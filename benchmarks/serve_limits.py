@@ -2,7 +2,7 @@
 
     python benchmarks/serve_limits.py
 
-- memory of one game process (VmRSS, and the part of it no other process shares, USS: private
+- memory of one game process (RSS, and the part of it no other process shares, USS: private
   pages from /proc/PID/smaps_rollup), on the title screen and on the main screen of a new game,
   at 80×24 and at the cap, 400×150, and for a tab asking for 3000×3000 (clamped to the cap);
 - the time a full server takes to turn an extra tab away (connect to close, `--max-games 1`),
@@ -27,28 +27,7 @@ import time
 from pathlib import Path
 
 import aiohttp
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def descendants(pid: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-                parents[int(entry)] = int(stat[1])
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        children = [p for p, pp in parents.items() if pp == parent]
-        found += children
-        frontier += children
-    return found
+from processes import cmdline, descendants, free_port, memory, stat
 
 
 def game_process(server: int) -> int:
@@ -57,23 +36,18 @@ def game_process(server: int) -> int:
     textual-serve starts it with may exec it)."""
     for pid in descendants(server):
         with contextlib.suppress(OSError, IndexError):
-            command = Path(f"/proc/{pid}/cmdline").read_bytes()
-            parent = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+            command = cmdline(pid)
             if b"game\x00play" in command or (
                     b"__warm-games__" in command
-                    and b"__warm-games__" in Path(f"/proc/{parent}/cmdline").read_bytes()):
+                    and b"__warm-games__" in cmdline(int(stat(pid)[1]))):
                 return pid
     raise RuntimeError("no game process")
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
     """(RSS, USS) in MB."""
-    rss = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text()
-               .splitlines() if line.startswith("VmRSS:"))
-    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
-    private = sum(int(line.split()[1]) for line in rollup
-                  if line.startswith(("Private_Clean:", "Private_Dirty:")))
-    return rss / 1024, private / 1024
+    used = memory(pid)
+    return used["rss"], used["uss"]
 
 
 async def screen_until(ws: aiohttp.ClientWebSocketResponse, text: bytes, seconds: float = 120,

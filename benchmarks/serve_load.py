@@ -48,38 +48,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from processes import children, cmdline, cpu_seconds, free_port, memory
 
 TITLE, FORM = b"join code", b"Lab name"
 EVENT, DASHBOARD = b"enter answer", b"End quarter"  # an event dialog's hint; the footer's
 TABS = "234561"
 WIDTH, HEIGHT = 100, 30
 QUIET = 0.35  # seconds without a frame: the screen has settled (a tab's underline slides 0.3 s)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stat(pid: int) -> list[str]:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                if int(_stat(int(entry))[1]) == pid:
-                    found.append(int(entry))
-    return found
-
-
-def cmdline(pid: int) -> bytes:
-    with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    return b""
 
 
 def processes(server: int) -> tuple[int | None, list[int]]:
@@ -92,28 +67,6 @@ def processes(server: int) -> tuple[int | None, list[int]]:
         else:  # a cold game (textual-serve's shell may exec it)
             games += [p for p in [pid, *children(pid)] if b"game\x00play" in cmdline(p)]
     return starter, games
-
-
-def memory(pid: int) -> dict[str, float]:
-    """USS, PSS and RSS of a process, in MB."""
-    fields: dict[str, int] = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, _, rest = line.partition(":")
-        with contextlib.suppress(ValueError, IndexError):
-            fields[name] = int(rest.split()[0])
-    return {"uss": (fields["Private_Clean"] + fields["Private_Dirty"]) / 1024,
-            "pss": fields["Pss"] / 1024, "rss": fields["Rss"] / 1024}
-
-
-def cpu_seconds(pid: int) -> float:
-    stat = _stat(pid)
-    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _cpu(pid: int) -> float:
-    with contextlib.suppress(OSError, IndexError):
-        return cpu_seconds(pid)
-    return 0.0
 
 
 def host_busy() -> tuple[float, float]:
@@ -275,9 +228,9 @@ async def run_class(port: int, server: int, students: list[Student], play: float
         await asyncio.sleep(0.2)
     joined = time.monotonic()
     starter, games = processes(server)
-    cpu0 = sum(_cpu(pid) for pid in games)
+    cpu0 = sum(cpu_seconds(pid) for pid in games)
     await asyncio.sleep(play / 2)
-    cpu1 = sum(_cpu(pid) for pid in games)
+    cpu1 = sum(cpu_seconds(pid) for pid in games)
     pressed = sum(1 for s in students for *_, at in s.keys if joined <= at <= time.monotonic())
     starter, games = processes(server)
     forked = starter is not None and bool(games) and set(games) <= set(children(starter))

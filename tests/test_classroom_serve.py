@@ -21,6 +21,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from benchmarks.processes import free_port
 from game.cli import main
 from game.commands.serve import command_for
 from game.commands.serve_web import FAILED
@@ -29,16 +30,10 @@ from game.session.saves.reader import read_save
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serving(class_dir: Path, *extra: str) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     """A ``frontier-lab serve`` in its own process group (so its games end with it)."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "game", "serve", "--class", str(class_dir), "--port", str(port),
          *extra],

@@ -21,45 +21,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from benchmarks.processes import alive, children, cmdline, free_port
 from game.cli import main
 from game.session.saves.reader import read_save
 
 TITLE, FORM, PLAYING = b"join code", b"Lab name", (b"enter answer", b"End quarter")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _parent(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                if _parent(int(entry)) == pid:
-                    found.append(int(entry))
-    return found
-
-
-def _cmdline(pid: int) -> bytes:
-    with contextlib.suppress(OSError):
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    return b""
-
-
-def _alive(pid: int) -> bool:
-    """Running, or a zombie nobody reaped."""
-    try:
-        Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return True
 
 
 def _wait(check, seconds: float, what: str):
@@ -84,7 +50,7 @@ def klass(tmp_path: Path, capsys) -> tuple[Path, list[str]]:
 @contextlib.contextmanager
 def serving(folder: Path) -> Iterator[tuple[int, subprocess.Popen[str], int]]:
     """A ``frontier-lab serve``: (its port, its process, its game starter's pid)."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "game", "serve", "--class", str(folder), "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -96,7 +62,7 @@ def serving(folder: Path) -> Iterator[tuple[int, subprocess.Popen[str], int]]:
             return False
 
         _wait(listening, 120, "serve listening")
-        starter = [p for p in _children(proc.pid) if b"__warm-games__" in _cmdline(p)]
+        starter = [p for p in children(proc.pid) if b"__warm-games__" in cmdline(p)]
         assert len(starter) == 1, "serve listens once its game starter is ready"
         yield port, proc, starter[0]
     finally:
@@ -180,13 +146,13 @@ def test_each_tab_is_a_game_forked_by_the_starter_and_two_students_play_apart(kl
                 await t.until(FORM)
                 await t.type("\x7f" * 20 + lab + "\r")
                 await t.until(*PLAYING)
-                games = _children(starter)
+                games = children(starter)
                 assert len(games) >= 1
                 # forked: the starter's child, its command line the starter's own (no new
                 # interpreter was started: it imported nothing and loaded no pack)
-                assert all(_cmdline(g) == _cmdline(starter) for g in games), [
-                    (g, _cmdline(g), Path(f"/proc/{g}/stat").read_text()[:80]) for g in games]
-                assert not [p for p in _children(proc.pid) if p != starter], "a cold game"
+                assert all(cmdline(g) == cmdline(starter) for g in games), [
+                    (g, cmdline(g), Path(f"/proc/{g}/stat").read_text()[:80]) for g in games]
+                assert not [p for p in children(proc.pid) if p != starter], "a cold game"
                 # without Textual's animations (their environment is the starter's)
                 assert b"TEXTUAL_ANIMATIONS=none\0" in Path(f"/proc/{starter}/environ"
                                                              ).read_bytes()
@@ -212,11 +178,11 @@ def test_a_starter_that_dies_costs_one_line_and_no_student_their_game(klass) -> 
         async def play() -> None:
             async with tab(port) as t:
                 await t.until(TITLE)  # started cold
-                cold = _children(proc.pid)
-                assert cold and not any(b"__warm-games__" in _cmdline(p) for p in cold)
+                cold = children(proc.pid)
+                assert cold and not any(b"__warm-games__" in cmdline(p) for p in cold)
 
         asyncio.run(play())
-        _wait(lambda: not _alive(starter), 30, "the dead starter reaped (no zombie)")
+        _wait(lambda: not alive(starter), 30, "the dead starter reaped (no zombie)")
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     said = [line for line in err.splitlines() if "warm game starter" in line]
@@ -232,7 +198,7 @@ def test_ctrl_c_stops_every_game_and_the_starter(klass) -> None:
             async with tab(port) as first, tab(port) as second:
                 await first.until(TITLE)
                 await second.until(TITLE)
-                games = _children(starter)
+                games = children(starter)
                 assert len(games) == 2
                 proc.send_signal(signal.SIGINT)  # while both play
                 await asyncio.to_thread(proc.wait, 60)
@@ -242,7 +208,7 @@ def test_ctrl_c_stops_every_game_and_the_starter(klass) -> None:
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and "Press Ctrl+C to stop." in out and "Traceback" not in err
     for pid in [starter, *games]:
-        assert not _alive(pid), f"process {pid} was left behind"
+        assert not alive(pid), f"process {pid} was left behind"
 
 
 def test_the_guide_and_the_help_size_a_class_as_the_server_does(capsys) -> None:

@@ -6,6 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def new_class(folder: Path, capsys, *options: str,
+              students: tuple[str, ...] = ("Ada Lovelace",)) -> Path:
+    """A class made as an instructor makes one: ``class new FOLDER OPTIONS``, then its roster
+    (what the commands print is let go)."""
+    from game.cli import main
+
+    assert main(["class", "new", str(folder), *options]) == 0
+    assert main(["class", "roster", str(folder),
+                 *[a for name in students for a in ("--add", name)]]) == 0
+    capsys.readouterr()
+    return folder
+
+
 def class_app(content, klass: Path):
     """The game as ``frontier-lab play --class DIR`` makes it (its roster, key and seed)."""
     from game.commands.play import class_roster, class_settings

@@ -14,7 +14,7 @@ from game.classroom.rounds import change_rounds, read_rounds
 from game.cli import main
 from game.packs import load_content
 from game.session.saves.reader import read_save
-from tests.class_ui import class_app, join, to_dashboard, until
+from tests.class_ui import class_app, join, new_class, to_dashboard, until
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +24,7 @@ def content():
 
 @pytest.fixture
 def klass(tmp_path, capsys) -> Path:
-    class_dir = tmp_path / "period5"
-    assert main(["class", "new", str(class_dir), "--rounds", "lockstep"]) == 0
-    assert main(["class", "roster", str(class_dir), "--add", "Ada Lovelace"]) == 0
-    capsys.readouterr()
-    return class_dir
+    return new_class(tmp_path / "period5", capsys, "--rounds", "lockstep")
 
 
 async def _end_quarter(pilot, app) -> None:

@@ -20,6 +20,7 @@ from game.classroom.rounds import RoundState
 from game.cli import main
 from game.packs import load_content
 from game.session.game import Game
+from tests.class_ui import new_class
 
 HOSTILE = "[/b][@click=app.quit]\x1b[31m<b>Ada</b>"
 
@@ -31,11 +32,7 @@ def content():
 
 @pytest.fixture
 def klass(tmp_path, capsys) -> Path:
-    class_dir = tmp_path / "period5"
-    assert main(["class", "new", str(class_dir), "--seed", "7", "--rounds", "lockstep"]) == 0
-    assert main(["class", "roster", str(class_dir), "--add", "Ada Lovelace"]) == 0
-    capsys.readouterr()
-    return class_dir
+    return new_class(tmp_path / "period5", capsys, "--seed", "7", "--rounds", "lockstep")
 
 
 class Clock:

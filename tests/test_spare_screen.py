@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from game.cli import main
 from game.packs import load_content
 from game.ui.screens import GameScreen
-from tests.class_ui import class_app, join, to_dashboard, until
+from tests.class_ui import class_app, join, new_class, to_dashboard, until
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +21,8 @@ def content():
 
 @pytest.fixture
 def klass(tmp_path, capsys) -> Path:
-    class_dir = tmp_path / "period5"
-    assert main(["class", "new", str(class_dir), "--seed", "7"]) == 0
-    assert main(["class", "roster", str(class_dir), "--add", "Ada Lovelace",
-                 "--add", "Alan Turing"]) == 0
-    capsys.readouterr()
-    return class_dir
+    return new_class(tmp_path / "period5", capsys, "--seed", "7",
+                     students=("Ada Lovelace", "Alan Turing"))
 
 
 def _code(klass: Path, n: int) -> str:

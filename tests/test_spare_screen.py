@@ -55,10 +55,11 @@ async def test_a_new_game_shows_the_screen_built_behind_the_title(content, klass
         # typed key by key: the screen built behind the title took no focus from the title
         await pilot.press(*_code(klass, 0), "enter")
         await until(pilot, lambda: type(app.screen).__name__ == "NewGameModal", "the form")
-        await pilot.press(*"Nova Labs", "enter")
+        await pilot.press(*"[/b] Nova [@click=app.quit]", "enter")  # (hostile text)
         shown = await to_dashboard(pilot, app)
         assert shown is spare and spare.bound and app._spare is None
-        assert shown.game.lab == "Nova Labs" and shown.game.student == "ada-lovelace"
+        assert shown.game.lab == "[/b] Nova [@click=app.quit]"
+        assert shown.game.student == "ada-lovelace"
         await _same_as_built_now(pilot, app)
 
 

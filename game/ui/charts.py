@@ -109,8 +109,8 @@ class _Chart(Vertical):
         """Draw the data last shown at the plot's present size (before the plot is laid out,
         its legend only: the plot draws itself when first painted)."""
 
-    def _drawn(self) -> bool:
-        """Whether the plot is laid out: then it is drawn now, and marked drawn at its size."""
+    def _laid_out(self) -> bool:
+        """Whether the plot is laid out, and so drawn now: it is marked drawn at its size."""
         plot = self.plot
         if not plot.size.area:
             return False
@@ -153,7 +153,7 @@ class LineChart(_Chart):
         plt.title(self.chart_title)
         named = list(zip(self._series.items(), SERIES_COLOURS, strict=False))
         self._legend([(name, colour) for (name, _), colour in named])
-        if not self._drawn():
+        if not self._laid_out():
             return
         if not self._labels:
             plot.changed()
@@ -192,7 +192,7 @@ class FanChart(_Chart):
         plt.clear_figure()
         plt.title(self.chart_title)
         self._legend([("median", "white"), ("25–75%", "cyan"), ("10–90%", "blue")])
-        if not self._drawn():
+        if not self._laid_out():
             return
         xs = list(range(len(labels)))
         for ys, colour in ((p90, "blue"), (p75, "cyan"), (p50, "white"), (p25, "cyan"),

@@ -1,14 +1,21 @@
 """A class on one server (docs/CLASSROOM.md, "Capacity"): N students join at once and play.
 
     python benchmarks/serve_load.py                  # 1, 30 and 60 students
-    python benchmarks/serve_load.py --students 30 --play 60 --json
+    python benchmarks/serve_load.py --students 60 --play 150 --typing human
+    python benchmarks/serve_load.py --students 30 --play 60 --pace stress --json
 
 It makes a class (`class new`) with a roster of N students (`class roster --add`), runs
 `frontier-lab serve --class DIR` on a free port, and opens N websockets at once as the page does
 (/ws?width=100&height=30, the page's Origin; ["stdin", text] envelopes; the game's frames come
 back as binary messages). Each simulated student, as soon as the title is drawn, types their join
-code and enter, a lab name and enter, and plays: answers each event dialog (enter), switches the
-plan's tabs (2 … 6, 1), opens the preview (e) and ends the quarter (e), a key every 0.6–1.4 s.
+code and enter, a lab name and enter, and plays:
+- at a class's pace (--pace class, the default; ``a_quarter``): two or three of the plan's tabs,
+  a number changed in most (tab to the field, a digit deleted, one or two typed, escape), the
+  preview read and the quarter ended, each event read and answered: some 13 keys and a minute a
+  quarter, about three times as fast as students play (150-190 s a quarter in a first game);
+- or at the stress pace (--pace stress): only expensive keys, a key every 0.6-1.4 s after the
+  screen settles (answering each event, switching the plan's tabs 2 … 6, 1, opening the preview
+  and ending the quarter): a quarter every 20 s or so.
 
 Measured:
 - title: tab opened → the title screen drawn (the game forked, or started cold);
@@ -17,14 +24,17 @@ Measured:
   The code and name are typed at once (--typing machine), or as a person types them (--typing
   human: the title read for 2-4 s and the form for 1-2 s, then some 5 keys a second), when a
   class's game screen is built behind the title while they type (game.ui.app, the spare);
-- key-to-frame: a key sent → the first frame that answers it, p50/p90/p99 over every key played
-  (and by kind: tab, preview, end of quarter, event answer);
+- key-to-frame: a key sent → the first frame that answers it (that draws: a frame that only sets
+  the pointer's shape does not count), p50/p90/p99 over every key played (and by kind: tab,
+  field, digit, leave, preview, end of quarter, event answer). Escape is answered after Textual's
+  0.1 s wait to tell the key from the start of an escape sequence;
 - memory: each game process's USS (pages no other process has) and PSS (its own, plus its share
   of the pages it shares: the sum over processes is the machine's total), from
   /proc/PID/smaps_rollup, while every game is on its dashboard; the server's and the game
   starter's beside them;
 - CPU: the host's busy share over the run (100% = every core), the server's own, and the games'
-  CPU per key played (over the first half of the play: what a key costs, all told).
+  CPU per key played and per student per second (over the first half of the play: what a key
+  and a student cost, all told).
 The host's load average (`uptime`) is printed with each run: the machine may be shared.
 """
 
@@ -36,6 +46,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import socket
 import statistics
@@ -54,6 +65,7 @@ TITLE, FORM = b"join code", b"Lab name"
 EVENT, DASHBOARD = b"enter answer", b"End quarter"  # an event dialog's hint; the footer's
 TABS = "234561"
 WIDTH, HEIGHT = 100, 30
+SETTINGS = re.compile(rb"\x1b\][^\x07]*\x07")  # OSC sequences: a pointer's shape, a title
 QUIET = 0.35  # seconds without a frame: the screen has settled (a tab's underline slides 0.3 s)
 
 
@@ -88,7 +100,7 @@ class Student:
     join: float | None = None
     start: float | None = None
     keys: list[tuple[str, float, float]] = field(default_factory=list)  # (kind, seconds, when)
-    missed: int = 0  # keys no frame answered within 10 s
+    missed: list[str] = field(default_factory=list)  # the kinds of keys no frame answered
     error: str | None = None
 
 
@@ -122,17 +134,104 @@ class Screen:
         while time.monotonic() < deadline and await self.frame(QUIET) is not None:
             pass
 
-    async def key(self, text: str) -> float | None:
-        """Send a key; seconds to the first frame after it (None: none within 10 s)."""
+    async def key(self, text: str, seconds: float = 10) -> float | None:
+        """Send a key; seconds to the first frame after it that draws (None: none within
+        ``seconds``). A frame of terminal settings alone (the pointer's shape) draws nothing."""
         sent, self.since = time.perf_counter(), b""
         await self.ws.send_json(["stdin", text])
-        if await self.frame(10) is None:
-            return None
-        return time.perf_counter() - sent
+        while True:
+            left = sent + seconds - time.perf_counter()
+            drawn = await self.frame(left) if left > 0 else None
+            if drawn is None:
+                return None
+            if SETTINGS.sub(b"", drawn):
+                return time.perf_counter() - sent
+
+
+async def play_stress(screen: Screen, who: Student, rng: random.Random, ends: float,
+                      dialog: bool) -> None:
+    """The stress pace: every key an expensive one (a tab, the preview, the end of a quarter,
+    an event answered), a key every 0.6-1.4 s after the screen settles: a quarter every 20 s or
+    so, some eight times a class's pace."""
+    step = 0
+    while time.monotonic() < ends:
+        await asyncio.sleep(rng.uniform(0.6, 1.4))  # a student reads, then presses
+        await screen.settle()
+        if dialog:
+            kind, text = "answer", "\r"
+        else:
+            cycle = step % (len(TABS) + 2)
+            kind, text = (("tab", TABS[cycle]) if cycle < len(TABS) else
+                          ("preview", "e") if cycle == len(TABS) else ("end", "e"))
+            step += 1
+        took = await screen.key(text)
+        if kind == "answer" and took is None:
+            dialog = False  # no dialog was up: enter changed nothing
+            continue
+        if took is None:
+            who.missed.append(kind)
+            dialog = True  # something covers the plan: a notice, say
+            continue
+        who.keys.append((kind, took, time.monotonic()))
+        await screen.settle()
+        if kind == "end":
+            dialog = True  # the quarter's events, if any: enter until the plan is back
+        elif kind == "answer":
+            dialog = DASHBOARD not in screen.since
+
+
+def a_quarter(rng: random.Random) -> list[tuple[float, str, str]]:
+    """A quarter as a student plays it quickly, as (seconds spent reading before, kind, keys):
+    two or three of the plan's tabs, in most a number changed (tab to the tab's first field,
+    delete a digit, type one or two, escape), then the preview, read, and the end of the
+    quarter. Some 13 keys and 50-60 s a quarter, about three times a class's pace (first games
+    play a quarter in 150-190 s: docs/CLASSROOM.md, "A 45-minute lesson"). The training tab's
+    first field (a new run) is left alone: a run in progress refuses it."""
+    steps: list[tuple[float, str, str]] = []
+    for tab in rng.sample("23456", rng.randint(2, 3)):
+        steps.append((rng.uniform(3, 8), "tab", tab))
+        if tab != "4" and rng.random() < 0.7:
+            steps.append((rng.uniform(2, 4), "field", "\t\t\t"))  # one message: one press
+            steps.append((rng.uniform(0.3, 0.8), "digit", "\x7f"))
+            steps += [(rng.uniform(0.12, 0.3), "digit", d)
+                      for d in str(rng.randint(1, 40))]
+            steps.append((rng.uniform(1, 2), "leave", "\x1b"))
+    return [*steps, (rng.uniform(3, 6), "preview", "e"), (rng.uniform(5, 10), "end", "e")]
+
+
+async def play_a_class(screen: Screen, who: Student, rng: random.Random, ends: float,
+                       dialog: bool) -> None:
+    """The class pace: quarters played as ``a_quarter`` says, each event dialog read for
+    2-5 s and answered."""
+    steps: list[tuple[float, str, str]] = []
+    shown = "1"  # the plan's tab on screen (its own number again changes nothing)
+    while time.monotonic() < ends:
+        if dialog:
+            reading, kind, text = rng.uniform(2, 5), "answer", "\r"
+        else:
+            steps = steps or a_quarter(rng)
+            reading, kind, text = steps.pop(0)
+            if kind == "tab" and text == shown:
+                continue
+            shown = text if kind == "tab" else shown
+        await asyncio.sleep(reading)
+        # enter with no dialog up draws nothing: wait 5 s for it, not 10
+        took = await screen.key(text, 5 if kind == "answer" else 10)
+        if took is None:
+            if kind != "answer":
+                who.missed.append(kind)
+            dialog = kind != "answer"  # a key unanswered: something covers the plan
+            continue
+        who.keys.append((kind, took, time.monotonic()))
+        await screen.settle()
+        if kind == "end":
+            dialog = True  # the quarter's events, if any: enter until the plan is back
+        elif kind == "answer":
+            dialog = DASHBOARD not in screen.since
 
 
 async def student(port: int, who: Student, play: float, go: asyncio.Event,
-                  human: bool = False) -> None:
+                  human: bool = False, pace: str = "class") -> None:
     origin = {"Origin": f"http://127.0.0.1:{port}"}
     rng = random.Random(who.code)
 
@@ -173,31 +272,8 @@ async def student(port: int, who: Student, play: float, go: asyncio.Event,
             # a dialog (an event to answer, a notice to close) or the plan
             dialog = screen.tail.rfind(EVENT) > screen.tail.rfind(DASHBOARD)
             await screen.settle()
-            ends, step = time.monotonic() + play, 0
-            while time.monotonic() < ends:
-                await asyncio.sleep(rng.uniform(0.6, 1.4))  # a student reads, then presses
-                await screen.settle()
-                if dialog:
-                    kind, text = "answer", "\r"
-                else:
-                    cycle = step % (len(TABS) + 2)
-                    kind, text = (("tab", TABS[cycle]) if cycle < len(TABS) else
-                                  ("preview", "e") if cycle == len(TABS) else ("end", "e"))
-                    step += 1
-                took = await screen.key(text)
-                if kind == "answer" and took is None:
-                    dialog = False  # no dialog was up: enter changed nothing
-                    continue
-                if took is None:
-                    who.missed += 1
-                    dialog = True  # something covers the plan: a notice, say
-                    continue
-                who.keys.append((kind, took, time.monotonic()))
-                await screen.settle()
-                if kind == "end":
-                    dialog = True  # the quarter's events, if any: enter until the plan is back
-                elif kind == "answer":
-                    dialog = DASHBOARD not in screen.since
+            playing = play_a_class if pace == "class" else play_stress
+            await playing(screen, who, rng, time.monotonic() + play, dialog)
             await ws.close()
     except Exception as exc:  # one student's failure is a figure, not the end of the run
         who.error = f"{type(exc).__name__}: {exc}"
@@ -215,9 +291,9 @@ def quantiles(values: list[float]) -> dict[str, float | None]:
 
 
 async def run_class(port: int, server: int, students: list[Student], play: float,
-                    human: bool = False) -> dict[str, Any]:
+                    human: bool = False, pace: str = "class") -> dict[str, Any]:
     go = asyncio.Event()
-    tasks = [asyncio.create_task(student(port, s, play, go, human)) for s in students]
+    tasks = [asyncio.create_task(student(port, s, play, go, human, pace)) for s in students]
     busy0, total0 = host_busy()
     server_cpu0 = cpu_seconds(server)
     began = time.monotonic()
@@ -248,18 +324,23 @@ async def run_class(port: int, server: int, students: list[Student], play: float
     return {
         "students": len(students),
         "typing": "human" if human else "machine",
+        "pace": pace,
         "load_before": None,
         "title_s": quantiles([s.title for s in students if s.title is not None]),
         "join_s": quantiles([s.join for s in students if s.join is not None]),
         "start_s": quantiles([s.start for s in students if s.start is not None]),
         "key_to_frame_s": {**quantiles(keys), "keys": len(keys),
-                           "missed": sum(s.missed for s in students)},
+                           "missed": sum(len(s.missed) for s in students),
+                           "missed_kinds": sorted(k for s in students for k in s.missed)},
         "key_to_frame_by_kind_s": {k: quantiles([t for s in students for kk, t, _ in s.keys
                                                  if kk == k]) for k in kinds},
         "game_cpu_ms_per_key": (cpu1 - cpu0) / pressed * 1000 if pressed else None,
+        "game_cpu_ms_per_student_s": (cpu1 - cpu0) / (play / 2) / len(students) * 1000,
+        "keys_per_student_s": pressed / (play / 2) / len(students),
         "game_mb": {"games": len(mem),
                     "uss_median": statistics.median(m["uss"] for m in mem) if mem else None,
                     "uss_max": max(m["uss"] for m in mem) if mem else None,
+                    "uss_all": sorted(round(m["uss"], 1) for m in mem),
                     "pss_median": statistics.median(m["pss"] for m in mem) if mem else None,
                     "rss_median": statistics.median(m["rss"] for m in mem) if mem else None,
                     "pss_total": sum(m["pss"] for m in mem)},
@@ -309,13 +390,13 @@ def serving(folder: Path, max_games: int):
             proc.wait()
 
 
-def measure(n: int, play: float, human: bool = False) -> dict[str, Any]:
+def measure(n: int, play: float, human: bool = False, pace: str = "class") -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "period3"
         students = make_class(folder, n)
         with serving(folder, n + 5) as (port, pid):
             before = load()
-            result = asyncio.run(run_class(port, pid, students, play, human))
+            result = asyncio.run(run_class(port, pid, students, play, human, pace))
             result["load_before"] = before
             result["load_after"] = load()
     return result
@@ -329,10 +410,10 @@ def table(results: list[dict[str, Any]]) -> str:
     lines = [f"{'students':>8} {'title p90':>9} {'join p50':>8} {'join p90':>8} "
              f"{'start p90':>9} {'key p50':>7} {'key p90':>7} {'key p99':>7} {'keys':>5} "
              f"{'USS/game':>8} {'PSS/game':>8} {'starter':>7} {'server':>6} {'host CPU':>8} "
-             f"{'CPU/key':>7}  "
+             f"{'CPU/key':>7} {'CPU/s':>6}  "
              f"load (1, 5, 15 min) before",
              f"{'':>8} {'ms':>9} {'ms':>8} {'ms':>8} {'ms':>9} {'ms':>7} {'ms':>7} {'ms':>7} "
-             f"{'':>5} {'MB':>8} {'MB':>8} {'MB PSS':>7} {'MB':>6} {'busy':>8} {'ms':>7}"]
+             f"{'':>5} {'MB':>8} {'MB':>8} {'MB PSS':>7} {'MB':>6} {'busy':>8} {'ms':>7} {'ms':>6}"]
     for r in results:
         game = r["game_mb"]
         keys = r["key_to_frame_s"]
@@ -342,7 +423,8 @@ def table(results: list[dict[str, Any]]) -> str:
             f"{_ms(keys['p50']):>7} {_ms(keys['p90']):>7} {_ms(keys['p99']):>7} "
             f"{keys['keys']:>5} {game['uss_median'] or 0:>8.1f} {game['pss_median'] or 0:>8.1f} "
             f"{(r['starter_mb'] or {}).get('pss', 0):>7.0f} {r['server_mb']['pss']:>6.0f} "
-            f"{r['host_cpu_busy']:>8.0%} {_ms((r['game_cpu_ms_per_key'] or 0) / 1000):>7}  "
+            f"{r['host_cpu_busy']:>8.0%} {_ms((r['game_cpu_ms_per_key'] or 0) / 1000):>7} "
+            f"{r['game_cpu_ms_per_student_s']:>6.0f}  "
             f"{r['load_before']}")
         if r["errors"] or keys["missed"] or not r["forked"]:
             lines.append(f"{'':>8} errors: {len(r['errors'])} {r['errors'][:2]}; keys "
@@ -359,11 +441,14 @@ def main() -> None:
     parser.add_argument("--typing", choices=("machine", "human"), default="machine",
                         help="the join code and lab name typed at once (machine, the default) "
                              "or as a person types them, after reading the screen (human)")
+    parser.add_argument("--pace", choices=("class", "stress"), default="class",
+                        help="a quarter a minute, keys of every kind (class, the default), or a "
+                             "tab, preview or end of quarter every second or so (stress)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     results: list[dict[str, Any]] = []
     for n in args.students or [1, 30, 60]:
-        results.append(measure(n, args.play, args.typing == "human"))
+        results.append(measure(n, args.play, args.typing == "human", args.pace))
         if not args.json:  # a row as each run ends (the header with the first)
             print("\n".join(table(results[-1:]).splitlines()[0 if len(results) == 1 else 2:]),
                   flush=True)

@@ -818,6 +818,27 @@ async def test_a_burst_of_keys_types_in_order(content, tmp_path) -> None:
         assert "At 2.70×" in str(note.render())  # the previews follow the last key
 
 
+async def test_without_animations_a_fields_cursor_holds_still(content, tmp_path) -> None:
+    """Served games run with Textual's animations off: no cursor blinks there (each blink
+    was a frame to send, twice a second for every student typing); in a terminal it blinks."""
+    for level, blinks in (("none", False), ("full", True)):
+        app = make_app(content, tmp_path)
+        app.animation_level = level
+        async with app.run_test(size=(100, 30)) as pilot:
+            await to_main(pilot, app)
+            await pilot.press("5")
+            price = app.screen.query_one(f"#field-{decisions.field_id('price')}",
+                                         decisions.NumberField).input
+            price.focus()
+            await pilot.pause()
+            assert price.cursor_blink is blinks, level
+            seen = {price._cursor_visible}
+            for _ in range(30):  # 1.5 s: three blinks where it blinks
+                await pilot.pause(0.05)
+                seen.add(price._cursor_visible)
+            assert seen == ({True, False} if blinks else {True}), level
+
+
 async def test_an_unforeseen_error_saves_the_game_and_says_where(content, tmp_path,
                                                                  monkeypatch) -> None:
     """Whatever breaks, the game is saved, the traceback goes to a log file and not over the

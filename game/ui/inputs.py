@@ -5,7 +5,8 @@ arrows, home, end, ctrl+u …) only after the key has bubbled up to the app. Key
 than that round trip — a paste-like burst from tmux, a fast typist, or any typing while the app
 is busy redrawing the tabs' previews — are applied out of order: End, Backspace, "12" on a field
 holding "0" left "1" rather than "12" (Textual issue #6605). ``InOrderInput`` runs the input's
-own bindings as each key arrives, so every key acts in turn.
+own bindings as each key arrives, so every key acts in turn. Where Textual's animations are
+off, the cursor does not blink either.
 """
 
 from __future__ import annotations
@@ -25,3 +26,9 @@ class InOrderInput(Input):
                 event.prevent_default()
                 event.stop()  # handled: the app must not run the binding again
                 return
+
+    def on_mount(self) -> None:
+        # A steady cursor where motion is off (``TEXTUAL_ANIMATIONS=none``, as served games run):
+        # a blinking one redraws its input twice a second, a frame sent to the browser each time.
+        if self.app.animation_level == "none":
+            self.cursor_blink = False

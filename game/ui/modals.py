@@ -21,6 +21,7 @@ from game.ui.charts import FanChart
 from game.ui.dialog import DIALOG_CSS, Dialog
 from game.ui.format import plain
 from game.ui.inputs import InOrderInput
+from game.ui.memory import give_back
 
 
 class EventModal(Dialog[int]):
@@ -343,6 +344,7 @@ class PreviewModal(Dialog[bool]):
     @work(thread=True, exclusive=True, group="projection")
     def _project(self) -> None:
         projection = project(self.game, worlds=self.WORLDS)
+        give_back()  # the worlds played: some 20 MB freed
         self.app.call_from_thread(self._show, projection)
 
     def _show(self, p: Projection) -> None:

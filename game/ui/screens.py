@@ -32,6 +32,7 @@ from game.ui.debrief import DebriefScreen
 from game.ui.decisions import ALT_DIGIT_KEYS, Decisions, FieldError
 from game.ui.footer import SteadyFooter
 from game.ui.format import plain
+from game.ui.memory import give_back
 from game.ui.modals import (
     EventModal,
     GlossaryModal,
@@ -345,6 +346,7 @@ class GameScreen(Screen[None]):
             return False
         self.take_injections()
         self.app.autosave(self.game)
+        give_back()  # what the quarter's step and the preview's projection freed
         self._stale = True
         if self.game.running:  # (a finished game goes to the debrief instead)
             self._update_if_last()

@@ -122,3 +122,14 @@ async def test_a_theme_changed_behind_the_title_restyles_the_spare(content, klas
         shown = await join(pilot, app, _code(klass, 0), "Nova Labs")
         assert shown is spare
         await _same_as_built_now(pilot, app)
+
+
+async def test_a_tab_closed_as_the_screen_is_built_closes_cleanly(content, klass) -> None:
+    """A student who closes the tab (or reloads) while their game screen is being built behind
+    the title: the app ends without an error from the screen's widgets (Textual closed them in no
+    order, while their mount still ran: one run in three or so failed)."""
+    for _ in range(8):
+        app = class_app(content, klass)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda app=app: app._spare is not None, "the screen started")
+        assert app.return_code in (0, None) and app._exception is None

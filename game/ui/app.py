@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import threading
 from collections.abc import Iterable
@@ -23,6 +25,7 @@ if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first
     from textual.actions import ActionParseResult
     from textual.dom import DOMNode
     from textual.notifications import SeverityLevel
+    from textual.widget import AwaitMount
 
     from game.classroom.roster import Student
     from game.packs import Content
@@ -31,6 +34,7 @@ if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first
     from game.ui.saves import Anew
     from game.ui.screens import GameScreen
 
+SPARE_MOUNT_WAIT = 5.0  # seconds a closing app waits for the spare's widgets to be mounted
 HELP_INTRO = ("Plan the quarter in the tabs (1–6 switch tabs; alt+1–6 from a text field), then "
               "press e: a preview of 1,000 worlds shows where the plan may lead; e again ends the "
               "quarter. Events ask for a choice; each choice says what it trades off. w explains "
@@ -83,6 +87,7 @@ class FrontierLab(App[None]):
         self._crashed = False
         self.live: ClassLive | None = None  # a class's: status for the dashboard, broadcasts
         self._spare: GameScreen | None = None  # a class's game screen, built ahead (below)
+        self._spare_mounted: AwaitMount | None = None
 
     @property
     def content(self) -> Content:
@@ -193,9 +198,22 @@ class FrontierLab(App[None]):
             return  # (the class's scenario is not in these packs: the game itself says so)
         # Textual composes and styles a screen when it is first pushed; _get_screen (Textual
         # is pinned exactly) does that part alone, with the screen kept off the stack.
-        self._get_screen(spare)
+        _, self._spare_mounted = self._get_screen(spare)
         self._load_screen_css(spare)
         self._spare = spare
+
+    async def _close_all(self) -> None:
+        # The screen built behind the title is on no stack: Textual would close its widgets one
+        # by one, in no order, while their messages still ran (a tab closed as it was built).
+        # Closed first, once mounted (a widget's mount ran on after its children had gone), as a
+        # screen on a stack is: its children before it.
+        spare, self._spare = self._spare, None
+        if spare is not None and spare.is_running:
+            if self._spare_mounted is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._spare_mounted(), SPARE_MOUNT_WAIT)
+            await self._prune(spare)
+        await super()._close_all()
 
     # --- games -------------------------------------------------------------------------
 

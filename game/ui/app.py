@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from game.text import printable, without_paths
 from game.ui.crash import CrashDialog, QuitDialog, write_crash_log
+from game.ui.memory import plug_textual_leaks
 
 if TYPE_CHECKING:  # the game's modules load behind the title screen (fast first frame)
     from collections.abc import Mapping
@@ -64,6 +65,7 @@ class FrontierLab(App[None]):
                  packs: list[Path] | None = None, exact_packs: bool = False,
                  dev: bool = False, lang: str | None = None,
                  roster: list[Student] | None = None) -> None:
+        plug_textual_leaks()
         super().__init__()
         self.roster = roster  # a class's students: each joins with a code, to their own game
         self.student: Student | None = None  # who joined, in a class with a roster

@@ -45,6 +45,12 @@ class CachedPlot(PlotextPlot):
     _cached: tuple[object, object] | None = None
     _lines: tuple[object, list[Strip]] | None = None
 
+    def on_unmount(self) -> None:
+        # textual-plotext subscribes each plot to theme changes with a callback that holds the
+        # plot, and the signal keeps the callback until the theme next changes: every closed
+        # preview's three charts, with their drawn lines, stayed in memory (≈ 2 MB a quarter).
+        self.app.theme_changed_signal.unsubscribe(self)
+
     def changed(self) -> None:
         self._version += 1
         self.refresh()

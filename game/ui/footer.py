@@ -4,11 +4,14 @@ Textual's ``Footer`` rebuilds its keys whenever its screen's bindings are update
 dialog closes over the screen, and each time focus moves. Every rebuild restyles every key, and
 at the end of a quarter (the preview closes, an event dialog opens and closes) that came to a
 third of the time from the key press to the new dashboard. This footer compares what it would
-show with what it shows, and rebuilds only when they differ.
+show with what it shows, and rebuilds only when they differ. When it does rebuild, it lets go
+of the keys it removed (Textual's footer kept each one, through the watcher binding its
+``compact`` to theirs).
 """
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -26,6 +29,16 @@ class SteadyFooter(Footer):
                 return
             self._shown = shown
         super().bindings_changed(screen)
+
+    def compose(self) -> ComposeResult:
+        # Footer.compose binds each new key's ``compact`` to the footer's (``data_bind``): a
+        # watcher on the footer, which Textual drops only when ``compact`` changes, and it never
+        # does. The keys a rebuild removed are let go here, before the new ones are made: a
+        # dozen keys and their drawn lines a quarter, for as long as the game ran.
+        for watchers in getattr(self, "__watchers", {}).values():
+            watchers[:] = [(node, callback) for node, callback in watchers
+                           if node is self or node.is_attached]
+        yield from super().compose()
 
 
 def _keys_shown(screen: Screen) -> tuple[object, ...]:

@@ -261,7 +261,9 @@ def test_the_instructor_sees_a_student_live_injects_pauses_and_broadcasts_in_chr
             student.wait_for_selector("#start", state="visible")
             student.click("#start")
             student.wait_for_selector("body.-first-byte", timeout=120_000)
-            _wait_for(lambda: b"e.g. K7MQ" in screen, 120, "the join form")
+            # (the field's steady cursor covers the placeholder's first letter: served games
+            # blink no cursor)
+            _wait_for(lambda: b".g. K7MQ" in screen, 120, "the join form")
             deadline = time.monotonic() + 60
             while b"Lab name" not in screen:  # typed again if the game was still starting
                 assert time.monotonic() < deadline, "the browser never showed the new-game form"

@@ -148,46 +148,25 @@ class Screen:
                 return time.perf_counter() - sent
 
 
-async def play_stress(screen: Screen, who: Student, rng: random.Random, ends: float,
-                      dialog: bool) -> None:
-    """The stress pace: every key an expensive one (a tab, the preview, the end of a quarter,
-    an event answered), a key every 0.6-1.4 s after the screen settles: a quarter every 20 s or
-    so, some eight times a class's pace."""
-    step = 0
-    while time.monotonic() < ends:
-        await asyncio.sleep(rng.uniform(0.6, 1.4))  # a student reads, then presses
-        await screen.settle()
-        if dialog:
-            kind, text = "answer", "\r"
-        else:
-            cycle = step % (len(TABS) + 2)
-            kind, text = (("tab", TABS[cycle]) if cycle < len(TABS) else
-                          ("preview", "e") if cycle == len(TABS) else ("end", "e"))
-            step += 1
-        took = await screen.key(text)
-        if kind == "answer" and took is None:
-            dialog = False  # no dialog was up: enter changed nothing
-            continue
-        if took is None:
-            who.missed.append(kind)
-            dialog = True  # something covers the plan: a notice, say
-            continue
-        who.keys.append((kind, took, time.monotonic()))
-        await screen.settle()
-        if kind == "end":
-            dialog = True  # the quarter's events, if any: enter until the plan is back
-        elif kind == "answer":
-            dialog = DASHBOARD not in screen.since
+Step = tuple[float, str, str]  # (seconds spent reading before, kind of key, the key)
 
 
-def a_quarter(rng: random.Random) -> list[tuple[float, str, str]]:
-    """A quarter as a student plays it quickly, as (seconds spent reading before, kind, keys):
-    two or three of the plan's tabs, in most a number changed (tab to the tab's first field,
-    delete a digit, type one or two, escape), then the preview, read, and the end of the
-    quarter. Some 13 keys and 50-60 s a quarter, about three times a class's pace (first games
+def a_stressed_quarter(rng: random.Random) -> list[Step]:
+    """The stress pace: every key an expensive one (the plan's tabs 2 … 6 and 1, the preview, the
+    end of the quarter; each event answered), a key every 0.6-1.4 s after the screen settles: a
+    quarter every 20 s or so, some eight times a class's pace."""
+    keys = [("tab", tab) for tab in TABS] + [("preview", "e"), ("end", "e")]
+    return [(rng.uniform(0.6, 1.4), kind, text) for kind, text in keys]
+
+
+def a_quarter(rng: random.Random) -> list[Step]:
+    """The class pace: a quarter as a student plays it quickly: two or three of the plan's tabs,
+    in most a number changed (tab to the tab's first field, delete a digit, type one or two,
+    escape), then the preview, read, and the end of the quarter; each event read for 2-5 s and
+    answered. Some 13 keys and 50-60 s a quarter, about three times a class's pace (first games
     play a quarter in 150-190 s: docs/CLASSROOM.md, "A 45-minute lesson"). The training tab's
     first field (a new run) is left alone: a run in progress refuses it."""
-    steps: list[tuple[float, str, str]] = []
+    steps: list[Step] = []
     for tab in rng.sample("23456", rng.randint(2, 3)):
         steps.append((rng.uniform(3, 8), "tab", tab))
         if tab != "4" and rng.random() < 0.7:
@@ -199,22 +178,29 @@ def a_quarter(rng: random.Random) -> list[tuple[float, str, str]]:
     return [*steps, (rng.uniform(3, 6), "preview", "e"), (rng.uniform(5, 10), "end", "e")]
 
 
-async def play_a_class(screen: Screen, who: Student, rng: random.Random, ends: float,
-                       dialog: bool) -> None:
-    """The class pace: quarters played as ``a_quarter`` says, each event dialog read for
-    2-5 s and answered."""
-    steps: list[tuple[float, str, str]] = []
+# a pace: its quarter's keys, the seconds an event dialog is read, whether the screen settles
+# before each key (the stress pace's) or only after it
+PACES = {"class": (a_quarter, (2.0, 5.0), False), "stress": (a_stressed_quarter, (0.6, 1.4), True)}
+
+
+async def play_quarters(screen: Screen, who: Student, rng: random.Random, ends: float, dialog: bool,
+               pace: str) -> None:
+    """Quarter after quarter at ``pace`` until ``ends``, each event dialog answered (enter)."""
+    quarter, reading_an_event, settle_first = PACES[pace]
+    steps: list[Step] = []
     shown = "1"  # the plan's tab on screen (its own number again changes nothing)
     while time.monotonic() < ends:
         if dialog:
-            reading, kind, text = rng.uniform(2, 5), "answer", "\r"
+            reading, kind, text = rng.uniform(*reading_an_event), "answer", "\r"
         else:
-            steps = steps or a_quarter(rng)
+            steps = steps or quarter(rng)
             reading, kind, text = steps.pop(0)
             if kind == "tab" and text == shown:
                 continue
             shown = text if kind == "tab" else shown
         await asyncio.sleep(reading)
+        if settle_first:
+            await screen.settle()
         # enter with no dialog up draws nothing: wait 5 s for it, not 10
         took = await screen.key(text, 5 if kind == "answer" else 10)
         if took is None:
@@ -272,8 +258,7 @@ async def student(port: int, who: Student, play: float, go: asyncio.Event,
             # a dialog (an event to answer, a notice to close) or the plan
             dialog = screen.tail.rfind(EVENT) > screen.tail.rfind(DASHBOARD)
             await screen.settle()
-            playing = play_a_class if pace == "class" else play_stress
-            await playing(screen, who, rng, time.monotonic() + play, dialog)
+            await play_quarters(screen, who, rng, time.monotonic() + play, dialog, pace)
             await ws.close()
     except Exception as exc:  # one student's failure is a figure, not the end of the run
         who.error = f"{type(exc).__name__}: {exc}"

@@ -252,7 +252,7 @@ class FrontierLab(App[None]):
 
         if not game.running:
             return DebriefScreen(game)
-        spare, self._spare = self._spare, None
+        spare, self._spare, self._spare_mounted = self._spare, None, None
         if spare is not None and spare.game.scenario is game.scenario:
             spare.bind(game)
             return spare
